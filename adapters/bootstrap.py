@@ -1,0 +1,72 @@
+"""The composition root: the only place that knows which concrete adapters are in use.
+
+Configuration is by environment, with an embedded default (a SQLite file under ./var/):
+  PERSISTENCE_MODULE=eventsourcing.sqlite   SQLITE_DBNAME=var/crossdock.db      (default)
+  PERSISTENCE_MODULE=eventsourcing.postgres POSTGRES_DBNAME/HOST/PORT/USER/PASSWORD[/SCHEMA]
+Keys may be prefixed CROSSDOCK_ (the application's name), which wins over the plain key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable
+from adapters.solvers.split_cpsat import CpSatSplitSolver
+from domains.application import Crossdock
+
+DEFAULT_SQLITE = "var/crossdock.db"
+
+
+def store_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The effective store settings: environment, then overrides, then the embedded default."""
+    env = {k: v for k, v in os.environ.items()}
+    if overrides:
+        env.update(overrides)
+
+    def get(key: str) -> str | None:
+        return env.get(f"CROSSDOCK_{key}") or env.get(key)
+
+    module = get("PERSISTENCE_MODULE") or "eventsourcing.sqlite"
+    out = {"PERSISTENCE_MODULE": module}
+    if module == "eventsourcing.sqlite":
+        db = get("SQLITE_DBNAME") or DEFAULT_SQLITE
+        if db != ":memory:" and not db.startswith("file:"):
+            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        out["SQLITE_DBNAME"] = db
+        out["SQLITE_LOCK_TIMEOUT"] = get("SQLITE_LOCK_TIMEOUT") or "30"
+    elif module == "eventsourcing.postgres":
+        for key in ("DBNAME", "HOST", "PORT", "USER", "PASSWORD", "SCHEMA", "POOL_SIZE"):
+            value = get(f"POSTGRES_{key}")
+            if value:
+                out[f"POSTGRES_{key}"] = value
+        out.setdefault("POSTGRES_HOST", "127.0.0.1")
+        out.setdefault("POSTGRES_PORT", "5432")
+        out.setdefault("POSTGRES_PASSWORD", "postgres")  # required by the library, even for trust
+        out.setdefault("POSTGRES_POOL_SIZE", "10")
+    out["AGGREGATE_CACHE_MAXSIZE"] = get("AGGREGATE_CACHE_MAXSIZE") or "20000"
+    return out
+
+
+@lru_cache(maxsize=1)
+def _fx() -> EcbRates:
+    return EcbRates()
+
+
+@lru_cache(maxsize=1)
+def _countries() -> IsoCountries:
+    return IsoCountries()
+
+
+def build_app(overrides: Mapping[str, str] | None = None) -> Crossdock:
+    env = store_env(overrides)
+    split_time = float(os.environ.get("CROSSDOCK_SPLIT_TIME_LIMIT_S", "2.0"))
+    return Crossdock(
+        env,
+        fx=_fx(),
+        countries=_countries(),
+        costs=LaneCostTable(),
+        split_solver=CpSatSplitSolver(time_limit_s=split_time),
+    )

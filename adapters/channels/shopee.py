@@ -1,0 +1,83 @@
+"""Shopee Open Platform v2, v2.order.get_order_detail.
+
+Native paths are relative to the order object, also when a whole API response
+is passed in (then only envelope problems are reported as "response...").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .base import (
+    MappedOrder,
+    Node,
+    Reading,
+    Val,
+    first,
+    format_price,
+    to_country,
+    to_currency,
+    to_money,
+    to_quantity,
+    to_unix_timestamp,
+)
+
+
+def map_order(payload: Any) -> MappedOrder:
+    reading = Reading()
+    order = _order(reading, reading.root(payload))
+
+    currency = reading.convert(order.text("currency"), to_currency)
+    address = order.child("recipient_address", required=True)
+    buyer = order.text("buyer_username")
+    recipient = first(address.text("name"), buyer)
+    fields = {
+        "external_id": order.text("order_sn"),
+        "placed_at": reading.convert(order.value("create_time"), to_unix_timestamp),
+        "currency": currency,
+        "customer.name": recipient,
+        "customer.email": Val(None, None),  # Shopee never shares the buyer's email
+        "customer.phone": address.text("phone"),
+        "ship_to.name": recipient,
+        "ship_to.line1": address.text("full_address"),
+        # Which of city/district/town is filled depends on the region.
+        "ship_to.city": first(*(address.text(k) for k in ("city", "district", "town"))),
+        "ship_to.region": address.text("state"),
+        "ship_to.postcode": address.text("zipcode"),
+        "ship_to.country": reading.convert(
+            first(address.text("region"), order.text("region")), to_country
+        ),
+    }
+    items = order.children("item_list") or []
+    lines = [_line(reading, item, currency.value) for item in items]
+    mapped = reading.assemble(fields, lines)
+    reading.raise_if_errors()
+    return mapped
+
+
+def _order(reading: Reading, root: Node) -> Node:
+    if "response" not in root.data:
+        return root
+    if root.data.get("error"):
+        reading.fail("error", f"Shopee API error {root.data['error']!r}: {root.data.get('message')}")
+    orders = root.child("response", required=True).data.get("order_list")
+    if not isinstance(orders, list) or len(orders) != 1:
+        count = len(orders) if isinstance(orders, list) else "no"
+        reading.fail("response.order_list", f"expected exactly one order, got {count}")
+    elif not isinstance(orders[0], Mapping):
+        reading.fail("response.order_list[0]", "expected an object")
+    reading.raise_if_errors()
+    return Node(reading, orders[0], "")
+
+
+def _line(reading: Reading, item: Node, currency: str | None) -> dict[str, Val]:
+    # model_sku is empty for items without variations; the item SKU then applies
+    sku = first(item.text("model_sku"), item.text("item_sku"))
+    price = first(item.value("model_discounted_price"), item.value("model_original_price"))
+    amount = reading.convert(price, to_money)
+    return {
+        "sku": sku,
+        "quantity": reading.convert(item.value("model_quantity_purchased"), to_quantity),
+        "unit_price": reading.convert(amount, lambda a: format_price(a, currency)),
+    }

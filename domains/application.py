@@ -1,0 +1,579 @@
+"""The Crossdock application: use cases over the event store.
+
+Commands gather facts, let the pure policies decide, record the decisions on the aggregates and
+save everything one business step touched in ONE transaction (order, inventories, dealer). A
+version conflict means another writer got there first: re-read and decide again.
+Outside facts (FX, countries, cost table, the solver) come in through ports (domains/ports.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domains.common import DomainError, InvalidTransition, NotFound
+from domains.orders import review as review_rules
+from domains.orders.model import ALLOCATED, APPROVED, CANCELLED, HELD, Order, order_total
+from domains.orders.split import (
+    SplitLine,
+    SplitProblem,
+    SplitSolver,
+    WarehouseOption,
+    decide,
+    describe,
+)
+from domains.ports import Countries, FxRates, ShippingCostTable
+from domains.reference.model import (
+    PRODUCT_FIELDS,
+    Dealer,
+    Product,
+    ProhibitedGoodsList,
+    Registry,
+    Warehouse,
+)
+from domains.warehouse.model import Inventory
+
+MAPPER_VERSION = 1
+MAX_CONFLICT_RETRIES = 30
+
+
+class ValidationFailed(DomainError):
+    """Bad input, answered 422. Each error names the field by its path."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("; ".join(f"{e['loc']}: {e['msg']}" for e in errors))
+        self.errors = errors
+
+
+class DuplicateConflict(DomainError):
+    """A different payload for an external id we already hold (409)."""
+
+    def __init__(self, order_id: UUID, differences: list[dict[str, Any]]) -> None:
+        super().__init__(f"order {order_id} exists with different content")
+        self.order_id = order_id
+        self.differences = differences
+
+
+@dataclass
+class Intake:
+    """One order to take in: the channel's raw payload and its mapped canonical form."""
+
+    channel: str
+    raw_payload: Any
+    canonical: dict[str, Any]
+    source_paths: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class IntakeOutcome:
+    order_id: UUID
+    created: bool
+    order: Order | None = None
+    error: DomainError | None = None
+
+
+def payload_hash(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
+    """Field-level differences between two JSON-like values, by path."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            out += diff(old.get(key), new.get(key), sub)
+        return out
+    if isinstance(old, list) and isinstance(new, list):
+        out = []
+        for i in range(max(len(old), len(new))):
+            a = old[i] if i < len(old) else None
+            b = new[i] if i < len(new) else None
+            out += diff(a, b, f"{path}[{i}]")
+        return out
+    return [] if old == new else [{"path": path, "stored": old, "received": new}]
+
+
+class _Batch:
+    """Aggregates loaded once and shared by every order decided in one transaction."""
+
+    def __init__(self, app: Crossdock) -> None:
+        self.app = app
+        self.inventories: dict[tuple[str, str], Inventory | None] = {}
+        self.dealers: dict[str, Dealer] = {}
+        self.touched: dict[UUID, Aggregate] = {}
+
+    def inventory(self, warehouse_id: str, sku: str) -> Inventory | None:
+        key = (warehouse_id, sku)
+        if key not in self.inventories:
+            self.inventories[key] = self.app._get_or_none(Inventory.create_id(warehouse_id, sku))
+        return self.inventories[key]
+
+    def dealer(self, code: str) -> Dealer:
+        if code not in self.dealers:
+            dealer = self.app._get_or_none(Dealer.create_id(code))
+            if dealer is None:
+                raise NotFound("dealer", code)
+            self.dealers[code] = dealer
+        return self.dealers[code]
+
+    def touch(self, *aggregates: Aggregate) -> None:
+        for a in aggregates:
+            self.touched[a.id] = a
+
+
+class Crossdock(Application[UUID]):
+    name = "Crossdock"
+    snapshotting_intervals = {Order: 50, Inventory: 200, Dealer: 200, Registry: 200}
+    REFERENCE_TTL_S = 2.0
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        fx: FxRates,
+        countries: Countries,
+        costs: ShippingCostTable,
+        split_solver: SplitSolver | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.fx = fx
+        self.countries = countries
+        self.costs = costs
+        self.split_solver = split_solver
+        self._ref: dict[str, Any] = {}
+        self._ref_loaded_at = 0.0
+
+    # ------------------------------------------------------------------ helpers
+    def _get_or_none(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _save(self, *aggregates: Aggregate | None) -> int:
+        recordings = self.save(*aggregates)
+        return max((r.notification.id for r in recordings), default=0)
+
+    def max_notification_id(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    # ------------------------------------------------------------ reference data
+    def _registry(self) -> Registry:
+        registry = self._get_or_none(Registry.create_id())
+        return registry if registry is not None else Registry()
+
+    def reference(self) -> dict[str, Any]:
+        """Warehouses, products and the prohibited list, cached briefly (they change rarely)."""
+        if self._ref and time.monotonic() - self._ref_loaded_at < self.REFERENCE_TTL_S:
+            return self._ref
+        registry = self._registry()
+        warehouses = {
+            code: self.repository.get(Warehouse.create_id(code))
+            for code in registry.entries["warehouse"]
+        }
+        products = {
+            sku: self.repository.get(Product.create_id(sku)) for sku in registry.entries["product"]
+        }
+        prohibited = self._get_or_none(ProhibitedGoodsList.create_id())
+        self._ref = {
+            "warehouses": warehouses,
+            "products": products,
+            "dealers": list(registry.entries["dealer"]),
+            "prohibited": prohibited,
+        }
+        self._ref_loaded_at = time.monotonic()
+        return self._ref
+
+    def invalidate_reference(self) -> None:
+        self._ref = {}
+
+    def _upsert(self, kind: str, cls: Any, key: str, values: dict[str, Any]) -> tuple[Any, bool]:
+        registry = self._registry()
+        current = self._get_or_none(cls.create_id(key))
+        if current is None:
+            aggregate = cls(key, **values)
+            registry.add(kind, key)
+            self._save(aggregate, registry)
+            self.invalidate_reference()
+            return aggregate, True
+        changes = {k: v for k, v in values.items() if getattr(current, k) != v}
+        if not changes:
+            return current, False
+        current.revise(changes)
+        registry.add(kind, key)
+        self._save(current, registry)
+        self.invalidate_reference()
+        return current, True
+
+    def register_warehouse(
+        self, code: str, name: str, country: str, city: str, address: str
+    ) -> tuple[Warehouse, bool]:
+        values = {"name": name, "country": country, "city": city, "address": address}
+        return self._upsert("warehouse", Warehouse, code, values)
+
+    def register_product(self, sku: str, **values: Any) -> tuple[Product, bool]:
+        missing = [f for f in PRODUCT_FIELDS if f not in values]
+        if missing:
+            raise ValidationFailed([{"loc": f, "msg": "field required"} for f in missing])
+        return self._upsert("product", Product, sku, {f: values[f] for f in PRODUCT_FIELDS})
+
+    def register_dealer(
+        self,
+        code: str,
+        name: str,
+        credit_limit: Decimal,
+        currency: str,
+        regions: list[str],
+        unpaid_balance: Decimal,
+    ) -> tuple[Dealer, bool]:
+        values = {
+            "name": name,
+            "credit_limit": credit_limit,
+            "currency": currency,
+            "regions": list(regions),
+            "unpaid_balance": unpaid_balance,
+        }
+        return self._upsert("dealer", Dealer, code, values)
+
+    def publish_prohibited(
+        self, rules: dict[str, list[dict[str, str]]], source: str
+    ) -> tuple[ProhibitedGoodsList, bool]:
+        current = self._get_or_none(ProhibitedGoodsList.create_id())
+        if current is None:
+            current = ProhibitedGoodsList()
+        elif current.rules == rules:
+            return current, False
+        current.publish(rules=rules, source=source)
+        self._save(current)
+        self.invalidate_reference()
+        return current, True
+
+    def get_dealer(self, code: str) -> Dealer:
+        dealer = self._get_or_none(Dealer.create_id(code))
+        if dealer is None:
+            raise NotFound("dealer", code)
+        return dealer
+
+    def receive_stock(self, warehouse_id: str, sku: str, quantity: int, receipt_ref: str) -> int:
+        ref = self.reference()
+        if warehouse_id not in ref["warehouses"]:
+            raise NotFound("warehouse", warehouse_id)
+        if sku not in ref["products"]:
+            raise NotFound("product", sku)
+        for _ in range(MAX_CONFLICT_RETRIES):
+            inventory = self._get_or_none(Inventory.create_id(warehouse_id, sku))
+            if inventory is None:
+                inventory = Inventory(warehouse_id, sku)
+            if not inventory.receive(quantity, receipt_ref) and inventory.version > 1:
+                return 0
+            try:
+                return self._save(inventory)
+            except IntegrityError:
+                continue
+        raise InvalidTransition("stock receipt kept conflicting; try again")
+
+    # ------------------------------------------------------------ validation
+    def validate(self, item: Intake) -> None:
+        """Reference checks after structural mapping: unknown SKU, country, currency, dealer."""
+        ref = self.reference()
+        c = item.canonical
+        errors: list[dict[str, str]] = []
+
+        def err(loc: str, msg: str) -> None:
+            e = {"loc": loc, "msg": msg}
+            if loc in item.source_paths and item.source_paths[loc] != loc:
+                e["source"] = item.source_paths[loc]
+            errors.append(e)
+
+        country = (c.get("ship_to") or {}).get("country") or ""
+        if not self.countries.is_country(country):
+            err("ship_to.country", f"{country!r} is not an ISO 3166-1 alpha-2 country code")
+        currency = c.get("currency") or ""
+        if not self.fx.is_currency(currency):
+            err("currency", f"{currency!r} is not an ISO 4217 currency code")
+        lines = c.get("lines") or []
+        if not lines:
+            err("lines", "an order needs at least one line")
+        for i, line in enumerate(lines):
+            if line.get("sku") not in ref["products"]:
+                err(f"lines[{i}].sku", f"unknown SKU {line.get('sku')!r}")
+            q = line.get("quantity")
+            if not isinstance(q, int) or isinstance(q, bool) or q <= 0:
+                err(f"lines[{i}].quantity", f"quantity must be a positive integer, got {q!r}")
+            try:
+                if Decimal(str(line.get("unit_price"))) < 0:
+                    err(f"lines[{i}].unit_price", "unit price must not be negative")
+            except ArithmeticError:
+                err(f"lines[{i}].unit_price", f"not a decimal amount: {line.get('unit_price')!r}")
+        dealer_id = c.get("dealer_id")
+        if item.channel == "dealer" and not dealer_id:
+            err("dealer_id", "dealer orders need a dealer_id")
+        if dealer_id and dealer_id not in ref["dealers"]:
+            err("dealer_id", f"unknown dealer {dealer_id!r}")
+        elif dealer_id and self.fx.is_currency(currency):
+            dealer_currency = self.get_dealer(dealer_id).currency
+            if currency != dealer_currency and not (
+                self.fx.has_rate(currency) and self.fx.has_rate(dealer_currency)
+            ):
+                err("currency", f"no ECB rate to convert {currency} into {dealer_currency}")
+        if errors:
+            raise ValidationFailed(errors)
+
+    # ------------------------------------------------------------ intake
+    def intake(self, item: Intake) -> tuple[IntakeOutcome, int]:
+        """Take in one order (validate, receive, review, split, reserve). Idempotent."""
+        outcomes, nid = self.intake_batch([item])
+        outcome = outcomes[0]
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome, nid
+
+    def intake_batch(self, items: list[Intake]) -> tuple[list[IntakeOutcome], int]:
+        """Many orders, ONE transaction (group commit). Per-item errors are returned, not raised.
+
+        On a version conflict the whole batch is decided again from fresh state."""
+        for _attempt in range(MAX_CONFLICT_RETRIES):
+            batch = _Batch(self)
+            outcomes = [self._decide_intake(batch, item) for item in items]
+            if not batch.touched:
+                return outcomes, 0
+            try:
+                return outcomes, self._save(*batch.touched.values())
+            except IntegrityError:
+                # Another writer won; a duplicate order or a stock/credit conflict. Re-decide.
+                time.sleep(0.001 * (1 + _attempt))
+                continue
+        raise InvalidTransition("the order kept conflicting with concurrent writers; retry")
+
+    def _decide_intake(self, batch: _Batch, item: Intake) -> IntakeOutcome:
+        canonical = item.canonical
+        external_id = str(canonical.get("external_id") or "")
+        order_id = Order.create_id(item.channel, external_id)
+        try:
+            self.validate(item)
+        except ValidationFailed as exc:
+            return IntakeOutcome(order_id, False, error=exc)
+        digest = payload_hash(item.raw_payload)
+        existing = batch.touched.get(order_id) or self._get_or_none(order_id)
+        if existing is not None:
+            if existing.payload_hash == digest:
+                return IntakeOutcome(order_id, False, order=existing)
+            return IntakeOutcome(
+                order_id,
+                False,
+                error=DuplicateConflict(order_id, diff(existing.canonical, canonical)),
+            )
+        order = Order(
+            channel=item.channel,
+            external_id=external_id,
+            raw_payload=item.raw_payload,
+            payload_hash=digest,
+            canonical=canonical,
+            mapper_version=MAPPER_VERSION,
+        )
+        batch.touch(order)
+        self._review_and_allocate(batch, order)
+        return IntakeOutcome(order_id, True, order=order)
+
+    def _merged_lines(self, order: Order) -> dict[str, int]:
+        merged: dict[str, int] = {}
+        for line in order.canonical["lines"]:
+            merged[line["sku"]] = merged.get(line["sku"], 0) + int(line["quantity"])
+        return merged
+
+    def _review_and_allocate(self, batch: _Batch, order: Order) -> None:
+        ref = self.reference()
+        c = order.canonical
+        ship_to = c["ship_to"]
+        country = ship_to["country"]
+        merged = self._merged_lines(order)
+        warehouses = ref["warehouses"]
+        availability: dict[str, dict[str, int]] = {}
+        for code in warehouses:
+            availability[code] = {}
+            for sku in merged:
+                inv = batch.inventory(code, sku)
+                availability[code][sku] = inv.available if inv is not None else 0
+        products = ref["products"]
+        prohibited = ref["prohibited"]
+        lines = [
+            review_rules.LineFacts(
+                sku=sku,
+                quantity=qty,
+                hs_code=products[sku].hs_code,
+                available_total=sum(availability[w][sku] for w in warehouses),
+            )
+            for sku, qty in merged.items()
+        ]
+        matches = {
+            sku: (prohibited.matches(country, products[sku].hs_code) if prohibited else [])
+            for sku in merged
+        }
+        dealer = None
+        dealer_facts = None
+        if order.dealer_id:
+            dealer = batch.dealer(order.dealer_id)
+            rate, rate_date = self.fx.rate(
+                c["currency"], dealer.currency, datetime.fromisoformat(c["placed_at"]).date()
+            )
+            dealer_facts = review_rules.DealerFacts(
+                dealer_id=dealer.code,
+                credit_limit=dealer.credit_limit,
+                currency=dealer.currency,
+                unpaid_balance=dealer.unpaid_balance,
+                open_orders_total=dealer.open_orders_total,
+                regions=list(dealer.regions),
+                order_total_in_dealer_currency=(order.total * rate).quantize(Decimal("0.01")),
+                fx_rate=rate,
+                fx_rate_date=rate_date.isoformat(),
+            )
+        facts = review_rules.ReviewFacts(
+            country=country,
+            country_valid=self.countries.is_country(country),
+            region=ship_to.get("region"),
+            postcode=ship_to.get("postcode"),
+            lines=lines,
+            prohibited_matches=matches,
+            prohibited_list_version=prohibited.version if prohibited else 0,
+            dealer=dealer_facts,
+            overrides=list(order.overrides),
+        )
+        results, outcome = review_rules.review(facts)
+        order.record_review(rules=results, outcome=outcome)
+        if outcome != APPROVED:
+            return
+        problem = SplitProblem(
+            destination=country,
+            currency="USD",
+            lines=[SplitLine(s, q, products[s].unit_weight_g) for s, q in merged.items()],
+            options=[
+                WarehouseOption(
+                    warehouse_id=code,
+                    country=w.country,
+                    available={s: a for s, a in availability[code].items() if a > 0},
+                    fixed_cost=self.costs.estimate(w.country, country)[0],
+                    per_kg_cost=self.costs.estimate(w.country, country)[1],
+                )
+                for code, w in warehouses.items()
+                if any(a > 0 for a in availability[code].values())
+            ],
+        )
+        plan, solver_used = decide(problem, self.split_solver)
+        if not plan.allocations:
+            order.backorder(
+                shortages=[{"sku": ln.sku, "short": ln.quantity} for ln in problem.lines]
+            )
+            return
+        order_key = str(order.id)
+        for warehouse_id, units in plan.allocations.items():
+            for sku, qty in units.items():
+                inv = batch.inventory(warehouse_id, sku)
+                assert inv is not None  # the plan only uses stock that exists
+                inv.reserve(order_key, qty)
+                batch.touch(inv)
+        order.record_split(describe(problem, plan, solver_used))
+        if dealer is not None:
+            dealer.commit_credit(order_key, dealer_facts.order_total_in_dealer_currency)  # type: ignore[union-attr]
+            batch.touch(dealer)
+
+    # ------------------------------------------------------------ order commands
+    def get_order(self, order_id: UUID) -> Order:
+        order = self._get_or_none(order_id)
+        if order is None or not isinstance(order, Order):
+            raise NotFound("order", str(order_id))
+        return order
+
+    def _release_allocation(self, batch: _Batch, order: Order) -> None:
+        key = str(order.id)
+        for shipment in order.shipments:
+            for line in shipment["lines"]:
+                inv = batch.inventory(shipment["warehouse_id"], line["sku"])
+                if inv is not None and inv.release(key):
+                    batch.touch(inv)
+        if order.dealer_id:
+            dealer = batch.dealer(order.dealer_id)
+            if key in dealer.open_orders:
+                dealer.release_credit(key)
+                batch.touch(dealer)
+
+    def _retrying(self, order_id: UUID, step: Any) -> tuple[Order, int]:
+        for _attempt in range(MAX_CONFLICT_RETRIES):
+            batch = _Batch(self)
+            order = self.get_order(order_id)
+            step(batch, order)
+            batch.touch(order)
+            try:
+                return order, self._save(*batch.touched.values())
+            except IntegrityError:
+                time.sleep(0.001 * (1 + _attempt))
+        raise InvalidTransition("the order kept conflicting with concurrent writers; retry")
+
+    def release_order(self, order_id: UUID, reason: str, by: str) -> tuple[Order, int]:
+        """An admin lifts a hold: the held rules are overridden and the order is decided again."""
+
+        def step(batch: _Batch, order: Order) -> None:
+            order.release(reason=reason, released_by=by)
+            self._review_and_allocate(batch, order)
+
+        return self._retrying(order_id, step)
+
+    def cancel_order(self, order_id: UUID, reason: str, by: str) -> tuple[Order, int]:
+        def step(batch: _Batch, order: Order) -> None:
+            if order.status == ALLOCATED:
+                self._release_allocation(batch, order)
+            order.cancel(reason=reason, cancelled_by=by)
+
+        return self._retrying(order_id, step)
+
+    # ------------------------------------------------------------ history
+    def order_events(self, order_id: UUID) -> list[Any]:
+        events = list(self.events.get(order_id))
+        if not events:
+            raise NotFound("order", str(order_id))
+        return events
+
+    def order_at(self, order_id: UUID, at: datetime) -> Order:
+        """The order as it stood at time `at` (time travel)."""
+        events = self.order_events(order_id)
+        version = None
+        for e in events:
+            if e.timestamp <= at:
+                version = e.originator_version
+        if version is None:
+            raise NotFound("order", f"{order_id} at {at.isoformat()}")
+        return self.repository.get(order_id, version=version)
+
+    def stock_of(self, pairs: Iterable[tuple[str, str]]) -> list[Inventory]:
+        out = []
+        for warehouse_id, sku in pairs:
+            inv = self._get_or_none(Inventory.create_id(warehouse_id, sku))
+            if inv is not None:
+                out.append(inv)
+        return out
+
+
+__all__ = [
+    "ALLOCATED",
+    "APPROVED",
+    "CANCELLED",
+    "HELD",
+    "Crossdock",
+    "DuplicateConflict",
+    "Intake",
+    "IntakeOutcome",
+    "ValidationFailed",
+    "order_total",
+]

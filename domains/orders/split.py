@@ -1,0 +1,150 @@
+"""Which warehouses ship which lines: fewest shipments first, then lowest estimated cost.
+
+Pure planning over plain data. The exact solver for the hard case lives behind a port
+(`SplitSolver`) in adapters/; here are the problem, the cost model, the no-solver cases and the
+greedy plan that seeds the solver and stands in when it has nothing better.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class SplitLine:
+    sku: str
+    quantity: int
+    unit_weight_g: int
+
+
+@dataclass(frozen=True)
+class WarehouseOption:
+    warehouse_id: str
+    country: str
+    available: dict[str, int]  # sku -> units available now
+    fixed_cost: Decimal  # estimated cost of one shipment from here to the destination
+    per_kg_cost: Decimal
+
+
+@dataclass(frozen=True)
+class SplitProblem:
+    destination: str
+    currency: str
+    lines: list[SplitLine]
+    options: list[WarehouseOption]
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    allocations: dict[str, dict[str, int]]  # warehouse -> sku -> units
+    status: str  # "single_warehouse", "OPTIMAL", "FEASIBLE", "greedy", "infeasible"
+    objective: Decimal | None = None
+    solve_ms: float = 0.0
+
+
+class SplitSolver(Protocol):
+    def __call__(self, problem: SplitProblem, hint: SplitPlan | None) -> SplitPlan: ...
+
+
+def shipment_cost(problem: SplitProblem, warehouse_id: str, units: dict[str, int]) -> Decimal:
+    option = next(o for o in problem.options if o.warehouse_id == warehouse_id)
+    weights = {ln.sku: ln.unit_weight_g for ln in problem.lines}
+    kg = Decimal(sum(weights[s] * q for s, q in units.items())) / 1000
+    return (option.fixed_cost + option.per_kg_cost * kg).quantize(Decimal("0.01"))
+
+
+def plan_cost(problem: SplitProblem, allocations: dict[str, dict[str, int]]) -> Decimal:
+    return sum(
+        (shipment_cost(problem, w, units) for w, units in allocations.items()), Decimal("0")
+    )
+
+
+def single_warehouse(problem: SplitProblem) -> SplitPlan | None:
+    """The common case, decided without a solver: the cheapest warehouse holding everything."""
+    whole = {ln.sku: ln.quantity for ln in problem.lines}
+    covering = [
+        o for o in problem.options if all(o.available.get(s, 0) >= q for s, q in whole.items())
+    ]
+    if not covering:
+        return None
+    best = min(
+        covering, key=lambda o: (shipment_cost(problem, o.warehouse_id, whole), o.warehouse_id)
+    )
+    allocations = {best.warehouse_id: whole}
+    return SplitPlan(allocations, "single_warehouse", plan_cost(problem, allocations))
+
+
+def greedy(problem: SplitProblem) -> SplitPlan:
+    """Repeatedly take the warehouse that covers the most remaining units (cheaper on ties)."""
+    remaining = {ln.sku: ln.quantity for ln in problem.lines}
+    allocations: dict[str, dict[str, int]] = {}
+    while any(remaining.values()):
+        best, best_take = None, {}
+        for o in problem.options:
+            if o.warehouse_id in allocations:
+                continue
+            take = {s: min(q, o.available.get(s, 0)) for s, q in remaining.items() if q}
+            take = {s: q for s, q in take.items() if q > 0}
+            if not take:
+                continue
+            key = (-sum(take.values()), shipment_cost(problem, o.warehouse_id, take))
+            if best is None or key < best[0]:
+                best, best_take = (key, o.warehouse_id), take
+        if best is None:
+            return SplitPlan({}, "infeasible")
+        allocations[best[1]] = best_take
+        for s, q in best_take.items():
+            remaining[s] -= q
+    return SplitPlan(allocations, "greedy", plan_cost(problem, allocations))
+
+
+def describe(problem: SplitProblem, plan: SplitPlan, solver_used: bool) -> dict[str, Any]:
+    """The split event's payload: candidates, the chosen plan, objective and solver status."""
+    weights = {ln.sku: ln.unit_weight_g for ln in problem.lines}
+    shipments = []
+    for n, (warehouse_id, units) in enumerate(sorted(plan.allocations.items()), start=1):
+        shipments.append(
+            {
+                "shipment_no": n,
+                "warehouse_id": warehouse_id,
+                "lines": [{"sku": s, "quantity": q} for s, q in sorted(units.items()) if q > 0],
+                "weight_g": sum(weights[s] * q for s, q in units.items()),
+                "estimated_cost": str(shipment_cost(problem, warehouse_id, units)),
+            }
+        )
+    return {
+        "policy": "fewest_shipments_then_cost",
+        "destination": problem.destination,
+        "currency": problem.currency,
+        "candidates": [
+            {
+                "warehouse_id": o.warehouse_id,
+                "country": o.country,
+                "available": {ln.sku: o.available.get(ln.sku, 0) for ln in problem.lines},
+                "fixed_cost": str(o.fixed_cost),
+                "per_kg_cost": str(o.per_kg_cost),
+            }
+            for o in problem.options
+        ],
+        "plan": shipments,
+        "shipments": len(shipments),
+        "estimated_cost": str(plan_cost(problem, plan.allocations)),
+        "objective": None if plan.objective is None else str(plan.objective),
+        "solver": {"used": solver_used, "status": plan.status, "solve_ms": round(plan.solve_ms, 2)},
+    }
+
+
+def decide(problem: SplitProblem, solver: SplitSolver | None) -> tuple[SplitPlan, bool]:
+    """Decide the plan. Returns (plan, solver_used); an infeasible plan has no allocations."""
+    plan = single_warehouse(problem)
+    if plan is not None:
+        return plan, False
+    hint = greedy(problem)
+    if hint.status == "infeasible" or solver is None:
+        return hint, False
+    solved = solver(problem, hint)
+    if not solved.allocations:
+        return hint, True
+    return solved, True

@@ -1,0 +1,27 @@
+"""The outside facts the application needs, as plain interfaces; adapters/ implements them."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+
+class FxRates(Protocol):
+    def rate(self, from_currency: str, to_currency: str, on: date) -> tuple[Decimal, date]:
+        """Units of `to_currency` per unit of `from_currency`, and the rate's own date."""
+        ...
+
+    def is_currency(self, code: str) -> bool: ...
+
+    def has_rate(self, code: str) -> bool: ...
+
+
+class Countries(Protocol):
+    def is_country(self, alpha2: str) -> bool: ...
+
+
+class ShippingCostTable(Protocol):
+    def estimate(self, origin_country: str, destination: str) -> tuple[Decimal, Decimal, str]:
+        """(fixed cost per shipment, cost per kg, currency) for a lane."""
+        ...

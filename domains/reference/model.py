@@ -1,0 +1,203 @@
+"""Reference data as versioned event streams: warehouses, products, dealers, prohibited goods.
+
+Each change is an event, so the version a decision was checked against is the stream's version,
+and an earlier state can always be read back. A registry stream lists what exists, because the
+event store can look streams up by id but cannot enumerate them by kind.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domains.common import InvalidTransition, stable_id
+
+
+class Warehouse(Aggregate):
+    @staticmethod
+    def create_id(code: str) -> UUID:
+        return stable_id("warehouse", code)
+
+    @event("Registered")
+    def __init__(self, code: str, name: str, country: str, city: str, address: str) -> None:
+        self.code = code
+        self.name = name
+        self.country = country
+        self.city = city
+        self.address = address
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "id": self.code,
+            "name": self.name,
+            "country": self.country,
+            "city": self.city,
+            "address": self.address,
+            "version": self.version,
+        }
+
+    @event("Revised")
+    def revise(self, changes: dict[str, Any]) -> None:
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+
+PRODUCT_FIELDS = (
+    "name",
+    "unit_weight_g",
+    "dimensions_mm",
+    "hs_code",
+    "origin_country",
+    "unit_value",
+    "currency",
+    "perishable",
+)
+
+
+class Product(Aggregate):
+    @staticmethod
+    def create_id(sku: str) -> UUID:
+        return stable_id("product", sku)
+
+    @event("Registered")
+    def __init__(
+        self,
+        sku: str,
+        name: str,
+        unit_weight_g: int,
+        dimensions_mm: list[int],
+        hs_code: str,
+        origin_country: str,
+        unit_value: Decimal,
+        currency: str,
+        perishable: bool,
+    ) -> None:
+        self.sku = sku
+        self.name = name
+        self.unit_weight_g = unit_weight_g
+        self.dimensions_mm = list(dimensions_mm)
+        self.hs_code = hs_code
+        self.origin_country = origin_country
+        self.unit_value = unit_value
+        self.currency = currency
+        self.perishable = perishable
+
+    @event("Revised")
+    def revise(self, changes: dict[str, Any]) -> None:
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+    def details(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"sku": self.sku}
+        out.update({f: getattr(self, f) for f in PRODUCT_FIELDS})
+        out["version"] = self.version
+        return out
+
+
+class Dealer(Aggregate):
+    """A B2B customer. Open orders are committed against its credit in the order's own save,
+    so two concurrent orders can never both squeeze under the limit."""
+
+    @staticmethod
+    def create_id(code: str) -> UUID:
+        return stable_id("dealer", code)
+
+    @event("Registered")
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        credit_limit: Decimal,
+        currency: str,
+        regions: list[str],
+        unpaid_balance: Decimal,
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.credit_limit = credit_limit
+        self.currency = currency
+        self.regions = list(regions)
+        self.unpaid_balance = unpaid_balance
+        self.open_orders: dict[str, Decimal] = {}
+
+    @event("Revised")
+    def revise(self, changes: dict[str, Any]) -> None:
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+    @property
+    def open_orders_total(self) -> Decimal:
+        return sum(self.open_orders.values(), Decimal("0"))
+
+    @event("CreditCommitted")
+    def commit_credit(self, order_id: str, amount: Decimal) -> None:
+        if order_id in self.open_orders:
+            raise InvalidTransition(f"credit already committed for order {order_id}")
+        self.open_orders[order_id] = amount
+
+    def release_credit(self, order_id: str) -> None:
+        if order_id in self.open_orders:
+            self._release_credit(order_id=order_id)
+
+    @event("CreditReleased")
+    def _release_credit(self, order_id: str) -> None:
+        del self.open_orders[order_id]
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "id": self.code,
+            "name": self.name,
+            "credit_limit": str(self.credit_limit),
+            "currency": self.currency,
+            "regions": self.regions,
+            "unpaid_balance": str(self.unpaid_balance),
+            "open_orders_total": str(self.open_orders_total),
+            "open_orders": len(self.open_orders),
+            "version": self.version,
+        }
+
+
+class ProhibitedGoodsList(Aggregate):
+    """Per destination country, HS-code prefixes that may not be shipped there.
+
+    One stream; every publication is a new version that review events cite."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return stable_id("prohibited-goods", "all")
+
+    @event("Created")
+    def __init__(self) -> None:
+        self.rules: dict[str, list[dict[str, str]]] = {}
+        self.source = ""
+
+    @event("Published")
+    def publish(self, rules: dict[str, list[dict[str, str]]], source: str) -> None:
+        self.rules = {country: list(items) for country, items in rules.items()}
+        self.source = source
+
+    def matches(self, country: str, hs_code: str) -> list[dict[str, str]]:
+        return [r for r in self.rules.get(country, []) if hs_code.startswith(r["hs_prefix"])]
+
+
+class Registry(Aggregate):
+    """Which warehouses, products and dealers exist (the store cannot list streams by kind)."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return stable_id("registry", "reference")
+
+    @event("Created")
+    def __init__(self) -> None:
+        self.entries: dict[str, list[str]] = {"warehouse": [], "product": [], "dealer": []}
+
+    def add(self, kind: str, key: str) -> None:
+        if key not in self.entries[kind]:
+            self._add(kind=kind, key=key)
+
+    @event("Added")
+    def _add(self, kind: str, key: str) -> None:
+        self.entries[kind].append(key)
