@@ -68,9 +68,7 @@ class Invalid(ValueError):
 
 def _type_name(value: Any) -> str:
     names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(
-        type(value), type(value).__name__
-    )
+    return names.get(type(value), type(value).__name__)
 
 
 def to_quantity(value: Any) -> int:
@@ -310,9 +308,7 @@ class Reading:
 
     def _already_reported(self, loc: str) -> bool:
         # A bad or missing parent object already explains its missing fields.
-        return any(
-            loc == e.loc or loc.startswith((e.loc + ".", e.loc + "[")) for e in self.errors
-        )
+        return any(loc == e.loc or loc.startswith((e.loc + ".", e.loc + "[")) for e in self.errors)
 
     def _require(self, val: Val, canonical: str) -> None:
         if val.value is None:

@@ -60,7 +60,9 @@ def _order(reading: Reading, root: Node) -> Node:
     if "response" not in root.data:
         return root
     if root.data.get("error"):
-        reading.fail("error", f"Shopee API error {root.data['error']!r}: {root.data.get('message')}")
+        reading.fail(
+            "error", f"Shopee API error {root.data['error']!r}: {root.data.get('message')}"
+        )
     orders = root.child("response", required=True).data.get("order_list")
     if not isinstance(orders, list) or len(orders) != 1:
         count = len(orders) if isinstance(orders, list) else "no"

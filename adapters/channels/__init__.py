@@ -1,0 +1,41 @@
+"""Channel mappers: each sales channel's native order payload -> one canonical order.
+
+Mappers are pure and only check structure and types; existence checks (SKUs,
+countries, currencies) belong to the validation layer, which uses
+`MappedOrder.source_paths` to point back at the native field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import amazon, shopee, shopify, web
+from .base import FieldError, MappedOrder, PayloadError
+from .dealer_csv import parse_dealer_csv
+
+__all__ = [
+    "MAPPERS",
+    "FieldError",
+    "MappedOrder",
+    "PayloadError",
+    "map_payload",
+    "parse_dealer_csv",
+]
+
+MAPPERS: dict[str, Callable[[Any], MappedOrder]] = {
+    "amazon": amazon.map_order,
+    "shopee": shopee.map_order,
+    "shopify": shopify.map_order,
+    "web": web.map_order,
+}
+
+
+def map_payload(channel: str, payload: Any) -> MappedOrder:
+    mapper = MAPPERS.get(channel) if isinstance(channel, str) else None
+    if mapper is None:
+        known = ", ".join(sorted(MAPPERS))
+        raise PayloadError(
+            [FieldError("channel", f"unknown channel {channel!r}; expected one of {known}")]
+        )
+    return mapper(payload)

@@ -1,0 +1,105 @@
+"""The view database: the same SQLite file or PostgreSQL database as the events.
+
+Views are written in transactions that also move the view's tracking position, so each event
+lands in a view exactly once. SQL is written once with `?` placeholders.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+
+class ViewDB:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = dict(env)
+        self.dialect = "postgres" if env["PERSISTENCE_MODULE"].endswith("postgres") else "sqlite"
+        self._local = threading.local()
+        self._all: list[Any] = []
+
+    # -- connections (one per thread) ------------------------------------------------
+    def _connect(self) -> Any:
+        if self.dialect == "sqlite":
+            conn = sqlite3.connect(
+                self.env["SQLITE_DBNAME"],
+                isolation_level=None,
+                timeout=float(self.env.get("SQLITE_LOCK_TIMEOUT", "30")),
+                check_same_thread=False,
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+        import psycopg
+        from psycopg.rows import dict_row
+
+        conn = psycopg.connect(
+            dbname=self.env["POSTGRES_DBNAME"],
+            host=self.env.get("POSTGRES_HOST", "127.0.0.1"),
+            port=int(self.env.get("POSTGRES_PORT", "5432")),
+            user=self.env.get("POSTGRES_USER"),
+            password=self.env.get("POSTGRES_PASSWORD"),
+            autocommit=True,
+            row_factory=dict_row,
+        )
+        schema = self.env.get("POSTGRES_SCHEMA")
+        if schema:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            conn.execute(f'SET search_path TO "{schema}"')
+        return conn
+
+    @property
+    def conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        for conn in self._all:
+            try:
+                conn.close()
+            except Exception:  # noqa: S110 - closing best effort at shutdown
+                pass
+        self._all.clear()
+        self._local = threading.local()
+
+    # -- SQL -------------------------------------------------------------------------
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.dialect == "postgres" else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.conn.execute(self._sql(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self.dialect == "sqlite":
+            self.conn.executemany(sql, rows)
+        else:
+            with self.conn.cursor() as cur:
+                cur.executemany(self._sql(sql), rows)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cur = self.conn.execute(self._sql(sql), tuple(params))
+        return [dict(r) for r in cur.fetchall()]
+
+    @contextmanager
+    def transaction(self) -> Iterator[ViewDB]:
+        conn = self.conn
+        if self.dialect == "sqlite":
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        else:
+            with conn.transaction():
+                yield self

@@ -1,0 +1,136 @@
+"""Read models for the order spine: the order list (with holds) and stock per warehouse and SKU."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from projections.db import ViewDB
+from projections.runner import Projector
+
+
+def _iso(ts: Any) -> str:
+    return ts.isoformat()
+
+
+class OrderListView(Projector):
+    name = "orders"
+    tables = ("view_orders",)
+    topic_prefixes = ("domains.orders.model:Order.",)
+    ddl = (
+        """CREATE TABLE IF NOT EXISTS view_orders (
+            order_id TEXT PRIMARY KEY, channel TEXT NOT NULL, external_id TEXT NOT NULL,
+            status TEXT NOT NULL, dealer_id TEXT, placed_at TEXT NOT NULL,
+            received_at TEXT NOT NULL, currency TEXT NOT NULL, total TEXT NOT NULL,
+            country TEXT NOT NULL, line_count INTEGER NOT NULL, units INTEGER NOT NULL,
+            shipments INTEGER NOT NULL, warehouses TEXT NOT NULL, hold_codes TEXT NOT NULL,
+            hold_reasons TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS view_orders_channel ON view_orders (channel, placed_at)",
+        "CREATE INDEX IF NOT EXISTS view_orders_status ON view_orders (status, placed_at)",
+        "CREATE INDEX IF NOT EXISTS view_orders_dealer ON view_orders (dealer_id)",
+    )
+
+    def handle(self, db: ViewDB, event: Any, notification_id: int) -> None:
+        kind = type(event).__name__
+        oid = str(event.originator_id)
+        common = (event.originator_version, _iso(event.timestamp), oid)
+        if kind == "Received":
+            c = event.canonical
+            total = sum(
+                (Decimal(ln["unit_price"]) * ln["quantity"] for ln in c["lines"]), Decimal("0")
+            )
+            db.execute(
+                "INSERT INTO view_orders (order_id, channel, external_id, status, dealer_id, "
+                "placed_at, received_at, currency, total, country, line_count, units, shipments,"
+                " warehouses, hold_codes, hold_reasons, version, updated_at) VALUES "
+                "(?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, 0, '', '', '[]', ?, ?)",
+                (
+                    oid,
+                    event.channel,
+                    event.external_id,
+                    c.get("dealer_id"),
+                    c["placed_at"],
+                    _iso(event.timestamp),
+                    c["currency"],
+                    str(total.quantize(Decimal("0.01"))),
+                    c["ship_to"]["country"],
+                    len(c["lines"]),
+                    sum(int(ln["quantity"]) for ln in c["lines"]),
+                    event.originator_version,
+                    _iso(event.timestamp),
+                ),
+            )
+        elif kind == "Reviewed":
+            holds = [
+                {"rule": r["rule"], "code": r["code"], "reason": r["reason"]}
+                for r in event.rules
+                if not r["passed"] and not r.get("overridden")
+            ]
+            self._set(db, event.outcome, holds, common)
+        elif kind == "Split":
+            plan = event.decision["plan"]
+            db.execute(
+                "UPDATE view_orders SET status = 'allocated', shipments = ?, warehouses = ?, "
+                "hold_codes = '', hold_reasons = '[]', version = ?, updated_at = ? "
+                "WHERE order_id = ?",
+                (len(plan), ",".join(s["warehouse_id"] for s in plan), *common),
+            )
+        elif kind == "Backordered":
+            holds = [{"rule": "stock", "code": "insufficient_stock", "reason": "insufficient stock"}]
+            self._set(db, "held", holds, common)
+        elif kind == "Released":
+            self._set(db, "received", [], common)
+        elif kind == "Cancelled":
+            db.execute(
+                "UPDATE view_orders SET status = 'cancelled', hold_codes = '', "
+                "hold_reasons = '[]', version = ?, updated_at = ? WHERE order_id = ?",
+                common,
+            )
+
+    @staticmethod
+    def _set(db: ViewDB, status: str, holds: list[dict], common: tuple) -> None:
+        db.execute(
+            "UPDATE view_orders SET status = ?, hold_codes = ?, hold_reasons = ?, version = ?, "
+            "updated_at = ? WHERE order_id = ?",
+            (status, ",".join(h["code"] for h in holds), json.dumps(holds), *common),
+        )
+
+
+class StockView(Projector):
+    name = "stock"
+    tables = ("view_stock",)
+    topic_prefixes = ("domains.warehouse.model:Inventory.",)
+    ddl = (
+        """CREATE TABLE IF NOT EXISTS view_stock (
+            inventory_id TEXT PRIMARY KEY, warehouse_id TEXT NOT NULL, sku TEXT NOT NULL,
+            on_hand INTEGER NOT NULL, reserved INTEGER NOT NULL, version INTEGER NOT NULL,
+            updated_at TEXT NOT NULL)""",
+        "CREATE UNIQUE INDEX IF NOT EXISTS view_stock_key ON view_stock (warehouse_id, sku)",
+        "CREATE INDEX IF NOT EXISTS view_stock_sku ON view_stock (sku)",
+    )
+    # Which column each event moves, and in which direction.
+    _deltas = {
+        "Received": ("on_hand", 1),
+        "Reserved": ("reserved", 1),
+        "ReservationReleased": ("reserved", -1),
+    }
+
+    def handle(self, db: ViewDB, event: Any, notification_id: int) -> None:
+        kind = type(event).__name__
+        key = (event.originator_version, _iso(event.timestamp), str(event.originator_id))
+        if kind == "Opened":
+            db.execute(
+                "INSERT INTO view_stock (warehouse_id, sku, on_hand, reserved, version, "
+                "updated_at, inventory_id) VALUES (?, ?, 0, 0, ?, ?, ?)",
+                (event.warehouse_id, event.sku, *key),
+            )
+            return
+        if kind not in self._deltas:
+            return
+        column, sign = self._deltas[kind]
+        db.execute(
+            f"UPDATE view_stock SET {column} = {column} + ?, version = ?, updated_at = ? "  # noqa: S608
+            "WHERE inventory_id = ?",
+            (sign * int(event.quantity), *key),
+        )
