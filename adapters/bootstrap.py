@@ -60,8 +60,28 @@ def _countries() -> IsoCountries:
     return IsoCountries()
 
 
+def ensure_schema(env: Mapping[str, str]) -> None:
+    """The library expects POSTGRES_SCHEMA to exist already; create it on first use."""
+    schema = env.get("POSTGRES_SCHEMA")
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres" or not schema:
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env.get("POSTGRES_USER"),
+        password=env.get("POSTGRES_PASSWORD"),
+        autocommit=True,
+    ) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
 def build_app(overrides: Mapping[str, str] | None = None) -> Crossdock:
     env = store_env(overrides)
+    ensure_schema(env)
     split_time = float(os.environ.get("CROSSDOCK_SPLIT_TIME_LIMIT_S", "2.0"))
     return Crossdock(
         env,

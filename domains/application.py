@@ -341,13 +341,18 @@ class Crossdock(Application[UUID]):
             raise outcome.error
         return outcome, nid
 
-    def intake_batch(self, items: list[Intake]) -> tuple[list[IntakeOutcome], int]:
-        """Many orders, ONE transaction (group commit). Per-item errors are returned, not raised.
+    def intake_batch(
+        self, items: list[Intake], *, all_or_nothing: bool = False
+    ) -> tuple[list[IntakeOutcome], int]:
+        """Many orders, ONE transaction (group commit). Per-item errors are returned, not raised;
+        with `all_or_nothing`, one bad item means nothing at all is stored.
 
         On a version conflict the whole batch is decided again from fresh state."""
         for _attempt in range(MAX_CONFLICT_RETRIES):
             batch = _Batch(self)
             outcomes = [self._decide_intake(batch, item) for item in items]
+            if all_or_nothing and any(o.error for o in outcomes):
+                return outcomes, 0
             if not batch.touched:
                 return outcomes, 0
             try:

@@ -88,7 +88,7 @@ def _line(reading: Reading, item: Node, currency: str | None) -> dict[str, Val]:
             f"item is priced in {item_currency.value} but the order is in {currency}",
         )
 
-    unit_price = Val(None, amount.loc)
+    unit_price = Val(None, amount.loc, related=(item.loc("QuantityOrdered"),))
     if amount.value is not None and quantity.value is not None:
         # ItemPrice is the price of the whole line, not of one unit
         unit_price = Val(format_unit_price(amount.value, quantity.value, currency), amount.loc)

@@ -45,6 +45,9 @@ class MappedOrder:
 class Val(NamedTuple):
     value: Any
     loc: str | None
+    # Other native fields this value falls back to or is derived from; an
+    # error reported at one of them already explains why the value is absent.
+    related: tuple[str, ...] = ()
 
 
 NONE = Val(None, None)
@@ -56,7 +59,8 @@ def first(*vals: Val) -> Val:
     for v in vals:
         if v.value is not None:
             return v
-    return vals[0]
+    others = tuple(v.loc for v in vals[1:] if v.loc)
+    return vals[0]._replace(related=vals[0].related + others)
 
 
 # --- value parsers: raise Invalid with a message meant for the sender ---------
@@ -203,7 +207,7 @@ class Node:
 
     def text(self, key: str) -> Val:
         """Stripped string; blank counts as absent."""
-        raw, loc = self.value(key)
+        raw, loc = self.data.get(key), self.loc(key)
         if raw is None:
             return Val(None, loc)
         if not isinstance(raw, str):
@@ -212,7 +216,7 @@ class Node:
         return Val(raw.strip() or None, loc)
 
     def child(self, key: str, *, required: bool = False) -> Node:
-        raw, loc = self.value(key)
+        raw, loc = self.data.get(key), self.loc(key)
         if isinstance(raw, Mapping):
             return Node(self.reading, raw, loc)
         if raw is None:
@@ -224,7 +228,7 @@ class Node:
 
     def children(self, key: str) -> list[Node] | None:
         """Objects of a non-empty array; None (with an error) when unusable."""
-        raw, loc = self.value(key)
+        raw, loc = self.data.get(key), self.loc(key)
         if raw is None:
             self.reading.fail(loc, "missing required array")
             return None
@@ -301,19 +305,23 @@ class Reading:
         if val.value is None:
             return val
         try:
-            return Val(parse(val.value), val.loc)
+            return val._replace(value=parse(val.value))
         except Invalid as exc:
             self.fail(val.loc or ROOT_LOC, str(exc))
-            return Val(None, val.loc)
+            return val._replace(value=None)
 
-    def _already_reported(self, loc: str) -> bool:
+    def _already_reported(self, locs: tuple[str, ...]) -> bool:
         # A bad or missing parent object already explains its missing fields.
-        return any(loc == e.loc or loc.startswith((e.loc + ".", e.loc + "[")) for e in self.errors)
+        return any(
+            loc == e.loc or loc.startswith((e.loc + ".", e.loc + "["))
+            for e in self.errors
+            for loc in locs
+        )
 
     def _require(self, val: Val, canonical: str) -> None:
         if val.value is None:
             loc = val.loc or canonical
-            if not self._already_reported(loc):
+            if not self._already_reported((loc, *val.related)):
                 self.fail(loc, "missing required field")
 
     def assemble(self, fields: dict[str, Val], lines: list[dict[str, Val]]) -> MappedOrder:

@@ -1,0 +1,41 @@
+"""Loads the shipped reference data (warehouses, products, dealers, prohibited goods).
+
+Idempotent: unchanged data records no new events, so seeding twice is safe."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from adapters.reference_data import DATA
+from domains.application import Crossdock
+
+
+def load(name: str) -> Any:
+    return json.loads((DATA / name).read_text())
+
+
+def seed_reference(app: Crossdock) -> dict[str, int]:
+    changed = {"warehouses": 0, "products": 0, "dealers": 0, "prohibited_goods": 0}
+    for w in load("warehouses.json"):
+        changed["warehouses"] += app.register_warehouse(
+            w["id"], w["name"], w["country"], w["city"], w["address"]
+        )[1]
+    for p in load("products.json"):
+        values = dict(p)
+        sku = values.pop("sku")
+        values["unit_value"] = Decimal(values["unit_value"])
+        changed["products"] += app.register_product(sku, **values)[1]
+    for d in load("dealers.json"):
+        changed["dealers"] += app.register_dealer(
+            d["id"],
+            d["name"],
+            Decimal(d["credit_limit"]),
+            d["currency"],
+            d["regions"],
+            Decimal(d["unpaid_balance"]),
+        )[1]
+    prohibited = load("prohibited_goods.json")
+    changed["prohibited_goods"] += app.publish_prohibited(prohibited["rules"], prohibited["source"])[1]
+    return changed

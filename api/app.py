@@ -1,0 +1,57 @@
+"""The FastAPI application: routers per user group, error mapping, and the services it runs on.
+
+`create_app()` builds everything from the environment (adapters/bootstrap.py); tests pass their
+own services. Views are refreshed inline before reads (read-your-writes) unless
+CROSSDOCK_INLINE_PROJECTION=0, when separate `crossdock project` workers keep them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from adapters.bootstrap import build_app, store_env
+from api import errors, routes_orders, routes_reference
+from api.auth import KeyStore
+from api.deps import Services
+from projections import ProjectionRunner, ViewDB, spine_projectors
+
+
+def build_services(overrides: dict[str, str] | None = None, keys: KeyStore | None = None) -> Services:
+    app = build_app(overrides)
+    db = ViewDB(store_env(overrides))
+    runner = ProjectionRunner(app, db, spine_projectors())
+    inline = os.environ.get("CROSSDOCK_INLINE_PROJECTION", "1") != "0"
+    return Services(app, db, runner, keys or KeyStore.from_env(), inline)
+
+
+def create_app(svc: Services | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        if not hasattr(api.state, "services"):
+            api.state.services = build_services()
+        yield
+        api.state.services.db.close()
+        api.state.services.app.close()
+
+    api = FastAPI(
+        title="Crossdock",
+        version="0.1.0",
+        description="Event-sourced backend for cross-border e-commerce logistics. "
+        "Authenticate with 'Authorization: Bearer <API key>'.",
+        lifespan=lifespan,
+    )
+    if svc is not None:
+        api.state.services = svc
+    errors.install(api)
+    api.include_router(routes_orders.router)
+    api.include_router(routes_reference.router)
+
+    @api.get("/healthz", tags=["ops"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return api

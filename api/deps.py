@@ -1,0 +1,89 @@
+"""Request-scoped dependencies: the running services and the caller's identity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import KeyStore, Principal
+from domains.application import Crossdock
+from projections import ProjectionRunner, ViewDB
+
+
+@dataclass
+class Services:
+    app: Crossdock
+    db: ViewDB
+    runner: ProjectionRunner
+    keys: KeyStore
+    inline_projection: bool = True
+
+    def fresh_views(self, until: int | None = None) -> None:
+        """Read-your-writes: bring the views up to the log's end (or a given position)."""
+        if self.inline_projection:
+            self.runner.catch_up(until=until)
+        elif until is not None:
+            self.runner.catch_up(until=until)
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def principal(
+    request: Request,
+    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
+) -> Principal:
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise HTTPException(
+            status_code=401,
+            detail="missing API key: send 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    who = services(request).keys.authenticate(creds.credentials)
+    if who is None:
+        raise HTTPException(status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"})
+    return who
+
+
+def require(*roles: str) -> Callable[..., Principal]:
+    def check(who: Principal = Depends(principal)) -> Principal:  # noqa: B008
+        if who.role not in roles:
+            raise HTTPException(
+                status_code=403,
+                detail=f"role {who.role!r} may not do this; needs one of {', '.join(roles)}",
+            )
+        return who
+
+    return check
+
+
+def scoped_channel(who: Principal, channel: str) -> None:
+    """A connector only sees its own channel; another channel's things do not exist for it."""
+    if who.role == "connector" and who.scope != channel:
+        raise HTTPException(status_code=404, detail="not found")
+
+
+def as_json(value: Any) -> Any:
+    """Decimals and other domain values into JSON-friendly shapes."""
+    from decimal import Decimal
+    from uuid import UUID
+
+    if isinstance(value, dict):
+        return {str(k): as_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

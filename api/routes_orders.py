@@ -1,0 +1,264 @@
+"""Intake from every channel, and order reads (list, detail, history, time travel)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+
+from adapters.channels import MAPPERS, FieldError, PayloadError, map_payload, parse_dealer_csv
+from api.auth import Principal
+from api.deps import Services, as_json, require, scoped_channel, services
+from domains.application import Intake, ValidationFailed
+from domains.orders.model import Order
+
+router = APIRouter(prefix="/v1", tags=["orders"])
+CHANNELS = sorted([*MAPPERS, "dealer"])
+MAX_JSON_BYTES = 1_000_000
+MAX_CSV_BYTES = 5_000_000
+READERS = ("connector", "warehouse", "customs", "finance", "admin")
+
+
+def order_out(order: Order) -> dict[str, Any]:
+    c = order.canonical
+    return as_json(
+        {
+            "id": order.id,
+            "channel": order.channel,
+            "external_id": order.external_id,
+            "status": order.status,
+            "placed_at": c["placed_at"],
+            "currency": c["currency"],
+            "total": order.total,
+            "customer": c["customer"],
+            "ship_to": c["ship_to"],
+            "lines": c["lines"],
+            "dealer_id": c.get("dealer_id"),
+            "hold_reasons": order.hold_reasons,
+            "overrides": order.overrides,
+            "review": order.review,
+            "split": order.split,
+            "cancel_reason": order.cancel_reason,
+            "version": order.version,
+            "received_at": order.created_on,
+            "updated_at": order.modified_on,
+        }
+    )
+
+
+def _visible(who: Principal, order: Order) -> None:
+    scoped_channel(who, order.channel)
+    if who.role == "warehouse" and who.scope not in {s["warehouse_id"] for s in order.shipments}:
+        raise HTTPException(status_code=404, detail="not found")
+
+
+def _with_sources(exc: ValidationFailed, item: Intake, prefix: str = "") -> list[dict]:
+    out = []
+    for e in exc.errors:
+        e = dict(e)
+        if prefix:
+            e["order"] = prefix
+        out.append(e)
+    return out
+
+
+@router.post(
+    "/channels/{channel}/orders",
+    status_code=201,
+    responses={200: {"description": "the same payload again: the existing order"},
+               409: {"description": "a different payload for an existing external id"},
+               422: {"description": "bad payload; each error names the field by its path"}},
+)
+async def push_order(
+    channel: Literal["amazon", "shopee", "shopify", "web"],
+    request: Request,
+    response: Response,
+    who: Principal = Depends(require("connector", "admin")),  # noqa: B008
+    svc: Services = Depends(services),  # noqa: B008
+) -> dict[str, Any]:
+    """A channel pushes one order in its NATIVE payload shape (Amazon SP-API Order with
+    OrderItems, Shopee get_order_detail order, Shopify REST order, or canonical JSON for web)."""
+    scoped_channel(who, channel)
+    body = await request.body()
+    if len(body) > MAX_JSON_BYTES:
+        raise HTTPException(status_code=413, detail=f"payload over {MAX_JSON_BYTES} bytes")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError([FieldError("body", f"not valid JSON: {exc}")]) from None
+    mapped = map_payload(channel, payload)
+    item = Intake(channel, payload, mapped.canonical, mapped.source_paths)
+    from starlette.concurrency import run_in_threadpool
+
+    outcome, nid = await run_in_threadpool(svc.app.intake, item)
+    response.status_code = 201 if outcome.created else 200
+    response.headers["Location"] = f"/v1/orders/{outcome.order_id}"
+    return {"created": outcome.created, "notification_id": nid, "order": order_out(outcome.order)}
+
+
+@router.post(
+    "/channels/dealer/orders:csv",
+    status_code=201,
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def push_dealer_csv(
+    request: Request,
+    response: Response,
+    who: Principal = Depends(require("connector", "admin")),  # noqa: B008
+    svc: Services = Depends(services),  # noqa: B008
+) -> dict[str, Any]:
+    """Dealer orders as CSV, one row per line, grouped by the dealer's order number.
+    All or nothing: one bad row rejects the file with its line number and nothing is stored."""
+    scoped_channel(who, "dealer")
+    body = await request.body()
+    if len(body) > MAX_CSV_BYTES:
+        raise HTTPException(status_code=413, detail=f"file over {MAX_CSV_BYTES} bytes")
+    orders = parse_dealer_csv(body)
+    items = [Intake("dealer", m.canonical, m.canonical, m.source_paths) for m in orders]
+    from starlette.concurrency import run_in_threadpool
+
+    outcomes, nid = await run_in_threadpool(svc.app.intake_batch, items, all_or_nothing=True)
+    errors = []
+    for item, o in zip(items, outcomes, strict=True):
+        if isinstance(o.error, ValidationFailed):
+            errors += _with_sources(o.error, item, item.canonical["external_id"])
+    if errors:
+        raise ValidationFailed(errors)
+    for o in outcomes:
+        if o.error is not None:
+            raise o.error
+    created = sum(1 for o in outcomes if o.created)
+    response.status_code = 201 if created else 200
+    return {
+        "created": created,
+        "existing": len(outcomes) - created,
+        "notification_id": nid,
+        "orders": [
+            {"external_id": o.order.external_id, "id": str(o.order_id), "created": o.created,
+             "status": o.order.status}
+            for o in outcomes if o.order is not None
+        ],
+    }
+
+
+@router.get("/orders")
+def list_orders(
+    channel: str | None = None,
+    status: Literal["received", "approved", "held", "allocated", "cancelled"] | None = None,
+    dealer: str | None = None,
+    hold_code: str | None = None,
+    placed_from: datetime | None = None,
+    placed_to: datetime | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    who: Principal = Depends(require(*READERS)),  # noqa: B008
+    svc: Services = Depends(services),  # noqa: B008
+) -> dict[str, Any]:
+    """Orders from the order-list view, newest first. Connectors see only their channel."""
+    if who.role == "connector":
+        if channel not in (None, who.scope):
+            return {"items": [], "total": 0, "limit": limit, "offset": offset}
+        channel = who.scope
+    where, params = ["1=1"], []
+    for column, value in (("channel", channel), ("status", status), ("dealer_id", dealer)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if hold_code:
+        where.append("(',' || hold_codes || ',') LIKE ?")
+        params.append(f"%,{hold_code},%")
+    if who.role == "warehouse":
+        where.append("(',' || warehouses || ',') LIKE ?")
+        params.append(f"%,{who.scope},%")
+    for op, value in ((">=", placed_from), ("<=", placed_to)):
+        if value is not None:
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            where.append(f"placed_at {op} ?")
+            params.append(value.astimezone(UTC).isoformat())
+    svc.fresh_views()
+    clause = " AND ".join(where)
+    total = svc.db.query(f"SELECT COUNT(*) AS n FROM view_orders WHERE {clause}", params)[0]["n"]  # noqa: S608
+    rows = svc.db.query(
+        f"SELECT * FROM view_orders WHERE {clause} "  # noqa: S608
+        "ORDER BY placed_at DESC, order_id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    for r in rows:
+        r["hold_reasons"] = json.loads(r["hold_reasons"])
+        r["warehouses"] = [w for w in r["warehouses"].split(",") if w]
+        r["hold_codes"] = [c for c in r["hold_codes"].split(",") if c]
+        r["id"] = r.pop("order_id")
+    return {"items": rows, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/orders/{order_id}")
+def get_order(
+    order_id: UUID,
+    at: datetime | None = Query(None, description="the order as it stood at this time (UTC)"),
+    who: Principal = Depends(require(*READERS)),  # noqa: B008
+    svc: Services = Depends(services),  # noqa: B008
+) -> dict[str, Any]:
+    order = svc.app.get_order(order_id)
+    _visible(who, order)
+    if at is not None:
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        order = svc.app.order_at(order_id, at)
+        return {**order_out(order), "as_of": at.isoformat()}
+    return order_out(order)
+
+
+@router.get("/orders/{order_id}/events")
+def order_events(
+    order_id: UUID,
+    who: Principal = Depends(require(*READERS)),  # noqa: B008
+    svc: Services = Depends(services),  # noqa: B008
+) -> dict[str, Any]:
+    """The order's whole history: every event with its data, oldest first."""
+    order = svc.app.get_order(order_id)
+    _visible(who, order)
+    events = []
+    for e in svc.app.order_events(order_id):
+        data = {k: v for k, v in e.__dict__.items()
+                if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")}
+        events.append({"version": e.originator_version, "type": type(e).__name__,
+                       "timestamp": e.timestamp.isoformat(), "data": as_json(data)})
+    return {"order_id": str(order_id), "events": events}
+
+
+@router.post("/orders/{order_id}/release")
+def release_order(
+    order_id: UUID,
+    body: dict[str, str] = Body(..., examples=[{"reason": "credit extended by sales manager"}]),  # noqa: B008
+    who: Principal = Depends(require("admin")),  # noqa: B008
+    svc: Services = Depends(services),  # noqa: B008
+) -> dict[str, Any]:
+    """Lift a hold (reason required, recorded): the held rules are overridden, stock is
+    checked again and the order is split and reserved when it can be."""
+    reason = _reason(body)
+    order, nid = svc.app.release_order(order_id, reason, who.name)
+    return {"notification_id": nid, "order": order_out(order)}
+
+
+@router.post("/orders/{order_id}/cancel")
+def cancel_order(
+    order_id: UUID,
+    body: dict[str, str] = Body(..., examples=[{"reason": "customer withdrew the order"}]),  # noqa: B008
+    who: Principal = Depends(require("admin")),  # noqa: B008
+    svc: Services = Depends(services),  # noqa: B008
+) -> dict[str, Any]:
+    """Cancel an order (reason required); its stock reservations and dealer credit are released."""
+    reason = _reason(body)
+    order, nid = svc.app.cancel_order(order_id, reason, who.name)
+    return {"notification_id": nid, "order": order_out(order)}
+
+
+def _reason(body: dict[str, str]) -> str:
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationFailed([{"loc": "reason", "msg": "a non-empty reason is required"}])
+    return reason.strip()

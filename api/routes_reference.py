@@ -1,0 +1,169 @@
+"""Reference data (admin) and stock reads."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field, StringConstraints
+
+from api.auth import Principal
+from api.deps import Services, as_json, require, services
+from domains.application import ValidationFailed
+
+router = APIRouter(prefix="/v1", tags=["reference data and stock"])
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+class WarehouseIn(BaseModel):
+    name: str = Field(min_length=1)
+    country: Country
+    city: str = Field(min_length=1)
+    address: str = Field(min_length=1)
+
+
+class ProductIn(BaseModel):
+    name: str = Field(min_length=1)
+    unit_weight_g: int = Field(gt=0)
+    dimensions_mm: list[Annotated[int, Field(gt=0)]] = Field(min_length=3, max_length=3)
+    hs_code: str = Field(pattern=r"^\d{4}(\.?\d{2})?(\.?\d{2,4})?$")
+    origin_country: Country
+    unit_value: Decimal = Field(ge=0, decimal_places=4)
+    currency: CurrencyCode
+    perishable: bool = False
+
+
+class DealerIn(BaseModel):
+    name: str = Field(min_length=1)
+    credit_limit: Decimal = Field(ge=0)
+    currency: CurrencyCode
+    regions: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]] = Field(min_length=1)
+    unpaid_balance: Decimal = Field(ge=0, default=Decimal("0"))
+
+
+class ProhibitedRule(BaseModel):
+    hs_prefix: str = Field(pattern=r"^\d{2,4}(\.\d{1,6})?$")
+    category: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+class ProhibitedIn(BaseModel):
+    source: str = Field(min_length=1)
+    rules: dict[Country, list[ProhibitedRule]]
+
+
+class ReceiptIn(BaseModel):
+    warehouse_id: str
+    sku: str
+    quantity: int = Field(gt=0, le=1_000_000)
+    receipt_ref: str = Field(min_length=1, description="idempotency key: a repeat is not counted twice")
+
+
+def _answer(response: Response, changed: bool, body: dict) -> dict:
+    response.status_code = 200
+    return {"changed": changed, **body}
+
+
+@router.put("/admin/warehouses/{code}")
+def put_warehouse(code: str, body: WarehouseIn, response: Response,
+                  who: Principal = Depends(require("admin")),  # noqa: B008
+                  svc: Services = Depends(services)) -> dict[str, Any]:  # noqa: B008
+    """Register or revise a warehouse; each change is a new version of its stream."""
+    _check_country(svc, "country", body.country)
+    w, changed = svc.app.register_warehouse(code, **body.model_dump())
+    return _answer(response, changed, w.details())
+
+
+@router.put("/admin/products/{sku}")
+def put_product(sku: str, body: ProductIn, response: Response,
+                who: Principal = Depends(require("admin")),  # noqa: B008
+                svc: Services = Depends(services)) -> dict[str, Any]:  # noqa: B008
+    _check_country(svc, "origin_country", body.origin_country)
+    p, changed = svc.app.register_product(sku, **body.model_dump())
+    return _answer(response, changed, as_json(p.details()))
+
+
+@router.put("/admin/dealers/{code}")
+def put_dealer(code: str, body: DealerIn, response: Response,
+               who: Principal = Depends(require("admin")),  # noqa: B008
+               svc: Services = Depends(services)) -> dict[str, Any]:  # noqa: B008
+    for i, region in enumerate(body.regions):
+        _check_country(svc, f"regions[{i}]", region[:2])
+    d, changed = svc.app.register_dealer(code, **body.model_dump())
+    return _answer(response, changed, d.details())
+
+
+@router.put("/admin/prohibited-goods")
+def put_prohibited(body: ProhibitedIn, response: Response,
+                   who: Principal = Depends(require("admin")),  # noqa: B008
+                   svc: Services = Depends(services)) -> dict[str, Any]:  # noqa: B008
+    """Publish a new version of the prohibited-goods list (HS prefixes per destination)."""
+    for country in body.rules:
+        _check_country(svc, f"rules.{country}", country)
+    rules = {c: [r.model_dump() for r in items] for c, items in body.rules.items()}
+    lst, changed = svc.app.publish_prohibited(rules, body.source)
+    return _answer(response, changed, {"version": lst.version, "countries": sorted(lst.rules)})
+
+
+@router.post("/admin/stock-receipts")
+def receive_stock(body: ReceiptIn,
+                  who: Principal = Depends(require("admin")),  # noqa: B008
+                  svc: Services = Depends(services)) -> dict[str, Any]:  # noqa: B008
+    nid = svc.app.receive_stock(body.warehouse_id, body.sku, body.quantity, body.receipt_ref)
+    return {"applied": nid > 0, "notification_id": nid}
+
+
+@router.get("/reference")
+def reference(who: Principal = Depends(require("admin", "customs", "finance", "warehouse", "connector")),  # noqa: B008
+              svc: Services = Depends(services)) -> dict[str, Any]:  # noqa: B008
+    """Warehouses, products and the prohibited-goods list version."""
+    ref = svc.app.reference()
+    prohibited = ref["prohibited"]
+    return {
+        "warehouses": [w.details() for w in ref["warehouses"].values()],
+        "products": [as_json(p.details()) for p in ref["products"].values()],
+        "dealers": ref["dealers"],
+        "prohibited_goods": {"version": prohibited.version if prohibited else 0,
+                             "rules": prohibited.rules if prohibited else {}},
+    }
+
+
+@router.get("/admin/dealers/{code}")
+def get_dealer(code: str, who: Principal = Depends(require("admin", "finance")),  # noqa: B008
+               svc: Services = Depends(services)) -> dict[str, Any]:  # noqa: B008
+    return svc.app.get_dealer(code).details()
+
+
+@router.get("/stock")
+def stock(sku: str | None = None, warehouse: str | None = None,
+          limit: int = Query(500, ge=1, le=5000), offset: int = Query(0, ge=0),
+          who: Principal = Depends(require("admin", "warehouse", "connector", "customs", "finance")),  # noqa: B008
+          svc: Services = Depends(services)) -> dict[str, Any]:  # noqa: B008
+    """On hand, reserved and available per warehouse and SKU. A warehouse key sees its own."""
+    if who.role == "warehouse":
+        if warehouse not in (None, who.scope):
+            return {"items": [], "total": 0}
+        warehouse = who.scope
+    where, params = ["1=1"], []
+    if sku:
+        where.append("sku = ?")
+        params.append(sku)
+    if warehouse:
+        where.append("warehouse_id = ?")
+        params.append(warehouse)
+    svc.fresh_views()
+    clause = " AND ".join(where)
+    total = svc.db.query(f"SELECT COUNT(*) AS n FROM view_stock WHERE {clause}", params)[0]["n"]  # noqa: S608
+    rows = svc.db.query(
+        "SELECT warehouse_id, sku, on_hand, reserved, on_hand - reserved AS available, version "
+        f"FROM view_stock WHERE {clause} ORDER BY warehouse_id, sku LIMIT ? OFFSET ?",  # noqa: S608
+        [*params, limit, offset],
+    )
+    return {"items": rows, "total": total}
+
+
+def _check_country(svc: Services, loc: str, code: str) -> None:
+    if not svc.app.countries.is_country(code):
+        raise ValidationFailed([{"loc": loc, "msg": f"{code!r} is not an ISO 3166-1 country"}])
