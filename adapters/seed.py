@@ -37,5 +37,7 @@ def seed_reference(app: Crossdock) -> dict[str, int]:
             Decimal(d["unpaid_balance"]),
         )[1]
     prohibited = load("prohibited_goods.json")
-    changed["prohibited_goods"] += app.publish_prohibited(prohibited["rules"], prohibited["source"])[1]
+    changed["prohibited_goods"] += app.publish_prohibited(
+        prohibited["rules"], prohibited["source"]
+    )[1]
     return changed

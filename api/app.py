@@ -20,7 +20,9 @@ from api.deps import Services
 from projections import ProjectionRunner, ViewDB, spine_projectors
 
 
-def build_services(overrides: dict[str, str] | None = None, keys: KeyStore | None = None) -> Services:
+def build_services(
+    overrides: dict[str, str] | None = None, keys: KeyStore | None = None
+) -> Services:
     app = build_app(overrides)
     db = ViewDB(store_env(overrides))
     runner = ProjectionRunner(app, db, spine_projectors())

@@ -39,7 +39,7 @@ _bearer = HTTPBearer(auto_error=False)
 
 def principal(
     request: Request,
-    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
+    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> Principal:
     if creds is None or creds.scheme.lower() != "bearer":
         raise HTTPException(
@@ -49,12 +49,14 @@ def principal(
         )
     who = services(request).keys.authenticate(creds.credentials)
     if who is None:
-        raise HTTPException(status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"}
+        )
     return who
 
 
 def require(*roles: str) -> Callable[..., Principal]:
-    def check(who: Principal = Depends(principal)) -> Principal:  # noqa: B008
+    def check(who: Principal = Depends(principal)) -> Principal:
         if who.role not in roles:
             raise HTTPException(
                 status_code=403,

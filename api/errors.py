@@ -61,4 +61,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(InsufficientStock)
     async def _stock(_: Request, exc: InsufficientStock) -> JSONResponse:
-        return JSONResponse(status_code=409, content={"error": "insufficient_stock", "detail": str(exc)})
+        return JSONResponse(
+            status_code=409, content={"error": "insufficient_stock", "detail": str(exc)}
+        )

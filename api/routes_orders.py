@@ -68,16 +68,18 @@ def _with_sources(exc: ValidationFailed, item: Intake, prefix: str = "") -> list
 @router.post(
     "/channels/{channel}/orders",
     status_code=201,
-    responses={200: {"description": "the same payload again: the existing order"},
-               409: {"description": "a different payload for an existing external id"},
-               422: {"description": "bad payload; each error names the field by its path"}},
+    responses={
+        200: {"description": "the same payload again: the existing order"},
+        409: {"description": "a different payload for an existing external id"},
+        422: {"description": "bad payload; each error names the field by its path"},
+    },
 )
 async def push_order(
     channel: Literal["amazon", "shopee", "shopify", "web"],
     request: Request,
     response: Response,
-    who: Principal = Depends(require("connector", "admin")),  # noqa: B008
-    svc: Services = Depends(services),  # noqa: B008
+    who: Principal = Depends(require("connector", "admin")),
+    svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """A channel pushes one order in its NATIVE payload shape (Amazon SP-API Order with
     OrderItems, Shopee get_order_detail order, Shopify REST order, or canonical JSON for web)."""
@@ -107,8 +109,8 @@ async def push_order(
 async def push_dealer_csv(
     request: Request,
     response: Response,
-    who: Principal = Depends(require("connector", "admin")),  # noqa: B008
-    svc: Services = Depends(services),  # noqa: B008
+    who: Principal = Depends(require("connector", "admin")),
+    svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Dealer orders as CSV, one row per line, grouped by the dealer's order number.
     All or nothing: one bad row rejects the file with its line number and nothing is stored."""
@@ -137,9 +139,14 @@ async def push_dealer_csv(
         "existing": len(outcomes) - created,
         "notification_id": nid,
         "orders": [
-            {"external_id": o.order.external_id, "id": str(o.order_id), "created": o.created,
-             "status": o.order.status}
-            for o in outcomes if o.order is not None
+            {
+                "external_id": o.order.external_id,
+                "id": str(o.order_id),
+                "created": o.created,
+                "status": o.order.status,
+            }
+            for o in outcomes
+            if o.order is not None
         ],
     }
 
@@ -154,8 +161,8 @@ def list_orders(
     placed_to: datetime | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
-    who: Principal = Depends(require(*READERS)),  # noqa: B008
-    svc: Services = Depends(services),  # noqa: B008
+    who: Principal = Depends(require(*READERS)),
+    svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Orders from the order-list view, newest first. Connectors see only their channel."""
     if who.role == "connector":
@@ -199,8 +206,8 @@ def list_orders(
 def get_order(
     order_id: UUID,
     at: datetime | None = Query(None, description="the order as it stood at this time (UTC)"),
-    who: Principal = Depends(require(*READERS)),  # noqa: B008
-    svc: Services = Depends(services),  # noqa: B008
+    who: Principal = Depends(require(*READERS)),
+    svc: Services = Depends(services),
 ) -> dict[str, Any]:
     order = svc.app.get_order(order_id)
     _visible(who, order)
@@ -215,27 +222,36 @@ def get_order(
 @router.get("/orders/{order_id}/events")
 def order_events(
     order_id: UUID,
-    who: Principal = Depends(require(*READERS)),  # noqa: B008
-    svc: Services = Depends(services),  # noqa: B008
+    who: Principal = Depends(require(*READERS)),
+    svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """The order's whole history: every event with its data, oldest first."""
     order = svc.app.get_order(order_id)
     _visible(who, order)
     events = []
     for e in svc.app.order_events(order_id):
-        data = {k: v for k, v in e.__dict__.items()
-                if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")}
-        events.append({"version": e.originator_version, "type": type(e).__name__,
-                       "timestamp": e.timestamp.isoformat(), "data": as_json(data)})
+        data = {
+            k: v
+            for k, v in e.__dict__.items()
+            if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")
+        }
+        events.append(
+            {
+                "version": e.originator_version,
+                "type": type(e).__name__,
+                "timestamp": e.timestamp.isoformat(),
+                "data": as_json(data),
+            }
+        )
     return {"order_id": str(order_id), "events": events}
 
 
 @router.post("/orders/{order_id}/release")
 def release_order(
     order_id: UUID,
-    body: dict[str, str] = Body(..., examples=[{"reason": "credit extended by sales manager"}]),  # noqa: B008
-    who: Principal = Depends(require("admin")),  # noqa: B008
-    svc: Services = Depends(services),  # noqa: B008
+    body: dict[str, str] = Body(..., examples=[{"reason": "credit extended by sales manager"}]),
+    who: Principal = Depends(require("admin")),
+    svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Lift a hold (reason required, recorded): the held rules are overridden, stock is
     checked again and the order is split and reserved when it can be."""
@@ -247,9 +263,9 @@ def release_order(
 @router.post("/orders/{order_id}/cancel")
 def cancel_order(
     order_id: UUID,
-    body: dict[str, str] = Body(..., examples=[{"reason": "customer withdrew the order"}]),  # noqa: B008
-    who: Principal = Depends(require("admin")),  # noqa: B008
-    svc: Services = Depends(services),  # noqa: B008
+    body: dict[str, str] = Body(..., examples=[{"reason": "customer withdrew the order"}]),
+    who: Principal = Depends(require("admin")),
+    svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Cancel an order (reason required); its stock reservations and dealer credit are released."""
     reason = _reason(body)

@@ -180,11 +180,11 @@ class Crossdock(Application[UUID]):
         if self._ref and time.monotonic() - self._ref_loaded_at < self.REFERENCE_TTL_S:
             return self._ref
         registry = self._registry()
-        warehouses = {
+        warehouses: dict[str, Warehouse] = {
             code: self.repository.get(Warehouse.create_id(code))
             for code in registry.entries["warehouse"]
         }
-        products = {
+        products: dict[str, Product] = {
             sku: self.repository.get(Product.create_id(sku)) for sku in registry.entries["product"]
         }
         prohibited = self._get_or_none(ProhibitedGoodsList.create_id())
@@ -372,7 +372,7 @@ class Crossdock(Application[UUID]):
         except ValidationFailed as exc:
             return IntakeOutcome(order_id, False, error=exc)
         digest = payload_hash(item.raw_payload)
-        existing = batch.touched.get(order_id) or self._get_or_none(order_id)
+        existing: Order | None = batch.touched.get(order_id) or self._get_or_none(order_id)  # type: ignore[assignment]
         if existing is not None:
             if existing.payload_hash == digest:
                 return IntakeOutcome(order_id, False, order=existing)

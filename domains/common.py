@@ -40,9 +40,7 @@ class InvalidTransition(DomainError):
 
 class InsufficientStock(DomainError):
     def __init__(self, warehouse_id: str, sku: str, requested: int, available: int) -> None:
-        super().__init__(
-            f"{sku} in {warehouse_id}: requested {requested}, available {available}"
-        )
+        super().__init__(f"{sku} in {warehouse_id}: requested {requested}, available {available}")
         self.warehouse_id = warehouse_id
         self.sku = sku
         self.requested = requested

@@ -9,4 +9,11 @@ def spine_projectors() -> list[Projector]:
     return [OrderListView(), StockView()]
 
 
-__all__ = ["OrderListView", "ProjectionRunner", "Projector", "StockView", "ViewDB", "spine_projectors"]
+__all__ = [
+    "OrderListView",
+    "ProjectionRunner",
+    "Projector",
+    "StockView",
+    "ViewDB",
+    "spine_projectors",
+]

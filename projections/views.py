@@ -77,7 +77,9 @@ class OrderListView(Projector):
                 (len(plan), ",".join(s["warehouse_id"] for s in plan), *common),
             )
         elif kind == "Backordered":
-            holds = [{"rule": "stock", "code": "insufficient_stock", "reason": "insufficient stock"}]
+            holds = [
+                {"rule": "stock", "code": "insufficient_stock", "reason": "insufficient stock"}
+            ]
             self._set(db, "held", holds, common)
         elif kind == "Released":
             self._set(db, "received", [], common)

@@ -32,8 +32,12 @@ def postgres_available() -> str | None:
         import psycopg
 
         with psycopg.connect(
-            dbname=PG["POSTGRES_DBNAME"], host=PG["POSTGRES_HOST"], port=int(PG["POSTGRES_PORT"]),
-            user=PG["POSTGRES_USER"], password=PG["POSTGRES_PASSWORD"], connect_timeout=3,
+            dbname=PG["POSTGRES_DBNAME"],
+            host=PG["POSTGRES_HOST"],
+            port=int(PG["POSTGRES_PORT"]),
+            user=PG["POSTGRES_USER"],
+            password=PG["POSTGRES_PASSWORD"],
+            connect_timeout=3,
         ) as conn:
             conn.execute("SELECT 1")
         return None
@@ -60,8 +64,12 @@ def drop_schema(env: dict[str, str]) -> None:
     import psycopg
 
     with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=int(env["POSTGRES_PORT"]),
-        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"], autocommit=True,
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        autocommit=True,
     ) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{env["POSTGRES_SCHEMA"]}" CASCADE')
 
@@ -70,7 +78,10 @@ def drop_schema(env: dict[str, str]) -> None:
 def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[dict[str, str]]:
     """Store settings for each backend; the same scenario runs on both."""
     if request.param == "sqlite":
-        yield {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "events.db")}
+        yield {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(tmp_path / "events.db"),
+        }
         return
     env = pg_env()
     yield env
@@ -79,7 +90,10 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def sqlite_store(tmp_path) -> dict[str, str]:
-    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "events.db")}
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(tmp_path / "events.db"),
+    }
 
 
 def make_app(env: dict[str, str]) -> Crossdock:

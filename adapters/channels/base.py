@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 ROOT_LOC = "$"  # loc for problems with the payload as a whole
 
@@ -70,14 +70,14 @@ class Invalid(ValueError):
     pass
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
     return names.get(type(value), type(value).__name__)
 
 
 def to_quantity(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(f"expected a positive integer, got {_type_name(value)} {value!r}")
+        raise Invalid(f"expected a positive integer, got {type_name(value)} {value!r}")
     if value <= 0:
         raise Invalid(f"expected a positive integer, got {value}")
     return value
@@ -90,7 +90,7 @@ def to_money(value: Any) -> Decimal:
     """A non-negative amount. Floats are read through their shortest repr so
     19.9 stays 19.9 rather than 19.899999999999998578915."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise Invalid(f"expected a decimal amount as a string, got {_type_name(value)}")
+        raise Invalid(f"expected a decimal amount as a string, got {type_name(value)}")
     text = repr(value) if isinstance(value, float) else str(value).strip()
     if not _DECIMAL_TEXT.fullmatch(text):
         raise Invalid(f"expected a decimal amount like '12.50', got {value!r}")
@@ -105,7 +105,7 @@ def to_money(value: Any) -> Decimal:
 
 def to_timestamp(value: Any) -> str:
     if not isinstance(value, str):
-        raise Invalid(f"expected an ISO-8601 timestamp string, got {_type_name(value)}")
+        raise Invalid(f"expected an ISO-8601 timestamp string, got {type_name(value)}")
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError as exc:
@@ -119,7 +119,7 @@ def to_timestamp(value: Any) -> str:
 
 def to_unix_timestamp(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(f"expected unix seconds as an integer, got {_type_name(value)}")
+        raise Invalid(f"expected unix seconds as an integer, got {type_name(value)}")
     if value < 0:
         raise Invalid(f"expected unix seconds, got negative {value}")
     try:
@@ -211,7 +211,7 @@ class Node:
         if raw is None:
             return Val(None, loc)
         if not isinstance(raw, str):
-            self.reading.fail(loc, f"expected a string, got {_type_name(raw)}")
+            self.reading.fail(loc, f"expected a string, got {type_name(raw)}")
             return Val(None, loc)
         return Val(raw.strip() or None, loc)
 
@@ -223,7 +223,7 @@ class Node:
             if required:
                 self.reading.fail(loc, "missing required object")
         else:
-            self.reading.fail(loc, f"expected an object, got {_type_name(raw)}")
+            self.reading.fail(loc, f"expected an object, got {type_name(raw)}")
         return Node(self.reading, {}, loc)
 
     def children(self, key: str) -> list[Node] | None:
@@ -233,7 +233,7 @@ class Node:
             self.reading.fail(loc, "missing required array")
             return None
         if not isinstance(raw, list):
-            self.reading.fail(loc, f"expected an array, got {_type_name(raw)}")
+            self.reading.fail(loc, f"expected an array, got {type_name(raw)}")
             return None
         if not raw:
             self.reading.fail(loc, "expected at least one line, got an empty array")
@@ -243,7 +243,7 @@ class Node:
             if isinstance(item, Mapping):
                 nodes.append(Node(self.reading, item, f"{loc}[{i}]"))
             else:
-                self.reading.fail(f"{loc}[{i}]", f"expected an object, got {_type_name(item)}")
+                self.reading.fail(f"{loc}[{i}]", f"expected an object, got {type_name(item)}")
         return nodes
 
 
@@ -286,10 +286,14 @@ class Reading:
         if error not in self.errors:
             self.errors.append(error)
 
+    def abort(self, loc: str, msg: str) -> NoReturn:
+        """For problems that leave nothing else worth reading."""
+        self.fail(loc, msg)
+        raise PayloadError(self.errors)
+
     def root(self, payload: Any) -> Node:
         if not isinstance(payload, Mapping):
-            self.fail(ROOT_LOC, f"expected a JSON object, got {_type_name(payload)}")
-            self.raise_if_errors()
+            self.abort(ROOT_LOC, f"expected a JSON object, got {type_name(payload)}")
         return Node(self, payload, "")
 
     def unwrap(self, node: Node, key: str) -> Node:
@@ -297,8 +301,7 @@ class Reading:
         channel documents fields by their names inside the order resource."""
         raw = node.data.get(key)
         if not isinstance(raw, Mapping):
-            self.fail(node.loc(key), f"expected an object, got {_type_name(raw)}")
-            self.raise_if_errors()
+            self.abort(node.loc(key), f"expected an object, got {type_name(raw)}")
         return Node(self, raw, "")
 
     def convert(self, val: Val, parse: Callable[[Any], Any]) -> Val:

@@ -103,7 +103,10 @@ def _delimiter(text: str) -> str:
 
 def _rows(reading: Reading, text: str, delimiter: str) -> list[_Row]:
     if not text.strip():
-        raise PayloadError([_header_error("file is empty")])
+        expected = ",".join(COLUMNS)
+        raise PayloadError(
+            [FieldError(HEADER_LOC, f"file is empty; expected a header row: {expected}")]
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [name.strip().lower() for name in next(reader)]
     missing = [c for c in COLUMNS if c not in header]
@@ -111,7 +114,7 @@ def _rows(reading: Reading, text: str, delimiter: str) -> list[_Row]:
     if missing or doubled:
         problems = [f"missing column(s) {', '.join(missing)}"] if missing else []
         problems += [f"duplicate column(s) {', '.join(doubled)}"] if doubled else []
-        raise PayloadError([_header_error("; ".join(problems))])
+        raise PayloadError([FieldError(HEADER_LOC, "; ".join(problems))])
     position = {c: header.index(c) for c in COLUMNS}
 
     rows: list[_Row] = []
@@ -139,10 +142,6 @@ def _rows(reading: Reading, text: str, delimiter: str) -> list[_Row]:
     if count == 0:
         reading.fail("line 2: row", "no order rows after the header")
     return rows
-
-
-def _header_error(problem: str) -> FieldError:
-    return FieldError(HEADER_LOC, f"{problem}; expected a header row with: {', '.join(COLUMNS)}")
 
 
 def _order(reading: Reading, rows: list[_Row], decimal_comma: bool) -> MappedOrder:

@@ -21,6 +21,7 @@ from .base import (
     to_money,
     to_quantity,
     to_unix_timestamp,
+    type_name,
 )
 
 
@@ -65,10 +66,10 @@ def _order(reading: Reading, root: Node) -> Node:
         )
     orders = root.child("response", required=True).data.get("order_list")
     if not isinstance(orders, list) or len(orders) != 1:
-        count = len(orders) if isinstance(orders, list) else "no"
-        reading.fail("response.order_list", f"expected exactly one order, got {count}")
-    elif not isinstance(orders[0], Mapping):
-        reading.fail("response.order_list[0]", "expected an object")
+        count = len(orders) if isinstance(orders, list) else "none"
+        reading.abort("response.order_list", f"expected exactly one order, got {count}")
+    if not isinstance(orders[0], Mapping):
+        reading.abort("response.order_list[0]", f"expected an object, got {type_name(orders[0])}")
     reading.raise_if_errors()
     return Node(reading, orders[0], "")
 

@@ -41,10 +41,14 @@ class CpSatSplitSolver:
                 cost_terms.append(per_unit_cents * x[w, ln.sku])
         for ln in problem.lines:
             model.add(sum(x[w, s] for (w, s) in x if s == ln.sku) == ln.quantity)
-        big_m = 1 + sum(int(o.fixed_cost * 100) for o in problem.options) + sum(
-            int(o.per_kg_cost * weights[ln.sku] / 10) * ln.quantity
-            for o in problem.options
-            for ln in problem.lines
+        big_m = (
+            1
+            + sum(int(o.fixed_cost * 100) for o in problem.options)
+            + sum(
+                int(o.per_kg_cost * weights[ln.sku] / 10) * ln.quantity
+                for o in problem.options
+                for ln in problem.lines
+            )
         )
         model.minimize(big_m * sum(y.values()) + sum(cost_terms))
         if hint is not None:

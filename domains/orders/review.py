@@ -187,6 +187,8 @@ def review(facts: ReviewFacts) -> tuple[list[dict], str]:
     """Run every rule; the order is approved when each failed rule has been overridden."""
     results = [r for rule in RULES if (r := rule(facts)) is not None]
     for r in results:
-        r["overridden"] = (not r["passed"]) and r["rule"] in facts.overrides and r["rule"] != "stock"
+        r["overridden"] = (
+            (not r["passed"]) and r["rule"] in facts.overrides and r["rule"] != "stock"
+        )
     held = any(not r["passed"] and not r["overridden"] for r in results)
     return results, ("held" if held else "approved")

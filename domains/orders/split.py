@@ -56,9 +56,7 @@ def shipment_cost(problem: SplitProblem, warehouse_id: str, units: dict[str, int
 
 
 def plan_cost(problem: SplitProblem, allocations: dict[str, dict[str, int]]) -> Decimal:
-    return sum(
-        (shipment_cost(problem, w, units) for w, units in allocations.items()), Decimal("0")
-    )
+    return sum((shipment_cost(problem, w, units) for w, units in allocations.items()), Decimal("0"))
 
 
 def single_warehouse(problem: SplitProblem) -> SplitPlan | None:

@@ -15,15 +15,29 @@ from projections import ProjectionRunner, ViewDB, spine_projectors
 from tests.conftest import make_app
 
 
-def web_order(external_id: str, lines, country="US", postcode="90001", region="CA", dealer=None,
-              currency="USD"):
+def web_order(
+    external_id: str,
+    lines,
+    country="US",
+    postcode="90001",
+    region="CA",
+    dealer=None,
+    currency="USD",
+):
     return {
         "external_id": external_id,
         "placed_at": "2026-11-20T10:00:00+00:00",
         "currency": currency,
         "customer": {"name": "Ada Buyer", "email": "ada@example.com", "phone": None},
-        "ship_to": {"name": "Ada Buyer", "line1": "1 Main St", "line2": None, "city": "Town",
-                    "region": region, "postcode": postcode, "country": country},
+        "ship_to": {
+            "name": "Ada Buyer",
+            "line1": "1 Main St",
+            "line2": None,
+            "city": "Town",
+            "region": region,
+            "postcode": postcode,
+            "country": country,
+        },
         "lines": [{"sku": s, "quantity": q, "unit_price": p} for s, q, p in lines],
         "dealer_id": dealer,
     }
@@ -55,7 +69,9 @@ def test_split_over_two_warehouses_records_solver_and_candidates(app):
     assert order.status == "allocated"
     assert order.split["shipments"] == 2
     assert order.split["solver"]["used"] and order.split["solver"]["status"] == "OPTIMAL"
-    by_wh = {s["warehouse_id"]: {ln["sku"]: ln["quantity"] for ln in s["lines"]} for s in order.shipments}
+    by_wh = {
+        s["warehouse_id"]: {ln["sku"]: ln["quantity"] for ln in s["lines"]} for s in order.shipments
+    }
     # The cheap domestic warehouse takes all it can; the rest comes from Shenzhen.
     assert by_wh == {"LAX": {"SKU-TEA-001": 5, "SKU-PHONE-CASE": 1}, "SZX": {"SKU-TEA-001": 7}}
     assert {c["warehouse_id"] for c in order.split["candidates"]} == {"LAX", "SZX"}
@@ -87,31 +103,55 @@ def test_bad_input_names_each_field_and_stores_nothing(app):
 
 def test_prohibited_goods_and_bad_postcode_hold_the_order(app):
     app.receive_stock("FRA", "SKU-WINE-RED", 10, "r1")
-    out = push(app, web_order("W-5", [("SKU-WINE-RED", 2, "11.90")], country="SA",
-                              postcode="12345", region=None))
+    out = push(
+        app,
+        web_order(
+            "W-5", [("SKU-WINE-RED", 2, "11.90")], country="SA", postcode="12345", region=None
+        ),
+    )
     order = app.get_order(out.order_id)
     assert order.status == "held"
     assert [h["code"] for h in order.hold_reasons] == ["prohibited_goods"]
     dest = next(r for r in order.review["rules"] if r["rule"] == "destination")
-    assert dest["inputs"]["list_version"] >= 2 and "2204" in dest["inputs"]["matches"]["SKU-WINE-RED"][0]["hs_prefix"]
-    bad = push(app, web_order("W-6", [("SKU-TEA-001", 1, "1")], country="GB", postcode="1234", region=None))
+    assert (
+        dest["inputs"]["list_version"] >= 2
+        and "2204" in dest["inputs"]["matches"]["SKU-WINE-RED"][0]["hs_prefix"]
+    )
+    bad = push(
+        app, web_order("W-6", [("SKU-TEA-001", 1, "1")], country="GB", postcode="1234", region=None)
+    )
     assert [h["code"] for h in app.get_order(bad.order_id).hold_reasons] == [
-        "invalid_address", "insufficient_stock"]
+        "invalid_address",
+        "insufficient_stock",
+    ]
 
 
 def test_dealer_credit_region_and_release(app):
     app.receive_stock("LAX", "SKU-KETTLE-1L7", 500, "r1")
     # DLR-US-01: limit 40,000, unpaid 12,500, regions US-CA/OR/WA.
-    ok = push(app, web_order("D-1", [("SKU-KETTLE-1L7", 100, "27.00")], dealer="DLR-US-01"), "dealer")
+    ok = push(
+        app, web_order("D-1", [("SKU-KETTLE-1L7", 100, "27.00")], dealer="DLR-US-01"), "dealer"
+    )
     assert app.get_order(ok.order_id).status == "allocated"
     assert app.get_dealer("DLR-US-01").open_orders_total == Decimal("2700.00")
-    over = push(app, web_order("D-2", [("SKU-KETTLE-1L7", 300, "90.00")], dealer="DLR-US-01"), "dealer")
+    over = push(
+        app, web_order("D-2", [("SKU-KETTLE-1L7", 300, "90.00")], dealer="DLR-US-01"), "dealer"
+    )
     held = app.get_order(over.order_id)
     assert [h["code"] for h in held.hold_reasons] == ["over_credit_limit"]
     credit = next(r for r in held.review["rules"] if r["rule"] == "credit")
     assert credit["inputs"]["open_orders_total"] == "2700.00"
-    cross = push(app, web_order("D-3", [("SKU-KETTLE-1L7", 1, "27.00")], dealer="DLR-US-01",
-                                region="TX", postcode="73301"), "dealer")
+    cross = push(
+        app,
+        web_order(
+            "D-3",
+            [("SKU-KETTLE-1L7", 1, "27.00")],
+            dealer="DLR-US-01",
+            region="TX",
+            postcode="73301",
+        ),
+        "dealer",
+    )
     assert [h["code"] for h in app.get_order(cross.order_id).hold_reasons] == ["cross_region"]
     released, _ = app.release_order(cross.order_id, "approved by sales", "admin-1")
     assert released.status == "allocated" and released.overrides == ["region"]
@@ -119,7 +159,10 @@ def test_dealer_credit_region_and_release(app):
     assert cancelled.status == "cancelled"
     inv = app.repository.get(Inventory.create_id("LAX", "SKU-KETTLE-1L7"))
     assert inv.reserved == 1  # only the released cross-region order still holds stock
-    assert Dealer.create_id("DLR-US-01") and str(ok.order_id) not in app.get_dealer("DLR-US-01").open_orders
+    assert (
+        Dealer.create_id("DLR-US-01")
+        and str(ok.order_id) not in app.get_dealer("DLR-US-01").open_orders
+    )
 
 
 def test_racing_orders_reserve_exactly_the_stock(store):

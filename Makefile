@@ -1,0 +1,37 @@
+# Crossdock front door. Everything installs into ./.venv on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: install demo serve test lint bench project clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install  ## seed, push a day of orders from five channels, print the summary (SQLite default)
+	$(PY) -m scripts.cli demo
+
+serve: install  ## the HTTP API on 127.0.0.1:8000 (OpenAPI docs at /docs)
+	$(PY) -m scripts.cli serve
+
+project: install  ## a separate projection worker
+	$(PY) -m scripts.cli project
+
+lint: install
+	$(VENV)/bin/ruff check domains projections adapters api scripts tests
+	$(VENV)/bin/mypy domains
+
+test: lint  ## lint, type-check the domain, run the whole suite
+	$(VENV)/bin/pytest
+
+bench: install  ## benchmarks; results go into the README by hand
+	$(PY) -m scripts.bench
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""ASGI entry point: `uvicorn api.main:app` (what `make serve` runs)."""
+
+from api.app import create_app
+
+app = create_app()
