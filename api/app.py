@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from adapters.bootstrap import build_app, store_env
 from api import errors, routes_orders, routes_reference
 from api.auth import KeyStore
+from api.batcher import IntakeBatcher
 from api.deps import Services
 from projections import ProjectionRunner, ViewDB, spine_projectors
 
@@ -27,7 +28,12 @@ def build_services(
     db = ViewDB(store_env(overrides))
     runner = ProjectionRunner(app, db, spine_projectors())
     inline = os.environ.get("CROSSDOCK_INLINE_PROJECTION", "1") != "0"
-    return Services(app, db, runner, keys or KeyStore.from_env(), inline)
+    batcher = IntakeBatcher(
+        app,
+        max_batch=int(os.environ.get("CROSSDOCK_INTAKE_BATCH", "100")),
+        max_wait_s=float(os.environ.get("CROSSDOCK_INTAKE_WAIT_MS", "2")) / 1000,
+    )
+    return Services(app, db, runner, keys or KeyStore.from_env(), inline, batcher)
 
 
 def create_app(svc: Services | None = None) -> FastAPI:
@@ -36,6 +42,8 @@ def create_app(svc: Services | None = None) -> FastAPI:
         if not hasattr(api.state, "services"):
             api.state.services = build_services()
         yield
+        if api.state.services.batcher is not None:
+            api.state.services.batcher.close()
         api.state.services.db.close()
         api.state.services.app.close()
 

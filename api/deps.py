@@ -21,6 +21,7 @@ class Services:
     runner: ProjectionRunner
     keys: KeyStore
     inline_projection: bool = True
+    batcher: Any = None  # api.batcher.IntakeBatcher: group commit for HTTP intake
 
     def fresh_views(self, until: int | None = None) -> None:
         """Read-your-writes: bring the views up to the log's end (or a given position)."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from adapters.channels import MAPPERS, FieldError, PayloadError, map_payload, parse_dealer_csv
 from api.auth import Principal
@@ -93,9 +95,10 @@ async def push_order(
         raise PayloadError([FieldError("body", f"not valid JSON: {exc}")]) from None
     mapped = map_payload(channel, payload)
     item = Intake(channel, payload, mapped.canonical, mapped.source_paths)
-    from starlette.concurrency import run_in_threadpool
-
-    outcome, nid = await run_in_threadpool(svc.app.intake, item)
+    if svc.batcher is not None:
+        outcome, nid = await asyncio.wrap_future(svc.batcher.submit(item))
+    else:
+        outcome, nid = await run_in_threadpool(svc.app.intake, item)
     response.status_code = 201 if outcome.created else 200
     response.headers["Location"] = f"/v1/orders/{outcome.order_id}"
     return {"created": outcome.created, "notification_id": nid, "order": order_out(outcome.order)}
@@ -120,8 +123,6 @@ async def push_dealer_csv(
         raise HTTPException(status_code=413, detail=f"file over {MAX_CSV_BYTES} bytes")
     orders = parse_dealer_csv(body)
     items = [Intake("dealer", m.canonical, m.canonical, m.source_paths) for m in orders]
-    from starlette.concurrency import run_in_threadpool
-
     outcomes, nid = await run_in_threadpool(svc.app.intake_batch, items, all_or_nothing=True)
     errors = []
     for item, o in zip(items, outcomes, strict=True):

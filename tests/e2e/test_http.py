@@ -194,3 +194,22 @@ def test_admin_reference_updates_are_versioned_and_validated(client):
     pushed = client.post("/v1/channels/web/orders", headers=client.keys["web"],
                          json=web("W-NEW", [("SKU-NEW", 1)])).json()
     assert pushed["order"]["hold_reasons"][0]["code"] == "prohibited_goods"
+
+
+def test_concurrent_http_pushes_share_commits_and_never_over_reserve(client):
+    """50 clients race for 20 units (group commit batches them); 8 send the same order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    h = client.keys["web"]
+
+    def push(n: int) -> int:
+        ext = "SAME" if n < 8 else f"RACE-{n}"
+        return client.post("/v1/channels/web/orders", json=web(ext, [("SKU-CHARGER-65W", 5)]), headers=h).status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        codes = list(pool.map(push, range(58)))
+    assert codes.count(201) == 51 and codes.count(200) == 7
+    stock = client.get("/v1/stock?sku=SKU-CHARGER-65W", headers=client.keys["admin"]).json()["items"]
+    assert sum(s["reserved"] for s in stock) == 105 and all(s["available"] >= 0 for s in stock)
+    listed = client.get("/v1/orders?limit=500", headers=client.keys["admin"]).json()["items"]
+    assert sum(1 for o in listed if o["status"] == "allocated") == 21

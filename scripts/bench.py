@@ -1,0 +1,864 @@
+"""`make bench`: how fast the order spine is, on SQLite and on PostgreSQL, in one run.
+
+Measures, each on a fresh store (a new SQLite file under var/bench/, a new PostgreSQL schema that
+is dropped afterwards):
+
+1. the raw event-store append rate: a plain eventsourcing Application saving a small bench
+   aggregate of 5 events whose payloads are sized like an order's events, one aggregate per save
+   and 100 aggregates per save;
+2. order intake (validate, receive, review, split, reserve) with realistic channel payloads mapped
+   by the real mappers: one order per transaction (`Crossdock.intake`) and 100 orders per
+   transaction (`Crossdock.intake_batch`), with ample stock (every stocked warehouse/SKU holds
+   1,000,000 units) and once more with the demo's normal opening stock;
+3. the target: batched intake events/s >= half of the raw batched append events/s;
+4. HTTP POST latency (p50/p99) and throughput with 50 concurrent clients against the real API
+   run by uvicorn in a subprocess on SQLite (one worker, then two); target p99 <= 50 ms;
+5. Kafka, when scripts/bench_kafka.py exists and `--kafka` or BENCH_KAFKA=1 asks for it.
+
+Results are printed as tables and written to var/bench-results.json.
+
+    .venv/bin/python -m scripts.bench [--quick] [--only sqlite,postgres,http] [--kafka] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import importlib
+import importlib.metadata
+import importlib.util
+import inspect
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+from rich.console import Console
+from rich.table import Table
+
+from adapters.bootstrap import build_app, ensure_schema, store_env
+from adapters.channels import PayloadError, map_payload, parse_dealer_csv
+from adapters.seed import load, seed_reference
+from domains.application import Crossdock, Intake
+from domains.common import DomainError
+from scripts import demo_data
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+BENCH_ROOT = VAR / "bench"
+RESULTS_FILE = VAR / "bench-results.json"
+PROFILE_FILE = VAR / "bench-profile.txt"
+
+BATCH = 100  # aggregates per save / orders per transaction in the batched modes
+AMPLE_STOCK = 1_000_000
+HTTP_CONCURRENCY = 50
+HTTP_P99_TARGET_MS = 50.0
+RATIO_TARGET = 0.5
+SEED = 11
+
+console = Console()
+
+
+@dataclass(frozen=True)
+class Sizes:
+    raw_single: int  # aggregates (5 events each), one per save
+    raw_batched: int  # aggregates, BATCH per save
+    intake_single: int  # orders, one per transaction
+    intake_batched: int  # orders, BATCH per transaction
+    intake_demo_stock: int  # orders, batched, with the demo's normal opening stock
+    http_requests: int
+    http_warmup: int
+
+
+FULL = Sizes(1500, 15000, 2000, 4000, 2400, 2000, 50)
+QUICK = Sizes(200, 2000, 300, 600, 600, 300, 20)
+
+
+# --------------------------------------------------------------------------- stores
+def pg_settings() -> dict[str, str]:
+    """The PostgreSQL server the tests use (BENCH_POSTGRES_* or TEST_POSTGRES_* override)."""
+
+    def get(key: str, default: str) -> str:
+        return os.environ.get(f"BENCH_POSTGRES_{key}") or os.environ.get(
+            f"TEST_POSTGRES_{key}", default
+        )
+
+    return {
+        "POSTGRES_DBNAME": get("DBNAME", "test"),
+        "POSTGRES_HOST": get("HOST", "127.0.0.1"),
+        "POSTGRES_PORT": get("PORT", "5432"),
+        "POSTGRES_USER": get("USER", "postgres"),
+        "POSTGRES_PASSWORD": get("PASSWORD", "postgres"),
+    }
+
+
+def _pg_connect(settings: dict[str, str], **kwargs: Any) -> Any:
+    import psycopg
+
+    return psycopg.connect(
+        dbname=settings["POSTGRES_DBNAME"],
+        host=settings["POSTGRES_HOST"],
+        port=int(settings["POSTGRES_PORT"]),
+        user=settings["POSTGRES_USER"],
+        password=settings["POSTGRES_PASSWORD"],
+        **kwargs,
+    )
+
+
+def postgres_unreachable() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    settings = pg_settings()
+    try:
+        with _pg_connect(settings, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return None
+    except Exception as exc:  # any failure means "no usable server here"
+        where = f"{settings['POSTGRES_HOST']}:{settings['POSTGRES_PORT']}"
+        return f"PostgreSQL not reachable at {where}: {str(exc).strip()}"
+
+
+class Stores:
+    """Fresh stores on demand; everything made here is removed by `cleanup()`."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self.schemas: list[str] = []
+
+    def fresh(self, kind: str, label: str) -> dict[str, str]:
+        """Store overrides for build_app/store_env. CROSSDOCK_-prefixed so they win over any
+        CROSSDOCK_* settings in the caller's environment."""
+        if kind == "sqlite":
+            path = self.run_dir / f"{label}.db"
+            return {
+                "CROSSDOCK_PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "CROSSDOCK_SQLITE_DBNAME": str(path),
+            }
+        schema = f"bench_{label.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+        self.schemas.append(schema)
+        out = {"CROSSDOCK_PERSISTENCE_MODULE": "eventsourcing.postgres"}
+        out.update({f"CROSSDOCK_{k}": v for k, v in pg_settings().items()})
+        out["CROSSDOCK_POSTGRES_SCHEMA"] = schema
+        return out
+
+    def cleanup(self, keep_files: bool = False) -> None:
+        if self.schemas:
+            from psycopg import sql
+
+            try:
+                with _pg_connect(pg_settings(), autocommit=True) as conn:
+                    for schema in self.schemas:
+                        conn.execute(
+                            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                                sql.Identifier(schema)
+                            )
+                        )
+            except Exception as exc:  # report, never hide, a schema left behind
+                console.print(f"[yellow]could not drop bench schemas {self.schemas}: {exc}")
+        self.schemas = []
+        if not keep_files:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+def event_sizes(app: Application[Any], after: int, upto: int, sample: int = 2000) -> float:
+    """Mean stored state size (bytes) of the events recorded in (after, upto], sampled."""
+    if upto <= after:
+        return 0.0
+    notifications = app.recorder.select_notifications(  # type: ignore[attr-defined]
+        after + 1, min(sample, upto - after), stop=upto
+    )
+    if not notifications:
+        return 0.0
+    return sum(len(n.state) for n in notifications) / len(notifications)
+
+
+# --------------------------------------------------------------------------- raw append
+def _payload(target: int, tag: str) -> dict[str, Any]:
+    """A JSON-like payload of about `target` bytes, nested like an order's event payloads."""
+    body: dict[str, Any] = {"ref": tag, "lines": []}
+    while len(json.dumps(body)) < target:
+        n = len(body["lines"])
+        body["lines"].append({"sku": f"SKU-{n:04d}", "quantity": n + 1, "unit_price": "12.50"})
+    return body
+
+
+# Stored sizes of the order path's events on this codebase (bytes of state): Received ~1,350,
+# Reviewed ~780, Split ~1,170, Inventory.Reserved ~150 (about 1.7 per order). The ~95 bytes of
+# envelope (id, version, timestamp) come on top of these payloads.
+PAYLOAD_TARGETS = (1250, 685, 1075, 50, 50)
+PAYLOADS = [_payload(size, f"p{i}") for i, size in enumerate(PAYLOAD_TARGETS)]
+
+
+class BenchRecord(Aggregate):
+    """The bench's stand-in aggregate: created, then noted four times (5 events)."""
+
+    @event("Created")
+    def __init__(self, ref: str, body: dict[str, Any]) -> None:
+        self.ref = ref
+        self.body = body
+        self.notes = 0
+
+    @event("Noted")
+    def note(self, body: dict[str, Any]) -> None:
+        self.notes += 1
+
+
+class BenchAppend(Application[Any]):
+    name = "BenchAppend"
+
+
+def _record(i: int) -> BenchRecord:
+    agg = BenchRecord(f"R-{i}", PAYLOADS[0])
+    for body in PAYLOADS[1:]:
+        agg.note(body)
+    return agg
+
+
+def bench_raw(overrides: dict[str, str], single: int, batched: int) -> list[dict[str, Any]]:
+    env = store_env(overrides)
+    ensure_schema(env)
+    app = BenchAppend(env)
+    rows = []
+    try:
+        for mode, count, per_save in (("single", single, 1), ("batched", batched, BATCH)):
+            app.save(_record(-1))  # warm the connection and statements
+            n0 = app.recorder.max_notification_id() or 0
+            started = time.perf_counter()
+            for start in range(0, count, per_save):
+                app.save(*[_record(i) for i in range(start, min(start + per_save, count))])
+            elapsed = time.perf_counter() - started
+            n1 = app.recorder.max_notification_id() or 0
+            rows.append(
+                {
+                    "measure": "raw append",
+                    "mode": mode,
+                    "per_txn": per_save,
+                    "aggregates": count,
+                    "events": n1 - n0,
+                    "seconds": elapsed,
+                    "events_per_s": (n1 - n0) / elapsed,
+                    "avg_event_bytes": event_sizes(app, n0, n1),
+                }
+            )
+    finally:
+        app.close()
+    return rows
+
+
+# --------------------------------------------------------------------------- intake
+def realistic_items(total: int, seed: int = SEED) -> tuple[list[Intake], int]:
+    """A day of orders from every channel in native payloads, mapped like the API does.
+    Returns the intakes and how many payloads the mappers rejected."""
+    products = load("products.json")
+    items: list[Intake] = []
+    rejected = 0
+    for channel, payload in demo_data.day_of_orders(total, seed, products):
+        try:
+            if channel == "dealer":
+                for m in parse_dealer_csv(payload):
+                    items.append(Intake("dealer", m.canonical, m.canonical, m.source_paths))
+            else:
+                m = map_payload(channel, payload)
+                items.append(Intake(channel, payload, m.canonical, m.source_paths))
+        except PayloadError:
+            rejected += 1
+    return items, rejected
+
+
+def stock_plan(kind: str) -> dict[str, dict[str, int]]:
+    """Opening stock: the demo's, or 'ample' (every SKU a warehouse stocks in the demo holds
+    AMPLE_STOCK units, so stock never runs out during the bench)."""
+    stock = demo_data.opening_stock(load("products.json"))
+    if kind == "ample":
+        return {
+            w: {s: (AMPLE_STOCK if q > 0 else 0) for s, q in skus.items()}
+            for w, skus in stock.items()
+        }
+    return stock
+
+
+def prepare_app(overrides: dict[str, str], stock: str) -> Crossdock:
+    app = build_app(overrides)
+    seed_reference(app)
+    for warehouse, skus in stock_plan(stock).items():
+        for sku, qty in skus.items():
+            if qty > 0:
+                app.receive_stock(warehouse, sku, qty, f"bench-opening-{warehouse}-{sku}")
+    return app
+
+
+def _tally(outcomes: list[Any], tally: Counter[str]) -> None:
+    for o in outcomes:
+        if o.error is not None:
+            tally[f"rejected:{type(o.error).__name__}"] += 1
+            continue
+        order = o.order
+        tally[order.status] += 1
+        if order.split:
+            if order.split["shipments"] > 1:
+                tally["multi_shipment"] += 1
+            if order.split["solver"]["used"]:
+                tally["solver_used"] += 1
+
+
+def run_intake(app: Crossdock, items: list[Intake], mode: str) -> tuple[float, Counter[str]]:
+    tally: Counter[str] = Counter()
+    started = time.perf_counter()
+    if mode == "single":
+        for item in items:
+            try:
+                outcome, _ = app.intake(item)
+            except DomainError as exc:
+                tally[f"rejected:{type(exc).__name__}"] += 1
+                continue
+            _tally([outcome], tally)
+    else:
+        for start in range(0, len(items), BATCH):
+            outcomes, _ = app.intake_batch(items[start : start + BATCH])
+            _tally(outcomes, tally)
+    return time.perf_counter() - started, tally
+
+
+def bench_intake(
+    stores: Stores, kind: str, items: list[Intake], mode: str, stock: str
+) -> dict[str, Any]:
+    app = prepare_app(stores.fresh(kind, f"intake-{mode}-{stock}"), stock)
+    try:
+        n0 = app.max_notification_id()
+        elapsed, tally = run_intake(app, items, mode)
+        n1 = app.max_notification_id()
+        events = n1 - n0
+        return {
+            "measure": "order intake" + ("" if stock == "ample" else " (demo stock)"),
+            "mode": mode,
+            "per_txn": 1 if mode == "single" else BATCH,
+            "orders": len(items),
+            "events": events,
+            "seconds": elapsed,
+            "orders_per_s": len(items) / elapsed,
+            "events_per_s": events / elapsed,
+            "events_per_order": events / len(items),
+            "avg_event_bytes": event_sizes(app, n0, n1),
+            "stock": stock,
+            "outcomes": dict(sorted(tally.items())),
+        }
+    finally:
+        app.close()
+
+
+def profile_batched(stores: Stores, items: list[Intake], kind: str = "sqlite") -> str:
+    """cProfile of batched intake; the top functions by own time and by cumulative time."""
+    app = prepare_app(stores.fresh(kind, "profile"), "ample")
+    profiler = cProfile.Profile()
+    try:
+        profiler.enable()
+        run_intake(app, items, "batched")
+        profiler.disable()
+    finally:
+        app.close()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(45)
+    return out.getvalue()
+
+
+def bench_store(
+    stores: Stores, kind: str, sizes: Sizes, items: list[Intake]
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+
+    def step(label: str, fn: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        console.print(f"  {kind}: {label} ...", end=" ")
+        result = fn()
+        console.print(f"{time.perf_counter() - started:.1f} s")
+        return result
+
+    rows += step(
+        f"raw append ({sizes.raw_single:,} + {sizes.raw_batched:,} aggregates)",
+        lambda: bench_raw(stores.fresh(kind, "raw"), sizes.raw_single, sizes.raw_batched),
+    )
+    rows.append(
+        step(
+            f"intake one order per transaction ({sizes.intake_single:,} orders)",
+            lambda: bench_intake(stores, kind, items[: sizes.intake_single], "single", "ample"),
+        )
+    )
+    rows.append(
+        step(
+            f"intake batched x{BATCH} ({sizes.intake_batched:,} orders)",
+            lambda: bench_intake(stores, kind, items[: sizes.intake_batched], "batched", "ample"),
+        )
+    )
+    rows.append(
+        step(
+            f"intake batched x{BATCH}, demo stock ({sizes.intake_demo_stock:,} orders)",
+            lambda: bench_intake(stores, kind, items[: sizes.intake_demo_stock], "batched", "demo"),
+        )
+    )
+    for row in rows:
+        row["store"] = kind
+    return rows
+
+
+def target_check(rows: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
+    def pick(measure: str, mode: str) -> dict[str, Any] | None:
+        for r in rows:
+            if r["store"] == kind and r["measure"] == measure and r["mode"] == mode:
+                return r
+        return None
+
+    raw = pick("raw append", "batched")
+    intake = pick("order intake", "batched")
+    if raw is None or intake is None:
+        return None
+    ratio = intake["events_per_s"] / raw["events_per_s"]
+    return {
+        "store": kind,
+        "intake_batched_events_per_s": intake["events_per_s"],
+        "raw_batched_events_per_s": raw["events_per_s"],
+        "ratio": ratio,
+        "target": RATIO_TARGET,
+        "passed": ratio >= RATIO_TARGET,
+    }
+
+
+# --------------------------------------------------------------------------- HTTP
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def web_payloads(count: int, offset: int) -> list[dict[str, Any]]:
+    """Canonical web orders (the web channel's native shape) with unique external ids."""
+    products = load("products.json")
+    prices = {p["sku"]: Decimal(p["unit_value"]) for p in products}
+    rng = random.Random(SEED + offset)
+    return [
+        demo_data.web(offset + n, rng, demo_data.DAY + timedelta(seconds=n), prices)
+        for n in range(count)
+    ]
+
+
+@contextlib.contextmanager
+def api_server(db_path: Path, workers: int, log_path: Path) -> Iterator[tuple[str, str]]:
+    """The real API (uvicorn api.main:app) in a subprocess on a seeded SQLite file.
+    Yields (base url, a web connector key)."""
+    from api.auth import new_key
+
+    key, entry = new_key("bench-web", "connector", "web")
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "CROSSDOCK_PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "CROSSDOCK_SQLITE_DBNAME": str(db_path),
+            "SQLITE_DBNAME": str(db_path),
+            "CROSSDOCK_API_KEYS": json.dumps([entry]),
+        }
+    )
+    cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--log-level", "warning", "--workers", str(workers)]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(base, proc, log_path)
+            yield base, key
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+
+def _wait_until_up(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"uvicorn exited early:\n{log_path.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"uvicorn did not come up in 60 s:\n{log_path.read_text()[-2000:]}")
+
+
+async def drive(
+    base: str, key: str, payloads: list[dict[str, Any]], concurrency: int
+) -> tuple[list[float], Counter[int], float]:
+    """POST every payload with `concurrency` clients, each sending its next request as soon as
+    its previous one is answered. Returns latencies (s), status codes and wall time."""
+    import httpx
+
+    bodies = [json.dumps(p).encode() for p in payloads]
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as c:
+
+        async def client() -> None:
+            while True:
+                try:
+                    body = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                started = time.perf_counter()
+                try:
+                    response = await c.post("/v1/channels/web/orders", content=body)
+                    statuses[response.status_code] += 1
+                except httpx.HTTPError as exc:
+                    statuses[-1] += 1
+                    console.print(f"[red]request failed: {exc!r}")
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+    return latencies, statuses, wall
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, min(len(sorted_values), int(-(-q * len(sorted_values) // 100))))
+    return sorted_values[rank - 1]
+
+
+def bench_http(stores: Stores, sizes: Sizes, workers: int) -> dict[str, Any]:
+    overrides = stores.fresh("sqlite", f"http-w{workers}")
+    app = prepare_app(overrides, "ample")
+    app.close()
+    db_path = Path(overrides["CROSSDOCK_SQLITE_DBNAME"])
+    log_path = stores.run_dir / f"uvicorn-w{workers}.log"
+    warmup = web_payloads(sizes.http_warmup, 900_000)
+    payloads = web_payloads(sizes.http_requests, 0)
+    with api_server(db_path, workers, log_path) as (base, key):
+        asyncio.run(drive(base, key, warmup, HTTP_CONCURRENCY))
+        latencies, statuses, wall = asyncio.run(drive(base, key, payloads, HTTP_CONCURRENCY))
+    ordered = sorted(latencies)
+    p99 = percentile(ordered, 99) * 1000
+    return {
+        "server": f"uvicorn --workers {workers}",
+        "store": "sqlite",
+        "concurrency": HTTP_CONCURRENCY,
+        "requests": len(payloads),
+        "warmup_requests": len(warmup),
+        "seconds": wall,
+        "requests_per_s": len(payloads) / wall,
+        "p50_ms": percentile(ordered, 50) * 1000,
+        "p90_ms": percentile(ordered, 90) * 1000,
+        "p99_ms": p99,
+        "max_ms": ordered[-1] * 1000 if ordered else float("nan"),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "target_p99_ms": HTTP_P99_TARGET_MS,
+        "passed": p99 <= HTTP_P99_TARGET_MS and set(statuses) <= {200, 201},
+    }
+
+
+# --------------------------------------------------------------------------- Kafka
+def bench_kafka(quick: bool, asked: bool) -> dict[str, Any]:
+    """Runs scripts/bench_kafka.py when present and asked for; the import is optional."""
+    if importlib.util.find_spec("scripts.bench_kafka") is None:
+        return {"skipped": "scripts/bench_kafka.py is not there (yet)"}
+    if not asked:
+        return {"skipped": "pass --kafka or set BENCH_KAFKA=1 to include the Kafka bench"}
+    try:
+        module = importlib.import_module("scripts.bench_kafka")
+    except Exception as exc:  # a broken optional bench must not sink the others
+        return {"error": f"importing scripts.bench_kafka failed: {exc!r}"}
+    fn = next(
+        (
+            getattr(module, n)
+            for n in ("run", "bench", "main")
+            if callable(getattr(module, n, None))
+        ),
+        None,
+    )
+    if fn is None:
+        return {"error": "scripts.bench_kafka has no run()/bench()/main() to call"}
+    params = inspect.signature(fn).parameters
+    kwargs = {"quick": quick} if "quick" in params else {}
+    try:
+        result = fn(**kwargs)
+    except Exception as exc:
+        return {"error": f"scripts.bench_kafka.{fn.__name__}() failed: {exc!r}"}
+    return result if isinstance(result, dict) else {"result": result}
+
+
+# --------------------------------------------------------------------------- output
+def _fmt(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def print_results(results: dict[str, Any]) -> None:
+    rows = results["rows"]
+    if rows:
+        t = Table(title="Event store and order intake (receive, review, split, reserve)")
+        for col, justify in (
+            ("store", "left"),
+            ("measure", "left"),
+            ("mode", "left"),
+            ("per txn", "right"),
+            ("orders / aggs", "right"),
+            ("events", "right"),
+            ("seconds", "right"),
+            ("orders/s", "right"),
+            ("events/s", "right"),
+            ("events/order", "right"),
+            ("avg event bytes", "right"),
+            ("outcomes", "left"),
+        ):
+            t.add_column(col, justify=justify)  # type: ignore[arg-type]
+        for r in rows:
+            outcomes = r.get("outcomes") or {}
+            summary = ", ".join(
+                f"{k} {v}"
+                for k, v in outcomes.items()
+                if k in ("allocated", "held", "multi_shipment", "solver_used")
+                or k.startswith("rejected")
+            )
+            t.add_row(
+                r["store"],
+                r["measure"],
+                r["mode"],
+                _fmt(r["per_txn"]),
+                _fmt(r.get("orders", r.get("aggregates"))),
+                _fmt(r["events"]),
+                _fmt(r["seconds"], 1),
+                _fmt(r.get("orders_per_s")),
+                _fmt(r["events_per_s"]),
+                _fmt(r.get("events_per_order"), 2),
+                _fmt(r["avg_event_bytes"]),
+                summary,
+            )
+        console.print(t)
+    if results["targets"]:
+        t = Table(title="Target: batched intake events/s >= 1/2 raw batched append events/s")
+        for col in ("store", "intake batched ev/s", "raw batched ev/s", "ratio", "result"):
+            t.add_column(col, justify="left" if col == "store" else "right")
+        for r in results["targets"]:
+            t.add_row(
+                r["store"],
+                _fmt(r["intake_batched_events_per_s"]),
+                _fmt(r["raw_batched_events_per_s"]),
+                f"{r['ratio']:.2f}",
+                "[green]PASS" if r["passed"] else "[red]FAIL",
+            )
+        console.print(t)
+    if results["http"]:
+        t = Table(
+            title=f"HTTP POST /v1/channels/web/orders, {HTTP_CONCURRENCY} concurrent clients, "
+            f"SQLite (target p99 <= {HTTP_P99_TARGET_MS:.0f} ms)"
+        )
+        for col in (
+            "server",
+            "requests",
+            "req/s",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms",
+            "statuses",
+            "result",
+        ):
+            t.add_column(col, justify="left" if col in ("server", "statuses") else "right")
+        for r in results["http"]:
+            if "error" in r:
+                t.add_row(r["server"], "-", "-", "-", "-", "-", "-", r["error"][:60], "[red]ERROR")
+                continue
+            t.add_row(
+                r["server"],
+                _fmt(r["requests"]),
+                _fmt(r["requests_per_s"]),
+                _fmt(r["p50_ms"], 1),
+                _fmt(r["p90_ms"], 1),
+                _fmt(r["p99_ms"], 1),
+                _fmt(r["max_ms"], 1),
+                " ".join(f"{k}:{v}" for k, v in r["statuses"].items()),
+                "[green]PASS" if r["passed"] else "[red]FAIL",
+            )
+        console.print(t)
+    kafka = results.get("kafka")
+    if kafka:
+        if "skipped" in kafka or "error" in kafka:
+            console.print(f"Kafka: {kafka.get('skipped') or kafka.get('error')}")
+        else:
+            t = Table(title="Kafka (scripts/bench_kafka.py)")
+            t.add_column("measure")
+            t.add_column("value", justify="right")
+            for k, v in kafka.items():
+                t.add_row(
+                    str(k), _fmt(v, 1) if isinstance(v, float) else json.dumps(v, default=str)
+                )
+            console.print(t)
+    for note in results["skipped"]:
+        console.print(f"[yellow]skipped:[/yellow] {note}")
+
+
+def _git_revision() -> str:
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        return rev + ("+dirty" if dirty else "")
+    except OSError:
+        return "unknown"
+
+
+# --------------------------------------------------------------------------- main
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
+    p.add_argument(
+        "--only",
+        default="",
+        help="comma-separated subset of: sqlite, postgres, http (default: all)",
+    )
+    p.add_argument("--kafka", action="store_true", help="include scripts/bench_kafka.py")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help=f"also cProfile batched intake on SQLite (written to {PROFILE_FILE.relative_to(ROOT)})",
+    )
+    p.add_argument("--no-workers2", action="store_true", help="skip the uvicorn --workers 2 row")
+    p.add_argument("--keep", action="store_true", help="keep var/bench/<run>/ (databases, logs)")
+    args = p.parse_args(argv)
+    parts = {s.strip() for s in args.only.split(",") if s.strip()}
+    unknown = parts - {"sqlite", "postgres", "http"}
+    if unknown:
+        p.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
+    args.parts = parts or {"sqlite", "postgres", "http"}
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    os.chdir(ROOT)
+    run_dir = BENCH_ROOT / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    stores = Stores(run_dir)
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "meta": {
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "git": _git_revision(),
+            "python": platform.python_version(),
+            "machine": f"{platform.machine()} {os.cpu_count()} CPUs, {platform.system()}",
+            "eventsourcing": importlib.metadata.version("eventsourcing"),
+            "quick": args.quick,
+            "parts": sorted(args.parts),
+            "sizes": asdict(sizes),
+            "batch": BATCH,
+            "ample_stock_units": AMPLE_STOCK,
+            "notes": [
+                "intake timings exclude payload mapping (done beforehand with the real mappers)",
+                "each intake/raw row starts from a fresh store (new SQLite file or PG schema)",
+                "events are counted from the notification log (snapshots not included)",
+                "HTTP latencies are measured by the client (httpx, same machine) and include "
+                "client overhead; uvicorn runs with --log-level warning (no access log)",
+            ],
+        },
+        "rows": [],
+        "targets": [],
+        "http": [],
+        "kafka": None,
+        "skipped": [],
+    }
+    console.rule("[bold]Crossdock bench" + (" (quick)" if args.quick else ""))
+    try:
+        need = max(sizes.intake_single, sizes.intake_batched, sizes.intake_demo_stock)
+        items, mapper_rejects = realistic_items(need)
+        items = items[:need]
+        results["meta"]["orders_prepared"] = len(items)
+        results["meta"]["payloads_rejected_by_mappers"] = mapper_rejects
+        kinds = [k for k in ("sqlite", "postgres") if k in args.parts]
+        if "postgres" in kinds:
+            reason = postgres_unreachable()
+            if reason is not None:
+                console.print(f"[yellow]{reason}; skipping the PostgreSQL rows")
+                results["skipped"].append(reason)
+                kinds.remove("postgres")
+        for kind in kinds:
+            results["rows"] += bench_store(stores, kind, sizes, items)
+            check = target_check(results["rows"], kind)
+            if check is not None:
+                results["targets"].append(check)
+        if args.profile:
+            console.print("  profiling batched intake on SQLite ...")
+            report = profile_batched(stores, items[: sizes.intake_batched])
+            PROFILE_FILE.write_text(report)
+            results["meta"]["profile"] = str(PROFILE_FILE.relative_to(ROOT))
+        if "http" in args.parts:
+            for workers in (1,) if args.no_workers2 else (1, 2):
+                label = f"HTTP, uvicorn --workers {workers} ({sizes.http_requests:,} requests)"
+                console.print(f"  {label} ...", end=" ")
+                t0 = time.perf_counter()
+                try:
+                    results["http"].append(bench_http(stores, sizes, workers))
+                except Exception as exc:  # report the failure as a row, keep the other results
+                    results["http"].append(
+                        {"server": f"uvicorn --workers {workers}", "error": repr(exc)}
+                    )
+                console.print(f"{time.perf_counter() - t0:.1f} s")
+        asked = args.kafka or os.environ.get("BENCH_KAFKA") == "1"
+        results["kafka"] = bench_kafka(args.quick, asked)
+    finally:
+        stores.cleanup(keep_files=args.keep)
+        if args.keep:
+            console.print(f"kept {run_dir.relative_to(ROOT)}")
+    results["meta"]["seconds"] = round(time.perf_counter() - started, 1)
+    print_results(results)
+    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_FILE.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    console.print(
+        f"results written to {RESULTS_FILE.relative_to(ROOT)} "
+        f"(whole bench {results['meta']['seconds']:.0f} s)"
+    )
+    return results
+
+
+if __name__ == "__main__":
+    main()
