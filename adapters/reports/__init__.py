@@ -1,0 +1,1 @@
+"""Reports computed from projections and event history (pandas)."""
