@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -33,9 +33,11 @@ from domains.orders.split import (
     decide,
     describe,
 )
-from domains.ports import Countries, FxRates, ShippingCostTable
+from domains.ports import Clock, Countries, FxRates, ShippingCostTable
+from domains.warehouse.lots import choose_lots, sellable
 from domains.reference.model import (
     PRODUCT_FIELDS,
+    PRODUCT_OPTIONAL,
     Dealer,
     Product,
     ProhibitedGoodsList,
@@ -106,6 +108,11 @@ def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
     return [] if old == new else [{"path": path, "stored": old, "received": new}]
 
 
+class _UtcClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
 class _Batch:
     """Aggregates loaded once and shared by every order decided in one transaction."""
 
@@ -147,8 +154,12 @@ class Crossdock(Application[UUID]):
         countries: Countries,
         costs: ShippingCostTable,
         split_solver: SplitSolver | None = None,
+        clock: Clock | None = None,
+        pick_router: Any = None,
     ) -> None:
         super().__init__(env)
+        self.clock: Clock = clock or _UtcClock()
+        self.pick_router = pick_router
         self.fx = fx
         self.countries = countries
         self.costs = costs
@@ -219,16 +230,42 @@ class Crossdock(Application[UUID]):
         return current, True
 
     def register_warehouse(
-        self, code: str, name: str, country: str, city: str, address: str
+        self,
+        code: str,
+        name: str,
+        country: str,
+        city: str,
+        address: str,
+        layout: dict[str, Any] | None = None,
     ) -> tuple[Warehouse, bool]:
         values = {"name": name, "country": country, "city": city, "address": address}
-        return self._upsert("warehouse", Warehouse, code, values)
+        warehouse, changed = self._upsert("warehouse", Warehouse, code, values)
+        if layout is not None and warehouse.layout != layout:
+            warehouse.revise({"layout": layout})
+            self._save(warehouse)
+            self.invalidate_reference()
+            changed = True
+        return warehouse, changed
 
     def register_product(self, sku: str, **values: Any) -> tuple[Product, bool]:
         missing = [f for f in PRODUCT_FIELDS if f not in values]
         if missing:
             raise ValidationFailed([{"loc": f, "msg": "field required"} for f in missing])
-        return self._upsert("product", Product, sku, {f: values[f] for f in PRODUCT_FIELDS})
+        product, changed = self._upsert(
+            "product", Product, sku, {f: values[f] for f in PRODUCT_FIELDS}
+        )
+        # Optional settings travel as a revision, so the Registered event keeps its shape.
+        extra = {
+            f: values[f]
+            for f in PRODUCT_OPTIONAL
+            if f in values and values[f] is not None and getattr(product, f) != values[f]
+        }
+        if extra:
+            product.revise(extra)
+            self._save(product)
+            self.invalidate_reference()
+            changed = True
+        return product, changed
 
     def register_dealer(
         self,
@@ -406,13 +443,19 @@ class Crossdock(Application[UUID]):
         country = ship_to["country"]
         merged = self._merged_lines(order)
         warehouses = ref["warehouses"]
+        products = ref["products"]
+        today = self.clock.now().date()
         availability: dict[str, dict[str, int]] = {}
         for code in warehouses:
             availability[code] = {}
             for sku in merged:
                 inv = batch.inventory(code, sku)
-                availability[code][sku] = inv.available if inv is not None else 0
-        products = ref["products"]
+                p = products[sku]
+                availability[code][sku] = (
+                    sellable(inv.lots, p.perishable, p.min_shelf_life_days, today)
+                    if inv is not None
+                    else 0
+                )
         prohibited = ref["prohibited"]
         lines = [
             review_rules.LineFacts(
@@ -487,7 +530,16 @@ class Crossdock(Application[UUID]):
             for sku, qty in units.items():
                 inv = batch.inventory(warehouse_id, sku)
                 assert inv is not None  # the plan only uses stock that exists
-                inv.reserve(order_key, qty)
+                p = products[sku]
+                lots, short = choose_lots(inv.lots, qty, p.perishable, p.min_shelf_life_days, today)
+                assert short == 0  # availability above counted exactly these lots
+                inv.reserve(
+                    order_key,
+                    qty,
+                    allocations=lots,
+                    policy="FEFO" if p.perishable else "FIFO",
+                    as_of=today.isoformat(),
+                )
                 batch.touch(inv)
         order.record_split(describe(problem, plan, solver_used))
         if dealer is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -25,3 +25,9 @@ class ShippingCostTable(Protocol):
     def estimate(self, origin_country: str, destination: str) -> tuple[Decimal, Decimal, str]:
         """(fixed cost per shipment, cost per kg, currency) for a lane."""
         ...
+
+
+class Clock(Protocol):
+    """The time decisions are made at (FEFO shelf life, cut-offs, SLA); tests set it."""
+
+    def now(self) -> datetime: ...

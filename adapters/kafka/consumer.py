@@ -339,6 +339,10 @@ class OrderConsumer:
         return topic, record.key, record.value if record.value is not None else b"", headers
 
     # ------------------------------------------------------------------ offsets
+    @property
+    def _timeout_ms(self) -> int:
+        return self.settings.request_timeout_ms or int(self.settings.send_timeout_s * 1000)
+
     def commit(self, records: list[Any]) -> None:
         from kafka import TopicPartition
         from kafka.errors import KafkaError
@@ -350,7 +354,7 @@ class OrderConsumer:
             if tp not in offsets or offsets[tp].offset < r.offset + 1:
                 offsets[tp] = OffsetAndMetadata(r.offset + 1, "", -1)
         try:
-            self.consumer.commit(offsets=offsets)
+            self.consumer.commit(offsets=offsets, timeout_ms=self._timeout_ms)
             self.stats.last_commit_at = time.monotonic()
         except KafkaError as exc:
             # Typically a rebalance gave the partitions to another member: it re-reads from the
@@ -375,7 +379,7 @@ class OrderConsumer:
     def rewind_to_committed(self) -> None:
         for tp in list(self.consumer.assignment() or ()):
             try:
-                committed = self.consumer.committed(tp)
+                committed = self.consumer.committed(tp, timeout_ms=self._timeout_ms)
             except Exception as exc:  # the next rebalance or poll sorts it out
                 log.warning("cannot read committed offset of %s: %s", tp, exc)
                 continue

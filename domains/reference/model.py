@@ -17,6 +17,8 @@ from domains.common import InvalidTransition, stable_id
 
 
 class Warehouse(Aggregate):
+    layout: dict[str, Any] | None = None  # set by a revision; warehouses start without one
+
     @staticmethod
     def create_id(code: str) -> UUID:
         return stable_id("warehouse", code)
@@ -36,6 +38,7 @@ class Warehouse(Aggregate):
             "country": self.country,
             "city": self.city,
             "address": self.address,
+            "layout": self.layout,
             "version": self.version,
         }
 
@@ -57,7 +60,24 @@ PRODUCT_FIELDS = (
 )
 
 
+# Optional product settings with their defaults; products registered before they existed
+# read the default (class attributes), so no event shape changed.
+PRODUCT_OPTIONAL = {
+    "min_shelf_life_days": 0,
+    "expiry_thresholds_days": [7, 30, 90],
+    "barcode": None,
+    "lead_time_days": 7,
+    "pack_size": 1,
+}
+
+
 class Product(Aggregate):
+    min_shelf_life_days = 0
+    expiry_thresholds_days = [7, 30, 90]  # noqa: RUF012 - read-only default
+    barcode: str | None = None
+    lead_time_days = 7
+    pack_size = 1
+
     @staticmethod
     def create_id(sku: str) -> UUID:
         return stable_id("product", sku)
@@ -93,6 +113,7 @@ class Product(Aggregate):
     def details(self) -> dict[str, Any]:
         out: dict[str, Any] = {"sku": self.sku}
         out.update({f: getattr(self, f) for f in PRODUCT_FIELDS})
+        out.update({f: getattr(self, f) for f in PRODUCT_OPTIONAL})
         out["version"] = self.version
         return out
 

@@ -186,16 +186,31 @@ class Inventory(Aggregate):
             self.lots[lot_key(a["lot"], a["bin"])]["reserved"] += a["quantity"]
             mine.append({"lot": a["lot"], "bin": a["bin"], "quantity": a["quantity"]})
 
+    class ReservationReleased(Aggregate.Event):
+        class_version = 2
+        order_id: str
+        quantity: int
+        allocations: list[dict[str, Any]]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["allocations"] = [{"lot": UNLOTTED, "bin": None, "quantity": state["quantity"]}]
+
     def release(self, order_id: str) -> int:
         quantity = self.reservations.get(order_id, 0)
         if quantity:
-            self._released(order_id=order_id, quantity=quantity)
+            self._released(
+                order_id=order_id,
+                quantity=quantity,
+                allocations=[dict(a) for a in self.allocations.get(order_id, [])],
+            )
         return quantity
 
-    @event("ReservationReleased")
-    def _released(self, order_id: str, quantity: int) -> None:
+    @event(ReservationReleased)
+    def _released(self, order_id: str, quantity: int, allocations: list[dict[str, Any]]) -> None:
         self.reservations.pop(order_id, None)
-        for a in self.allocations.pop(order_id, []):
+        self.allocations.pop(order_id, None)
+        for a in allocations:
             lot = self.lots.get(lot_key(a["lot"], a["bin"]))
             if lot is not None:
                 lot["reserved"] -= a["quantity"]

@@ -440,3 +440,30 @@ def test_two_consumer_processes_share_partitions_and_ingest_each_order_once(stor
         records.append(int(done.split("batches, ")[1].split(" records")[0]))
     assert all(r > 0 for r in records), f"one consumer got no work: {records}"
     assert sum(records) >= n + 100
+
+
+# --------------------------------------------------------------------------- settings
+def test_settings_come_from_the_environment_with_safe_client_options():
+    s = KafkaSettings.from_env({
+        "KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9092",
+        "KAFKA_GROUP_ID": "plain",
+        "CROSSDOCK_KAFKA_GROUP_ID": "prefixed-wins",
+        "KAFKA_CHANNELS": "web,amazon",
+        "KAFKA_BATCH_SIZE": "50",
+        "KAFKA_SESSION_TIMEOUT_MS": "6000",
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+    })
+    assert s.bootstrap_servers == ("k1:9092", "k2:9092") and s.group_id == "prefixed-wins"
+    assert s.orders_topics == ["orders.web", "orders.amazon"] and s.dlq_topic("web") == "orders.web.dlq"
+    assert s.channel_of("orders.amazon") == "amazon" and s.channel_of("orders.shopee") is None
+    consumer = s.consumer_config()
+    assert consumer["enable_auto_commit"] is False and consumer["max_poll_records"] == 50
+    assert consumer["session_timeout_ms"] == 6000 and "max_poll_interval_ms" not in consumer
+    assert consumer["security_protocol"] == "SASL_SSL"
+    producer = s.producer_config("relay")
+    assert producer["enable_idempotence"] is True and producer["acks"] == "all"
+    assert KafkaSettings.from_env({}, batch_size=7).batch_size == 7
+    with pytest.raises(ValueError, match="KAFKA_BATCH_SIZE"):
+        KafkaSettings.from_env({"KAFKA_BATCH_SIZE": "0"})
+    with pytest.raises(ValueError, match="HEARTBEAT"):
+        KafkaSettings.from_env({"KAFKA_SESSION_TIMEOUT_MS": "1000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000"})
