@@ -14,7 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable
+from adapters.solvers.pick_route import OrToolsPickRouter
 from adapters.solvers.split_cpsat import CpSatSplitSolver
+from domains.ports import Clock
 from domains.application import Crossdock
 
 DEFAULT_SQLITE = "var/crossdock.db"
@@ -79,7 +81,7 @@ def ensure_schema(env: Mapping[str, str]) -> None:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
-def build_app(overrides: Mapping[str, str] | None = None) -> Crossdock:
+def build_app(overrides: Mapping[str, str] | None = None, clock: Clock | None = None) -> Crossdock:
     env = store_env(overrides)
     ensure_schema(env)
     split_time = float(os.environ.get("CROSSDOCK_SPLIT_TIME_LIMIT_S", "2.0"))
@@ -89,4 +91,6 @@ def build_app(overrides: Mapping[str, str] | None = None) -> Crossdock:
         countries=_countries(),
         costs=LaneCostTable(),
         split_solver=CpSatSplitSolver(time_limit_s=split_time),
+        pick_router=OrToolsPickRouter(),
+        clock=clock,
     )

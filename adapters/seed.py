@@ -20,7 +20,7 @@ def seed_reference(app: Crossdock) -> dict[str, int]:
     changed = {"warehouses": 0, "products": 0, "dealers": 0, "prohibited_goods": 0}
     for w in load("warehouses.json"):
         changed["warehouses"] += app.register_warehouse(
-            w["id"], w["name"], w["country"], w["city"], w["address"]
+            w["id"], w["name"], w["country"], w["city"], w["address"], w.get("layout")
         )[1]
     for p in load("products.json"):
         values = dict(p)

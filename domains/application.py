@@ -34,7 +34,6 @@ from domains.orders.split import (
     describe,
 )
 from domains.ports import Clock, Countries, FxRates, ShippingCostTable
-from domains.warehouse.lots import choose_lots, sellable
 from domains.reference.model import (
     PRODUCT_FIELDS,
     PRODUCT_OPTIONAL,
@@ -44,7 +43,10 @@ from domains.reference.model import (
     Registry,
     Warehouse,
 )
+from domains.warehouse.application import WarehouseOps
+from domains.warehouse.lots import UNLOTTED, choose_lots, sellable
 from domains.warehouse.model import Inventory
+from domains.warehouse.picking import PickList
 
 MAPPER_VERSION = 1
 MAX_CONFLICT_RETRIES = 30
@@ -141,9 +143,9 @@ class _Batch:
             self.touched[a.id] = a
 
 
-class Crossdock(Application[UUID]):
+class Crossdock(WarehouseOps, Application[UUID]):
     name = "Crossdock"
-    snapshotting_intervals = {Order: 50, Inventory: 200, Dealer: 200, Registry: 200}
+    snapshotting_intervals = {Order: 50, Inventory: 200, Dealer: 200, Registry: 200, PickList: 100}
     REFERENCE_TTL_S = 2.0
 
     def __init__(
@@ -304,23 +306,62 @@ class Crossdock(Application[UUID]):
             raise NotFound("dealer", code)
         return dealer
 
-    def receive_stock(self, warehouse_id: str, sku: str, quantity: int, receipt_ref: str) -> int:
+    def receive_stock(
+        self,
+        warehouse_id: str,
+        sku: str,
+        quantity: int,
+        receipt_ref: str,
+        lot: str | None = None,
+        bin_code: str | None = None,
+        expiry: str | None = None,
+    ) -> int:
+        """An admin stock receipt (opening balances, transfers in). Without a bin, goods go
+        where the putaway policy suggests. Idempotent per receipt reference."""
         ref = self.reference()
-        if warehouse_id not in ref["warehouses"]:
+        warehouse = ref["warehouses"].get(warehouse_id)
+        if warehouse is None:
             raise NotFound("warehouse", warehouse_id)
         if sku not in ref["products"]:
             raise NotFound("product", sku)
+        lot = lot or UNLOTTED
         for _ in range(MAX_CONFLICT_RETRIES):
             inventory = self._get_or_none(Inventory.create_id(warehouse_id, sku))
             if inventory is None:
                 inventory = Inventory(warehouse_id, sku)
-            if not inventory.receive(quantity, receipt_ref) and inventory.version > 1:
+            elif receipt_ref in inventory.receipts or f"{receipt_ref}#1" in inventory.receipts:
                 return 0
+            if bin_code is None and warehouse.layout:
+                placements = self.plan_putaway(warehouse_id, sku, quantity, lot)
+                for n, (target, units, _why) in enumerate(placements, start=1):
+                    inventory.receive(
+                        units, f"{receipt_ref}#{n}", lot=lot, bin=target, expiry=expiry
+                    )
+            else:
+                inventory.receive(quantity, receipt_ref, lot=lot, bin=bin_code, expiry=expiry)
             try:
                 return self._save(inventory)
             except IntegrityError:
                 continue
         raise InvalidTransition("stock receipt kept conflicting; try again")
+
+    def bin_contents(self, warehouse_id: str) -> dict[str, list[dict[str, Any]]]:
+        """What each bin holds now, read from the inventory streams (the source of truth)."""
+        contents: dict[str, list[dict[str, Any]]] = {}
+        for sku in self.reference()["products"]:
+            inv = self._get_or_none(Inventory.create_id(warehouse_id, sku))
+            for lot in inv.lots.values() if inv else []:
+                if lot["bin"] and lot["on_hand"] > 0:
+                    contents.setdefault(lot["bin"], []).append(
+                        {
+                            "sku": sku,
+                            "lot": lot["lot"],
+                            "quantity": lot["on_hand"],
+                            "expiry": lot["expiry"],
+                            "reserved": lot["reserved"],
+                        }
+                    )
+        return contents
 
     # ------------------------------------------------------------ validation
     def validate(self, item: Intake) -> None:

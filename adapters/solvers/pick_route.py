@@ -26,17 +26,18 @@ from domains.warehouse.routing import (
 
 class OrToolsPickRouter:
     def __init__(
-        self, time_limit_ms: int = 60, ms_per_stop: float = 1.5, min_time_ms: int = 10
+        self, time_limit_ms: int = 60, ms_per_stop: float = 1.5, min_time_ms: int = 20
     ) -> None:
         """GLS budget per list: min(time_limit_ms, max(min_time_ms, ms_per_stop * stops)).
 
         Measured in the 10-aisle bench layout (scripts/bench_routes.py): 10 stops reach the
-        optimum within 10 ms every time; 30 stops are ~0.5% over it after 25 ms and ~0.4% after
-        90 ms; 60 stops gain little after 50 ms. A `solution_limit` (50 solutions: ~0.5% over at
-        30 stops but 2-5x the time) and stopping after N solutions without improvement did no
-        better for the time spent, and `lns_time_limit` made no difference (GLS on one vehicle
-        barely uses LNS), so the budget is time alone, growing with the list. Being time-based,
-        quality drops a little on a loaded machine (fewer CPU cycles per millisecond).
+        optimum within 10 ms on an idle machine (the 20 ms floor keeps that true under load);
+        30 stops are ~0.5% over it after 25 ms and ~0.4% after 90 ms; 60 stops gain little
+        after 50 ms. A `solution_limit` (50 solutions: ~0.5% over at 30 stops, but 2-5x the
+        time) and stopping after N solutions without improvement did no better for the time
+        spent, and `lns_time_limit` made no difference (GLS on one vehicle barely uses LNS), so
+        the budget is time alone, growing with the list. Being time-based, quality drops a
+        little on a loaded machine (fewer CPU cycles per millisecond).
         """
         self.time_limit_ms = time_limit_ms
         self.ms_per_stop = ms_per_stop

@@ -18,6 +18,8 @@ RECEIVED = "received"
 APPROVED = "approved"
 HELD = "held"
 ALLOCATED = "allocated"
+PICKING = "picking"
+PACKED = "packed"
 CANCELLED = "cancelled"
 
 
@@ -29,6 +31,14 @@ def order_total(canonical: dict[str, Any]) -> Decimal:
 
 
 class Order(Aggregate):
+    # v2 added per-shipment fulfilment state (wave, picks, parcels).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("fulfilment", {})
+        state.setdefault("backorders", [])
+
     @staticmethod
     def create_id(channel: str, external_id: str) -> UUID:
         return stable_id("order", channel, external_id)
@@ -55,6 +65,8 @@ class Order(Aggregate):
         self.split: dict[str, Any] | None = None
         self.overrides: list[str] = []
         self.cancel_reason: str | None = None
+        self.fulfilment: dict[str, dict[str, Any]] = {}
+        self.backorders: list[dict[str, Any]] = []
 
     # --- convenience views of the canonical order -------------------------------------
     @property
@@ -114,10 +126,132 @@ class Order(Aggregate):
         )
         self.status = RECEIVED
 
+    # --- fulfilment, per shipment ------------------------------------------------------
+    def shipment(self, shipment_no: int) -> dict[str, Any]:
+        for s in self.shipments:
+            if s["shipment_no"] == shipment_no:
+                return s
+        raise InvalidTransition(f"order has no shipment {shipment_no}")
+
+    def shipment_status(self, shipment_no: int) -> str:
+        return self.fulfilment.get(str(shipment_no), {}).get("status", ALLOCATED)
+
+    def _status_after(self, shipment_no: int, new_status: str) -> str:
+        statuses = {
+            str(s["shipment_no"]): self.shipment_status(s["shipment_no"])
+            for s in self.shipments
+            if s["lines"]
+        }
+        statuses[str(shipment_no)] = new_status
+        if all(v == PACKED for v in statuses.values()):
+            return PACKED
+        return PICKING if any(v != ALLOCATED for v in statuses.values()) else ALLOCATED
+
+    def wave_shipment(self, shipment_no: int, wave_id: str, pick_list_id: str) -> None:
+        self.shipment(shipment_no)
+        if self.status not in (ALLOCATED, PICKING):
+            raise InvalidTransition(f"order is {self.status}; its shipments cannot be picked")
+        if self.shipment_status(shipment_no) != ALLOCATED:
+            raise InvalidTransition(f"shipment {shipment_no} is already in a wave")
+        self._waved(
+            shipment_no=shipment_no,
+            wave_id=wave_id,
+            pick_list_id=pick_list_id,
+            order_status=self._status_after(shipment_no, "waved"),
+        )
+
+    @event("ShipmentWaved")
+    def _waved(self, shipment_no: int, wave_id: str, pick_list_id: str, order_status: str) -> None:
+        self.fulfilment[str(shipment_no)] = {
+            "status": "waved",
+            "wave_id": wave_id,
+            "pick_list_id": pick_list_id,
+        }
+        self.status = order_status
+
+    def shipment_picked(self, shipment_no: int, picked: list[dict[str, Any]]) -> None:
+        if self.shipment_status(shipment_no) != "waved":
+            raise InvalidTransition(f"shipment {shipment_no} is not being picked")
+        self._picked(
+            shipment_no=shipment_no,
+            picked=picked,
+            order_status=self._status_after(shipment_no, "picked"),
+        )
+
+    @event("ShipmentPicked")
+    def _picked(self, shipment_no: int, picked: list[dict[str, Any]], order_status: str) -> None:
+        self.fulfilment[str(shipment_no)].update(status="picked", picked=picked)
+        self.status = order_status
+
+    def picked_quantities(self, shipment_no: int) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for p in self.fulfilment.get(str(shipment_no), {}).get("picked", []):
+            out[p["sku"]] = out.get(p["sku"], 0) + p["quantity"]
+        return out
+
+    def pack(
+        self,
+        shipment_no: int,
+        parcels: list[dict[str, Any]],
+        flags: list[dict[str, Any]],
+        packed_by: str,
+    ) -> None:
+        if self.shipment_status(shipment_no) != "picked":
+            raise InvalidTransition(
+                f"shipment {shipment_no} is {self.shipment_status(shipment_no)}; only a picked "
+                "shipment is packed"
+            )
+        self._packed(
+            shipment_no=shipment_no,
+            parcels=parcels,
+            flags=flags,
+            packed_by=packed_by,
+            order_status=self._status_after(shipment_no, PACKED),
+        )
+
+    @event("ShipmentPacked")
+    def _packed(
+        self,
+        shipment_no: int,
+        parcels: list[dict[str, Any]],
+        flags: list[dict[str, Any]],
+        packed_by: str,
+        order_status: str,
+    ) -> None:
+        self.fulfilment[str(shipment_no)].update(status=PACKED, parcels=parcels, flags=flags)
+        self.status = order_status
+
+    @event("ShortageResolved")
+    def resolve_shortage(
+        self,
+        shipment_no: int,
+        sku: str,
+        quantity: int,
+        resolution: str,
+        new_shipment: dict[str, Any] | None,
+        reason: str,
+    ) -> None:
+        """A short pick's shortfall: re-reserved in the same warehouse, re-split to another
+        warehouse (a new shipment), or backordered (the line shrinks and is listed as owed)."""
+        shipment = self.shipment(shipment_no)
+        if resolution in ("resplit", "backordered"):
+            for line in shipment["lines"]:
+                if line["sku"] == sku:
+                    line["quantity"] -= quantity
+            shipment["lines"] = [ln for ln in shipment["lines"] if ln["quantity"] > 0]
+        if new_shipment is not None:
+            assert self.split is not None
+            self.split["plan"].append(new_shipment)
+            self.split["shipments"] = len(self.split["plan"])
+        if resolution == "backordered":
+            self.backorders.append({"sku": sku, "quantity": quantity, "reason": reason})
+
     @event("Cancelled")
     def cancel(self, reason: str, cancelled_by: str) -> None:
         if self.status == CANCELLED:
             raise InvalidTransition("order is already cancelled")
+        if self.status in (PICKING, PACKED):
+            raise InvalidTransition(f"order is {self.status}; stop the pick before cancelling")
         if not reason.strip():
             raise InvalidTransition("a cancellation needs a reason")
         self.status = CANCELLED
