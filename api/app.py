@@ -14,17 +14,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from adapters.bootstrap import build_app, store_env
-from api import errors, routes_orders, routes_reference
+from api import errors, routes_orders, routes_reference, routes_warehouse
 from api.auth import KeyStore
 from api.batcher import IntakeBatcher
 from api.deps import Services
+from domains.ports import Clock
 from projections import ProjectionRunner, ViewDB, spine_projectors
 
 
 def build_services(
-    overrides: dict[str, str] | None = None, keys: KeyStore | None = None
+    overrides: dict[str, str] | None = None,
+    keys: KeyStore | None = None,
+    clock: Clock | None = None,
 ) -> Services:
-    app = build_app(overrides)
+    app = build_app(overrides, clock)
     db = ViewDB(store_env(overrides))
     runner = ProjectionRunner(app, db, spine_projectors())
     inline = os.environ.get("CROSSDOCK_INLINE_PROJECTION", "1") != "0"
@@ -59,6 +62,7 @@ def create_app(svc: Services | None = None) -> FastAPI:
     errors.install(api)
     api.include_router(routes_orders.router)
     api.include_router(routes_reference.router)
+    api.include_router(routes_warehouse.router)
 
     @api.get("/healthz", tags=["ops"])
     def health() -> dict[str, str]:

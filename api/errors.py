@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 from adapters.channels import PayloadError
 from domains.application import DuplicateConflict, ValidationFailed
 from domains.common import InsufficientStock, InvalidTransition, NotFound
+from domains.warehouse.application import ScanRejected
+from domains.warehouse.layout import InvalidBinCode
 
 
 def _loc(parts: tuple | list) -> str:
@@ -49,6 +51,20 @@ def install(app: FastAPI) -> None:
                 "order_id": str(exc.order_id),
                 "differences": exc.differences,
             },
+        )
+
+    @app.exception_handler(ScanRejected)
+    async def _scan(_: Request, exc: ScanRejected) -> JSONResponse:
+        return JSONResponse(
+            status_code=422,
+            content={"error": "scan_rejected", "detail": exc.errors, "expected": exc.expected},
+        )
+
+    @app.exception_handler(InvalidBinCode)
+    async def _bin(_: Request, exc: InvalidBinCode) -> JSONResponse:
+        return JSONResponse(
+            status_code=422,
+            content={"error": "invalid", "detail": [{"loc": "bin", "msg": str(exc)}]},
         )
 
     @app.exception_handler(NotFound)

@@ -33,6 +33,13 @@ class ProductIn(BaseModel):
     unit_value: Decimal = Field(ge=0, decimal_places=4)
     currency: CurrencyCode
     perishable: bool = False
+    min_shelf_life_days: int | None = Field(None, ge=0, le=3650)
+    expiry_thresholds_days: list[Annotated[int, Field(ge=0)]] | None = Field(
+        None, min_length=3, max_length=3, description="red, yellow, blue (days before expiry)"
+    )
+    barcode: str | None = Field(None, min_length=4, max_length=64)
+    lead_time_days: int | None = Field(None, ge=0, le=365)
+    pack_size: int | None = Field(None, ge=1)
 
 
 class DealerIn(BaseModel):

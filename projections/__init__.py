@@ -3,10 +3,11 @@
 from projections.db import ViewDB
 from projections.runner import ProjectionRunner, Projector
 from projections.views import OrderListView, StockView
+from projections.warehouse_views import LotsView, PickListsView, ShipmentsView
 
 
 def spine_projectors() -> list[Projector]:
-    return [OrderListView(), StockView()]
+    return [OrderListView(), StockView(), LotsView(), ShipmentsView(), PickListsView()]
 
 
 __all__ = [

@@ -83,6 +83,11 @@ class OrderListView(Projector):
             self._set(db, "held", holds, common)
         elif kind == "Released":
             self._set(db, "received", [], common)
+        elif kind in ("ShipmentWaved", "ShipmentPicked", "ShipmentPacked"):
+            db.execute(
+                "UPDATE view_orders SET status = ?, version = ?, updated_at = ? WHERE order_id = ?",
+                (event.order_status, *common),
+            )
         elif kind == "Cancelled":
             db.execute(
                 "UPDATE view_orders SET status = 'cancelled', hold_codes = '', "
@@ -117,6 +122,8 @@ class StockView(Projector):
         "Reserved": ("reserved", 1),
         "ReservationReleased": ("reserved", -1),
     }
+    # Picks and shorts take units out of both on-hand and reserved.
+    _both = {"Picked": "quantity", "ShortPicked": "missing"}
 
     def handle(self, db: ViewDB, event: Any, notification_id: int) -> None:
         kind = type(event).__name__
@@ -126,6 +133,21 @@ class StockView(Projector):
                 "INSERT INTO view_stock (warehouse_id, sku, on_hand, reserved, version, "
                 "updated_at, inventory_id) VALUES (?, ?, 0, 0, ?, ?, ?)",
                 (event.warehouse_id, event.sku, *key),
+            )
+            return
+        if kind in self._both:
+            n = int(getattr(event, self._both[kind]))
+            db.execute(
+                "UPDATE view_stock SET on_hand = on_hand - ?, reserved = reserved - ?, "
+                "version = ?, updated_at = ? WHERE inventory_id = ?",
+                (n, n, *key),
+            )
+            return
+        if kind == "Counted":
+            db.execute(
+                "UPDATE view_stock SET on_hand = on_hand + ?, version = ?, updated_at = ? "
+                "WHERE inventory_id = ?",
+                (int(event.difference), *key),
             )
             return
         if kind not in self._deltas:

@@ -301,13 +301,32 @@ def stock_plan(kind: str) -> dict[str, dict[str, int]]:
     return stock
 
 
+def opening_bins(app: Crossdock, warehouse: str, skus: list[str]) -> dict[str, str | None]:
+    """One bin per SKU for the opening stock, or no bin where the warehouse has no layout.
+
+    Stock placement is not what the bench measures, and the putaway planner both scans every
+    bin's contents per receipt (seconds per store) and rightly refuses 1,000,000 units of a SKU,
+    so the bench names the bins itself: the first bins of the layout, one SKU each."""
+    warehouse_ref = app.reference()["warehouses"][warehouse]
+    if not getattr(warehouse_ref, "layout", None):
+        return dict.fromkeys(skus)
+    from domains.warehouse.layout import Layout
+    from domains.warehouse.putaway import all_bins
+
+    bins = all_bins(Layout.from_dict(warehouse_ref.layout))
+    return dict(zip(skus, bins, strict=False))
+
+
 def prepare_app(overrides: dict[str, str], stock: str) -> Crossdock:
     app = build_app(overrides)
     seed_reference(app)
     for warehouse, skus in stock_plan(stock).items():
-        for sku, qty in skus.items():
-            if qty > 0:
-                app.receive_stock(warehouse, sku, qty, f"bench-opening-{warehouse}-{sku}")
+        stocked = [sku for sku, qty in skus.items() if qty > 0]
+        bins = opening_bins(app, warehouse, stocked)
+        for sku in stocked:
+            app.receive_stock(
+                warehouse, sku, skus[sku], f"bench-opening-{warehouse}-{sku}", bin_code=bins[sku]
+            )
     return app
 
 
