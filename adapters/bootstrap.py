@@ -16,8 +16,8 @@ from pathlib import Path
 from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable
 from adapters.solvers.pick_route import OrToolsPickRouter
 from adapters.solvers.split_cpsat import CpSatSplitSolver
-from domains.ports import Clock
 from domains.application import Crossdock
+from domains.ports import Clock
 
 DEFAULT_SQLITE = "var/crossdock.db"
 

@@ -54,7 +54,8 @@ class LotsView(Projector):
                 (
                     key["warehouse_id"],
                     key["sku"],
-                    event.timestamp.date().isoformat(),
+                    event.as_of
+                    or event.timestamp.date().isoformat(),  # the decision's business day
                     event.quantity,
                 ),
             )

@@ -27,9 +27,14 @@ class Clock:
 @pytest.fixture
 def floor(sqlite_store):
     keys, entries = {}, []
-    for name, role, scope in [("admin", "admin", None), ("web", "connector", "web"),
-                              ("ann", "warehouse", "LAX"), ("bob", "warehouse", "LAX"),
-                              ("fra", "warehouse", "FRA"), ("customs", "customs", None)]:
+    for name, role, scope in [
+        ("admin", "admin", None),
+        ("web", "connector", "web"),
+        ("ann", "warehouse", "LAX"),
+        ("bob", "warehouse", "LAX"),
+        ("fra", "warehouse", "FRA"),
+        ("customs", "customs", None),
+    ]:
         key, entry = new_key(name, role, scope)
         keys[name] = {"Authorization": f"Bearer {key}"}
         entries.append(entry)
@@ -49,10 +54,21 @@ def receipt(c, who, rid, sku, qty, lot, bin_code, expiry=None):
 
 
 def order(c, ext, lines, country="US", postcode="90001"):
-    body = {"external_id": ext, "placed_at": "2026-11-20T08:00:00Z", "currency": "USD",
-            "customer": {"name": "A B"}, "ship_to": {"name": "A B", "line1": "1 St", "city": "LA",
-                                                     "region": "CA", "postcode": postcode, "country": country},
-            "lines": [{"sku": s, "quantity": q, "unit_price": "10.00"} for s, q in lines]}
+    body = {
+        "external_id": ext,
+        "placed_at": "2026-11-20T08:00:00Z",
+        "currency": "USD",
+        "customer": {"name": "A B"},
+        "ship_to": {
+            "name": "A B",
+            "line1": "1 St",
+            "city": "LA",
+            "region": "CA",
+            "postcode": postcode,
+            "country": country,
+        },
+        "lines": [{"sku": s, "quantity": q, "unit_price": "10.00"} for s, q in lines],
+    }
     r = c.post("/v1/channels/web/orders", json=body, headers=c.keys["web"])
     assert r.status_code == 201, r.text
     return r.json()["order"]
@@ -61,7 +77,10 @@ def order(c, ext, lines, country="US", postcode="90001"):
 def test_receiving_validates_bin_expiry_and_is_idempotent(floor):
     c = floor
     bad_bin = receipt(c, "ann", "R1", "SKU-PHONE-CASE", 5, "L1", "A-14-01-1")
-    assert bad_bin.status_code == 422 and "aisle 14 is beyond the 10 aisles" in bad_bin.json()["detail"][0]["msg"]
+    assert (
+        bad_bin.status_code == 422
+        and "aisle 14 is beyond the 10 aisles" in bad_bin.json()["detail"][0]["msg"]
+    )
     assert receipt(c, "ann", "R1", "SKU-PHONE-CASE", 5, "L1", "A-1-x-1").status_code == 422
     no_expiry = receipt(c, "ann", "R2", "SKU-TEA-001", 5, "T1", "A-01-01-1")
     assert no_expiry.status_code == 422 and no_expiry.json()["detail"][0]["loc"] == "expiry"
@@ -74,12 +93,24 @@ def test_receiving_validates_bin_expiry_and_is_idempotent(floor):
     # An admin must say which warehouse; a FRA key cannot touch LAX.
     assert receipt(c, "admin", "R5", "SKU-PHONE-CASE", 5, "L1", "A-01-02-1").status_code == 422
     assert receipt(c, "customs", "R5", "SKU-PHONE-CASE", 5, "L1", "A-01-02-1").status_code == 403
-    put = c.get("/v1/handheld/putaway", params={"sku": "SKU-PHONE-CASE", "quantity": 3, "lot": "L1"},
-                headers=c.keys["ann"]).json()
+    put = c.get(
+        "/v1/handheld/putaway",
+        params={"sku": "SKU-PHONE-CASE", "quantity": 3, "lot": "L1"},
+        headers=c.keys["ann"],
+    ).json()
     assert put["suggestion"]["bin"] == "A-01-02-1"  # the same lot is kept together
-    count = c.post("/v1/handheld/counts", headers=c.keys["ann"], json={
-        "count_id": "C1", "bin": "A-01-02-1", "sku": "SKU-PHONE-CASE", "lot": "L1", "counted": 4,
-        "reason": "cycle count"}).json()
+    count = c.post(
+        "/v1/handheld/counts",
+        headers=c.keys["ann"],
+        json={
+            "count_id": "C1",
+            "bin": "A-01-02-1",
+            "sku": "SKU-PHONE-CASE",
+            "lot": "L1",
+            "counted": 4,
+            "reason": "cycle count",
+        },
+    ).json()
     assert count["difference"] == -1 and count["sku_on_hand"] == 4
     stock = c.get("/v1/stock?sku=SKU-PHONE-CASE", headers=c.keys["ann"]).json()["items"]
     assert stock[0]["on_hand"] == 4
@@ -87,17 +118,32 @@ def test_receiving_validates_bin_expiry_and_is_idempotent(floor):
 
 def test_fefo_skips_expired_and_short_shelf_life_lots(floor):
     c = floor
-    c.put("/v1/admin/products/SKU-TEA-001", headers=c.keys["admin"], json={
-        "name": "Oolong tea 250 g tin", "unit_weight_g": 300, "dimensions_mm": [90, 90, 120],
-        "hs_code": "0902.30", "origin_country": "CN", "unit_value": "12.50", "currency": "USD",
-        "perishable": True, "min_shelf_life_days": 30})
+    c.put(
+        "/v1/admin/products/SKU-TEA-001",
+        headers=c.keys["admin"],
+        json={
+            "name": "Oolong tea 250 g tin",
+            "unit_weight_g": 300,
+            "dimensions_mm": [90, 90, 120],
+            "hs_code": "0902.30",
+            "origin_country": "CN",
+            "unit_value": "12.50",
+            "currency": "USD",
+            "perishable": True,
+            "min_shelf_life_days": 30,
+        },
+    )
     receipt(c, "ann", "R1", "SKU-TEA-001", 5, "SOON", "A-01-01-1", TODAY + timedelta(days=20))
     receipt(c, "ann", "R2", "SKU-TEA-001", 5, "LATER", "A-05-10-1", TODAY + timedelta(days=200))
     receipt(c, "ann", "R3", "SKU-TEA-001", 5, "EARLY", "A-09-20-1", TODAY + timedelta(days=60))
     o = order(c, "F1", [("SKU-TEA-001", 7)])
     events = c.get(f"/v1/orders/{o['id']}", headers=c.keys["admin"]).json()
     assert events["status"] == "allocated"
-    inv = c.svc.app.repository.get(__import__("domains.warehouse.model", fromlist=["x"]).Inventory.create_id("LAX", "SKU-TEA-001"))
+    inv = c.svc.app.repository.get(
+        __import__("domains.warehouse.model", fromlist=["x"]).Inventory.create_id(
+            "LAX", "SKU-TEA-001"
+        )
+    )
     (alloc,) = inv.allocations.values()
     # FEFO: the lot inside the 30-day minimum shelf life is skipped; earliest eligible first.
     assert [(a["lot"], a["quantity"]) for a in alloc] == [("EARLY", 5), ("LATER", 2)]
@@ -134,24 +180,57 @@ def test_wave_routes_two_pickers_scans_short_picks_and_packing(floor):
 
     # Two pickers at once never get the same list.
     with ThreadPoolExecutor(2) as pool:
-        got = list(pool.map(lambda who: c.get("/v1/handheld/tasks/next", headers=c.keys[who]).json(),
-                            ["ann", "bob"]))
-    assert {g["id"] for g in got} == {p["id"] for p in lists} and got[0]["picker"] != got[1]["picker"]
+        got = list(
+            pool.map(
+                lambda who: c.get("/v1/handheld/tasks/next", headers=c.keys[who]).json(),
+                ["ann", "bob"],
+            )
+        )
+    assert {g["id"] for g in got} == {p["id"] for p in lists} and got[0]["picker"] != got[1][
+        "picker"
+    ]
     assert c.get("/v1/handheld/tasks/next", headers=c.keys["ann"]).json()["id"] == got[0]["id"]
 
     task = next(g for g in got if any(n["order_id"] == o2["id"] for n in g["next"]))
     who = task["picker"]
     first = task["next"][0]
-    wrong = c.post(f"/v1/handheld/tasks/{task['id']}/scans", headers=c.keys[who], json={
-        "scan_id": "s1", "bin": "A-10-30-3", "sku": first["sku"], "lot": first["lot"], "quantity": 1})
+    wrong = c.post(
+        f"/v1/handheld/tasks/{task['id']}/scans",
+        headers=c.keys[who],
+        json={
+            "scan_id": "s1",
+            "bin": "A-10-30-3",
+            "sku": first["sku"],
+            "lot": first["lot"],
+            "quantity": 1,
+        },
+    )
     assert wrong.status_code == 422 and wrong.json()["expected"]["bin"] == first["bin"]
     assert "go to " + first["bin"] in wrong.json()["detail"][0]["msg"]
-    wrong_lot = c.post(f"/v1/handheld/tasks/{task['id']}/scans", headers=c.keys[who], json={
-        "scan_id": "s1", "bin": first["bin"], "sku": first["sku"], "lot": "NOPE", "quantity": 1})
+    wrong_lot = c.post(
+        f"/v1/handheld/tasks/{task['id']}/scans",
+        headers=c.keys[who],
+        json={
+            "scan_id": "s1",
+            "bin": first["bin"],
+            "sku": first["sku"],
+            "lot": "NOPE",
+            "quantity": 1,
+        },
+    )
     assert wrong_lot.status_code == 422 and wrong_lot.json()["detail"][0]["loc"] == "lot"
     other = "bob" if who == "ann" else "ann"
-    stolen = c.post(f"/v1/handheld/tasks/{task['id']}/scans", headers=c.keys[other], json={
-        "scan_id": "s1", "bin": first["bin"], "sku": first["sku"], "lot": first["lot"], "quantity": 1})
+    stolen = c.post(
+        f"/v1/handheld/tasks/{task['id']}/scans",
+        headers=c.keys[other],
+        json={
+            "scan_id": "s1",
+            "bin": first["bin"],
+            "sku": first["sku"],
+            "lot": first["lot"],
+            "quantity": 1,
+        },
+    )
     assert stolen.status_code == 409
 
     # Work through the list; the earbuds bin E1 holds only... what the system says; report shorts.
@@ -161,21 +240,44 @@ def test_wave_routes_two_pickers_scans_short_picks_and_packing(floor):
             break
         line = t["next"][0]
         if line["sku"] == "SKU-EARBUDS-TWS" and line["lot"] == "E1":
-            r = c.post(f"/v1/handheld/tasks/{task['id']}/shorts", headers=c.keys[who], json={
-                "scan_id": f"short-{step}", "bin": line["bin"], "sku": line["sku"], "lot": "E1",
-                "found": 1, "reason": "damaged"})
+            r = c.post(
+                f"/v1/handheld/tasks/{task['id']}/shorts",
+                headers=c.keys[who],
+                json={
+                    "scan_id": f"short-{step}",
+                    "bin": line["bin"],
+                    "sku": line["sku"],
+                    "lot": "E1",
+                    "found": 1,
+                    "reason": "damaged",
+                },
+            )
             assert r.status_code == 200, r.text
             assert "re-reserved in LAX" in r.json()["scan"]["resolution"]
             assert any(n["lot"] == "E2" for n in r.json()["task"]["next"])  # re-planned route
             continue
         if line["sku"] == "SKU-LED-STRIP":
-            r = c.post(f"/v1/handheld/tasks/{task['id']}/shorts", headers=c.keys[who], json={
-                "scan_id": f"short-{step}", "bin": line["bin"], "sku": line["sku"], "lot": line["lot"],
-                "found": 0, "reason": "bin_empty"})
+            r = c.post(
+                f"/v1/handheld/tasks/{task['id']}/shorts",
+                headers=c.keys[who],
+                json={
+                    "scan_id": f"short-{step}",
+                    "bin": line["bin"],
+                    "sku": line["sku"],
+                    "lot": line["lot"],
+                    "found": 0,
+                    "reason": "bin_empty",
+                },
+            )
             assert "re-split to FRA" in r.json()["scan"]["resolution"]
             continue
-        body = {"scan_id": f"scan-{step}", "bin": line["bin"], "sku": line["sku"], "lot": line["lot"],
-                "quantity": line["quantity"]}
+        body = {
+            "scan_id": f"scan-{step}",
+            "bin": line["bin"],
+            "sku": line["sku"],
+            "lot": line["lot"],
+            "quantity": line["quantity"],
+        }
         r = c.post(f"/v1/handheld/tasks/{task['id']}/scans", headers=c.keys[who], json=body)
         assert r.status_code == 200, r.text
         repeat = c.post(f"/v1/handheld/tasks/{task['id']}/scans", headers=c.keys[who], json=body)
@@ -186,26 +288,70 @@ def test_wave_routes_two_pickers_scans_short_picks_and_packing(floor):
     o2_now = c.get(f"/v1/orders/{o2['id']}", headers=c.keys["admin"]).json()
     assert [s["warehouse_id"] for s in o2_now["split"]["plan"]] == ["LAX", "FRA"]
     earbuds = c.svc.app.repository.get(
-        __import__("domains.warehouse.model", fromlist=["x"]).Inventory.create_id("LAX", "SKU-EARBUDS-TWS"))
+        __import__("domains.warehouse.model", fromlist=["x"]).Inventory.create_id(
+            "LAX", "SKU-EARBUDS-TWS"
+        )
+    )
     assert earbuds.on_hand == 12 - 1 - 2  # one damaged unit written off, two picked
 
     sid = f"{o2['id']}-S1"
     short_items = [{"sku": "SKU-EARBUDS-TWS", "quantity": 1}]
-    bad = c.post(f"/v1/handheld/shipments/{sid}/pack", headers=c.keys[who], json={
-        "parcels": [{"weight_g": 100, "dimensions_mm": [100, 100, 50], "items": short_items}]})
+    bad = c.post(
+        f"/v1/handheld/shipments/{sid}/pack",
+        headers=c.keys[who],
+        json={
+            "parcels": [{"weight_g": 100, "dimensions_mm": [100, 100, 50], "items": short_items}]
+        },
+    )
     assert bad.status_code == 422 and "picked 2, packed 1" in bad.json()["detail"][0]["msg"]
-    heavy = c.post(f"/v1/handheld/shipments/{sid}/pack", headers=c.keys[who], json={
-        "parcels": [{"weight_g": 250, "dimensions_mm": [100, 100, 50],
-                     "items": [{"sku": "SKU-EARBUDS-TWS", "quantity": 2}]}]})
+    heavy = c.post(
+        f"/v1/handheld/shipments/{sid}/pack",
+        headers=c.keys[who],
+        json={
+            "parcels": [
+                {
+                    "weight_g": 250,
+                    "dimensions_mm": [100, 100, 50],
+                    "items": [{"sku": "SKU-EARBUDS-TWS", "quantity": 2}],
+                }
+            ]
+        },
+    )
     assert heavy.status_code == 200, heavy.text
     flags = heavy.json()["flags"]
     assert flags[0]["code"] == "weight_mismatch" and flags[0]["expected_g"] == 180
-    assert c.post(f"/v1/handheld/shipments/{sid}/pack", headers=c.keys[who], json={
-        "parcels": [{"weight_g": 180, "dimensions_mm": [1, 1, 1],
-                     "items": [{"sku": "SKU-EARBUDS-TWS", "quantity": 2}]}]}).status_code == 409
-    assert c.post(f"/v1/handheld/shipments/{sid}/pack", headers=c.keys["fra"], json={
-        "parcels": [{"weight_g": 180, "dimensions_mm": [1, 1, 1],
-                     "items": [{"sku": "SKU-EARBUDS-TWS", "quantity": 2}]}]}).status_code == 404
+    assert (
+        c.post(
+            f"/v1/handheld/shipments/{sid}/pack",
+            headers=c.keys[who],
+            json={
+                "parcels": [
+                    {
+                        "weight_g": 180,
+                        "dimensions_mm": [1, 1, 1],
+                        "items": [{"sku": "SKU-EARBUDS-TWS", "quantity": 2}],
+                    }
+                ]
+            },
+        ).status_code
+        == 409
+    )
+    assert (
+        c.post(
+            f"/v1/handheld/shipments/{sid}/pack",
+            headers=c.keys["fra"],
+            json={
+                "parcels": [
+                    {
+                        "weight_g": 180,
+                        "dimensions_mm": [1, 1, 1],
+                        "items": [{"sku": "SKU-EARBUDS-TWS", "quantity": 2}],
+                    }
+                ]
+            },
+        ).status_code
+        == 404
+    )
     assert o3["id"]
 
 
@@ -215,13 +361,27 @@ def test_backorder_when_no_warehouse_has_the_shortfall(floor):
     o = order(c, "B1", [("SKU-DRONE-MINI", 2)])
     c.post("/v1/warehouses/LAX/waves", json={}, headers=c.keys["ann"])
     t = c.get("/v1/handheld/tasks/next", headers=c.keys["ann"]).json()
-    r = c.post(f"/v1/handheld/tasks/{t['id']}/shorts", headers=c.keys["ann"], json={
-        "scan_id": "x", "bin": "A-03-10-1", "sku": "SKU-DRONE-MINI", "lot": "D1", "found": 1,
-        "reason": "bin_empty"})
-    assert "1 backordered" in r.json()["scan"]["resolution"] and r.json()["task"]["status"] == "done"
+    r = c.post(
+        f"/v1/handheld/tasks/{t['id']}/shorts",
+        headers=c.keys["ann"],
+        json={
+            "scan_id": "x",
+            "bin": "A-03-10-1",
+            "sku": "SKU-DRONE-MINI",
+            "lot": "D1",
+            "found": 1,
+            "reason": "bin_empty",
+        },
+    )
+    assert (
+        "1 backordered" in r.json()["scan"]["resolution"] and r.json()["task"]["status"] == "done"
+    )
     now = c.get(f"/v1/orders/{o['id']}", headers=c.keys["admin"]).json()
     assert now["split"]["plan"][0]["lines"] == [{"sku": "SKU-DRONE-MINI", "quantity": 1}]
-    events = [e["type"] for e in c.get(f"/v1/orders/{o['id']}/events", headers=c.keys["admin"]).json()["events"]]
+    events = [
+        e["type"]
+        for e in c.get(f"/v1/orders/{o['id']}/events", headers=c.keys["admin"]).json()["events"]
+    ]
     assert events[-2:] == ["ShortageResolved", "ShipmentPicked"]
 
 
@@ -229,13 +389,27 @@ def test_expiry_colours_at_their_boundaries(floor):
     c = floor
     for i, days in enumerate([0, 7, 8, 30, 31, 90, 91]):
         c.clock.at = datetime(2026, 11, 1, tzinfo=UTC)  # receive while still fresh
-        receipt(c, "ann", f"R{i}", "SKU-TEA-001", 1, f"T{days}", f"A-01-{i + 1:02d}-1",
-                TODAY + timedelta(days=days))
+        receipt(
+            c,
+            "ann",
+            f"R{i}",
+            "SKU-TEA-001",
+            1,
+            f"T{days}",
+            f"A-01-{i + 1:02d}-1",
+            TODAY + timedelta(days=days),
+        )
     c.clock.at = datetime(2026, 11, 20, 12, tzinfo=UTC)
     items = c.get("/v1/warehouses/LAX/expiry", headers=c.keys["ann"]).json()["items"]
     colours = {i["lot"]: i["colour"] for i in items}
-    assert colours == {"T0": "red", "T7": "red", "T8": "yellow", "T30": "yellow", "T31": "blue",
-                       "T90": "blue"}
+    assert colours == {
+        "T0": "red",
+        "T7": "red",
+        "T8": "yellow",
+        "T30": "yellow",
+        "T31": "blue",
+        "T90": "blue",
+    }
     assert next(i for i in items if i["lot"] == "T0")["expired"] is True
     reds = c.get("/v1/warehouses/LAX/expiry?colour=red", headers=c.keys["ann"]).json()["items"]
     assert {i["lot"] for i in reds} == {"T0", "T7"}

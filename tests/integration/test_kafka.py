@@ -56,8 +56,15 @@ def web_payload(external_id: str, sku: str = "SKU-TEA-001", quantity: int = 1) -
         "placed_at": "2026-11-20T10:00:00+00:00",
         "currency": "USD",
         "customer": {"name": "Ada Buyer", "email": "ada@example.com", "phone": None},
-        "ship_to": {"name": "Ada Buyer", "line1": "1 Main St", "line2": None, "city": "Ontario",
-                    "region": "CA", "postcode": "91761", "country": "US"},
+        "ship_to": {
+            "name": "Ada Buyer",
+            "line1": "1 Main St",
+            "line2": None,
+            "city": "Ontario",
+            "region": "CA",
+            "postcode": "91761",
+            "country": "US",
+        },
         "lines": [{"sku": sku, "quantity": quantity, "unit_price": "12.50"}],
         "dealer_id": None,
     }
@@ -79,10 +86,13 @@ def read_topic(settings: KafkaSettings, topic: str, timeout_s: float = 60) -> li
     """Every record of a topic, from the beginning to the end offsets as of now."""
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(bootstrap_servers=list(settings.bootstrap_servers),
-                             enable_auto_commit=False, group_id=None)
+    consumer = KafkaConsumer(
+        bootstrap_servers=list(settings.bootstrap_servers), enable_auto_commit=False, group_id=None
+    )
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])
+        ]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         end = consumer.end_offsets(partitions)
@@ -101,8 +111,12 @@ def db(env: dict[str, str]) -> Any:
     import psycopg
 
     return psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=int(env["POSTGRES_PORT"]),
-        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"], autocommit=True,
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        autocommit=True,
         options=f"-c search_path={env['POSTGRES_SCHEMA']}",
     )
 
@@ -147,12 +161,17 @@ def worker_env(store: dict[str, str], kafka: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def start_worker(command: str, env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
+def start_worker(
+    command: str, env: dict[str, str], log: Path, *args: str
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         out.write(f"\n=== start {command} {' '.join(args)} ===\n".encode())
         return subprocess.Popen(
             [sys.executable, "-m", "scripts.kafka_commands", command, *args],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -172,7 +191,11 @@ def kill_points(rng: random.Random, total: int, kills: int = 4) -> list[int]:
 
 
 def kill_at(
-    proc: subprocess.Popen[bytes], progress: Any, mark: int, rng: random.Random, log: Path,
+    proc: subprocess.Popen[bytes],
+    progress: Any,
+    mark: int,
+    rng: random.Random,
+    log: Path,
     timeout_s: float = 90,
 ) -> int:
     """Wait until the worker's progress reaches `mark`, then kill -9 it at a random moment
@@ -180,8 +203,12 @@ def kill_at(
     deadline = time.monotonic() + timeout_s
     while progress() < mark:
         if proc.poll() is not None:
-            pytest.fail(f"worker died on its own ({proc.returncode}); log:\n{log.read_text()[-4000:]}")
-        assert time.monotonic() < deadline, f"no progress in {timeout_s}s:\n{log.read_text()[-4000:]}"
+            pytest.fail(
+                f"worker died on its own ({proc.returncode}); log:\n{log.read_text()[-4000:]}"
+            )
+        assert time.monotonic() < deadline, (
+            f"no progress in {timeout_s}s:\n{log.read_text()[-4000:]}"
+        )
         time.sleep(0.02)
     time.sleep(rng.uniform(0, 0.05))
     proc.send_signal(signal.SIGKILL)
@@ -216,21 +243,38 @@ def test_ingest_dead_letters_with_reasons_and_redelivery_is_idempotent(store, br
     app = make_app(store)
     app.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
     settings = settings_for(broker, KAFKA_GROUP_ID="intake-a", KAFKA_BATCH_SIZE="50")
-    ensure_topics(settings, {settings.orders_topic(c): 2 for c in CHANNELS}
-                  | {settings.dlq_topic(c): 1 for c in CHANNELS})
+    ensure_topics(
+        settings,
+        {settings.orders_topic(c): 2 for c in CHANNELS}
+        | {settings.dlq_topic(c): 1 for c in CHANNELS},
+    )
 
-    good = [(settings.orders_topic(c), c.encode(), (FIXTURES / f"{c}_order.json").read_bytes())
-            for c in CHANNELS]
-    good += [(settings.orders_topic("web"), f"W-{i}".encode(), json.dumps(web_payload(f"W-{i}")).encode())
-             for i in range(20)]
+    good = [
+        (settings.orders_topic(c), c.encode(), (FIXTURES / f"{c}_order.json").read_bytes())
+        for c in CHANNELS
+    ]
+    good += [
+        (
+            settings.orders_topic("web"),
+            f"W-{i}".encode(),
+            json.dumps(web_payload(f"W-{i}")).encode(),
+        )
+        for i in range(20)
+    ]
     bad = {
         "not-json": (settings.orders_topic("web"), b"bad-1", b"{not json"),
         "empty": (settings.orders_topic("web"), b"bad-2", None),
         "payload": (settings.orders_topic("amazon"), b"bad-3", b'{"Order": {"AmazonOrderId": 7}}'),
-        "validation": (settings.orders_topic("web"), b"bad-4",
-                       json.dumps(web_payload("W-BAD", sku="SKU-NOPE")).encode()),
-        "conflict": (settings.orders_topic("web"), b"W-3",
-                     json.dumps(web_payload("W-3", quantity=2)).encode()),
+        "validation": (
+            settings.orders_topic("web"),
+            b"bad-4",
+            json.dumps(web_payload("W-BAD", sku="SKU-NOPE")).encode(),
+        ),
+        "conflict": (
+            settings.orders_topic("web"),
+            b"W-3",
+            json.dumps(web_payload("W-3", quantity=2)).encode(),
+        ),
     }
     publish(settings, good)
     publish(settings, list(bad.values()))  # after the good ones: W-3 exists when its rival comes
@@ -257,7 +301,8 @@ def test_ingest_dead_letters_with_reasons_and_redelivery_is_idempotent(store, br
 
     # Dead letters: original key and value, the reason and where the record came from.
     dead = read_topic(settings, settings.dlq_topic("web")) + read_topic(
-        settings, settings.dlq_topic("amazon"))
+        settings, settings.dlq_topic("amazon")
+    )
     by_key = {r.key: r for r in dead}
     # Dead letters are at-least-once too: the crashed consumer had already sent its five.
     assert len(dead) == 10 and set(by_key) == {k for _t, k, _v in bad.values()}
@@ -273,11 +318,15 @@ def test_ingest_dead_letters_with_reasons_and_redelivery_is_idempotent(store, br
     conflict = headers[b"W-3"]
     assert conflict["x-dlq-reason"] == "duplicate_conflict"
     assert json.loads(conflict["x-dlq-detail"])["differences"] == [
-        {"path": "lines[0].quantity", "stored": 1, "received": 2}]
+        {"path": "lines[0].quantity", "stored": 1, "received": 2}
+    ]
     assert by_key[b"W-3"].value == bad["conflict"][2]
     for r in dead:
         h = headers[r.key]
-        assert h["x-dlq-original-topic"].startswith("orders.") and h["x-dlq-consumer-group"] == "intake-a"
+        assert (
+            h["x-dlq-original-topic"].startswith("orders.")
+            and h["x-dlq-consumer-group"] == "intake-a"
+        )
         assert int(h["x-dlq-original-partition"]) in (0, 1) and int(h["x-dlq-original-offset"]) >= 0
 
     # Offsets were committed: the same group finds nothing more to do.
@@ -289,7 +338,9 @@ def test_ingest_dead_letters_with_reasons_and_redelivery_is_idempotent(store, br
         again.close()
 
     # Everything again (a new group reads from the start): no second order, no new event.
-    replay = OrderConsumer(app, settings_for(broker, KAFKA_GROUP_ID="intake-b", KAFKA_BATCH_SIZE="7"))
+    replay = OrderConsumer(
+        app, settings_for(broker, KAFKA_GROUP_ID="intake-b", KAFKA_BATCH_SIZE="7")
+    )
     try:
         stats = replay.run(idle_exit_s=1.5)
     finally:
@@ -306,19 +357,32 @@ def test_consumer_killed_at_random_points_ingests_each_order_exactly_once(store,
     app = make_app(store)
     app.receive_stock("LAX", "SKU-TEA-001", n + 10, "r1")
     app.close()
-    kafka = kafka_env(broker, KAFKA_CHANNELS="web", KAFKA_GROUP_ID="crash", KAFKA_BATCH_SIZE="100",
-                      KAFKA_BATCH_WAIT_MS="100")
+    kafka = kafka_env(
+        broker,
+        KAFKA_CHANNELS="web",
+        KAFKA_GROUP_ID="crash",
+        KAFKA_BATCH_SIZE="100",
+        KAFKA_BATCH_WAIT_MS="100",
+    )
     settings = KafkaSettings.from_env(kafka)
     ensure_topics(settings, {"orders.web": 2, "orders.web.dlq": 1})
     external = [f"K-{i:05d}" for i in range(n)]
-    publish(settings, [("orders.web", e.encode(), json.dumps(web_payload(e)).encode()) for e in external])
+    publish(
+        settings,
+        [("orders.web", e.encode(), json.dumps(web_payload(e)).encode()) for e in external],
+    )
 
     env = worker_env(store, kafka)
     log = tmp_path / "consume.log"
     rng = random.Random(7)
     kills = [
-        kill_at(start_worker("consume", env, log), lambda: count_events(store, ORDER_RECEIVED)[0],
-                mark, rng, log)
+        kill_at(
+            start_worker("consume", env, log),
+            lambda: count_events(store, ORDER_RECEIVED)[0],
+            mark,
+            rng,
+            log,
+        )
         for mark in kill_points(rng, n)
     ]
     assert kills[-1] < n, f"the last kill came after the work was done: {kills}"
@@ -340,13 +404,18 @@ def test_relay_killed_at_random_points_publishes_every_event_at_least_once(store
     app = make_app(store)
     app.receive_stock("LAX", "SKU-TEA-001", n + 10, "r1")
     for start in range(0, n, 250):
-        items = [Intake("web", p, p) for p in (web_payload(f"R-{i:05d}") for i in range(start, min(n, start + 250)))]
+        items = [
+            Intake("web", p, p)
+            for p in (web_payload(f"R-{i:05d}") for i in range(start, min(n, start + 250)))
+        ]
         outcomes, _ = app.intake_batch(items)
         assert all(o.created for o in outcomes)
     log_ids: list[str] = []
     keys: dict[str, str] = {}
     position = 0
-    while notifications := app.recorder.select_notifications(position, 5000, inclusive_of_start=False):
+    while notifications := app.recorder.select_notifications(
+        position, 5000, inclusive_of_start=False
+    ):
         for note in notifications:
             log_ids.append(event_id(note.originator_id, note.originator_version))
             keys[log_ids[-1]] = str(note.originator_id)
@@ -392,19 +461,29 @@ def test_relay_killed_at_random_points_publishes_every_event_at_least_once(store
     assert order["order_id"] == order["originator_id"] and order["aggregate_type"] == "Order"
     assert order["payload"]["channel"] == "web" and order["time"].endswith("+00:00")
     reserved = next(b for b in bodies if b["type"] == "Inventory.Reserved")
-    assert reserved["aggregate_type"] == "Inventory" and reserved["order_id"] == reserved["payload"]["order_id"]
+    assert (
+        reserved["aggregate_type"] == "Inventory"
+        and reserved["order_id"] == reserved["payload"]["order_id"]
+    )
 
 
 # --------------------------------------------------------------------------- 3. two consumers
-def test_two_consumer_processes_share_partitions_and_ingest_each_order_once(store, broker, tmp_path):
+def test_two_consumer_processes_share_partitions_and_ingest_each_order_once(
+    store, broker, tmp_path
+):
     n = min(CRASH_ORDERS, 2000)
     skus = ("SKU-TEA-001", "SKU-PHONE-CASE")
     app = make_app(store)
     for sku in skus:
         app.receive_stock("LAX", sku, n, "r1")
     app.close()
-    kafka = kafka_env(broker, KAFKA_CHANNELS="web", KAFKA_GROUP_ID="pair", KAFKA_BATCH_SIZE="100",
-                      KAFKA_BATCH_WAIT_MS="100")
+    kafka = kafka_env(
+        broker,
+        KAFKA_CHANNELS="web",
+        KAFKA_GROUP_ID="pair",
+        KAFKA_BATCH_SIZE="100",
+        KAFKA_BATCH_WAIT_MS="100",
+    )
     settings = KafkaSettings.from_env(kafka)
     ensure_topics(settings, {"orders.web": 2, "orders.web.dlq": 1})
     external = [f"P-{i:05d}" for i in range(n)]
@@ -413,8 +492,12 @@ def test_two_consumer_processes_share_partitions_and_ingest_each_order_once(stor
     # The first 100 records go twice (a connector retrying): still one order each.
     producer = make_producer(settings, "test")
     futures = [
-        producer.send("orders.web", key=e.encode(), partition=i % 2,
-                      value=json.dumps(web_payload(e, sku=skus[i % 2])).encode())
+        producer.send(
+            "orders.web",
+            key=e.encode(),
+            partition=i % 2,
+            value=json.dumps(web_payload(e, sku=skus[i % 2])).encode(),
+        )
         for i, e in [*enumerate(external), *enumerate(external[:100])]
     ]
     producer.flush()
@@ -444,17 +527,22 @@ def test_two_consumer_processes_share_partitions_and_ingest_each_order_once(stor
 
 # --------------------------------------------------------------------------- settings
 def test_settings_come_from_the_environment_with_safe_client_options():
-    s = KafkaSettings.from_env({
-        "KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9092",
-        "KAFKA_GROUP_ID": "plain",
-        "CROSSDOCK_KAFKA_GROUP_ID": "prefixed-wins",
-        "KAFKA_CHANNELS": "web,amazon",
-        "KAFKA_BATCH_SIZE": "50",
-        "KAFKA_SESSION_TIMEOUT_MS": "6000",
-        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-    })
+    s = KafkaSettings.from_env(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9092",
+            "KAFKA_GROUP_ID": "plain",
+            "CROSSDOCK_KAFKA_GROUP_ID": "prefixed-wins",
+            "KAFKA_CHANNELS": "web,amazon",
+            "KAFKA_BATCH_SIZE": "50",
+            "KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        }
+    )
     assert s.bootstrap_servers == ("k1:9092", "k2:9092") and s.group_id == "prefixed-wins"
-    assert s.orders_topics == ["orders.web", "orders.amazon"] and s.dlq_topic("web") == "orders.web.dlq"
+    assert (
+        s.orders_topics == ["orders.web", "orders.amazon"]
+        and s.dlq_topic("web") == "orders.web.dlq"
+    )
     assert s.channel_of("orders.amazon") == "amazon" and s.channel_of("orders.shopee") is None
     consumer = s.consumer_config()
     assert consumer["enable_auto_commit"] is False and consumer["max_poll_records"] == 50
@@ -466,4 +554,6 @@ def test_settings_come_from_the_environment_with_safe_client_options():
     with pytest.raises(ValueError, match="KAFKA_BATCH_SIZE"):
         KafkaSettings.from_env({"KAFKA_BATCH_SIZE": "0"})
     with pytest.raises(ValueError, match="HEARTBEAT"):
-        KafkaSettings.from_env({"KAFKA_SESSION_TIMEOUT_MS": "1000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000"})
+        KafkaSettings.from_env(
+            {"KAFKA_SESSION_TIMEOUT_MS": "1000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000"}
+        )

@@ -11,15 +11,29 @@ from domains.orders.model import Order
 from domains.reference.model import Dealer, ProhibitedGoodsList
 from domains.warehouse.model import Inventory
 
-CANON = {"external_id": "E1", "placed_at": "2026-11-20T10:00:00+00:00", "currency": "USD",
-         "customer": {"name": "A"}, "ship_to": {"country": "US"}, "dealer_id": None,
-         "lines": [{"sku": "A", "quantity": 2, "unit_price": "1.25"},
-                   {"sku": "B", "quantity": 1, "unit_price": "10"}]}
+CANON = {
+    "external_id": "E1",
+    "placed_at": "2026-11-20T10:00:00+00:00",
+    "currency": "USD",
+    "customer": {"name": "A"},
+    "ship_to": {"country": "US"},
+    "dealer_id": None,
+    "lines": [
+        {"sku": "A", "quantity": 2, "unit_price": "1.25"},
+        {"sku": "B", "quantity": 1, "unit_price": "10"},
+    ],
+}
 
 
 def order():
-    return Order(channel="web", external_id="E1", raw_payload=CANON, payload_hash="h",
-                 canonical=CANON, mapper_version=1)
+    return Order(
+        channel="web",
+        external_id="E1",
+        raw_payload=CANON,
+        payload_hash="h",
+        canonical=CANON,
+        mapper_version=1,
+    )
 
 
 def test_order_id_is_stable_per_channel_and_external_id():
@@ -30,8 +44,10 @@ def test_order_id_is_stable_per_channel_and_external_id():
 
 def test_only_an_approved_order_is_split_and_a_held_one_released_with_reason():
     o = order()
-    o.record_review(rules=[{"rule": "credit", "passed": False, "code": "over_credit_limit",
-                            "reason": "over"}], outcome="held")
+    o.record_review(
+        rules=[{"rule": "credit", "passed": False, "code": "over_credit_limit", "reason": "over"}],
+        outcome="held",
+    )
     with pytest.raises(InvalidTransition):
         o.record_split({"plan": []})
     with pytest.raises(InvalidTransition):
@@ -65,6 +81,8 @@ def test_dealer_credit_is_committed_once_per_order():
 
 def test_prohibited_list_matches_hs_prefixes_per_country():
     lst = ProhibitedGoodsList()
-    lst.publish(rules={"SA": [{"hs_prefix": "2204", "category": "alcohol", "reason": "x"}]}, source="t")
+    lst.publish(
+        rules={"SA": [{"hs_prefix": "2204", "category": "alcohol", "reason": "x"}]}, source="t"
+    )
     assert lst.matches("SA", "2204.21") and not lst.matches("SA", "0902.30")
     assert not lst.matches("DE", "2204.21") and lst.version == 2

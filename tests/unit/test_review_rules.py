@@ -9,19 +9,31 @@ from domains.orders.review import DealerFacts, LineFacts, ReviewFacts, region_al
 
 def facts(**kw):
     base = dict(
-        country="US", country_valid=True, region="CA", postcode="90001",
-        lines=[LineFacts("SKU-A", 2, "0902.30", 5)], prohibited_matches={"SKU-A": []},
-        prohibited_list_version=3, dealer=None,
+        country="US",
+        country_valid=True,
+        region="CA",
+        postcode="90001",
+        lines=[LineFacts("SKU-A", 2, "0902.30", 5)],
+        prohibited_matches={"SKU-A": []},
+        prohibited_list_version=3,
+        dealer=None,
     )
     base.update(kw)
     return ReviewFacts(**base)
 
 
 def dealer(**kw):
-    base = dict(dealer_id="D1", credit_limit=Decimal("1000"), currency="EUR",
-                unpaid_balance=Decimal("400"), open_orders_total=Decimal("300"),
-                regions=["DE", "US-CA"], order_total_in_dealer_currency=Decimal("300"),
-                fx_rate=Decimal("0.9"), fx_rate_date="2026-10-30")
+    base = dict(
+        dealer_id="D1",
+        credit_limit=Decimal("1000"),
+        currency="EUR",
+        unpaid_balance=Decimal("400"),
+        open_orders_total=Decimal("300"),
+        regions=["DE", "US-CA"],
+        order_total_in_dealer_currency=Decimal("300"),
+        fx_rate=Decimal("0.9"),
+        fx_rate_date="2026-10-30",
+    )
     base.update(kw)
     return DealerFacts(**base)
 
@@ -56,9 +68,15 @@ def test_region_accepts_country_or_subdivision():
 
 def test_prohibited_goods_cite_the_list_version():
     hit = [{"hs_prefix": "2204", "category": "alcohol", "reason": "banned"}]
-    results, outcome = review(facts(country="SA", postcode="11564", region=None,
-                                    lines=[LineFacts("WINE", 1, "2204.21", 9)],
-                                    prohibited_matches={"WINE": hit}))
+    results, outcome = review(
+        facts(
+            country="SA",
+            postcode="11564",
+            region=None,
+            lines=[LineFacts("WINE", 1, "2204.21", 9)],
+            prohibited_matches={"WINE": hit},
+        )
+    )
     dest = by_rule(results)["destination"]
     assert outcome == "held" and dest["inputs"]["list_version"] == 3
     assert "alcohol" in dest["reason"]
@@ -74,10 +92,18 @@ def test_postcode_formats_and_unknown_country():
 
 
 def test_stock_shortfall_lists_each_short_line():
-    results, outcome = review(facts(lines=[LineFacts("A", 3, "1", 3), LineFacts("B", 4, "1", 1)],
-                                    prohibited_matches={"A": [], "B": []}))
+    results, outcome = review(
+        facts(
+            lines=[LineFacts("A", 3, "1", 3), LineFacts("B", 4, "1", 1)],
+            prohibited_matches={"A": [], "B": []},
+        )
+    )
     stock = by_rule(results)["stock"]
-    assert outcome == "held" and "B needs 4, 1 available" in stock["reason"] and "A needs" not in stock["reason"]
+    assert (
+        outcome == "held"
+        and "B needs 4, 1 available" in stock["reason"]
+        and "A needs" not in stock["reason"]
+    )
 
 
 def test_overrides_release_a_hold_but_never_stock():

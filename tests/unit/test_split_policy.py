@@ -27,7 +27,9 @@ def problem(lines, options):
 
 
 def test_one_warehouse_covering_everything_needs_no_solver():
-    p = problem([("A", 2), ("B", 1)], [opt("X", {"A": 5, "B": 5}, "20"), opt("Y", {"A": 5, "B": 5}, "8")])
+    p = problem(
+        [("A", 2), ("B", 1)], [opt("X", {"A": 5, "B": 5}, "20"), opt("Y", {"A": 5, "B": 5}, "8")]
+    )
 
     def boom(*_):
         raise AssertionError("solver must not run")
@@ -48,8 +50,10 @@ def test_a_line_is_split_when_no_warehouse_holds_its_quantity():
 
 def test_fewer_shipments_beat_cheaper_ones():
     # Cheap X+Y together cover the order; Z alone is dearer but one shipment.
-    p = problem([("A", 1), ("B", 1)], [opt("X", {"A": 1}, "1"), opt("Y", {"B": 1}, "1"),
-                                       opt("Z", {"A": 1, "B": 1}, "50")])
+    p = problem(
+        [("A", 1), ("B", 1)],
+        [opt("X", {"A": 1}, "1"), opt("Y", {"B": 1}, "1"), opt("Z", {"A": 1, "B": 1}, "50")],
+    )
     plan, _ = decide(p, CpSatSplitSolver())
     assert list(plan.allocations) == ["Z"]
 
@@ -90,8 +94,15 @@ def test_cpsat_matches_brute_force_on_random_cases():
     solver = CpSatSplitSolver(time_limit_s=5)
     for _ in range(25):
         skus = [f"S{i}" for i in range(rng.randint(2, 4))]
-        options = [opt(f"W{w}", {s: rng.randint(0, 4) for s in skus}, str(rng.randint(3, 30)),
-                       str(rng.randint(1, 9))) for w in range(rng.randint(2, 5))]
+        options = [
+            opt(
+                f"W{w}",
+                {s: rng.randint(0, 4) for s in skus},
+                str(rng.randint(3, 30)),
+                str(rng.randint(1, 9)),
+            )
+            for w in range(rng.randint(2, 5))
+        ]
         lines = [(s, rng.randint(1, 5)) for s in skus]
         p = problem(lines, options)
         expected = brute_force(p)
