@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -115,11 +116,70 @@ class _UtcClock:
         return datetime.now(UTC)
 
 
-class _Batch:
-    """Aggregates loaded once and shared by every order decided in one transaction."""
+INVENTORY_TOPICS = [
+    f"domains.warehouse.model:Inventory.{name}"
+    for name in (
+        "Opened",
+        "Received",
+        "Reserved",
+        "ReservationReleased",
+        "Picked",
+        "ShortPicked",
+        "Counted",
+    )
+]
+
+
+class InventoryFollower:
+    """The intake path's own copy of the inventory streams, kept current by reading the
+    notification log ONCE per batch (one query for every writer's changes, any process)
+    instead of re-reading each stream; no defensive copies, because only the intake path,
+    under its lock, touches these objects. A failed save makes it forget what it changed."""
 
     def __init__(self, app: Crossdock) -> None:
         self.app = app
+        self.position: int | None = None
+        self.items: dict[UUID, Inventory | None] = {}
+
+    def refresh(self) -> None:
+        if self.position is None:
+            self.position = self.app.max_notification_id()
+            return
+        while True:
+            notifications = self.app.recorder.select_notifications(
+                start=self.position, limit=1000, topics=INVENTORY_TOPICS, inclusive_of_start=False
+            )
+            for n in notifications:
+                inv_id = UUID(str(n.originator_id))
+                if inv_id not in self.items:
+                    continue
+                current = self.items[inv_id]
+                if current is None or n.originator_version > current.version + 1:
+                    del self.items[inv_id]  # created meanwhile, or a gap: reload
+                elif n.originator_version == current.version + 1:
+                    self.app.mapper.to_domain_event(n).mutate(current)  # type: ignore[attr-defined]
+                # Versions already held (our own saves) are skipped.
+            if notifications:
+                self.position = notifications[-1].id
+            if len(notifications) < 1000:
+                return
+
+    def get(self, inventory_id: UUID) -> Inventory | None:
+        if inventory_id not in self.items:
+            self.items[inventory_id] = self.app._get_or_none(inventory_id)
+        return self.items[inventory_id]
+
+    def forget(self, ids: Iterable[UUID]) -> None:
+        for i in ids:
+            self.items.pop(i, None)
+
+
+class _Batch:
+    """Aggregates loaded once and shared by every order decided in one transaction."""
+
+    def __init__(self, app: Crossdock, follower: InventoryFollower | None = None) -> None:
+        self.app = app
+        self.follower = follower
         self.inventories: dict[tuple[str, str], Inventory | None] = {}
         self.dealers: dict[str, Dealer] = {}
         self.touched: dict[UUID, Aggregate] = {}
@@ -127,7 +187,10 @@ class _Batch:
     def inventory(self, warehouse_id: str, sku: str) -> Inventory | None:
         key = (warehouse_id, sku)
         if key not in self.inventories:
-            self.inventories[key] = self.app._get_or_none(Inventory.create_id(warehouse_id, sku))
+            inv_id = Inventory.create_id(warehouse_id, sku)
+            self.inventories[key] = (
+                self.follower.get(inv_id) if self.follower else self.app._get_or_none(inv_id)
+            )
         return self.inventories[key]
 
     def dealer(self, code: str) -> Dealer:
@@ -168,6 +231,8 @@ class Crossdock(WarehouseOps, Application[UUID]):
         self.split_solver = split_solver
         self._ref: dict[str, Any] = {}
         self._ref_loaded_at = 0.0
+        self._intake_lock = threading.Lock()
+        self._follower = InventoryFollower(self)
 
     # ------------------------------------------------------------------ helpers
     def _get_or_none(self, aggregate_id: UUID) -> Any:
@@ -425,23 +490,39 @@ class Crossdock(WarehouseOps, Application[UUID]):
         """Many orders, ONE transaction (group commit). Per-item errors are returned, not raised;
         with `all_or_nothing`, one bad item means nothing at all is stored.
 
-        On a version conflict the whole batch is decided again from fresh state."""
-        for _attempt in range(MAX_CONFLICT_RETRIES):
-            batch = _Batch(self)
-            outcomes = [self._decide_intake(batch, item) for item in items]
-            if all_or_nothing and any(o.error for o in outcomes):
-                return outcomes, 0
-            if not batch.touched:
-                return outcomes, 0
-            try:
-                return outcomes, self._save(*batch.touched.values())
-            except IntegrityError:
-                # Another writer won; a duplicate order or a stock/credit conflict. Re-decide.
-                time.sleep(0.001 * (1 + _attempt))
-                continue
-        raise InvalidTransition("the order kept conflicting with concurrent writers; retry")
+        On a version conflict the whole batch is decided again from fresh state. The first
+        attempt assumes the orders are new (a stored one makes the save fail on its version 1),
+        which saves a read per order in the common case."""
+        with self._intake_lock:
+            follower = self._follower
+            for attempt in range(MAX_CONFLICT_RETRIES):
+                follower.refresh()
+                batch = _Batch(self, follower)
+                try:
+                    outcomes = [self._decide_intake(batch, item, attempt > 0) for item in items]
+                except InvalidTransition:
+                    follower.forget(batch.touched)
+                    if attempt == 0:
+                        continue  # e.g. credit already committed: the order exists after all
+                    raise
+                except BaseException:
+                    follower.forget(batch.touched)
+                    raise
+                if (all_or_nothing and any(o.error for o in outcomes)) or not batch.touched:
+                    follower.forget(batch.touched)
+                    return outcomes, 0
+                try:
+                    return outcomes, self._save(*batch.touched.values())
+                except IntegrityError:
+                    # Another writer won (a duplicate order, a stock or credit conflict):
+                    # drop what this attempt changed in memory and decide again.
+                    follower.forget(batch.touched)
+                    time.sleep(0.001 * attempt)
+            raise InvalidTransition("the order kept conflicting with concurrent writers; retry")
 
-    def _decide_intake(self, batch: _Batch, item: Intake) -> IntakeOutcome:
+    def _decide_intake(
+        self, batch: _Batch, item: Intake, check_store: bool = True
+    ) -> IntakeOutcome:
         canonical = item.canonical
         external_id = str(canonical.get("external_id") or "")
         order_id = Order.create_id(item.channel, external_id)
@@ -450,7 +531,9 @@ class Crossdock(WarehouseOps, Application[UUID]):
         except ValidationFailed as exc:
             return IntakeOutcome(order_id, False, error=exc)
         digest = payload_hash(item.raw_payload)
-        existing: Order | None = batch.touched.get(order_id) or self._get_or_none(order_id)  # type: ignore[assignment]
+        existing: Order | None = batch.touched.get(order_id)  # type: ignore[assignment]
+        if existing is None and check_store:
+            existing = self._get_or_none(order_id)
         if existing is not None:
             if existing.payload_hash == digest:
                 return IntakeOutcome(order_id, False, order=existing)
