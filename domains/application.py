@@ -636,11 +636,12 @@ class Crossdock(WarehouseOps, Application[UUID]):
                     warehouse_id=code,
                     country=w.country,
                     available={s: a for s, a in availability[code].items() if a > 0},
-                    fixed_cost=self.costs.estimate(w.country, country)[0],
-                    per_kg_cost=self.costs.estimate(w.country, country)[1],
+                    fixed_cost=lane[0],
+                    per_kg_cost=lane[1],
                 )
                 for code, w in warehouses.items()
                 if any(a > 0 for a in availability[code].values())
+                for lane in (self.costs.estimate(w.country, country),)
             ],
         )
         plan, solver_used = decide(problem, self.split_solver)

@@ -6,11 +6,13 @@ Pure: standard library only. Money is always Decimal plus an ISO 4217 code.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 _NS = uuid5(NAMESPACE_URL, "https://crossdock.dev/ids/")
 
 
+@lru_cache(maxsize=65536)
 def stable_id(kind: str, *parts: str) -> UUID:
     """Deterministic aggregate id, so (channel, external id) or a SKU always names one stream."""
     return uuid5(_NS, kind + ":" + "\x1f".join(parts))

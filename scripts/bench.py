@@ -403,6 +403,7 @@ def profile_batched(stores: Stores, items: list[Intake], kind: str) -> str:
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("tottime").print_stats(30)
     stats.sort_stats("cumulative").print_stats(45)
+    stats.print_callers("startswith|isinstance|_get_protocol_attrs")
     return out.getvalue()
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+CENT = Decimal("0.01")
+
 
 @dataclass(frozen=True)
 class SplitLine:
@@ -48,11 +50,19 @@ class SplitSolver(Protocol):
     def __call__(self, problem: SplitProblem, hint: SplitPlan | None) -> SplitPlan: ...
 
 
+def _option(problem: SplitProblem, warehouse_id: str) -> WarehouseOption:
+    return next(o for o in problem.options if o.warehouse_id == warehouse_id)
+
+
+def option_cost(problem: SplitProblem, option: WarehouseOption, units: dict[str, int]) -> Decimal:
+    grams = 0
+    for ln in problem.lines:
+        grams += ln.unit_weight_g * units.get(ln.sku, 0)
+    return (option.fixed_cost + option.per_kg_cost * grams / 1000).quantize(CENT)
+
+
 def shipment_cost(problem: SplitProblem, warehouse_id: str, units: dict[str, int]) -> Decimal:
-    option = next(o for o in problem.options if o.warehouse_id == warehouse_id)
-    weights = {ln.sku: ln.unit_weight_g for ln in problem.lines}
-    kg = Decimal(sum(weights[s] * q for s, q in units.items())) / 1000
-    return (option.fixed_cost + option.per_kg_cost * kg).quantize(Decimal("0.01"))
+    return option_cost(problem, _option(problem, warehouse_id), units)
 
 
 def plan_cost(problem: SplitProblem, allocations: dict[str, dict[str, int]]) -> Decimal:
@@ -67,11 +77,8 @@ def single_warehouse(problem: SplitProblem) -> SplitPlan | None:
     ]
     if not covering:
         return None
-    best = min(
-        covering, key=lambda o: (shipment_cost(problem, o.warehouse_id, whole), o.warehouse_id)
-    )
-    allocations = {best.warehouse_id: whole}
-    return SplitPlan(allocations, "single_warehouse", plan_cost(problem, allocations))
+    cost, best_id = min((option_cost(problem, o, whole), o.warehouse_id) for o in covering)
+    return SplitPlan({best_id: whole}, "single_warehouse", cost)
 
 
 def greedy(problem: SplitProblem) -> SplitPlan:

@@ -67,7 +67,8 @@ class Inventory(Aggregate):
 
     @property
     def reserved(self) -> int:
-        return sum(self.reservations.values())
+        # Kept per lot, and there are few lots: cheaper than summing every open reservation.
+        return sum(lot["reserved"] for lot in self.lots.values())
 
     @property
     def available(self) -> int:
