@@ -25,10 +25,14 @@ def eligible(lot: dict[str, Any], perishable: bool, min_shelf_days: int, today: 
 def sellable(
     lots: dict[str, dict[str, Any]], perishable: bool, min_shelf_days: int, today: date
 ) -> int:
+    if not perishable:
+        return sum(lot["on_hand"] - lot["reserved"] for lot in lots.values())
+    # ISO dates order as strings: one threshold instead of parsing every lot's expiry.
+    threshold = (today + timedelta(days=min_shelf_days)).isoformat()
     return sum(
         lot["on_hand"] - lot["reserved"]
         for lot in lots.values()
-        if eligible(lot, perishable, min_shelf_days, today)
+        if not lot.get("expiry") or lot["expiry"] > threshold
     )
 
 
