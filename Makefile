@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install demo serve test lint bench project clean
+.PHONY: install demo serve test lint bench project consume relay clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ serve: install  ## the HTTP API on 127.0.0.1:8000 (OpenAPI docs at /docs)
 project: install  ## a separate projection worker
 	$(PY) -m scripts.cli project
 
+consume: install  ## Kafka intake worker (orders.<channel> -> event store)
+	$(PY) -m scripts.cli consume
+
+relay: install  ## Kafka relay (notification log -> logistics.events)
+	$(PY) -m scripts.cli relay
+
 lint: install
 	$(VENV)/bin/ruff check domains projections adapters api scripts tests
 	$(VENV)/bin/mypy domains
@@ -30,8 +36,8 @@ lint: install
 test: lint  ## lint, type-check the domain, run the whole suite
 	$(VENV)/bin/pytest
 
-bench: install  ## benchmarks; results go into the README by hand
-	$(PY) -m scripts.bench
+bench: install  ## all benchmarks (intake, HTTP, routes, Kafka); figures go into the README
+	$(PY) -m scripts.bench --kafka
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -822,7 +822,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--only",
         default="",
-        help="comma-separated subset of: sqlite, postgres, http (default: all)",
+        help="comma-separated subset of: sqlite, postgres, http, routes (default: all)",
     )
     p.add_argument("--kafka", action="store_true", help="include scripts/bench_kafka.py")
     p.add_argument(
@@ -843,10 +843,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep var/bench/<run>/ (databases, logs)")
     args = p.parse_args(argv)
     parts = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = parts - {"sqlite", "postgres", "http"}
+    unknown = parts - {"sqlite", "postgres", "http", "routes"}
     if unknown:
         p.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
-    args.parts = parts or {"sqlite", "postgres", "http"}
+    args.parts = parts or {"sqlite", "postgres", "http", "routes"}
     if args.repeat is None:
         args.repeat = 1 if args.quick else 2
     if args.repeat < 1:
@@ -941,6 +941,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         }
                     )
                 console.print(f"{time.perf_counter() - t0:.1f} s")
+        if "routes" in args.parts:
+            from scripts import bench_routes
+
+            console.print("  pick routes (OR-Tools vs optimum, S-shape, largest gap) ...")
+            results["routes"] = bench_routes.run(quick=args.quick)
+            bench_routes.report(results["routes"])
         asked = args.kafka or os.environ.get("BENCH_KAFKA") == "1"
         results["kafka"] = bench_kafka(args.quick, asked)
     finally:

@@ -1,4 +1,4 @@
-"""`crossdock` command line: serve, demo, project, keys (and bench via scripts/bench.py)."""
+"""`crossdock` command line: serve, demo, project, consume, relay, keys (bench: scripts/bench.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from pathlib import Path
 
 import typer
 
+from scripts.kafka_commands import register as register_kafka_commands
+
 cli = typer.Typer(
     help="Crossdock: event-sourced cross-border logistics backend", no_args_is_help=True
 )
 keys_cli = typer.Typer(help="API keys (only their SHA-256 is stored)", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
+register_kafka_commands(cli)
 
 
 @cli.command()
