@@ -32,6 +32,7 @@ class EcbRates:
         value = self._c.convert(1, from_currency, to_currency, date=day)
         return Decimal(str(round(value, 6))), day
 
+    @lru_cache(maxsize=512)  # noqa: B019 - one instance per process, bounded
     def is_currency(self, code: str) -> bool:
         return isinstance(code, str) and pycountry.currencies.get(alpha_3=code) is not None
 

@@ -249,8 +249,11 @@ def bench_in_process(records: list[tuple[str, dict[str, Any]]], batch_size: int)
         for start in range(0, len(items), batch_size):
             app.intake_batch(items[start : start + batch_size])
         seconds = time.perf_counter() - started
-        return {"orders": len(items), "seconds": round(seconds, 3),
-                "orders_per_s": round(len(items) / seconds, 1)}
+        return {
+            "orders": len(items),
+            "seconds": round(seconds, 3),
+            "orders_per_s": round(len(items) / seconds, 1),
+        }
     finally:
         app.close()
         drop_schema(overrides)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
-from uuid import UUID
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
+from uuid import UUID
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

@@ -43,11 +43,17 @@ def register(cli: typer.Typer) -> None:
 
     @cli.command()
     def consume(
-        channels: str = typer.Option(None, help="comma-separated channels (default: KAFKA_CHANNELS, all)"),
+        channels: str = typer.Option(
+            None, help="comma-separated channels (default: KAFKA_CHANNELS, all)"
+        ),
         group_id: str = typer.Option(None, help="consumer group (default: KAFKA_GROUP_ID)"),
         batch_size: int = typer.Option(None, help="records per transaction (KAFKA_BATCH_SIZE)"),
-        batch_wait_ms: int = typer.Option(None, help="max wait to fill a batch (KAFKA_BATCH_WAIT_MS)"),
-        exit_when_idle: float = typer.Option(0.0, help="stop after this many idle seconds (0: never)"),
+        batch_wait_ms: int = typer.Option(
+            None, help="max wait to fill a batch (KAFKA_BATCH_WAIT_MS)"
+        ),
+        exit_when_idle: float = typer.Option(
+            0.0, help="stop after this many idle seconds (0: never)"
+        ),
         log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING"),
     ) -> None:
         """Ingest marketplace orders from orders.<channel> as a member of a consumer group."""
@@ -58,7 +64,9 @@ def register(cli: typer.Typer) -> None:
         _logging(log_level)
         log = logging.getLogger("crossdock.consume")
         settings = KafkaSettings.from_env(
-            channels=tuple(c.strip() for c in channels.split(",") if c.strip()) if channels else None,
+            channels=tuple(c.strip() for c in channels.split(",") if c.strip())
+            if channels
+            else None,
             group_id=group_id,
             batch_size=batch_size,
             batch_wait_ms=batch_wait_ms,
@@ -67,28 +75,46 @@ def register(cli: typer.Typer) -> None:
         app = build_app()
         try:
             if not app.reference()["products"]:
-                typer.echo("no reference data in the store: seed it first (crossdock demo or the "
-                           "reference API), or every order would be dead-lettered", err=True)
+                typer.echo(
+                    "no reference data in the store: seed it first (crossdock demo or the "
+                    "reference API), or every order would be dead-lettered",
+                    err=True,
+                )
                 raise typer.Exit(2)
             worker = OrderConsumer(app, settings)
-            log.info("consuming %s as group %r (batch %d / %d ms) from %s",
-                     ",".join(settings.orders_topics), settings.group_id, settings.batch_size,
-                     settings.batch_wait_ms, ",".join(settings.bootstrap_servers))
+            log.info(
+                "consuming %s as group %r (batch %d / %d ms) from %s",
+                ",".join(settings.orders_topics),
+                settings.group_id,
+                settings.batch_size,
+                settings.batch_wait_ms,
+                ",".join(settings.bootstrap_servers),
+            )
             try:
                 stats = worker.run(stop, idle_exit_s=exit_when_idle)
             finally:
                 worker.close()
-            log.info("stopped: %d batches, %d records, %d created, %d existing, %d dead-lettered",
-                     stats.batches, stats.records, stats.created, stats.existing, stats.dead)
+            log.info(
+                "stopped: %d batches, %d records, %d created, %d existing, %d dead-lettered",
+                stats.batches,
+                stats.records,
+                stats.created,
+                stats.existing,
+                stats.dead,
+            )
         finally:
             app.close()
 
     @cli.command()
     def relay(
-        batch_size: int = typer.Option(None, help="notifications per step (KAFKA_RELAY_BATCH_SIZE)"),
+        batch_size: int = typer.Option(
+            None, help="notifications per step (KAFKA_RELAY_BATCH_SIZE)"
+        ),
         interval_ms: int = typer.Option(None, help="idle poll interval (KAFKA_RELAY_INTERVAL_MS)"),
         name: str = typer.Option(None, help="position row name (KAFKA_RELAY_NAME)"),
-        exit_when_idle: float = typer.Option(0.0, help="stop after this many idle seconds (0: never)"),
+        exit_when_idle: float = typer.Option(
+            0.0, help="stop after this many idle seconds (0: never)"
+        ),
         log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING"),
     ) -> None:
         """Publish every stored event to logistics.events, at least once, in log order."""
@@ -111,8 +137,12 @@ def register(cli: typer.Typer) -> None:
         db = ViewDB(env)
         try:
             worker = EventRelay(app, settings, db)
-            log.info("relaying to %s from position %d (%s)", settings.events_topic,
-                     worker.position(), ",".join(settings.bootstrap_servers))
+            log.info(
+                "relaying to %s from position %d (%s)",
+                settings.events_topic,
+                worker.position(),
+                ",".join(settings.bootstrap_servers),
+            )
             try:
                 stats = worker.run(stop, idle_exit_s=exit_when_idle)
             finally:

@@ -85,9 +85,7 @@ class KafkaSettings:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_env(
-        cls, env: Mapping[str, str] | None = None, **overrides: Any
-    ) -> KafkaSettings:
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> KafkaSettings:
         """Settings from `env` (default: os.environ); keyword overrides win (e.g. CLI options)."""
         env = os.environ if env is None else env
         servers = _lookup(env, "BOOTSTRAP_SERVERS") or "localhost:9092"

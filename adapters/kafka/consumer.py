@@ -186,7 +186,9 @@ class OrderConsumer:
                 self.stats.retries += 1
                 if _is_kafka_error(exc):
                     self._renew_producer()
-                log.warning("batch of %d failed (%s); retrying in %.1fs", len(records), exc, backoff)
+                log.warning(
+                    "batch of %d failed (%s); retrying in %.1fs", len(records), exc, backoff
+                )
                 self.rewind(records)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
@@ -318,11 +320,15 @@ class OrderConsumer:
             log.warning("batch intake failed (%s); isolating the bad record", exc)
             return [self.intake([item])[0] for item in items]
 
-    def dead_letter(self, dead: DeadLetter) -> tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]:
+    def dead_letter(
+        self, dead: DeadLetter
+    ) -> tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]:
         record = dead.record
         channel = self.settings.channel_of(record.topic)
         topic = (
-            self.settings.dlq_topic(channel) if channel else f"{record.topic}{self.settings.dlq_suffix}"
+            self.settings.dlq_topic(channel)
+            if channel
+            else f"{record.topic}{self.settings.dlq_suffix}"
         )
         detail = dead.detail.encode("utf-8")[:HEADER_DETAIL_LIMIT]
         headers = [h for h in (record.headers or []) if not h[0].startswith("x-dlq-")]

@@ -158,7 +158,9 @@ class EventRelay:
 
     # ------------------------------------------------------------------ position
     def position(self) -> int:
-        rows = self.db.query("SELECT position FROM kafka_relay_tracking WHERE name = ?", (self.name,))
+        rows = self.db.query(
+            "SELECT position FROM kafka_relay_tracking WHERE name = ?", (self.name,)
+        )
         return int(rows[0]["position"]) if rows else 0
 
     def save_position(self, position: int) -> None:
@@ -208,7 +210,9 @@ class EventRelay:
                 last_work = time.monotonic()
                 continue
             if idle_exit_s and time.monotonic() - last_work > idle_exit_s:
-                log.info("idle for %.1fs at position %d; stopping", idle_exit_s, self.stats.position)
+                log.info(
+                    "idle for %.1fs at position %d; stopping", idle_exit_s, self.stats.position
+                )
                 break
             stop.wait(interval)
         return self.stats
