@@ -17,10 +17,15 @@ TRACKING_DDL = """CREATE TABLE IF NOT EXISTS projection_tracking (
     name TEXT PRIMARY KEY, position BIGINT NOT NULL)"""
 
 
+SCHEMA_DDL = """CREATE TABLE IF NOT EXISTS projection_schema (
+    name TEXT PRIMARY KEY, version INTEGER NOT NULL)"""
+
+
 class Projector:
     """A view: its tables, the event topics it cares about, and how each event changes it."""
 
     name = ""
+    schema_version = 1
     ddl: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
     topic_prefixes: tuple[str, ...] = ()
@@ -39,10 +44,24 @@ class ProjectionRunner:
         self.setup()
 
     def setup(self) -> None:
+        """Create the views; a view whose shape changed (schema_version) is dropped and rebuilt
+        from the log, which is always possible because views hold nothing of their own."""
         self.db.execute(TRACKING_DDL)
+        self.db.execute(SCHEMA_DDL)
         for p in self.projectors:
+            rows = self.db.query("SELECT version FROM projection_schema WHERE name = ?", (p.name,))
+            if rows and int(rows[0]["version"]) != p.schema_version:
+                with self.db.transaction() as tx:
+                    for table in p.tables:
+                        tx.execute(f"DROP TABLE IF EXISTS {table}")
+                    tx.execute("DELETE FROM projection_tracking WHERE name = ?", (p.name,))
             for ddl in p.ddl:
                 self.db.execute(ddl)
+            self.db.execute(
+                "INSERT INTO projection_schema (name, version) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+                (p.name, p.schema_version),
+            )
 
     def position(self, name: str) -> int:
         rows = self.db.query("SELECT position FROM projection_tracking WHERE name = ?", (name,))

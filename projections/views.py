@@ -83,7 +83,7 @@ class OrderListView(Projector):
             self._set(db, "held", holds, common)
         elif kind == "Released":
             self._set(db, "received", [], common)
-        elif kind in ("ShipmentWaved", "ShipmentPicked", "ShipmentPacked"):
+        elif hasattr(event, "order_status"):  # fulfilment and transport steps carry it
             db.execute(
                 "UPDATE view_orders SET status = ?, version = ?, updated_at = ? WHERE order_id = ?",
                 (event.order_status, *common),

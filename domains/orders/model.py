@@ -20,7 +20,21 @@ HELD = "held"
 ALLOCATED = "allocated"
 PICKING = "picking"
 PACKED = "packed"
+DISPATCHED = "dispatched"
+DELIVERED = "delivered"
 CANCELLED = "cancelled"
+# How far each shipment has come; an order is as far as its least advanced shipment.
+SHIPMENT_STAGE = {
+    "allocated": 0,
+    "waved": 1,
+    "picked": 2,
+    "packed": 3,
+    "carrier_selected": 3,
+    "labelled": 3,
+    "dispatched": 4,
+    "in_transit": 4,
+    "delivered": 5,
+}
 
 
 def order_total(canonical: dict[str, Any]) -> Decimal:
@@ -143,9 +157,11 @@ class Order(Aggregate):
             if s["lines"]
         }
         statuses[str(shipment_no)] = new_status
-        if all(v == PACKED for v in statuses.values()):
-            return PACKED
-        return PICKING if any(v != ALLOCATED for v in statuses.values()) else ALLOCATED
+        stages = [SHIPMENT_STAGE[v] for v in statuses.values()]
+        low, high = min(stages), max(stages)
+        if high == 0:
+            return ALLOCATED
+        return {0: PICKING, 1: PICKING, 2: PICKING, 3: PACKED, 4: DISPATCHED, 5: DELIVERED}[low]
 
     def wave_shipment(self, shipment_no: int, wave_id: str, pick_list_id: str) -> None:
         self.shipment(shipment_no)
@@ -220,6 +236,144 @@ class Order(Aggregate):
     ) -> None:
         self.fulfilment[str(shipment_no)].update(status=PACKED, parcels=parcels, flags=flags)
         self.status = order_status
+
+    # --- transport, per shipment --------------------------------------------------------
+    def select_carrier(self, shipment_no: int, decision: dict[str, Any]) -> None:
+        status = self.shipment_status(shipment_no)
+        if status not in (PACKED, "carrier_selected"):
+            raise InvalidTransition(
+                f"shipment {shipment_no} is {status}; a carrier is chosen for a packed shipment"
+            )
+        if decision.get("choice") is None:
+            raise InvalidTransition("no carrier service can take this shipment")
+        self._carrier_selected(shipment_no=shipment_no, decision=decision)
+
+    @event("CarrierSelected")
+    def _carrier_selected(self, shipment_no: int, decision: dict[str, Any]) -> None:
+        self.fulfilment[str(shipment_no)].update(status="carrier_selected", carrier=decision)
+
+    def label(
+        self, shipment_no: int, carrier: str, service: str, waybill: str, label_format: str
+    ) -> None:
+        status = self.shipment_status(shipment_no)
+        if status != "carrier_selected":
+            raise InvalidTransition(
+                f"shipment {shipment_no} is {status}; choose the carrier first "
+                "(or void the current label)"
+            )
+        self._labelled(
+            shipment_no=shipment_no,
+            carrier=carrier,
+            service=service,
+            waybill=waybill,
+            label_format=label_format,
+        )
+
+    @event("Labelled")
+    def _labelled(
+        self, shipment_no: int, carrier: str, service: str, waybill: str, label_format: str
+    ) -> None:
+        self.fulfilment[str(shipment_no)].update(
+            status="labelled", waybill=waybill, carrier_code=carrier, service=service
+        )
+
+    def void_label(self, shipment_no: int, reason: str) -> str:
+        status = self.shipment_status(shipment_no)
+        if status != "labelled":
+            raise InvalidTransition(
+                f"shipment {shipment_no} is {status}; only a label not yet dispatched is voided"
+            )
+        waybill = self.fulfilment[str(shipment_no)]["waybill"]
+        self._voided(shipment_no=shipment_no, waybill=waybill, reason=reason)
+        return waybill
+
+    @event("LabelVoided")
+    def _voided(self, shipment_no: int, waybill: str, reason: str) -> None:
+        entry = self.fulfilment[str(shipment_no)]
+        entry["status"] = "carrier_selected"
+        entry["voided"] = [*entry.get("voided", []), waybill]
+        entry.pop("waybill", None)
+
+    def dispatch(self, shipment_no: int, eta: str | None) -> None:
+        status = self.shipment_status(shipment_no)
+        if status != "labelled":
+            raise InvalidTransition(
+                f"shipment {shipment_no} is {status}; only a labelled shipment is dispatched"
+            )
+        self._dispatched(
+            shipment_no=shipment_no,
+            eta=eta,
+            order_status=self._status_after(shipment_no, DISPATCHED),
+        )
+
+    @event("Dispatched")
+    def _dispatched(self, shipment_no: int, eta: str | None, order_status: str) -> None:
+        self.fulfilment[str(shipment_no)].update(status=DISPATCHED, eta=eta, tracking=[])
+        self.status = order_status
+
+    def record_tracking(self, shipment_no: int, event_data: dict[str, Any]) -> bool:
+        """A carrier scan. Duplicates are ignored, late arrivals are kept in time order and
+        nothing moves a delivered shipment back. Returns whether anything was recorded."""
+        entry = self.fulfilment.get(str(shipment_no), {})
+        if entry.get("status") not in (DISPATCHED, "in_transit", DELIVERED):
+            raise InvalidTransition(f"shipment {shipment_no} has not been dispatched")
+        seen = {(t["code"], t["occurred_at"]) for t in entry.get("tracking", [])}
+        if (event_data["code"], event_data["occurred_at"]) in seen:
+            return False
+        history = sorted([*entry.get("tracking", []), event_data], key=lambda t: t["occurred_at"])
+        latest = history[-1]["status"]
+        if any(t["status"] == DELIVERED for t in history):
+            latest = DELIVERED  # delivered is final, whatever arrives after it
+        stage = DELIVERED if latest == DELIVERED else "in_transit"
+        self._tracked(
+            shipment_no=shipment_no,
+            event_data=event_data,
+            tracking_status=latest,
+            order_status=self._status_after(shipment_no, stage),
+        )
+        return True
+
+    @event("TrackingRecorded")
+    def _tracked(
+        self,
+        shipment_no: int,
+        event_data: dict[str, Any],
+        tracking_status: str,
+        order_status: str,
+    ) -> None:
+        entry = self.fulfilment[str(shipment_no)]
+        entry["tracking"] = sorted(
+            [*entry.get("tracking", []), event_data], key=lambda t: t["occurred_at"]
+        )
+        entry["tracking_status"] = tracking_status
+        entry["status"] = DELIVERED if tracking_status == DELIVERED else "in_transit"
+        if tracking_status == DELIVERED:
+            entry["delivered_at"] = next(
+                t["occurred_at"] for t in entry["tracking"] if t["status"] == DELIVERED
+            )
+        self.status = order_status
+
+    def raise_alert(
+        self, shipment_no: int, kind: str, detected_at: str, detail: str, suggested_action: str
+    ) -> bool:
+        """An SLA exception, recorded once per shipment and kind."""
+        if kind in self.fulfilment.get(str(shipment_no), {}).get("alerts", []):
+            return False
+        self._alerted(
+            shipment_no=shipment_no,
+            kind=kind,
+            detected_at=detected_at,
+            detail=detail,
+            suggested_action=suggested_action,
+        )
+        return True
+
+    @event("ExceptionRaised")
+    def _alerted(
+        self, shipment_no: int, kind: str, detected_at: str, detail: str, suggested_action: str
+    ) -> None:
+        entry = self.fulfilment.setdefault(str(shipment_no), {})
+        entry["alerts"] = [*entry.get("alerts", []), kind]
 
     @event("ShortageResolved")
     def resolve_shortage(

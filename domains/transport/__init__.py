@@ -1,0 +1,1 @@
+"""Transport: rate cards and quotes, carrier choice, labels, tracking and SLA alerts."""
