@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable
+from adapters.carriers.issuer import sandbox_issuers
+from adapters.rate_cards import parse_rate_card_csv
+from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable, RateCardCosts
 from adapters.solvers.pick_route import OrToolsPickRouter
 from adapters.solvers.split_cpsat import CpSatSplitSolver
 from domains.application import Crossdock
@@ -85,7 +87,7 @@ def build_app(overrides: Mapping[str, str] | None = None, clock: Clock | None = 
     env = store_env(overrides)
     ensure_schema(env)
     split_time = float(os.environ.get("CROSSDOCK_SPLIT_TIME_LIMIT_S", "2.0"))
-    return Crossdock(
+    app = Crossdock(
         env,
         fx=_fx(),
         countries=_countries(),
@@ -94,3 +96,8 @@ def build_app(overrides: Mapping[str, str] | None = None, clock: Clock | None = 
         pick_router=OrToolsPickRouter(),
         clock=clock,
     )
+    app.rate_card_parser = parse_rate_card_csv
+    app.carriers = sandbox_issuers()
+    # Split estimates come from the rate cards once there are any (else the lane table).
+    app.costs = RateCardCosts(app, _fx(), fallback=LaneCostTable())
+    return app

@@ -36,6 +36,11 @@ def seed_reference(app: Crossdock) -> dict[str, int]:
             d["regions"],
             Decimal(d["unpaid_balance"]),
         )[1]
+    for path in sorted((DATA / "rate_cards").glob("*.csv")):
+        changed.setdefault("rate_cards", 0)
+        changed["rate_cards"] += app.publish_rate_card(path.read_text(), path.name, "seed")[0][
+            "changed"
+        ]
     prohibited = load("prohibited_goods.json")
     changed["prohibited_goods"] += app.publish_prohibited(
         prohibited["rules"], prohibited["source"]

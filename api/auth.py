@@ -1,8 +1,8 @@
 """API keys and roles, deny by default.
 
 Keys are random 32-byte tokens; only their SHA-256 is stored (a fast hash is fine for
-high-entropy tokens, unlike passwords). A key carries one role and, for `connector` and
-`warehouse`, the one channel or warehouse it is bound to.
+high-entropy tokens, unlike passwords). A key carries one role and, for `connector`, `warehouse` and
+`carrier`, the one channel, warehouse or carrier it is bound to.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-ROLES = ("connector", "warehouse", "customs", "finance", "admin")
-SCOPED = {"connector", "warehouse"}
+ROLES = ("connector", "warehouse", "carrier", "customs", "finance", "admin")
+SCOPED = {"connector", "warehouse", "carrier"}
 DEFAULT_KEYS_FILE = "var/api-keys.json"
 
 

@@ -44,6 +44,7 @@ from domains.reference.model import (
     Registry,
     Warehouse,
 )
+from domains.transport.application import TransportOps
 from domains.warehouse.application import WarehouseOps
 from domains.warehouse.lots import UNLOTTED, choose_lots, sellable
 from domains.warehouse.model import Inventory
@@ -206,7 +207,7 @@ class _Batch:
             self.touched[a.id] = a
 
 
-class Crossdock(WarehouseOps, Application[UUID]):
+class Crossdock(TransportOps, WarehouseOps, Application[UUID]):
     name = "Crossdock"
     snapshotting_intervals = {Order: 50, Inventory: 200, Dealer: 200, Registry: 200, PickList: 100}
     REFERENCE_TTL_S = 2.0

@@ -216,9 +216,9 @@ class Registry(Aggregate):
         self.entries: dict[str, list[str]] = {"warehouse": [], "product": [], "dealer": []}
 
     def add(self, kind: str, key: str) -> None:
-        if key not in self.entries[kind]:
+        if key not in self.entries.get(kind, []):
             self._add(kind=kind, key=key)
 
     @event("Added")
     def _add(self, kind: str, key: str) -> None:
-        self.entries[kind].append(key)
+        self.entries.setdefault(kind, []).append(key)

@@ -122,7 +122,8 @@ def postcode_keys(country: str, postcode: str) -> tuple[str, ...]:
 class ZoneRule:
     """Shipments from `origin_country` to `destination_country` (postcodes starting with
     `postcode_prefix`, or the whole country when it is empty) are priced at `zone`.
-    The longest matching prefix wins."""
+    The longest matching prefix wins. For GB-style postcodes a prefix is a whole postcode area
+    ('HS') or outward code ('KW15'); see `postcode_keys`."""
 
     origin_country: str
     destination_country: str
@@ -303,7 +304,9 @@ class RateCard:
         return (self.carrier, self.service)
 
     def effective_on(self, day: date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+        return self.effective_from <= day and (
+            self.effective_to is None or day <= self.effective_to
+        )
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -367,7 +370,7 @@ class QuoteRequest:
         s(self, "goods_types", frozenset(self.goods_types))
         if not self.parcels:
             raise ValueError("a quote needs at least one parcel")
-        geometry = []
+        geometry: list[tuple[int, int | None, int, int]] = []
         for p in self.parcels:
             if p.dims_mm is None:
                 geometry.append((p.weight_g, None, 0, 0))
@@ -546,9 +549,10 @@ def quote_card(card: RateCard, request: QuoteRequest) -> RateDetail | Exclusion:
     assert best is not None  # a lane has at least one zone
     base, zone = best
     if len(candidates) > 1:
-        notes.append(
+        notes.insert(
+            0,
             f"no destination postcode: priced at zone {zone}, the dearest of the zones for "
-            f"{dest} ({', '.join(candidates)}); transit is the range over them"
+            f"{dest} ({', '.join(candidates)}); transit is the range over them",
         )
 
     chargeable = _kg(total_units)
@@ -575,7 +579,9 @@ def quote_card(card: RateCard, request: QuoteRequest) -> RateDetail | Exclusion:
                 if (max_side is not None and longest > max_side) or (
                     max_girth is not None and girth > max_girth
                 ):
-                    charges.append(ChargeDetail(f"Oversize: {name} (parcel {i})", amount, "oversize"))
+                    charges.append(
+                        ChargeDetail(f"Oversize: {name} (parcel {i})", amount, "oversize")
+                    )
                     subtotal += amount
                     break
 
@@ -658,9 +664,7 @@ def quote_all(
     currencies = {r.currency for r in rates}
     if fx is None:
         if len(currencies) > 1:
-            raise ValueError(
-                f"rates in {', '.join(sorted(currencies))}: pass fx to compare them"
-            )
+            raise ValueError(f"rates in {', '.join(sorted(currencies))}: pass fx to compare them")
         rate_of: Mapping[str, Decimal] = dict.fromkeys(currencies, Decimal(1))
     else:
         missing = currencies - fx.keys()
