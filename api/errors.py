@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from adapters.channels import PayloadError
 from domains.application import DuplicateConflict, ValidationFailed
 from domains.common import InsufficientStock, InvalidTransition, NotFound
+from domains.transport.rating import RateCardRejected
 from domains.warehouse.application import ScanRejected
 from domains.warehouse.layout import InvalidBinCode
 
@@ -59,6 +60,18 @@ def install(app: FastAPI) -> None:
             status_code=422,
             content={"error": "scan_rejected", "detail": exc.errors, "expected": exc.expected},
         )
+
+    @app.exception_handler(RateCardRejected)
+    async def _card(_: Request, exc: RateCardRejected) -> JSONResponse:
+        detail = [
+            {
+                "loc": (f"line {e['line']}: " if e.get("line") else "") + e["field"],
+                "msg": e["msg"],
+                "line": e.get("line"),
+            }
+            for e in exc.errors
+        ]
+        return JSONResponse(status_code=422, content={"error": "invalid", "detail": detail})
 
     @app.exception_handler(InvalidBinCode)
     async def _bin(_: Request, exc: InvalidBinCode) -> JSONResponse:

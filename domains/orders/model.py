@@ -294,7 +294,7 @@ class Order(Aggregate):
         entry["voided"] = [*entry.get("voided", []), waybill]
         entry.pop("waybill", None)
 
-    def dispatch(self, shipment_no: int, eta: str | None) -> None:
+    def dispatch(self, shipment_no: int, eta: str | None, dispatched_at: str) -> None:
         status = self.shipment_status(shipment_no)
         if status != "labelled":
             raise InvalidTransition(
@@ -303,12 +303,17 @@ class Order(Aggregate):
         self._dispatched(
             shipment_no=shipment_no,
             eta=eta,
+            dispatched_at=dispatched_at,
             order_status=self._status_after(shipment_no, DISPATCHED),
         )
 
     @event("Dispatched")
-    def _dispatched(self, shipment_no: int, eta: str | None, order_status: str) -> None:
-        self.fulfilment[str(shipment_no)].update(status=DISPATCHED, eta=eta, tracking=[])
+    def _dispatched(
+        self, shipment_no: int, eta: str | None, dispatched_at: str, order_status: str
+    ) -> None:
+        self.fulfilment[str(shipment_no)].update(
+            status=DISPATCHED, eta=eta, dispatched_at=dispatched_at, tracking=[]
+        )
         self.status = order_status
 
     def record_tracking(self, shipment_no: int, event_data: dict[str, Any]) -> bool:

@@ -214,7 +214,7 @@ class TransportOps:
     def _waybill_sequence(order_id: UUID, shipment_no: int, entry: dict, attempt: int) -> int:
         # Deterministic per (shipment, how many labels it had), so a retry never double-issues.
         seed = f"{order_id}:{shipment_no}:{len(entry.get('voided', []))}:{attempt}"
-        return int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16) % 10**8 + 1
+        return int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16) % (10**7 - 1) + 1
 
     def label_request(
         self: Any, order: Order, shipment_no: int, service: str, label_format: str
@@ -262,7 +262,7 @@ class TransportOps:
         choice: dict[str, Any] = (entry.get("carrier") or {}).get("choice") or {}
         now = self.clock.now()
         eta = (now + timedelta(days=int(choice.get("transit_days_max", 0)))).isoformat()
-        order.dispatch(shipment_no, eta)
+        order.dispatch(shipment_no, eta, now.isoformat())
         return {"eta": eta, "order_status": order.status}, self._save(order)
 
     # ------------------------------------------------------------------ tracking

@@ -11,9 +11,30 @@ from domains.transport.choice import choose
 from domains.transport.sla import ShipmentFacts, alerts
 
 QUOTES = [
-    {"carrier": "dhl", "service": "express", "total": "80.00", "currency": "USD", "transit_days_min": 2, "transit_days_max": 3},
-    {"carrier": "post", "service": "economy", "total": "20.00", "currency": "USD", "transit_days_min": 10, "transit_days_max": 20},
-    {"carrier": "ups", "service": "saver", "total": "60.00", "currency": "USD", "transit_days_min": 3, "transit_days_max": 4},
+    {
+        "carrier": "dhl",
+        "service": "express",
+        "total": "80.00",
+        "currency": "USD",
+        "transit_days_min": 2,
+        "transit_days_max": 3,
+    },
+    {
+        "carrier": "post",
+        "service": "economy",
+        "total": "20.00",
+        "currency": "USD",
+        "transit_days_min": 10,
+        "transit_days_max": 20,
+    },
+    {
+        "carrier": "ups",
+        "service": "saver",
+        "total": "60.00",
+        "currency": "USD",
+        "transit_days_min": 3,
+        "transit_days_max": 4,
+    },
 ]
 
 
@@ -31,7 +52,10 @@ def test_each_policy_picks_its_winner_and_records_why():
 def test_promised_date_rules_out_slow_services():
     result = choose(QUOTES, "cheapest", days_to_promise=5, value_per_day=Decimal("1"))
     assert result["choice"]["carrier"] == "ups"
-    assert result["ruled_out"][0]["carrier"] == "post" and "promise" in result["ruled_out"][0]["reason"]
+    assert (
+        result["ruled_out"][0]["carrier"] == "post"
+        and "promise" in result["ruled_out"][0]["reason"]
+    )
     assert choose(QUOTES, "cheapest", days_to_promise=1)["choice"] is None
     with pytest.raises(ValueError):
         choose(QUOTES, "random")
@@ -45,17 +69,30 @@ def kinds(f, now):
 
 
 def test_alerts_fire_only_after_their_thresholds():
-    sent = ShipmentFacts("S1", "in_transit", dispatched_at=T0, last_scan_at=T0 + timedelta(hours=2),
-                         eta=T0 + timedelta(days=3))
+    sent = ShipmentFacts(
+        "S1",
+        "in_transit",
+        dispatched_at=T0,
+        last_scan_at=T0 + timedelta(hours=2),
+        eta=T0 + timedelta(days=3),
+    )
     assert kinds(sent, T0 + timedelta(hours=26)) == []
     assert kinds(sent, T0 + timedelta(hours=26, minutes=1)) == ["no_scan_24h"]
     assert "eta_passed" in kinds(sent, T0 + timedelta(days=3, seconds=1))
-    held = ShipmentFacts("S2", "on_hold", dispatched_at=T0, last_scan_at=T0, on_hold_since=T0,
-                         hold_reason="customs_delay")
+    held = ShipmentFacts(
+        "S2",
+        "on_hold",
+        dispatched_at=T0,
+        last_scan_at=T0,
+        on_hold_since=T0,
+        hold_reason="customs_delay",
+    )
     assert "customs_hold_48h" not in kinds(held, T0 + timedelta(hours=48))
     assert "customs_hold_48h" in kinds(held, T0 + timedelta(hours=48, seconds=1))
     waiting = ShipmentFacts("S3", "allocated", cutoff=T0)
-    assert kinds(waiting, T0) == [] and kinds(waiting, T0 + timedelta(seconds=1)) == ["pick_not_started"]
+    assert kinds(waiting, T0) == [] and kinds(waiting, T0 + timedelta(seconds=1)) == [
+        "pick_not_started"
+    ]
     done = ShipmentFacts("S4", "delivered", dispatched_at=T0, delivered=True, eta=T0)
     assert kinds(done, T0 + timedelta(days=30)) == []
     assert all(a["suggested_action"] for a in alerts(held, T0 + timedelta(days=5)))
