@@ -57,6 +57,29 @@ def project(once: bool = False, rebuild: bool = False, interval: float = 0.2) ->
         stop.set()
 
 
+@cli.command()
+def sla(every: float = typer.Option(0, help="seconds between checks; 0 checks once")) -> None:
+    """Raise SLA exceptions from MISSING events (no scan 24 h, customs hold 48 h, ETA passed,
+    pick not started before the cut-off). Run it on a schedule or with --every."""
+    import time
+
+    from api.app import build_services
+
+    svc = build_services()
+    while True:
+        svc.runner.catch_up()
+        rows = svc.db.query(
+            "SELECT * FROM view_shipments WHERE status NOT IN ('delivered', 'cancelled')"
+        )
+        raised = svc.app.check_sla(rows)
+        typer.echo(f"{len(raised)} new exception(s)")
+        for a in raised:
+            typer.echo(f"  {a['shipment_id']}: {a['kind']}: {a['detail']}")
+        if every <= 0:
+            return
+        time.sleep(every)
+
+
 @keys_cli.command("create")
 def keys_create(
     name: str,
