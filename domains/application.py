@@ -24,6 +24,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domains.common import DomainError, InvalidTransition, NotFound
+from domains.customs.application import CustomsOps
 from domains.orders import review as review_rules
 from domains.orders.model import ALLOCATED, APPROVED, CANCELLED, HELD, Order, order_total
 from domains.orders.split import (
@@ -207,7 +208,7 @@ class _Batch:
             self.touched[a.id] = a
 
 
-class Crossdock(TransportOps, WarehouseOps, Application[UUID]):
+class Crossdock(CustomsOps, TransportOps, WarehouseOps, Application[UUID]):
     name = "Crossdock"
     snapshotting_intervals = {Order: 50, Inventory: 200, Dealer: 200, Registry: 200, PickList: 100}
     REFERENCE_TTL_S = 2.0

@@ -1,5 +1,6 @@
 """Read models built from the notification log."""
 
+from projections.customs_views import DeclarationsView
 from projections.db import ViewDB
 from projections.runner import ProjectionRunner, Projector
 from projections.views import OrderListView, StockView
@@ -7,7 +8,14 @@ from projections.warehouse_views import LotsView, PickListsView, ShipmentsView
 
 
 def spine_projectors() -> list[Projector]:
-    return [OrderListView(), StockView(), LotsView(), ShipmentsView(), PickListsView()]
+    return [
+        OrderListView(),
+        StockView(),
+        LotsView(),
+        ShipmentsView(),
+        PickListsView(),
+        DeclarationsView(),
+    ]
 
 
 __all__ = [

@@ -258,6 +258,7 @@ class TransportOps:
 
     def dispatch(self: Any, order_id: UUID, shipment_no: int) -> tuple[dict, int]:
         order = self.get_order(order_id)
+        self.require_cleared_for_dispatch(order, shipment_no)
         entry = order.fulfilment.get(str(shipment_no), {})
         choice: dict[str, Any] = (entry.get("carrier") or {}).get("choice") or {}
         now = self.clock.now()

@@ -681,7 +681,12 @@ class WarehouseOps:
                     )
             order.pack(shipment_no, recorded, flags, packed_by)
             touched[order.id] = order
+            declaration = self.draft_declaration(order, shipment_no)  # cross-border only
+            if declaration is not None:
+                touched[declaration.id] = declaration
             return {
+                "declaration_id": str(declaration.id) if declaration else None,
+                "declaration_status": declaration.status if declaration else None,
                 "order_id": str(order.id),
                 "shipment_no": shipment_no,
                 "order_status": order.status,

@@ -1,0 +1,339 @@
+"""Customs use cases: draft a declaration when a cross-border shipment is packed, the review
+desk (approve, reject, amend with recomputed duties), clearance updates, documents' data and
+landed cost. Mixed into the Crossdock application; tariff tables arrive through a port.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from domains.common import InvalidTransition, NotFound
+from domains.customs.flags import declaration_flags
+from domains.customs.model import APPROVED, Declaration
+from domains.customs.tariff import CustomsLine, Money, compute_duties, landed_cost
+from domains.orders.model import Order
+
+# Per channel: Incoterm, whether a declaration without flags is approved automatically, and
+# the seller's registrations (sample numbers with valid check digits).
+CUSTOMS_SETTINGS: dict[str, dict[str, Any]] = {
+    "amazon": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
+    "shopee": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": None},
+    "shopify": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
+    "web": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
+    "dealer": {"incoterm": "DAP", "auto_approve": False, "vat_scheme": None},
+}
+SELLER_REGISTRATIONS = {
+    "ioss_number": "IM2760000001",
+    "seller_vat_number": "GB980780684",
+    "seller_gst_registration": None,
+}
+COMMON_CURRENCIES = ("EUR", "GBP", "USD", "AUD", "CAD", "MYR", "SGD", "IDR", "JPY")
+
+
+class CustomsOps:
+    tariffs: Any = None  # TariffTables (adapters/customs_data.load_tariffs), set at bootstrap
+
+    # ------------------------------------------------------------------ helpers
+    def _fx_into(self: Any, currencies: set[str], target: str, on: date) -> dict[str, Decimal]:
+        out = {}
+        for c in currencies | {target}:
+            try:
+                out[c] = self.fx.rate(c, target, on)[0]
+            except (ValueError, KeyError):
+                continue  # a currency with no reference rate: checks needing it say so
+        return out
+
+    def _declaration_data(
+        self: Any,
+        order: Order,
+        shipment_no: int,
+        lines: list[dict[str, Any]],
+        gross_weight_g: int,
+        origin: str,
+        on: date,
+    ) -> dict[str, Any]:
+        settings = CUSTOMS_SETTINGS.get(order.channel, CUSTOMS_SETTINGS["web"])
+        return {
+            "destination": order.canonical["ship_to"]["country"],
+            "on": on.isoformat(),
+            "currency": order.canonical["currency"],
+            "b2c": order.channel != "dealer",
+            "ship_from": origin,
+            "vat_scheme": settings["vat_scheme"],
+            **({k: v for k, v in SELLER_REGISTRATIONS.items() if v}),
+            "importer_eori": None,
+            "lines": lines,
+            "gross_weight_g": gross_weight_g,
+        }
+
+    def _assess(
+        self: Any,
+        data: dict[str, Any],
+        incoterm: str,
+        freight: Money | None,
+        packed_weight_g: int | None,
+        on: date,
+    ) -> tuple[dict[str, Any], list[dict]]:
+        """Duties and flags for a declaration's data: computed before any event."""
+        destination = data["destination"]
+        market = self.tariffs.rules_for(destination, on)
+        currencies = {ln["currency"] for ln in data["lines"]} | set(COMMON_CURRENCIES)
+        if freight is not None:
+            currencies.add(freight.currency)
+        products = self.reference()["products"]
+        currencies |= {
+            products[ln["sku"]].currency for ln in data["lines"] if ln["sku"] in products
+        }
+        fx = self._fx_into(currencies, market.currency, on)
+        lines = [
+            CustomsLine(
+                hs_code=ln["hs_code"],
+                value=Decimal(ln["unit_value"]) * ln["quantity"],
+                currency=ln["currency"],
+                quantity=ln["quantity"],
+                description=ln["description"],
+                origin=ln["origin_country"],
+            )
+            for ln in data["lines"]
+        ]
+        registrations = {k: data.get(k) for k in (*SELLER_REGISTRATIONS, "importer_eori")}
+        duties = compute_duties(
+            lines,
+            destination,
+            incoterm,
+            self.tariffs,
+            fx,
+            on,
+            freight=freight,
+            b2c=data["b2c"],
+            ship_from=data["ship_from"],
+            registrations=registrations,
+        ).as_dict()
+        catalogue = {
+            s: {"unit_value": str(p.unit_value), "currency": p.currency}
+            for s, p in products.items()
+        }
+        flags = declaration_flags(data, catalogue, self.tariffs, packed_weight_g, fx=fx, on=on)
+        duties["vat"] = str(Decimal(duties["import_vat"]) + Decimal(duties["vat_at_sale"]))
+        return duties, flags
+
+    def _freight_estimate(
+        self: Any, origin: str, destination: str, parcels: list[dict], on: date
+    ) -> Money | None:
+        from domains.transport.rating import Parcel, QuoteRequest
+
+        try:
+            quoted = self.quote(
+                QuoteRequest(
+                    origin_country=origin,
+                    destination_country=destination,
+                    ship_date=on,
+                    parcels=[Parcel(p["weight_g"], tuple(p["dimensions_mm"])) for p in parcels],
+                )
+            )
+        except ValueError:
+            return None
+        if not quoted["rates"]:
+            return None
+        cheapest = quoted["rates"][0]
+        return Money(Decimal(cheapest["total"]), cheapest["currency"])
+
+    # ------------------------------------------------------------------ drafting
+    def draft_declaration(self: Any, order: Order, shipment_no: int) -> Declaration | None:
+        """Called when a shipment is packed; None for a domestic shipment."""
+        shipment = order.shipment(shipment_no)
+        warehouse = self.reference()["warehouses"][shipment["warehouse_id"]]
+        destination = order.canonical["ship_to"]["country"]
+        if warehouse.country == destination or self.tariffs is None:
+            return None
+        on = self.clock.now().date()
+        entry = order.fulfilment[str(shipment_no)]
+        prices = {ln["sku"]: ln["unit_price"] for ln in order.canonical["lines"]}
+        lines = []
+        for n, (sku, qty) in enumerate(sorted(order.picked_quantities(shipment_no).items()), 1):
+            p = self.product(sku)
+            lines.append(
+                {
+                    "line_no": n,
+                    "sku": sku,
+                    "description": p.name,
+                    "hs_code": p.hs_code,
+                    "national_code": None,
+                    "origin_country": p.origin_country,
+                    "quantity": qty,
+                    "unit": "pcs",
+                    "unit_value": prices[sku],
+                    "currency": order.canonical["currency"],
+                    "total_value": str((Decimal(prices[sku]) * qty).quantize(Decimal("0.01"))),
+                    "net_weight_g": p.unit_weight_g * qty,
+                }
+            )
+        packed_g = sum(p["weight_g"] for p in entry["parcels"])
+        declared_g = sum(ln["net_weight_g"] for ln in lines)
+        data = self._declaration_data(order, shipment_no, lines, declared_g, warehouse.country, on)
+        settings = CUSTOMS_SETTINGS.get(order.channel, CUSTOMS_SETTINGS["web"])
+        freight = self._freight_estimate(warehouse.country, destination, entry["parcels"], on)
+        duties, flags = self._assess(data, settings["incoterm"], freight, packed_g, on)
+        duties["freight_basis"] = "cheapest quote at packing" if freight else "no quote: zero"
+        prohibited = self.reference()["prohibited"]
+        return Declaration(
+            order_id=str(order.id),
+            shipment_no=shipment_no,
+            channel=order.channel,
+            destination=destination,
+            origin=warehouse.country,
+            incoterm=settings["incoterm"],
+            document={
+                **data,
+                "parcels": entry["parcels"],
+                "packed_weight_g": packed_g,
+                "exporter": {
+                    "name": warehouse.name,
+                    "line1": warehouse.address,
+                    "city": warehouse.city,
+                    "postcode": "",
+                    "country": warehouse.country,
+                },
+                "importer": dict(
+                    order.canonical["ship_to"],
+                    email=order.canonical["customer"].get("email"),
+                    phone=order.canonical["customer"].get("phone"),
+                ),
+                "external_id": order.external_id,
+                "freight": {"amount": str(freight.amount), "currency": freight.currency}
+                if freight
+                else None,
+            },
+            duties=duties,
+            flags=flags,
+            versions={
+                "tariff": self.tariffs.version,
+                "restrictions": getattr(self.tariffs, "restrictions_version", None),
+                "vat": duties.get("tariff_version"),
+                "prohibited_list": prohibited.version if prohibited else 0,
+            },
+            auto_approved=settings["auto_approve"] and not flags,
+        )
+
+    # ------------------------------------------------------------------ review desk
+    def get_declaration(self: Any, declaration_id: UUID) -> Declaration:
+        d = self._get_or_none(declaration_id)
+        if not isinstance(d, Declaration):
+            raise NotFound("declaration", str(declaration_id))
+        return d
+
+    def approve_declaration(
+        self: Any, declaration_id: UUID, by: str, note: str
+    ) -> tuple[Declaration, int]:
+        d = self.get_declaration(declaration_id)
+        d.approve(by=by, note=note)
+        return d, self._save(d)
+
+    def reject_declaration(
+        self: Any, declaration_id: UUID, by: str, reason: str
+    ) -> tuple[Declaration, int]:
+        d = self.get_declaration(declaration_id)
+        d.reject(by=by, reason=reason)
+        return d, self._save(d)
+
+    def amend_declaration(
+        self: Any, declaration_id: UUID, by: str, reason: str, changes: list[dict[str, Any]]
+    ) -> tuple[Declaration, int]:
+        """Line changes (description, hs_code, unit_value, quantity, origin_country): duties and
+        flags are recomputed before the amendment is recorded."""
+        from domains.application import ValidationFailed
+
+        d = self.get_declaration(declaration_id)
+        document = {**d.document, "lines": [dict(ln) for ln in d.document["lines"]]}
+        errors = []
+        allowed = {"description", "hs_code", "unit_value", "quantity", "origin_country"}
+        for i, change in enumerate(changes):
+            n = change.get("line_no")
+            line = next((ln for ln in document["lines"] if ln["line_no"] == n), None)
+            if line is None:
+                errors.append({"loc": f"changes[{i}].line_no", "msg": f"no line {n}"})
+                continue
+            for key, value in change.items():
+                if key == "line_no":
+                    continue
+                if key not in allowed:
+                    errors.append(
+                        {
+                            "loc": f"changes[{i}].{key}",
+                            "msg": f"not amendable; one of {sorted(allowed)}",
+                        }
+                    )
+                    continue
+                line[key] = value
+            line["total_value"] = str(
+                (Decimal(line["unit_value"]) * line["quantity"]).quantize(Decimal("0.01"))
+            )
+        if errors:
+            raise ValidationFailed(errors)
+        on = self.clock.now().date()
+        freight = None
+        if document.get("freight"):
+            freight = Money(Decimal(document["freight"]["amount"]), document["freight"]["currency"])
+        duties, flags = self._assess(
+            document, d.incoterm, freight, document.get("packed_weight_g"), on
+        )
+        duties["freight_basis"] = d.duties.get("freight_basis")
+        d.amend(
+            by=by, reason=reason, changes=changes, document=document, duties=duties, flags=flags
+        )
+        return d, self._save(d)
+
+    def update_clearance(
+        self: Any, declaration_id: UUID, status: str, reason: str | None, source: str
+    ) -> tuple[Declaration, int]:
+        d = self.get_declaration(declaration_id)
+        d.update_clearance(
+            status=status, reason=reason, at=self.clock.now().isoformat(), source=source
+        )
+        return d, self._save(d)
+
+    def declaration_for(self: Any, order_id: UUID, shipment_no: int) -> Declaration | None:
+        return self._get_or_none(Declaration.create_id(str(order_id), shipment_no))
+
+    def require_cleared_for_dispatch(self: Any, order: Order, shipment_no: int) -> None:
+        shipment = order.shipment(shipment_no)
+        warehouse = self.reference()["warehouses"][shipment["warehouse_id"]]
+        if warehouse.country == order.canonical["ship_to"]["country"] or self.tariffs is None:
+            return
+        d = self.declaration_for(order.id, shipment_no)
+        if d is None or d.status != APPROVED:
+            state = "missing" if d is None else d.status
+            raise InvalidTransition(
+                f"the customs declaration is {state}; a shipment leaves only "
+                "with an approved declaration"
+            )
+
+    def landed_cost_quote(
+        self: Any,
+        lines: list[CustomsLine],
+        freight: Money,
+        destination: str,
+        incoterm: str,
+        currency: str,
+        on: date,
+    ) -> dict[str, Any]:
+        market = self.tariffs.rules_for(destination, on)
+        currencies = (
+            {ln.currency for ln in lines} | {freight.currency, currency} | set(COMMON_CURRENCIES)
+        )
+        fx = self._fx_into(currencies, market.currency, on)
+        result = landed_cost(
+            lines,
+            freight,
+            destination,
+            incoterm,
+            currency,
+            rules=self.tariffs,
+            fx=fx,
+            on=on,
+            registrations={**SELLER_REGISTRATIONS},
+        )
+        return result.as_dict() if hasattr(result, "as_dict") else result.__dict__

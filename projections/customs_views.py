@@ -1,0 +1,92 @@
+"""The customs review queue and clearance history, from declaration streams."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from projections.db import ViewDB
+from projections.runner import Projector
+
+DECL = "domains.customs.model:Declaration."
+
+
+class DeclarationsView(Projector):
+    name = "declarations"
+    tables = ("view_declarations",)
+    topic_prefixes = (DECL,)
+    ddl = (
+        """CREATE TABLE IF NOT EXISTS view_declarations (
+            declaration_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, shipment_no INTEGER NOT NULL,
+            channel TEXT NOT NULL, origin TEXT NOT NULL, destination TEXT NOT NULL,
+            incoterm TEXT NOT NULL, status TEXT NOT NULL, flag_codes TEXT NOT NULL,
+            goods_value TEXT, currency TEXT, duty TEXT, vat TEXT, scheme TEXT,
+            carrier TEXT, clearance_status TEXT, submitted_at TEXT, held_at TEXT,
+            drafted_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS view_declarations_status ON view_declarations (status, drafted_at)",
+    )
+
+    def handle(self, db: ViewDB, event: Any, notification_id: int) -> None:
+        kind = type(event).__name__
+        did = str(event.originator_id)
+        at = event.timestamp.isoformat()
+        if kind == "Drafted":
+            d = event.duties
+            db.execute(
+                "INSERT INTO view_declarations VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?)",
+                (
+                    did,
+                    event.order_id,
+                    event.shipment_no,
+                    event.channel,
+                    event.origin,
+                    event.destination,
+                    event.incoterm,
+                    "approved" if event.auto_approved else "pending_review",
+                    ",".join(f["code"] for f in event.flags),
+                    d.get("goods_value"),
+                    d.get("currency"),
+                    d.get("duty"),
+                    d.get("vat"),
+                    d.get("scheme"),
+                    at,
+                    at,
+                ),
+            )
+        elif kind in ("Approved", "Rejected"):
+            db.execute(
+                "UPDATE view_declarations SET status = ?, updated_at = ? WHERE declaration_id = ?",
+                ("approved" if kind == "Approved" else "rejected", at, did),
+            )
+        elif kind == "Amended":
+            d = event.duties
+            db.execute(
+                "UPDATE view_declarations SET status = 'pending_review', flag_codes = ?, "
+                "goods_value = ?, duty = ?, vat = ?, scheme = ?, updated_at = ? "
+                "WHERE declaration_id = ?",
+                (
+                    ",".join(f["code"] for f in event.flags),
+                    d.get("goods_value"),
+                    d.get("duty"),
+                    d.get("vat"),
+                    d.get("scheme"),
+                    at,
+                    did,
+                ),
+            )
+        elif kind == "ClearanceUpdated":
+            db.execute(
+                "UPDATE view_declarations SET clearance_status = ?, "
+                "submitted_at = COALESCE(submitted_at, CASE WHEN ? = 'submitted' THEN ? END), "
+                "held_at = COALESCE(held_at, CASE WHEN ? = 'held' THEN ? END), updated_at = ? "
+                "WHERE declaration_id = ?",
+                (event.status, event.status, event.at, event.status, event.at, at, did),
+            )
+
+
+def flags_of(row: dict[str, Any]) -> list[str]:
+    return [c for c in row["flag_codes"].split(",") if c]
+
+
+__all__ = ["DeclarationsView", "flags_of", "json"]
