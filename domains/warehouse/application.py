@@ -638,6 +638,10 @@ class WarehouseOps:
             if warehouse_id is not None and shipment["warehouse_id"] != warehouse_id:
                 raise NotFound("shipment", f"{order_id}-S{shipment_no}")
             picked = order.picked_quantities(shipment_no)
+            if not picked:
+                raise InvalidTransition(
+                    f"nothing was picked for shipment {shipment_no} (every line was short)"
+                )
             packed: dict[str, int] = {}
             errors = []
             for i, parcel in enumerate(parcels):
