@@ -17,6 +17,7 @@ from adapters.bootstrap import build_app, store_env
 from api import (
     errors,
     routes_customs,
+    routes_finance,
     routes_orders,
     routes_reference,
     routes_transport,
@@ -72,6 +73,7 @@ def create_app(svc: Services | None = None) -> FastAPI:
     api.include_router(routes_warehouse.router)
     api.include_router(routes_transport.router)
     api.include_router(routes_customs.router)
+    api.include_router(routes_finance.router)
 
     @api.get("/healthz", tags=["ops"])
     def health() -> dict[str, str]:

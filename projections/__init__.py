@@ -2,6 +2,7 @@
 
 from projections.customs_views import DeclarationsView
 from projections.db import ViewDB
+from projections.finance_views import LabelsView
 from projections.runner import ProjectionRunner, Projector
 from projections.views import OrderListView, StockView
 from projections.warehouse_views import LotsView, PickListsView, ShipmentsView
@@ -15,6 +16,7 @@ def spine_projectors() -> list[Projector]:
         ShipmentsView(),
         PickListsView(),
         DeclarationsView(),
+        LabelsView(),
     ]
 
 

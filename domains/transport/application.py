@@ -152,7 +152,7 @@ class TransportOps:
         quoted = self.quote(request)
         placed = datetime.fromisoformat(order.canonical["placed_at"]).date()
         days_left = (placed + timedelta(days=settings["promise_days"]) - today).days
-        quotes = [dict(q, total=q["compare_total"]) for q in quoted["rates"]]
+        quotes = quoted["rates"]
         decision = choose(
             quotes, policy, days_to_promise=days_left, exception_rates=exception_rates
         )

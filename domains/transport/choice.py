@@ -39,7 +39,8 @@ def choose(
                 }
             )
             continue
-        total = Decimal(str(q["total"]))
+        # Quotes in several currencies are compared in one (`compare_total`) when given.
+        total = Decimal(str(q.get("compare_total", q["total"])))
         exception_rate = rates.get(key, 0.0)
         if policy == "cheapest":
             score = (total, q["transit_days_max"])
