@@ -192,3 +192,217 @@ __all__ = [
     "StringConstraints",
     "router",
 ]
+
+
+# ---------------------------------------------------------------------------- carrier bills
+MAX_BILL_BYTES = 10 * 1024 * 1024
+
+
+def _expected(svc: Services) -> pd.DataFrame:
+    svc.fresh_views()
+    rows = svc.db.query(
+        "SELECT waybill, carrier, service, order_id, shipment_id, status, chargeable_weight_kg, "
+        "quoted_base_cents, quoted_fuel_cents, fuel_pct, quoted_surcharges, quoted_total_cents, "
+        "currency FROM view_labels"
+    )
+    cols = [
+        "waybill",
+        "carrier",
+        "service",
+        "order_id",
+        "shipment_id",
+        "status",
+        "chargeable_weight_kg",
+        "quoted_base_cents",
+        "quoted_fuel_cents",
+        "fuel_pct",
+        "quoted_surcharges",
+        "quoted_total_cents",
+        "currency",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _bill_out(bill: Any) -> dict[str, Any]:
+    return {
+        "id": str(bill.id),
+        "carrier": bill.carrier,
+        "layout": bill.layout,
+        "filename": bill.filename,
+        "uploaded_by": bill.uploaded_by,
+        "totals": bill.totals,
+        "discrepancies": bill.discrepancies,
+        "version": bill.version,
+    }
+
+
+@router.post(
+    "/carrier-bills",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            }
+        }
+    },
+)
+async def upload_bill(
+    request: Request,
+    response: Response,
+    carrier: Annotated[str, Query(min_length=2)],
+    layout: Literal["dhl", "ups", "fedex", "generic"] = "generic",
+    who: Principal = Depends(require(*FINANCE)),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """Upload a carrier bill (CSV or XLSX; DHL-, UPS-, FedEx-like or generic columns). Every line
+    is matched to our labels and quotes; each discrepancy is recorded with expected and billed
+    amounts. A bad file answers 422 listing the bad rows by line number and stores nothing."""
+    import hashlib
+
+    from starlette.concurrency import run_in_threadpool
+
+    from adapters.settlement.bills import BillRejected, parse_bill
+    from adapters.settlement.reconcile import reconcile
+    from domains.application import ValidationFailed
+
+    data = await request.body()
+    if len(data) > MAX_BILL_BYTES:
+        raise HTTPException(status_code=413, detail=f"file over {MAX_BILL_BYTES} bytes")
+    filename = request.headers.get("X-Filename", "bill.csv")
+    try:
+        bill = parse_bill(data, filename, layout, carrier=carrier)
+    except BillRejected as exc:
+        raise ValidationFailed(
+            [
+                {
+                    "loc": (f"line {e['line']}: " if e.get("line") else "")
+                    + str(e.get("field") or "file"),
+                    "msg": e["msg"],
+                    "line": e.get("line"),
+                }
+                for e in exc.errors
+            ]
+        ) from None
+    previously = {
+        r["waybill"]
+        for r in svc.db.query("SELECT waybill FROM view_billed WHERE carrier = ?", (carrier,))
+    }
+    lines, discrepancies, totals = reconcile(bill, _expected(svc), previously_billed=previously)
+    compact = [
+        [
+            int(r.line),
+            r.waybill,
+            r.service,
+            float(r.billed_weight_kg),
+            int(r.total_cents),
+            r.currency,
+            None if pd.isna(r.expected_cents) else int(r.expected_cents),
+            r.discrepancy_kinds,
+        ]
+        for r in lines.itertuples()
+    ]
+    found = json.loads(discrepancies.to_json(orient="records"))
+    digest = hashlib.sha256(data).hexdigest()
+    recorded, created, nid = await run_in_threadpool(
+        svc.app.record_bill,
+        carrier,
+        layout,
+        filename,
+        digest,
+        who.name,
+        compact,
+        found,
+        json.loads(json.dumps(totals, default=str)),
+    )
+    response.status_code = 201 if created else 200
+    return {**_bill_out(recorded), "created": created, "notification_id": nid}
+
+
+@router.get("/carrier-bills/{bill_id}")
+def get_bill(
+    bill_id: UUID, who: Principal = Depends(require(*FINANCE)), svc: Services = Depends(services)
+) -> dict[str, Any]:
+    return _bill_out(svc.app.get_bill(bill_id))
+
+
+class ResolveIn(BaseModel):
+    resolution: Literal["accepted", "disputed", "credited"]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+@router.post("/carrier-bills/{bill_id}/discrepancies/{number}")
+def resolve(
+    bill_id: UUID,
+    number: int,
+    body: ResolveIn,
+    who: Principal = Depends(require(*FINANCE)),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """Accept, dispute or record a credit for one discrepancy (who and why are recorded)."""
+    bill, nid = svc.app.resolve_discrepancy(bill_id, number, body.resolution, who.name, body.reason)
+    return {**bill.discrepancies[number - 1], "notification_id": nid}
+
+
+@router.get("/carrier-bills/{bill_id}/report.{fmt}")
+def report(
+    bill_id: UUID,
+    fmt: Literal["xlsx", "csv"],
+    who: Principal = Depends(require(*FINANCE)),
+    svc: Services = Depends(services),
+) -> Response:
+    """Every line (discrepancy rows highlighted red in XLSX) and a summary; cells a
+    spreadsheet would run as formulas are neutralised."""
+    from adapters.settlement.exports import to_csv, to_xlsx
+
+    bill = svc.app.get_bill(bill_id)
+    disc = pd.DataFrame(bill.discrepancies)
+    lines = _stored_lines(svc, bill)
+    if fmt == "xlsx":
+        content = to_xlsx(lines, disc, bill.totals)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content = to_csv(lines, disc, bill.totals, table="lines")
+        media = "text/csv"
+    return Response(
+        content,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="bill-{bill_id}.{fmt}"'},
+    )
+
+
+def _stored_lines(svc: Services, bill: Any) -> pd.DataFrame:
+    uploaded = bill.lines
+    cols = [
+        "line",
+        "waybill",
+        "service",
+        "billed_weight_kg",
+        "total_cents",
+        "currency",
+        "expected_cents",
+        "discrepancy_kinds",
+    ]
+    frame = pd.DataFrame(uploaded, columns=cols)
+    frame["has_discrepancy"] = frame["discrepancy_kinds"].fillna("") != ""
+    return frame
+
+
+@router.get("/disputes/{carrier}.csv")
+def disputes(
+    carrier: str, who: Principal = Depends(require(*FINANCE)), svc: Services = Depends(services)
+) -> Response:
+    """The dispute file for one carrier: every discrepancy marked disputed, across bills."""
+    from adapters.settlement.exports import dispute_file
+
+    rows = [
+        dict(d, bill_id=str(b.id))
+        for b in svc.app.bills()
+        if b.carrier == carrier
+        for d in b.discrepancies
+        if d.get("resolution") == "disputed"
+    ]
+    return Response(dispute_file(pd.DataFrame(rows), carrier), media_type="text/csv")

@@ -45,6 +45,7 @@ from domains.reference.model import (
     Registry,
     Warehouse,
 )
+from domains.settlement.application import SettlementOps
 from domains.transport.application import TransportOps
 from domains.warehouse.application import WarehouseOps
 from domains.warehouse.lots import UNLOTTED, choose_lots, sellable
@@ -208,7 +209,7 @@ class _Batch:
             self.touched[a.id] = a
 
 
-class Crossdock(CustomsOps, TransportOps, WarehouseOps, Application[UUID]):
+class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Application[UUID]):
     name = "Crossdock"
     snapshotting_intervals = {Order: 50, Inventory: 200, Dealer: 200, Registry: 200, PickList: 100}
     REFERENCE_TTL_S = 2.0

@@ -822,7 +822,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--only",
         default="",
-        help="comma-separated subset of: sqlite, postgres, http, routes, quotes (default: all)",
+        help="comma-separated subset of: sqlite, postgres, http, routes, quotes, reconcile "
+        "(default: all)",
     )
     p.add_argument("--kafka", action="store_true", help="include scripts/bench_kafka.py")
     p.add_argument(
@@ -843,10 +844,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep var/bench/<run>/ (databases, logs)")
     args = p.parse_args(argv)
     parts = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = parts - {"sqlite", "postgres", "http", "routes", "quotes"}
+    unknown = parts - {"sqlite", "postgres", "http", "routes", "quotes", "reconcile"}
     if unknown:
         p.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
-    args.parts = parts or {"sqlite", "postgres", "http", "routes", "quotes"}
+    args.parts = parts or {"sqlite", "postgres", "http", "routes", "quotes", "reconcile"}
     if args.repeat is None:
         args.repeat = 1 if args.quick else 2
     if args.repeat < 1:
@@ -953,6 +954,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             console.print("  rate quotes (full comparison over every service) ...")
             results["quotes"] = bench_quotes.run(quick=args.quick)
             bench_quotes.report(results["quotes"])
+        if "reconcile" in args.parts:
+            from scripts import bench_reconcile
+
+            console.print("  carrier bill reconciliation (100,000 lines vs 100,000 shipments) ...")
+            results["reconcile"] = bench_reconcile.run(quick=args.quick)
+            bench_reconcile.report(results["reconcile"])
         asked = args.kafka or os.environ.get("BENCH_KAFKA") == "1"
         results["kafka"] = bench_kafka(args.quick, asked)
     finally:

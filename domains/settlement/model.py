@@ -37,9 +37,11 @@ class CarrierBill(Aggregate):
         self.discrepancies: list[dict[str, Any]] = []
 
     @event("LinesBilled")
-    def bill_lines(self, carrier: str, waybills: list[str]) -> None:
-        """The waybills this bill charges for (duplicates across bills are found from these)."""
-        self.waybill_count = len(waybills)
+    def bill_lines(self, carrier: str, waybills: list[str], lines: list[list[Any]]) -> None:
+        """The waybills this bill charges for (duplicates across bills are found from these)
+        and each line's outcome: [line, waybill, service, billed kg, billed cents, currency,
+        expected cents, discrepancy kinds]."""
+        self.lines = lines
 
     @event("DiscrepancyFound")
     def found(self, number: int, discrepancy: dict[str, Any]) -> None:

@@ -34,6 +34,7 @@ def floor(sqlite_store):
         ("bob", "warehouse", "LAX"),
         ("fra", "warehouse", "FRA"),
         ("customs", "customs", None),
+        ("finance", "finance", None),
     ]:
         key, entry = new_key(name, role, scope)
         keys[name] = {"Authorization": f"Bearer {key}"}

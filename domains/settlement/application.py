@@ -1,0 +1,62 @@
+"""Settlement use cases: record a reconciled carrier bill and work its discrepancies.
+
+Parsing and the (pandas, vectorised) three-way match run in adapters/settlement before this is
+called; here the outcome becomes events: the bill, the waybills it charges, one event per
+discrepancy with expected and billed amounts, and each resolution with who and why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from domains.common import NotFound
+from domains.settlement.model import CarrierBill
+
+
+class SettlementOps:
+    def record_bill(
+        self: Any,
+        carrier: str,
+        layout: str,
+        filename: str,
+        file_hash: str,
+        by: str,
+        lines: list[list[Any]],
+        discrepancies: list[dict[str, Any]],
+        totals: dict[str, Any],
+    ) -> tuple[CarrierBill, bool, int]:
+        """Idempotent per (carrier, file): the same file again answers the bill already made."""
+        existing = self._get_or_none(CarrierBill.create_id(carrier, file_hash))
+        if isinstance(existing, CarrierBill):
+            return existing, False, 0
+        bill = CarrierBill(
+            carrier=carrier,
+            layout=layout,
+            filename=filename,
+            file_hash=file_hash,
+            uploaded_by=by,
+            totals=totals,
+        )
+        bill.bill_lines(carrier=carrier, waybills=[ln[1] for ln in lines], lines=lines)
+        for n, d in enumerate(discrepancies, start=1):
+            bill.found(number=n, discrepancy=d)
+        registry = self._registry()
+        registry.add("carrier_bill", str(bill.id))
+        return bill, True, self._save(bill, registry)
+
+    def get_bill(self: Any, bill_id: UUID) -> CarrierBill:
+        bill = self._get_or_none(bill_id)
+        if not isinstance(bill, CarrierBill):
+            raise NotFound("carrier bill", str(bill_id))
+        return bill
+
+    def resolve_discrepancy(
+        self: Any, bill_id: UUID, number: int, resolution: str, by: str, reason: str
+    ) -> tuple[CarrierBill, int]:
+        bill = self.get_bill(bill_id)
+        bill.resolve(number=number, resolution=resolution, by=by, reason=reason)
+        return bill, self._save(bill)
+
+    def bills(self: Any) -> list[CarrierBill]:
+        return [self.get_bill(UUID(i)) for i in self._registry().entries.get("carrier_bill", [])]
