@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from adapters.channels.dealer_csv import COLUMNS as CSV_COLUMNS
+
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
 
 # country -> (currency, [(city, region, postcode)])
@@ -330,27 +332,7 @@ def dealer_csv(
     """One CSV file of B2B orders, one row per line, as a dealer portal would upload it."""
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(
-        [
-            "dealer_id",
-            "order_number",
-            "placed_at",
-            "currency",
-            "customer_name",
-            "customer_email",
-            "customer_phone",
-            "ship_name",
-            "ship_line1",
-            "ship_line2",
-            "ship_city",
-            "ship_region",
-            "ship_postcode",
-            "ship_country",
-            "sku",
-            "quantity",
-            "unit_price",
-        ]
-    )
+    w.writerow(CSV_COLUMNS)
     for n, when in orders:
         dealer = rng.choice(sorted(DEALERS))
         currency, sites = DEALERS[dealer]

@@ -397,6 +397,18 @@ class WarehouseOps:
             raise ScanRejected(errors, want)
         return expected
 
+    def _open_for_scan(
+        self: Any, pick_list_id: UUID, warehouse_id: str, picker: str, scan_id: str
+    ) -> tuple[PickList, dict[str, Any] | None]:
+        """The list, or the first answer when this scan id was already applied (a handheld
+        retrying after a lost reply must not pick twice)."""
+        p = self.get_pick_list(pick_list_id, warehouse_id)
+        if scan_id in p.scans:
+            return p, {"repeated": True, "scan": p.scans[scan_id], "task": p.details()}
+        if p.picker != picker:
+            raise InvalidTransition(f"pick list belongs to {p.picker}, not {picker}")
+        return p, None
+
     def _picked_for(self: Any, p: PickList, order_id: str, shipment_no: int) -> list[dict]:
         return [
             {"sku": ln["sku"], "lot": ln["lot"], "bin": ln["bin"], "quantity": ln["picked"]}
@@ -427,11 +439,9 @@ class WarehouseOps:
         layout = self.layout_of(warehouse_id)
 
         def step(touched: dict) -> dict[str, Any]:
-            p = self.get_pick_list(pick_list_id, warehouse_id)
-            if scan_id in p.scans:
-                return {"repeated": True, "scan": p.scans[scan_id], "task": p.details()}
-            if p.picker != picker:
-                raise InvalidTransition(f"pick list belongs to {p.picker}, not {picker}")
+            p, repeated = self._open_for_scan(pick_list_id, warehouse_id, picker, scan_id)
+            if repeated is not None:
+                return repeated
             line = self._match(p, layout, bin_code, sku, lot, quantity)
             inv = self._inventory(touched, warehouse_id, line["sku"])
             inv.pick(line["order_id"], line["lot"], line["bin"], quantity)
@@ -462,11 +472,9 @@ class WarehouseOps:
         today = self.clock.now().date()
 
         def step(touched: dict) -> dict[str, Any]:
-            p = self.get_pick_list(pick_list_id, warehouse_id)
-            if scan_id in p.scans:
-                return {"repeated": True, "scan": p.scans[scan_id], "task": p.details()}
-            if p.picker != picker:
-                raise InvalidTransition(f"pick list belongs to {p.picker}, not {picker}")
+            p, repeated = self._open_for_scan(pick_list_id, warehouse_id, picker, scan_id)
+            if repeated is not None:
+                return repeated
             line = self._match(p, layout, bin_code, sku, lot, found, allow_zero=True)
             missing = p.remaining(line) - found
             if missing <= 0:

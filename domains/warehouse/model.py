@@ -108,10 +108,9 @@ class Inventory(Aggregate):
         self._received(quantity=quantity, receipt_ref=receipt_ref, lot=lot, bin=bin, expiry=expiry)
         return True
 
-    @event(Received)
-    def _received(
-        self, quantity: int, receipt_ref: str, lot: str, bin: str | None, expiry: str | None
-    ) -> None:
+    def _lot_entry(self, lot: str, bin: str | None, expiry: str | None) -> str:
+        """The key of (lot, bin), opening an empty entry the first time (receipt order kept
+        in `seq` for FIFO)."""
         key = lot_key(lot, bin)
         if key not in self.lots:
             self.seq += 1
@@ -123,6 +122,13 @@ class Inventory(Aggregate):
                 "on_hand": 0,
                 "reserved": 0,
             }
+        return key
+
+    @event(Received)
+    def _received(
+        self, quantity: int, receipt_ref: str, lot: str, bin: str | None, expiry: str | None
+    ) -> None:
+        key = self._lot_entry(lot, bin, expiry)
         self.lots[key]["on_hand"] += quantity
         self.on_hand += quantity
         self.receipts.append(receipt_ref)
@@ -319,17 +325,7 @@ class Inventory(Aggregate):
         count_ref: str,
         expiry: str | None,
     ) -> None:
-        key = lot_key(lot, bin)
-        if key not in self.lots:
-            self.seq += 1
-            self.lots[key] = {
-                "lot": lot,
-                "bin": bin,
-                "expiry": expiry,
-                "seq": self.seq,
-                "on_hand": 0,
-                "reserved": 0,
-            }
+        key = self._lot_entry(lot, bin, expiry)
         self.lots[key]["on_hand"] = counted
         self.on_hand += difference
         self.counts.append(count_ref)
