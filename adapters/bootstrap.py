@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.carriers.issuer import sandbox_issuers
-from adapters.customs_data import load_tariffs
+from adapters.customs_data import load_tariffs, shipped_files, tables_from_files
 from adapters.rate_cards import parse_rate_card_csv
 from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable, RateCardCosts
 from adapters.solvers.pick_route import OrToolsPickRouter
@@ -105,7 +105,9 @@ def build_app(overrides: Mapping[str, str] | None = None, clock: Clock | None = 
     )
     app.rate_card_parser = parse_rate_card_csv
     app.carriers = sandbox_issuers()
-    app.tariffs = _tariffs()
+    app.tariff_loader = tables_from_files
+    app.shipped_tariffs = _tariffs()
+    app.shipped_files = shipped_files()
     # Split estimates come from the rate cards once there are any (else the lane table).
     app.costs = RateCardCosts(app, _fx(), fallback=LaneCostTable())
     return app

@@ -225,7 +225,29 @@ def _restrictions(raw: dict[str, Any]) -> dict[str, tuple[GoodsRestriction, ...]
 
 @lru_cache(maxsize=8)
 def _load(data_dir: Path) -> TariffTables:
-    raw = {name: (data_dir / name).read_bytes() for name in FILES}
+    return tables_from_files({name: (data_dir / name).read_bytes() for name in FILES})
+
+
+def shipped_files(data_dir: Path = DATA_DIR) -> dict[str, str]:
+    """The shipped rules as text, to publish as the first version of the rules stream."""
+    return {name: (Path(data_dir) / name).read_text() for name in FILES}
+
+
+@lru_cache(maxsize=16)
+def _tables_cached(key: tuple[tuple[str, bytes], ...]) -> TariffTables:
+    return _build(dict(key))
+
+
+def tables_from_files(raw: dict[str, bytes | str]) -> TariffTables:
+    """Tables from the three files' contents (as stored in the customs rules stream)."""
+    as_bytes = {n: (v.encode() if isinstance(v, str) else v) for n, v in raw.items()}
+    missing = [n for n in FILES if n not in as_bytes]
+    if missing:
+        raise ValueError(f"missing rule files: {', '.join(missing)}")
+    return _tables_cached(tuple(sorted(as_bytes.items())))
+
+
+def _build(raw: dict[str, bytes]) -> TariffTables:
     markets_raw = json.loads(raw["markets.json"])
     tables = _duty_tables(json.loads(raw["duty_rates.json"]))
     restricted_raw = json.loads(raw["restricted_goods.json"])

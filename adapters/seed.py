@@ -41,6 +41,11 @@ def seed_reference(app: Crossdock) -> dict[str, int]:
         changed["rate_cards"] += app.publish_rate_card(path.read_text(), path.name, "seed")[0][
             "changed"
         ]
+    from adapters.customs_data import shipped_files
+
+    changed["customs_rules"] = int(
+        app.publish_customs_rules(shipped_files(), "seed", "shipped rules")[0]["changed"]
+    )
     prohibited = load("prohibited_goods.json")
     changed["prohibited_goods"] += app.publish_prohibited(
         prohibited["rules"], prohibited["source"]

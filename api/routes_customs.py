@@ -91,6 +91,31 @@ def declaration_out(d: Declaration) -> dict[str, Any]:
     )
 
 
+class RulesIn(BaseModel):
+    files: dict[
+        Literal["markets.json", "duty_rates.json", "restricted_goods.json"], dict[str, Any]
+    ] = Field(min_length=1, description="the files to replace (as JSON); the others carry over")
+    note: Text
+
+
+@router.put("/admin/customs-rules")
+def publish_rules(
+    body: RulesIn,
+    who: Principal = Depends(require("admin", "customs")),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """Publish a new version of the tariff, VAT, low-value and restricted-goods rules. Rules
+    that do not load are refused whole (422); declarations cite the version they used."""
+    import json
+
+    files = {
+        name: json.dumps(content, indent=1, ensure_ascii=False)
+        for name, content in body.files.items()
+    }
+    result, nid = svc.app.publish_customs_rules(files, who.name, body.note)
+    return {**result, "notification_id": nid}
+
+
 @router.get("/customs/declarations")
 def list_declarations(
     status: Literal["pending_review", "approved", "rejected"] | None = None,

@@ -5,6 +5,7 @@ landed cost. Mixed into the Crossdock application; tariff tables arrive through 
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,7 +13,7 @@ from uuid import UUID
 
 from domains.common import InvalidTransition, NotFound
 from domains.customs.flags import declaration_flags
-from domains.customs.model import APPROVED, Declaration
+from domains.customs.model import APPROVED, CustomsRules, Declaration
 from domains.customs.tariff import CustomsLine, Money, compute_duties, landed_cost
 from domains.orders.model import Order
 
@@ -34,7 +35,48 @@ COMMON_CURRENCIES = ("EUR", "GBP", "USD", "AUD", "CAD", "MYR", "SGD", "IDR", "JP
 
 
 class CustomsOps:
-    tariffs: Any = None  # TariffTables (adapters/customs_data.load_tariffs), set at bootstrap
+    tariff_loader: Any = None  # files -> TariffTables (adapters/customs_data), set at bootstrap
+    shipped_tariffs: Any = None  # the shipped rules, used until a version is published
+    shipped_files: dict[str, str] | None = None
+
+    @property
+    def tariffs(self: Any) -> Any:
+        """The rules in force: the latest published version of the rules stream."""
+        if self.tariff_loader is None:
+            return None
+        cached = getattr(self, "_tariffs_cache", None)
+        if cached is not None and time.monotonic() - cached[0] < self.REFERENCE_TTL_S:
+            return cached[1]
+        stream = self._get_or_none(CustomsRules.create_id())
+        tables = (
+            self.tariff_loader(stream.files) if stream and stream.files else self.shipped_tariffs
+        )
+        self._tariffs_cache = (time.monotonic(), tables)
+        return tables
+
+    def publish_customs_rules(
+        self: Any, files: dict[str, str], by: str, note: str
+    ) -> tuple[dict[str, Any], int]:
+        """A new version of the rules (any of the three files; the rest carry over). Rules
+        that do not load are refused whole (422) and nothing changes."""
+        from domains.application import ValidationFailed
+
+        stream = self._get_or_none(CustomsRules.create_id()) or CustomsRules()
+        current = dict(stream.files) if stream.files else dict(self.shipped_files or {})
+        merged = {**current, **files}
+        try:
+            tables = self.tariff_loader(merged)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValidationFailed([{"loc": "rules", "msg": str(exc)}]) from None
+        if merged == stream.files:
+            return {"changed": False, "version": tables.version}, 0
+        stream.publish(files=merged, tables_version=tables.version, published_by=by, note=note)
+        self._tariffs_cache = None
+        return {
+            "changed": True,
+            "version": tables.version,
+            "stream_version": stream.version,
+        }, self._save(stream)
 
     # ------------------------------------------------------------------ helpers
     def _fx_into(self: Any, currencies: set[str], target: str, on: date) -> dict[str, Decimal]:

@@ -108,3 +108,24 @@ class Declaration(Aggregate):
         if self.status != APPROVED:
             raise InvalidTransition("only an approved declaration goes to customs")
         self.clearance.append({"status": status, "reason": reason, "at": at, "source": source})
+
+
+class CustomsRules(Aggregate):
+    """The tariff, VAT, low-value and restricted-goods rules as one versioned stream: each
+    admin change is a new version; declarations cite the version they were checked against."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return stable_id("customs-rules", "all")
+
+    @event("Created")
+    def __init__(self) -> None:
+        self.files: dict[str, str] = {}
+        self.tables_version = ""
+
+    @event("Published")
+    def publish(
+        self, files: dict[str, str], tables_version: str, published_by: str, note: str
+    ) -> None:
+        self.files = dict(files)
+        self.tables_version = tables_version

@@ -193,3 +193,41 @@ def test_only_customs_works_the_desk_and_landed_cost_is_itemised(floor):  # noqa
         json={"goods": [{"sku": "NOPE", "value": "1", "currency": "EUR"}], "destination": "ZZ"},
     )
     assert bad.status_code == 422
+
+
+def test_rule_changes_are_versioned_events_that_new_declarations_cite(floor):  # noqa: F811
+    import json
+    from pathlib import Path
+
+    c = floor
+    _, first = ship_from_fra(c, "GB2", "SKU-BIKE-LIGHT", 1, "16.00", "GB", "SW1A 1AA")
+    v1 = decl(c, first["declaration_id"])["versions"]["tariff"]
+    rules = json.loads((Path("adapters/data/customs/restricted_goods.json")).read_text())
+    rules["rules"]["GB"] = [
+        {"hs_prefix": "8512", "category": "lights", "reason": "test ban", "level": "prohibited"}
+    ]
+    bad = c.put(
+        "/v1/admin/customs-rules",
+        headers=c.keys["admin"],
+        json={"files": {"markets.json": {"nonsense": 1}}, "note": "broken"},
+    )
+    assert bad.status_code == 422
+    ok = c.put(
+        "/v1/admin/customs-rules",
+        headers=c.keys["customs"],
+        json={"files": {"restricted_goods.json": rules}, "note": "ban lights to GB"},
+    )
+    assert ok.status_code == 200 and ok.json()["changed"] and ok.json()["version"] != v1
+    assert (
+        c.put(
+            "/v1/admin/customs-rules",
+            headers=c.keys["ann"],
+            json={"files": {"restricted_goods.json": rules}, "note": "x"},
+        ).status_code
+        == 403
+    )
+    _, second = ship_from_fra(c, "GB3", "SKU-BIKE-LIGHT", 1, "16.00", "GB", "SW1A 1AA")
+    d = decl(c, second["declaration_id"])
+    assert d["versions"]["tariff"] == ok.json()["version"] and d["status"] == "pending_review"
+    assert [f["code"] for f in d["flags"]] == ["prohibited"]
+    assert decl(c, first["declaration_id"])["versions"]["tariff"] == v1  # the old one keeps its own
