@@ -9,7 +9,8 @@ Keys may be prefixed CROSSDOCK_ (the application's name), which wins over the pl
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -90,9 +91,41 @@ def ensure_schema(env: Mapping[str, str]) -> None:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
+DDL_LOCK_KEY = 7_164_212_001  # one advisory lock for "creating Crossdock's tables"
+
+
+@contextmanager
+def ddl_lock(env: Mapping[str, str]) -> Iterator[None]:
+    """Serialise start-up DDL across processes: PostgreSQL answers concurrent
+    CREATE ... IF NOT EXISTS on the same objects with "tuple concurrently updated"."""
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env.get("POSTGRES_USER"),
+        password=env.get("POSTGRES_PASSWORD"),
+        autocommit=True,
+    ) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))
+
+
 def build_app(overrides: Mapping[str, str] | None = None, clock: Clock | None = None) -> Crossdock:
     env = store_env(overrides)
-    ensure_schema(env)
+    with ddl_lock(env):
+        ensure_schema(env)
+        return _construct(env, clock)
+
+
+def _construct(env: dict[str, str], clock: Clock | None) -> Crossdock:
     split_time = float(os.environ.get("CROSSDOCK_SPLIT_TIME_LIMIT_S", "2.0"))
     app = Crossdock(
         env,

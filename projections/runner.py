@@ -45,7 +45,17 @@ class ProjectionRunner:
 
     def setup(self) -> None:
         """Create the views; a view whose shape changed (schema_version) is dropped and rebuilt
-        from the log, which is always possible because views hold nothing of their own."""
+        from the log, which is always possible because views hold nothing of their own.
+        Several processes may start at once: on PostgreSQL the DDL runs under an advisory
+        lock (concurrent CREATE ... IF NOT EXISTS can fail there)."""
+        if self.db.dialect == "postgres":
+            with self.db.transaction() as tx:
+                tx.execute("SELECT pg_advisory_xact_lock(7164212002)")
+                self._setup()
+        else:
+            self._setup()
+
+    def _setup(self) -> None:
         self.db.execute(TRACKING_DDL)
         self.db.execute(SCHEMA_DDL)
         for p in self.projectors:
