@@ -25,9 +25,7 @@ class Services:
 
     def fresh_views(self, until: int | None = None) -> None:
         """Read-your-writes: bring the views up to the log's end (or a given position)."""
-        if self.inline_projection:
-            self.runner.catch_up(until=until)
-        elif until is not None:
+        if self.inline_projection or until is not None:
             self.runner.catch_up(until=until)
 
 

@@ -182,18 +182,6 @@ def order_costs(
     }
 
 
-__all__ = [
-    "Annotated",
-    "BaseModel",
-    "HTTPException",
-    "Query",
-    "Request",
-    "Response",
-    "StringConstraints",
-    "router",
-]
-
-
 # ---------------------------------------------------------------------------- carrier bills
 MAX_BILL_BYTES = 10 * 1024 * 1024
 

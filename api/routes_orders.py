@@ -57,7 +57,7 @@ def _visible(who: Principal, order: Order) -> None:
         raise HTTPException(status_code=404, detail="not found")
 
 
-def _with_sources(exc: ValidationFailed, item: Intake, prefix: str = "") -> list[dict]:
+def _with_sources(exc: ValidationFailed, prefix: str = "") -> list[dict]:
     out = []
     for e in exc.errors:
         e = dict(e)
@@ -127,7 +127,7 @@ async def push_dealer_csv(
     errors = []
     for item, o in zip(items, outcomes, strict=True):
         if isinstance(o.error, ValidationFailed):
-            errors += _with_sources(o.error, item, item.canonical["external_id"])
+            errors += _with_sources(o.error, item.canonical["external_id"])
     if errors:
         raise ValidationFailed(errors)
     for o in outcomes:

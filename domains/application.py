@@ -393,12 +393,13 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         if sku not in ref["products"]:
             raise NotFound("product", sku)
         lot = lot or UNLOTTED
-        for _ in range(MAX_CONFLICT_RETRIES):
+
+        def attempt(touched: dict[UUID, Aggregate]) -> None:
             inventory = self._get_or_none(Inventory.create_id(warehouse_id, sku))
             if inventory is None:
                 inventory = Inventory(warehouse_id, sku)
             elif receipt_ref in inventory.receipts or f"{receipt_ref}#1" in inventory.receipts:
-                return 0
+                return
             if bin_code is None and warehouse.layout:
                 placements = self.plan_putaway(warehouse_id, sku, quantity, lot)
                 for n, (target, units, _why) in enumerate(placements, start=1):
@@ -407,11 +408,9 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
                     )
             else:
                 inventory.receive(quantity, receipt_ref, lot=lot, bin=bin_code, expiry=expiry)
-            try:
-                return self._save(inventory)
-            except IntegrityError:
-                continue
-        raise InvalidTransition("stock receipt kept conflicting; try again")
+            touched[inventory.id] = inventory
+
+        return int(self._retry(attempt)[1])
 
     def bin_contents(self, warehouse_id: str) -> dict[str, list[dict[str, Any]]]:
         """What each bin holds now, read from the inventory streams (the source of truth)."""
@@ -695,16 +694,17 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
                 batch.touch(dealer)
 
     def _retrying(self, order_id: UUID, step: Any) -> tuple[Order, int]:
-        for _attempt in range(MAX_CONFLICT_RETRIES):
+        def attempt(touched: dict[UUID, Aggregate]) -> Order:
             batch = _Batch(self)
             order = self.get_order(order_id)
             step(batch, order)
             batch.touch(order)
-            try:
-                return order, self._save(*batch.touched.values())
-            except IntegrityError:
-                time.sleep(0.001 * (1 + _attempt))
-        raise InvalidTransition("the order kept conflicting with concurrent writers; retry")
+            touched.update(batch.touched)
+            return order
+
+        order: Order
+        order, nid = self._retry(attempt)
+        return order, nid
 
     def release_order(self, order_id: UUID, reason: str, by: str) -> tuple[Order, int]:
         """An admin lifts a hold: the held rules are overridden and the order is decided again."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from projections.db import ViewDB
@@ -87,6 +86,3 @@ class DeclarationsView(Projector):
 
 def flags_of(row: dict[str, Any]) -> list[str]:
     return [c for c in row["flag_codes"].split(",") if c]
-
-
-__all__ = ["DeclarationsView", "flags_of", "json"]

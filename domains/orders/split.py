@@ -50,10 +50,6 @@ class SplitSolver(Protocol):
     def __call__(self, problem: SplitProblem, hint: SplitPlan | None) -> SplitPlan: ...
 
 
-def _option(problem: SplitProblem, warehouse_id: str) -> WarehouseOption:
-    return next(o for o in problem.options if o.warehouse_id == warehouse_id)
-
-
 def option_cost(problem: SplitProblem, option: WarehouseOption, units: dict[str, int]) -> Decimal:
     grams = 0
     for ln in problem.lines:
@@ -61,12 +57,16 @@ def option_cost(problem: SplitProblem, option: WarehouseOption, units: dict[str,
     return (option.fixed_cost + option.per_kg_cost * grams / 1000).quantize(CENT)
 
 
-def shipment_cost(problem: SplitProblem, warehouse_id: str, units: dict[str, int]) -> Decimal:
-    return option_cost(problem, _option(problem, warehouse_id), units)
+def shipment_costs(
+    problem: SplitProblem, allocations: dict[str, dict[str, int]]
+) -> dict[str, Decimal]:
+    """Each warehouse's shipment cost under a plan."""
+    options = {o.warehouse_id: o for o in problem.options}
+    return {w: option_cost(problem, options[w], units) for w, units in allocations.items()}
 
 
 def plan_cost(problem: SplitProblem, allocations: dict[str, dict[str, int]]) -> Decimal:
-    return sum((shipment_cost(problem, w, units) for w, units in allocations.items()), Decimal("0"))
+    return sum(shipment_costs(problem, allocations).values(), Decimal("0"))
 
 
 def single_warehouse(problem: SplitProblem) -> SplitPlan | None:
@@ -94,7 +94,7 @@ def greedy(problem: SplitProblem) -> SplitPlan:
             take = {s: q for s, q in take.items() if q > 0}
             if not take:
                 continue
-            key = (-sum(take.values()), shipment_cost(problem, o.warehouse_id, take))
+            key = (-sum(take.values()), option_cost(problem, o, take))
             if best is None or key < best[0]:
                 best, best_take = (key, o.warehouse_id), take
         if best is None:
@@ -108,6 +108,7 @@ def greedy(problem: SplitProblem) -> SplitPlan:
 def describe(problem: SplitProblem, plan: SplitPlan, solver_used: bool) -> dict[str, Any]:
     """The split event's payload: candidates, the chosen plan, objective and solver status."""
     weights = {ln.sku: ln.unit_weight_g for ln in problem.lines}
+    costs = shipment_costs(problem, plan.allocations)
     shipments = []
     for n, (warehouse_id, units) in enumerate(sorted(plan.allocations.items()), start=1):
         shipments.append(
@@ -116,7 +117,7 @@ def describe(problem: SplitProblem, plan: SplitPlan, solver_used: bool) -> dict[
                 "warehouse_id": warehouse_id,
                 "lines": [{"sku": s, "quantity": q} for s, q in sorted(units.items()) if q > 0],
                 "weight_g": sum(weights[s] * q for s, q in units.items()),
-                "estimated_cost": str(shipment_cost(problem, warehouse_id, units)),
+                "estimated_cost": str(costs[warehouse_id]),
             }
         )
     return {
@@ -135,7 +136,7 @@ def describe(problem: SplitProblem, plan: SplitPlan, solver_used: bool) -> dict[
         ],
         "plan": shipments,
         "shipments": len(shipments),
-        "estimated_cost": str(plan_cost(problem, plan.allocations)),
+        "estimated_cost": str(sum(costs.values(), Decimal("0"))),
         "objective": None if plan.objective is None else str(plan.objective),
         "solver": {"used": solver_used, "status": plan.status, "solve_ms": round(plan.solve_ms, 2)},
     }

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domains.common import DomainError, InvalidTransition, NotFound
+from domains.common import InvalidTransition
 from domains.orders.model import Order
 from domains.transport.choice import POLICIES, choose
 from domains.transport.model import RateCardStream, Waybill
@@ -366,6 +366,3 @@ class TransportOps:
                     continue  # changed meanwhile: the next check sees it again
                 raised += [dict(a, shipment_id=row["shipment_id"]) for a in new]
         return raised
-
-
-__all__ = ["CHANNEL_SETTINGS", "DomainError", "NotFound", "TransportOps", "goods_types"]

@@ -127,14 +127,15 @@ class PickList(Aggregate):
         self.status = ASSIGNED
         self.picker = picker
 
-    def _check_picker(self, picker: str) -> None:
+    def _check_scan(self, picker: str, scan_id: str) -> None:
+        """Only the assigned picker scans, and a scan id is applied once."""
         if self.status != ASSIGNED or self.picker != picker:
             raise InvalidTransition(f"pick list is {self.status} and belongs to {self.picker}")
-
-    def scan(self, scan_id: str, picker: str, line_no: int, quantity: int) -> None:
-        self._check_picker(picker)
         if scan_id in self.scans:
             raise InvalidTransition(f"scan {scan_id} was already applied")
+
+    def scan(self, scan_id: str, picker: str, line_no: int, quantity: int) -> None:
+        self._check_scan(picker, scan_id)
         self._scanned(
             scan_id=scan_id,
             picker=picker,
@@ -170,9 +171,7 @@ class PickList(Aggregate):
     ) -> None:
         """The bin held fewer units than listed. `new_lines` are replacement picks from other
         bins or lots of this warehouse, already reserved; `route` is the re-planned rest."""
-        self._check_picker(picker)
-        if scan_id in self.scans:
-            raise InvalidTransition(f"scan {scan_id} was already applied")
+        self._check_scan(picker, scan_id)
         done = self._would_finish(line_no, found, missing) and not new_lines
         self._shorted(
             scan_id=scan_id,
