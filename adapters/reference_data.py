@@ -71,7 +71,9 @@ class LaneCostTable:
         self._lanes = raw["lanes"]
         self._default = raw["default"]
 
-    def estimate(self, origin_country: str, destination: str) -> tuple[Decimal, Decimal, str]:
+    def estimate(
+        self, origin_country: str, destination: str, on: date | None = None
+    ) -> tuple[Decimal, Decimal, str]:
         origin = self._lanes.get(origin_country, {})
         entry = origin.get(destination) or origin.get("*") or self._default
         return Decimal(entry[0]), Decimal(entry[1]), self.currency
@@ -88,13 +90,15 @@ class RateCardCosts:
         self.fallback = fallback
         self._cache: dict[tuple[str, str, date], tuple[Decimal, Decimal, str]] = {}
 
-    def estimate(self, origin_country: str, destination: str) -> tuple[Decimal, Decimal, str]:
-        from domains.transport.rating import Parcel, QuoteRequest
-
-        today = self.app.clock.now().date()
+    def estimate(
+        self, origin_country: str, destination: str, on: date | None = None
+    ) -> tuple[Decimal, Decimal, str]:
+        today = on or self.app.clock.now().date()
         key = (origin_country, destination, today)
-        if key in self._cache:
-            return self._cache[key]
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        from domains.transport.rating import Parcel, QuoteRequest
         result = self.fallback.estimate(origin_country, destination)
         try:
             by_weight = []

@@ -22,8 +22,11 @@ class Countries(Protocol):
 
 
 class ShippingCostTable(Protocol):
-    def estimate(self, origin_country: str, destination: str) -> tuple[Decimal, Decimal, str]:
-        """(fixed cost per shipment, cost per kg, currency) for a lane."""
+    def estimate(
+        self, origin_country: str, destination: str, on: date | None = None
+    ) -> tuple[Decimal, Decimal, str]:
+        """(fixed cost per shipment, cost per kg, currency) for a lane, as priced on day `on`
+        (the application's today when not given)."""
         ...
 
 

@@ -172,13 +172,15 @@ def check_address(f: ReviewFacts) -> dict:
         code = (f.postcode or "").strip().upper()
         if not code:
             problems.append(f"a postcode is required for {f.country}")
-        elif not re.fullmatch(pattern, code):
+        elif not _COMPILED[f.country].fullmatch(code):
             problems.append(f"postcode {f.postcode!r} does not match the {f.country} format")
     passed = not problems
     inputs = {"country": f.country, "postcode": f.postcode, "pattern": pattern}
     reason = "; ".join(problems) if problems else "address looks deliverable"
     return _result("address", passed, "ok" if passed else "invalid_address", reason, inputs)
 
+
+_COMPILED = {country: re.compile(p) for country, p in POSTCODE_PATTERNS.items()}
 
 RULES = (check_address, check_destination, check_region, check_credit, check_stock)
 

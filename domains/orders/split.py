@@ -54,6 +54,10 @@ def option_cost(problem: SplitProblem, option: WarehouseOption, units: dict[str,
     grams = 0
     for ln in problem.lines:
         grams += ln.unit_weight_g * units.get(ln.sku, 0)
+    return _cost_of(option, grams)
+
+
+def _cost_of(option: WarehouseOption, grams: int) -> Decimal:
     return (option.fixed_cost + option.per_kg_cost * grams / 1000).quantize(CENT)
 
 
@@ -71,14 +75,26 @@ def plan_cost(problem: SplitProblem, allocations: dict[str, dict[str, int]]) -> 
 
 def single_warehouse(problem: SplitProblem) -> SplitPlan | None:
     """The common case, decided without a solver: the cheapest warehouse holding everything."""
-    whole = {ln.sku: ln.quantity for ln in problem.lines}
-    covering = [
-        o for o in problem.options if all(o.available.get(s, 0) >= q for s, q in whole.items())
-    ]
-    if not covering:
+    # Plain loops: this runs for nearly every order, and generator-based all()/min() over a
+    # handful of options cost more than the comparisons themselves.
+    grams = 0
+    for ln in problem.lines:
+        grams += ln.unit_weight_g * ln.quantity
+    best: tuple[Decimal, str] | None = None
+    for o in problem.options:
+        available = o.available
+        for ln in problem.lines:
+            if available.get(ln.sku, 0) < ln.quantity:
+                break
+        else:
+            candidate = (_cost_of(o, grams), o.warehouse_id)
+            if best is None or candidate < best:
+                best = candidate
+    if best is None:
         return None
-    cost, best_id = min((option_cost(problem, o, whole), o.warehouse_id) for o in covering)
-    return SplitPlan({best_id: whole}, "single_warehouse", cost)
+    return SplitPlan(
+        {best[1]: {ln.sku: ln.quantity for ln in problem.lines}}, "single_warehouse", best[0]
+    )
 
 
 def greedy(problem: SplitProblem) -> SplitPlan:
@@ -108,16 +124,22 @@ def greedy(problem: SplitProblem) -> SplitPlan:
 def describe(problem: SplitProblem, plan: SplitPlan, solver_used: bool) -> dict[str, Any]:
     """The split event's payload: candidates, the chosen plan, objective and solver status."""
     weights = {ln.sku: ln.unit_weight_g for ln in problem.lines}
-    costs = shipment_costs(problem, plan.allocations)
+    skus = list(weights)
+    options = {o.warehouse_id: o for o in problem.options}
     shipments = []
-    for n, (warehouse_id, units) in enumerate(sorted(plan.allocations.items()), start=1):
+    total = Decimal("0")
+    for n, warehouse_id in enumerate(sorted(plan.allocations), start=1):
+        units = plan.allocations[warehouse_id]
+        grams = sum(weights[s] * q for s, q in units.items())
+        cost = _cost_of(options[warehouse_id], grams)
+        total += cost
         shipments.append(
             {
                 "shipment_no": n,
                 "warehouse_id": warehouse_id,
-                "lines": [{"sku": s, "quantity": q} for s, q in sorted(units.items()) if q > 0],
-                "weight_g": sum(weights[s] * q for s, q in units.items()),
-                "estimated_cost": str(costs[warehouse_id]),
+                "lines": [{"sku": s, "quantity": units[s]} for s in sorted(units) if units[s] > 0],
+                "weight_g": grams,
+                "estimated_cost": str(cost),
             }
         )
     return {
@@ -128,7 +150,7 @@ def describe(problem: SplitProblem, plan: SplitPlan, solver_used: bool) -> dict[
             {
                 "warehouse_id": o.warehouse_id,
                 "country": o.country,
-                "available": {ln.sku: o.available.get(ln.sku, 0) for ln in problem.lines},
+                "available": {s: o.available.get(s, 0) for s in skus},
                 "fixed_cost": str(o.fixed_cost),
                 "per_kg_cost": str(o.per_kg_cost),
             }
@@ -136,7 +158,7 @@ def describe(problem: SplitProblem, plan: SplitPlan, solver_used: bool) -> dict[
         ],
         "plan": shipments,
         "shipments": len(shipments),
-        "estimated_cost": str(sum(costs.values(), Decimal("0"))),
+        "estimated_cost": str(total),
         "objective": None if plan.objective is None else str(plan.objective),
         "solver": {"used": solver_used, "status": plan.status, "solve_ms": round(plan.solve_ms, 2)},
     }

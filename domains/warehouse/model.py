@@ -160,16 +160,19 @@ class Inventory(Aggregate):
     ) -> None:
         if quantity <= 0:
             raise InvalidTransition("reserved quantity must be positive")
-        if quantity > self.available:
-            raise InsufficientStock(self.warehouse_id, self.sku, quantity, self.available)
         if allocations is None:  # no lot preference given: oldest receipt first
+            if quantity > self.available:
+                raise InsufficientStock(self.warehouse_id, self.sku, quantity, self.available)
             allocations, _ = choose_lots(self.lots, quantity, False, 0, date.min)
-        if sum(a["quantity"] for a in allocations) != quantity:
-            raise InvalidTransition("lot allocations do not add up to the reserved quantity")
+        total = 0
         for a in allocations:
+            total += a["quantity"]
+            # Each named lot must hold the units free, so the stock as a whole does too.
             lot = self.lots.get(lot_key(a["lot"], a["bin"]))
             if lot is None or lot["on_hand"] - lot["reserved"] < a["quantity"]:
                 raise InsufficientStock(self.warehouse_id, self.sku, quantity, self.available)
+        if total != quantity:
+            raise InvalidTransition("lot allocations do not add up to the reserved quantity")
         self._reserved(
             order_id=order_id,
             quantity=quantity,
