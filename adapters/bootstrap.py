@@ -53,6 +53,10 @@ def store_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
         out.setdefault("POSTGRES_PORT", "5432")
         out.setdefault("POSTGRES_PASSWORD", "postgres")  # required by the library, even for trust
         out.setdefault("POSTGRES_POOL_SIZE", "10")
+        # Same table and semantics as the library's recorder, binary bulk insert (see module).
+        from adapters.pg_recorder import TOPIC
+
+        out["APPLICATION_RECORDER_TOPIC"] = get("APPLICATION_RECORDER_TOPIC") or TOPIC
     out["AGGREGATE_CACHE_MAXSIZE"] = get("AGGREGATE_CACHE_MAXSIZE") or "20000"
     return out
 

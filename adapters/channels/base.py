@@ -60,7 +60,8 @@ def first(*vals: Val) -> Val:
         if v.value is not None:
             return v
     others = tuple(v.loc for v in vals[1:] if v.loc)
-    return vals[0]._replace(related=vals[0].related + others)
+    primary = vals[0]
+    return Val(primary.value, primary.loc, primary.related + others)
 
 
 # --- value parsers: raise Invalid with a message meant for the sender ---------
@@ -307,11 +308,13 @@ class Reading:
     def convert(self, val: Val, parse: Callable[[Any], Any]) -> Val:
         if val.value is None:
             return val
+        # Val(...) rather than val._replace(...): namedtuple._replace is several times slower,
+        # and this runs for most fields of every order.
         try:
-            return val._replace(value=parse(val.value))
+            return Val(parse(val.value), val.loc, val.related)
         except Invalid as exc:
             self.fail(val.loc or ROOT_LOC, str(exc))
-            return val._replace(value=None)
+            return Val(None, val.loc, val.related)
 
     def _already_reported(self, locs: tuple[str, ...]) -> bool:
         # A bad or missing parent object already explains its missing fields.

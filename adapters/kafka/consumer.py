@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -161,43 +162,70 @@ class OrderConsumer:
 
     # ------------------------------------------------------------------ main loop
     def run(self, stop: threading.Event | None = None, idle_exit_s: float = 0.0) -> ConsumeStats:
-        """Consume until `stop` is set, or after `idle_exit_s` seconds without a record (0 = never)."""
+        """Consume until `stop` is set, or after `idle_exit_s` seconds without a record (0 = never).
+
+        Pipelined by one batch: while a worker thread writes batch N to the event store (most of
+        that time is spent waiting for the database, with the GIL released), this thread polls
+        and maps batch N+1. Every consumer call stays on this thread, and N's offsets are
+        committed here only after N's transaction, before N+1 is handed over; so the delivery
+        guarantees are those of the sequential loop (`handle`)."""
         stop = stop or threading.Event()
         self.subscribe()
         last_record = time.monotonic()
         backoff = 0.5
-        while not stop.is_set():
-            records = self.collect(stop)
-            if not records:
-                if not self.consumer.assignment():  # still joining: not idle yet
-                    last_record = time.monotonic()
-                elif idle_exit_s and time.monotonic() - last_record > idle_exit_s:
-                    log.info("idle for %.1fs; stopping", idle_exit_s)
-                    break
-                continue
-            last_record = time.monotonic()
-            if self.stats.first_record_at is None:
-                self.stats.first_record_at = last_record
+        inflight: _InFlight | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake") as worker:
             try:
-                result = self.handle(records)
-            except Exception as exc:
-                if not is_retryable(exc):
-                    raise
-                self.stats.retries += 1
-                if _is_kafka_error(exc):
-                    self._renew_producer()
-                log.warning(
-                    "batch of %d failed (%s); retrying in %.1fs", len(records), exc, backoff
-                )
-                self.rewind(records)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
-                continue
-            backoff = 0.5
-            self.stats.add(result)
-            if self.on_batch is not None:
-                self.on_batch(result)
+                while not stop.is_set():
+                    records = self.collect(stop)
+                    prepared = self.prepare(records) if records else None
+                    if inflight is not None:
+                        current, inflight = inflight, None
+                        failed = self._finish(current)
+                        if failed is not None:  # retry from the failed batch's first offsets
+                            self.rewind(failed + records)
+                            stop.wait(backoff)
+                            backoff = min(backoff * 2, 10.0)
+                            continue
+                        backoff = 0.5
+                    if prepared is None:
+                        if not self.consumer.assignment():  # still joining: not idle yet
+                            last_record = time.monotonic()
+                        elif idle_exit_s and time.monotonic() - last_record > idle_exit_s:
+                            log.info("idle for %.1fs; stopping", idle_exit_s)
+                            break
+                        continue
+                    last_record = time.monotonic()
+                    if self.stats.first_record_at is None:
+                        self.stats.first_record_at = last_record
+                    inflight = _InFlight(prepared, worker.submit(self.ingest, prepared))
+            finally:
+                if inflight is not None:  # stopping: finish (and commit) what is under way
+                    failed = self._finish(inflight)
+                    if failed is not None:
+                        self.rewind(failed)
         return self.stats
+
+    def _finish(self, inflight: _InFlight) -> list[Any] | None:
+        """Waits for the batch's transaction, then commits its offsets. Returns the batch's
+        records when it failed for a retryable reason (the caller rewinds), else None."""
+        records = inflight.prepared.records
+        try:
+            result = inflight.future.result()
+        except Exception as exc:
+            if not is_retryable(exc):
+                raise
+            self.stats.retries += 1
+            if _is_kafka_error(exc):
+                self._renew_producer()
+            log.warning("batch of %d failed (%s); retrying", len(records), exc)
+            return records
+        self.commit(records)
+        result.seconds = time.monotonic() - inflight.prepared.started
+        self.stats.add(result)
+        if self.on_batch is not None:
+            self.on_batch(result)
+        return None
 
     def subscribe(self) -> None:
         if not self._subscribed:
@@ -255,18 +283,31 @@ class OrderConsumer:
     # ------------------------------------------------------------------ one batch
     def handle(self, records: list[Any]) -> BatchResult:
         """Intake in one transaction, dead letters acknowledged, then the offsets committed."""
-        started = time.monotonic()
-        result = BatchResult(records=len(records))
-        dead: list[DeadLetter] = []
-        items: list[Intake] = []
-        item_records: list[Any] = []
+        prepared = self.prepare(records)
+        result = self.ingest(prepared)
+        self.commit(records)
+        result.seconds = time.monotonic() - prepared.started
+        log.debug("batch: %s", result)
+        return result
+
+    def prepare(self, records: list[Any]) -> _Prepared:
+        """Decode and map each record; the ones that cannot be mapped become dead letters."""
+        prepared = _Prepared(records, time.monotonic())
         for record in records:
             try:
-                items.append(self.to_intake(record))
-                item_records.append(record)
+                prepared.items.append(self.to_intake(record))
+                prepared.item_records.append(record)
             except _Refused as refused:
-                dead.append(DeadLetter(record, refused.reason, refused.detail))
-        for record, (created, refusal) in zip(item_records, self.intake(items), strict=True):
+                prepared.dead.append(DeadLetter(record, refused.reason, refused.detail))
+        return prepared
+
+    def ingest(self, prepared: _Prepared) -> BatchResult:
+        """The batch's one event-store transaction, then its dead letters acknowledged by the
+        broker. Offsets are NOT committed here (see `handle` and `run`)."""
+        result = BatchResult(records=len(prepared.records))
+        dead = list(prepared.dead)
+        outcomes = self.intake(prepared.items)
+        for record, (created, refusal) in zip(prepared.item_records, outcomes, strict=True):
             if refusal is not None:
                 dead.append(DeadLetter(record, *refusal))
             elif created:
@@ -280,9 +321,6 @@ class OrderConsumer:
                 self.settings.send_timeout_s,
             )
         result.dead = len(dead)
-        self.commit(records)
-        result.seconds = time.monotonic() - started
-        log.debug("batch: %s", result)
         return result
 
     def to_intake(self, record: Any) -> Intake:
@@ -395,6 +433,23 @@ class OrderConsumer:
                 self.consumer.seek_to_beginning(tp)
             else:
                 self.consumer.seek_to_end(tp)
+
+
+@dataclass
+class _Prepared:
+    """A polled batch, decoded and mapped, waiting for its transaction."""
+
+    records: list[Any]
+    started: float
+    items: list[Intake] = field(default_factory=list)
+    item_records: list[Any] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+
+
+@dataclass
+class _InFlight:
+    prepared: _Prepared
+    future: Future[BatchResult]
 
 
 class _Refused(Exception):
