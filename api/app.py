@@ -76,7 +76,7 @@ def create_app(svc: Services | None = None) -> FastAPI:
     api.include_router(routes_finance.router)
 
     @api.get("/healthz", tags=["ops"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         return {"status": "ok"}
 
     return api

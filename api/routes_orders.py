@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters.channels import MAPPERS, FieldError, PayloadError, map_payload, parse_dealer_csv
 from api.auth import Principal
-from api.deps import Services, as_json, require, scoped_channel, services
+from api.deps import Services, as_json, json_response, require, scoped_channel, services
 from domains.application import Intake, ValidationFailed
 from domains.orders.model import Order
 
@@ -25,30 +25,34 @@ READERS = ("connector", "warehouse", "customs", "finance", "admin")
 
 
 def order_out(order: Order) -> dict[str, Any]:
+    return as_json(order_body(order))
+
+
+def order_body(order: Order) -> dict[str, Any]:
+    """The order's representation with domain values as they are (Decimal, UUID, datetime):
+    `order_out` turns them into JSON types, `json_response` lets orjson do it."""
     c = order.canonical
-    return as_json(
-        {
-            "id": order.id,
-            "channel": order.channel,
-            "external_id": order.external_id,
-            "status": order.status,
-            "placed_at": c["placed_at"],
-            "currency": c["currency"],
-            "total": order.total,
-            "customer": c["customer"],
-            "ship_to": c["ship_to"],
-            "lines": c["lines"],
-            "dealer_id": c.get("dealer_id"),
-            "hold_reasons": order.hold_reasons,
-            "overrides": order.overrides,
-            "review": order.review,
-            "split": order.split,
-            "cancel_reason": order.cancel_reason,
-            "version": order.version,
-            "received_at": order.created_on,
-            "updated_at": order.modified_on,
-        }
-    )
+    return {
+        "id": order.id,
+        "channel": order.channel,
+        "external_id": order.external_id,
+        "status": order.status,
+        "placed_at": c["placed_at"],
+        "currency": c["currency"],
+        "total": order.total,
+        "customer": c["customer"],
+        "ship_to": c["ship_to"],
+        "lines": c["lines"],
+        "dealer_id": c.get("dealer_id"),
+        "hold_reasons": order.hold_reasons,
+        "overrides": order.overrides,
+        "review": order.review,
+        "split": order.split,
+        "cancel_reason": order.cancel_reason,
+        "version": order.version,
+        "received_at": order.created_on,
+        "updated_at": order.modified_on,
+    }
 
 
 def _visible(who: Principal, order: Order) -> None:
@@ -70,7 +74,9 @@ def _with_sources(exc: ValidationFailed, prefix: str = "") -> list[dict]:
 @router.post(
     "/channels/{channel}/orders",
     status_code=201,
+    response_model=None,
     responses={
+        201: {"description": "the order was taken in: {created, notification_id, order}"},
         200: {"description": "the same payload again: the existing order"},
         409: {"description": "a different payload for an existing external id"},
         422: {"description": "bad payload; each error names the field by its path"},
@@ -79,12 +85,11 @@ def _with_sources(exc: ValidationFailed, prefix: str = "") -> list[dict]:
 async def push_order(
     channel: Literal["amazon", "shopee", "shopify", "web"],
     request: Request,
-    response: Response,
     who: Principal = Depends(require("connector", "admin")),
-    svc: Services = Depends(services),
-) -> dict[str, Any]:
+) -> Response:
     """A channel pushes one order in its NATIVE payload shape (Amazon SP-API Order with
     OrderItems, Shopee get_order_detail order, Shopify REST order, or canonical JSON for web)."""
+    svc: Services = request.app.state.services
     scoped_channel(who, channel)
     body = await request.body()
     if len(body) > MAX_JSON_BYTES:
@@ -99,9 +104,11 @@ async def push_order(
         outcome, nid = await asyncio.wrap_future(svc.batcher.submit(item))
     else:
         outcome, nid = await run_in_threadpool(svc.app.intake, item)
-    response.status_code = 201 if outcome.created else 200
-    response.headers["Location"] = f"/v1/orders/{outcome.order_id}"
-    return {"created": outcome.created, "notification_id": nid, "order": order_out(outcome.order)}
+    return json_response(
+        {"created": outcome.created, "notification_id": nid, "order": order_body(outcome.order)},
+        status_code=201 if outcome.created else 200,
+        headers={"Location": f"/v1/orders/{outcome.order_id}"},
+    )
 
 
 @router.post(

@@ -146,6 +146,18 @@ INVENTORY_TOPICS = [
 ]
 
 
+REFERENCE_TOPICS = [
+    f"domains.reference.model:{aggregate}.{name}"
+    for aggregate, names in (
+        ("Registry", ("Created", "Added")),
+        ("Warehouse", ("Registered", "Revised")),
+        ("Product", ("Registered", "Revised")),
+        ("ProhibitedGoodsList", ("Created", "Published")),
+    )
+    for name in names
+]
+
+
 class InventoryFollower:
     """The intake path's own copy of the inventory streams, kept current by reading the
     notification log ONCE per batch (one query for every writer's changes, any process)
@@ -267,6 +279,7 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         self.split_solver = split_solver
         self._ref: dict[str, Any] = {}
         self._ref_loaded_at = 0.0
+        self._ref_position = 0
         self._intake_lock = threading.Lock()
         self._follower = InventoryFollower(self)
 
@@ -325,9 +338,24 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         return registry if registry is not None else Registry()
 
     def reference(self) -> dict[str, Any]:
-        """Warehouses, products and the prohibited list, cached briefly (they change rarely)."""
-        if self._ref and time.monotonic() - self._ref_loaded_at < self.REFERENCE_TTL_S:
-            return self._ref
+        """Warehouses, products and the prohibited list, cached (they change rarely).
+
+        Changes made through this object invalidate the cache at once; changes by other
+        processes are noticed within REFERENCE_TTL_S by one indexed look at the notification
+        log (reloading everything every few seconds stalled intake for milliseconds)."""
+        if self._ref:
+            if time.monotonic() - self._ref_loaded_at < self.REFERENCE_TTL_S:
+                return self._ref
+            changed = self.recorder.select_notifications(
+                start=self._ref_position,
+                limit=1,
+                topics=REFERENCE_TOPICS,
+                inclusive_of_start=False,
+            )
+            if not changed:
+                self._ref_loaded_at = time.monotonic()
+                return self._ref
+        self._ref_position = self.max_notification_id()
         registry = self._registry()
         warehouses: dict[str, Warehouse] = {
             code: self.repository.get(Warehouse.create_id(code))

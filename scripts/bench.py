@@ -61,7 +61,7 @@ from adapters.seed import load, seed_reference
 from domains.application import Crossdock, Intake
 from domains.common import DomainError
 from scripts import demo_data
-from scripts.bench_http_client import Request, run_load
+from scripts.bench_http_client import Request, run_load, run_open_loop
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -90,10 +90,12 @@ class Sizes:
     intake_demo_stock: int  # orders, batched, with the demo's normal opening stock
     http_requests: int
     http_warmup: int
+    http_open_rates: tuple[int, ...] = ()  # offered POSTs per second, open loop
+    http_open_seconds: float = 5.0  # of arrivals at each rate
 
 
-FULL = Sizes(1500, 15000, 1500, 4000, 2400, 2000, 50)
-QUICK = Sizes(200, 2000, 300, 600, 600, 300, 20)
+FULL = Sizes(1500, 15000, 1500, 4000, 2400, 2000, 200, (100, 200, 300, 400))
+QUICK = Sizes(200, 2000, 300, 600, 600, 300, 20, (100, 300), 2.0)
 
 
 # --------------------------------------------------------------------------- stores
@@ -575,6 +577,23 @@ def drive(
     return result.latencies, result.statuses, result.seconds
 
 
+def drive_open(
+    base: str, key: str, payloads: list[dict[str, Any]], connections: int, rate: float
+) -> tuple[list[float], Counter[int], float]:
+    """POSTs arriving at `rate` per second (Poisson) over `connections` keep-alive connections;
+    latency from each request's scheduled arrival (see run_open_loop)."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    requests = [
+        Request("POST", "/v1/channels/web/orders", json.dumps(p).encode()) for p in payloads
+    ]
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    result = asyncio.run(run_open_loop(host, int(port), requests, connections, rate, headers))
+    for error in sorted(set(result.errors))[:5]:
+        console.print(f"[red]request failed: {error}")
+    FAILURES.extend(result.failures[: max(0, 10 - len(FAILURES))])
+    return result.latencies, result.statuses, result.seconds
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile of an ascending list."""
     if not sorted_values:
@@ -609,6 +628,30 @@ def bench_http(stores: Stores, sizes: Sizes, workers: int) -> list[dict[str, Any
         ) <= {"200", "201"}
         if workers == 1:  # one client: the service time without queueing
             rows.append(_http_row(server, post, 1, *drive(base, key, sequential, 1)))
+            # Open loop: orders ARRIVE at a set rate over the 50 connections, as pushes from
+            # marketplaces do, instead of 50 clients that each send again the instant they
+            # are answered (which measures only saturation: latency = clients / throughput).
+            offset = 600_000
+            for rate in sizes.http_open_rates:
+                count = max(100, int(rate * sizes.http_open_seconds))
+                FAILURES.clear()
+                row = _http_row(
+                    server,
+                    f"{post} (open loop, {rate}/s offered)",
+                    HTTP_CONCURRENCY,
+                    *drive_open(
+                        base, key, web_payloads(count, offset), HTTP_CONCURRENCY, float(rate)
+                    ),
+                )
+                offset += count
+                row["offered_per_s"] = rate
+                row["open_loop"] = True
+                row["error_samples"] = list(FAILURES)
+                row["passed"] = row["p99_ms"] <= HTTP_P99_TARGET_MS and set(row["statuses"]) <= {
+                    "200",
+                    "201",
+                }
+                rows.append(row)
         # The same clients against an endpoint that does nothing: framework + client overhead.
         rows.append(
             _http_row(

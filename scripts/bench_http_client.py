@@ -134,3 +134,75 @@ async def run_load(
         if isinstance(o, BaseException):
             result.errors.append(repr(o))
     return result
+
+
+async def run_open_loop(
+    host: str,
+    port: int,
+    requests: list[Request],
+    connections: int,
+    rate_per_s: float,
+    headers: dict[str, str] | None = None,
+    seed: int = 7,
+) -> LoadResult:
+    """Open loop: requests ARRIVE at `rate_per_s` (Poisson, seeded) whether or not earlier ones
+    were answered, and are sent over `connections` keep-alive connections (a request waits
+    for a free connection when all are busy). Each latency runs from the request's scheduled
+    arrival, so time spent queueing behind a slow server counts (no coordinated omission)."""
+    import random
+
+    headers = headers or {}
+    result = LoadResult()
+    rng = random.Random(seed)
+    arrivals: asyncio.Queue[tuple[float, Request] | None] = asyncio.Queue()
+    conns = []
+    for _ in range(min(connections, len(requests))):
+        try:
+            conns.append(await asyncio.open_connection(host, port))
+        except OSError as exc:
+            result.errors.append(f"connect: {exc!r}")
+
+    async def client(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None) -> None:
+        while True:
+            job = await arrivals.get()
+            if job is None:
+                break
+            scheduled, req = job
+            try:
+                if conn is None:
+                    conn = await asyncio.open_connection(host, port)
+                reader, writer = conn
+                writer.write(_encode(req, host, port, headers))
+                await writer.drain()
+                status, reusable, body = await _read_response(reader)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                result.statuses[-1] += 1
+                result.errors.append(repr(exc))
+                if conn is not None:
+                    conn[1].close()
+                conn = None
+                continue
+            result.latencies.append(time.perf_counter() - scheduled)
+            result.statuses[status] += 1
+            if status >= 400 and len(result.failures) < 20:
+                result.failures.append(f"{status} {body[:300].decode(errors='replace')}")
+            if not reusable:
+                conn[1].close()
+                conn = None
+        if conn is not None:
+            conn[1].close()
+
+    tasks = [asyncio.create_task(client(c)) for c in conns]
+    began = time.perf_counter()
+    due = began
+    for req in requests:
+        due += rng.expovariate(rate_per_s)
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        arrivals.put_nowait((due, req))
+    for _ in tasks:
+        arrivals.put_nowait(None)
+    await asyncio.gather(*tasks, return_exceptions=True)
+    result.seconds = time.perf_counter() - began
+    return result
