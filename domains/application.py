@@ -325,7 +325,8 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
             if interval is None or aggregate_id not in first:
                 continue
             if aggregate.version // interval * interval >= first[aggregate_id]:
-                snapshots.append(type(aggregate).Snapshot.take(aggregate))
+                snapshot_class: Any = type(aggregate).Snapshot  # type: ignore[attr-defined]
+                snapshots.append(snapshot_class.take(aggregate))
         if snapshots:
             self.snapshots.put(snapshots)
 
@@ -681,10 +682,10 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
                 if inv is None:
                     continue
                 p = products[sku]
-                units = sellable(inv.lots, p.perishable, p.min_shelf_life_days, today)
-                if units > 0:
-                    held[sku] = units
-                    totals[sku] += units
+                free = sellable(inv.lots, p.perishable, p.min_shelf_life_days, today)
+                if free > 0:
+                    held[sku] = free
+                    totals[sku] += free
             if held:
                 availability[code] = held
         prohibited = ref["prohibited"]

@@ -96,24 +96,40 @@ class Order(Aggregate):
         return self.split["plan"] if self.split else []
 
     # --- decisions ------------------------------------------------------------------
-    @event("Reviewed")
-    def record_review(self, rules: list[dict[str, Any]], outcome: str) -> None:
-        if self.status in (ALLOCATED, CANCELLED):
-            raise InvalidTransition(f"order is {self.status}; it cannot be reviewed again")
-        self.review = {"rules": rules, "outcome": outcome}
-        self.hold_reasons = [
-            {"rule": r["rule"], "code": r["code"], "reason": r["reason"]}
-            for r in rules
-            if not r["passed"] and r["rule"] not in self.overrides
-        ]
-        self.status = APPROVED if outcome == APPROVED else HELD
+    # Reviewed and Split happen to every order: they are event classes with an explicit
+    # `apply`, triggered with `trigger_event`, because the @event decorator's per-call argument
+    # handling cost more than the mutation. Same topics and payloads as before.
+    class Reviewed(Aggregate.Event):
+        rules: list[dict[str, Any]]
+        outcome: str
 
-    @event("Split")
+        def apply(self, aggregate: Order) -> None:
+            if aggregate.status in (ALLOCATED, CANCELLED):
+                raise InvalidTransition(f"order is {aggregate.status}; it cannot be reviewed again")
+            aggregate.review = {"rules": self.rules, "outcome": self.outcome}
+            aggregate.hold_reasons = [
+                {"rule": r["rule"], "code": r["code"], "reason": r["reason"]}
+                for r in self.rules
+                if not r["passed"] and r["rule"] not in aggregate.overrides
+            ]
+            aggregate.status = APPROVED if self.outcome == APPROVED else HELD
+
+    def record_review(self, rules: list[dict[str, Any]], outcome: str) -> None:
+        self.trigger_event(self.Reviewed, rules=rules, outcome=outcome)
+
+    class Split(Aggregate.Event):
+        decision: dict[str, Any]
+
+        def apply(self, aggregate: Order) -> None:
+            if aggregate.status != APPROVED:
+                raise InvalidTransition(
+                    f"order is {aggregate.status}; only an approved order is split"
+                )
+            aggregate.split = self.decision
+            aggregate.status = ALLOCATED
+
     def record_split(self, decision: dict[str, Any]) -> None:
-        if self.status != APPROVED:
-            raise InvalidTransition(f"order is {self.status}; only an approved order is split")
-        self.split = decision
-        self.status = ALLOCATED
+        self.trigger_event(self.Split, decision=decision)
 
     @event("Backordered")
     def backorder(self, shortages: list[dict[str, Any]]) -> None:
