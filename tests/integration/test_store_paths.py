@@ -1,0 +1,172 @@
+"""The faster write paths keep the store's guarantees: the PostgreSQL bulk-insert recorder,
+snapshots taken from memory, the intake follower skipping its own batch, the reference cache
+noticing other processes' changes, and repeats of orders hashed before the orjson switch."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError
+
+from adapters.bootstrap import build_app
+from adapters.pg_recorder import BulkInsertApplicationRecorder
+from domains.application import Intake, legacy_payload_hash, payload_hash
+from domains.orders.model import Order
+from domains.warehouse.model import Inventory
+from tests.conftest import drop_schema, make_app, pg_env
+from tests.integration.test_spine_scenarios import push, web_order
+
+
+class Note(Aggregate):
+    @event("Opened")
+    def __init__(self, text: str) -> None:
+        self.texts = [text]
+
+    @event("Added")
+    def add(self, text: str) -> None:
+        self.texts.append(text)
+
+
+@pytest.fixture
+def pg_app():
+    env = pg_env()
+    app = build_app(env)
+    yield app
+    app.close()
+    drop_schema(env)
+
+
+@pytest.mark.postgres
+def test_postgres_store_uses_the_bulk_insert_recorder_and_round_trips_events(pg_app):
+    assert isinstance(pg_app.recorder, BulkInsertApplicationRecorder)
+    notes = [Note(f"n{i}") for i in range(3)]
+    for n in notes:
+        n.add("ü €")  # non-ASCII text survives the binary text[] / bytea[] path
+    recordings = pg_app.save(*notes)
+    ids = [r.notification.id for r in recordings]
+    assert ids == sorted(ids) and ids[-1] - ids[0] + 1 == len(ids) == 6
+    for n in notes:
+        assert pg_app.repository.get(n.id).texts == [n.texts[0], "ü €"]
+    stored = pg_app.recorder.select_notifications(ids[0], 6)
+    assert [(s.originator_id, s.originator_version) for s in stored] == [
+        (n.id, v) for n in notes for v in (1, 2)
+    ]
+
+
+@pytest.mark.postgres
+def test_postgres_version_conflict_stores_nothing_of_the_transaction(pg_app):
+    note = Note("first")
+    pg_app.save(note)
+    stale = pg_app.repository.get(note.id)
+    note.add("winner")
+    pg_app.save(note)
+    other = Note("innocent bystander")
+    stale.add("loser")
+    before = pg_app.recorder.max_notification_id()
+    with pytest.raises(IntegrityError):
+        pg_app.save(other, stale)
+    assert pg_app.recorder.max_notification_id() == before
+    assert pg_app.repository.get(note.id).texts == ["first", "winner"]
+    with pytest.raises(Exception, match="not found|NotFound|AggregateNotFound"):
+        pg_app.repository.get(other.id)
+
+
+def test_inventory_snapshot_is_taken_from_memory_and_loads_the_same_state(sqlite_store):
+    app = make_app(sqlite_store)
+    try:
+        app.receive_stock("LAX", "SKU-TEA-001", 1000, "r1")
+        for start in range(0, 210, 30):
+            batch = [
+                Intake("web", c, c)
+                for c in (
+                    web_order(f"SNAP-{i}", [("SKU-TEA-001", 1, "12.50")])
+                    for i in range(start, start + 30)
+                )
+            ]
+            outcomes, _ = app.intake_batch(batch)
+            assert all(o.order.status == "allocated" for o in outcomes)
+        inv_id = Inventory.create_id("LAX", "SKU-TEA-001")
+        snapshots = list(app.snapshots.get(inv_id))
+        assert snapshots and snapshots[-1].originator_version >= 200
+    finally:
+        app.close()
+    fresh = build_app(sqlite_store)  # a new process: loads from the snapshot, then events
+    try:
+        inv = fresh.repository.get(inv_id)
+        assert (inv.on_hand, inv.reserved, len(inv.reservations)) == (1000, 210, 210)
+        replayed = fresh.repository.get(inv_id, version=inv.version)
+        assert replayed.lots == inv.lots and replayed.allocations == inv.allocations
+    finally:
+        fresh.close()
+
+
+def test_intake_sees_stock_changed_by_another_process_after_its_own_batches(sqlite_store):
+    """The follower skips reading back its own batch only when nobody wrote in between."""
+    first = make_app(sqlite_store)
+    second = build_app(sqlite_store)
+    try:
+        first.receive_stock("LAX", "SKU-TEA-001", 5, "r1")
+        assert push(first, web_order("P-1", [("SKU-TEA-001", 2, "12.50")])).order.status == (
+            "allocated"
+        )
+        # Another process takes the remaining 3 units.
+        assert push(second, web_order("P-2", [("SKU-TEA-001", 3, "12.50")])).order.status == (
+            "allocated"
+        )
+        late = push(first, web_order("P-3", [("SKU-TEA-001", 1, "12.50")])).order
+        assert late.status == "held"
+        assert [h["rule"] for h in late.hold_reasons] == ["stock"]
+        inv = first.repository.get(Inventory.create_id("LAX", "SKU-TEA-001"))
+        assert (inv.on_hand, inv.reserved) == (5, 5)
+    finally:
+        second.close()
+        first.close()
+
+
+def test_reference_cache_notices_another_processes_change(sqlite_store):
+    reader = make_app(sqlite_store)
+    writer = build_app(sqlite_store)
+    try:
+        reader.REFERENCE_TTL_S = 0.0  # look at the log on every call
+        assert "SKU-NEW-1" not in reader.reference()["products"]
+        cached = reader.reference()
+        assert reader.reference() is cached  # nothing changed: the same cache, no reload
+        tea = writer.reference()["products"]["SKU-TEA-001"]
+        writer.register_product(
+            "SKU-NEW-1",
+            name="New kettle",
+            unit_weight_g=900,
+            dimensions_mm=[200, 150, 150],
+            hs_code=tea.hs_code,
+            origin_country="CN",
+            unit_value=Decimal("20.00"),
+            currency="USD",
+            perishable=False,
+        )
+        assert "SKU-NEW-1" in reader.reference()["products"]
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_repeat_of_an_order_hashed_before_the_orjson_switch_is_the_same_order(sqlite_app):
+    sqlite_app.receive_stock("LAX", "SKU-TEA-001", 5, "r1")
+    canonical = web_order("OLD-1", [("SKU-TEA-001", 1, "12.50")])
+    canonical["customer"]["name"] = "Zoë Ærø"  # non-ASCII: the two hashes differ
+    assert payload_hash(canonical) != legacy_payload_hash(canonical)
+    old = Order(
+        channel="web",
+        external_id="OLD-1",
+        raw_payload=canonical,
+        payload_hash=legacy_payload_hash(canonical),
+        canonical=canonical,
+        mapper_version=1,
+    )
+    sqlite_app.save(old)
+    outcome = push(sqlite_app, canonical)
+    assert outcome.order_id == old.id and not outcome.created and outcome.error is None
+    changed = {**canonical, "currency": "EUR"}
+    with pytest.raises(Exception, match="different content"):
+        push(sqlite_app, changed)
