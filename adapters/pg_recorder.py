@@ -37,7 +37,9 @@ class BulkInsertApplicationRecorder(PostgresApplicationRecorder):
         ).format(
             schema=Identifier(self.datastore.schema),
             table=Identifier(self.events_table_name),
-            id_type=SQL(self.datastore.originator_id_type),  # "uuid" or "text", checked by the library
+            id_type=SQL(
+                self.datastore.originator_id_type
+            ),  # "uuid" or "text", checked by the library
         )
 
     def _insert_stored_events(

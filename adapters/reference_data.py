@@ -99,6 +99,7 @@ class RateCardCosts:
         if cached is not None:
             return cached
         from domains.transport.rating import Parcel, QuoteRequest
+
         result = self.fallback.estimate(origin_country, destination)
         try:
             by_weight = []

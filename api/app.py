@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from adapters.bootstrap import build_app, store_env
+from adapters.runtime import tune_gc
 from api import (
     errors,
     routes_customs,
@@ -52,6 +53,7 @@ def create_app(svc: Services | None = None) -> FastAPI:
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         if not hasattr(api.state, "services"):
             api.state.services = build_services()
+            tune_gc()  # a serving process: start-up objects out of the collector's way
         yield
         if api.state.services.batcher is not None:
             api.state.services.batcher.close()

@@ -57,6 +57,7 @@ from rich.table import Table
 
 from adapters.bootstrap import build_app, ensure_schema, store_env
 from adapters.channels import PayloadError, map_payload, parse_dealer_csv
+from adapters.runtime import tune_gc
 from adapters.seed import load, seed_reference
 from domains.application import Crossdock, Intake
 from domains.common import DomainError
@@ -905,6 +906,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
+    # The same process tuning as `crossdock serve`/`consume` (adapters/runtime.py), for the
+    # raw-append and the intake measurements alike.
+    tune_gc()
     sizes = QUICK if args.quick else FULL
     os.chdir(ROOT)
     run_dir = BENCH_ROOT / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
@@ -930,6 +934,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "each intake/raw run starts from a fresh store (new SQLite file or PG schema); "
                 "with repeat > 1 the fastest run of each row is shown, all samples are kept",
                 "events are counted from the notification log (snapshots not included)",
+                "the bench process runs with the servers' GC tuning (adapters/runtime.py)",
                 "HTTP latencies are measured by the client (scripts/bench_http_client.py, asyncio "
                 "sockets, same 2-core machine) and include its overhead; uvicorn runs with "
                 "--log-level warning (no access log); warm-up requests are not counted",

@@ -320,6 +320,9 @@ def main() -> None:
     p.add_argument("--bootstrap", default=None, help="use this cluster instead of a local tansu")
     p.add_argument("--quick", action="store_true", help="1000 / 200 orders")
     args = p.parse_args()
+    from adapters.runtime import tune_gc
+
+    tune_gc()  # as `crossdock consume` does
     run(
         quick=args.quick,
         orders=args.orders,

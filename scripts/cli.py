@@ -38,9 +38,11 @@ def demo(orders: int = 2400, seed: int = 7, batch: int = 50) -> None:
 @cli.command()
 def project(once: bool = False, rebuild: bool = False, interval: float = 0.2) -> None:
     """Keep the views up to date from the notification log (a separate worker process)."""
+    from adapters.runtime import tune_gc
     from api.app import build_services
 
     svc = build_services()
+    tune_gc()
     if rebuild:
         svc.runner.rebuild()
         typer.echo(f"rebuilt views: {svc.runner.positions()}")

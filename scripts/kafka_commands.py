@@ -60,6 +60,7 @@ def register(cli: typer.Typer) -> None:
         from adapters.bootstrap import build_app
         from adapters.kafka.config import KafkaSettings
         from adapters.kafka.consumer import OrderConsumer
+        from adapters.runtime import tune_gc
 
         _logging(log_level)
         log = logging.getLogger("crossdock.consume")
@@ -73,6 +74,7 @@ def register(cli: typer.Typer) -> None:
         )
         stop = _stop_on_signals()
         app = build_app()
+        tune_gc()
         try:
             if not app.reference()["products"]:
                 typer.echo(
@@ -121,6 +123,7 @@ def register(cli: typer.Typer) -> None:
         from adapters.bootstrap import build_app, store_env
         from adapters.kafka.config import KafkaSettings
         from adapters.kafka.relay import EventRelay, RelayLock
+        from adapters.runtime import tune_gc
         from projections.db import ViewDB
 
         _logging(log_level)
@@ -135,6 +138,7 @@ def register(cli: typer.Typer) -> None:
             return
         app = build_app()
         db = ViewDB(env)
+        tune_gc()
         try:
             worker = EventRelay(app, settings, db)
             log.info(
