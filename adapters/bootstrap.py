@@ -129,6 +129,20 @@ def build_app(overrides: Mapping[str, str] | None = None, clock: Clock | None = 
         return _construct(env, clock)
 
 
+def _intake_lock(env: dict[str, str]) -> Any:
+    """On a SQLite file, intake batches of all processes take turns (a file lock next to the
+    database); on PostgreSQL, concurrent consumers decide in parallel and rely on optimistic
+    concurrency (their conflicts are rarer than the lock's round trips would cost)."""
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.sqlite":
+        return None
+    db = env["SQLITE_DBNAME"]
+    if db == ":memory:" or db.startswith("file:"):
+        return None
+    from adapters.file_lock import ProcessLock
+
+    return ProcessLock(Path(db + ".intake-lock"))
+
+
 def _construct(env: dict[str, str], clock: Clock | None) -> Crossdock:
     split_time = float(os.environ.get("CROSSDOCK_SPLIT_TIME_LIMIT_S", "2.0"))
     app = Crossdock(
@@ -139,6 +153,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> Crossdock:
         split_solver=CpSatSplitSolver(time_limit_s=split_time),
         pick_router=OrToolsPickRouter(),
         clock=clock,
+        intake_lock=_intake_lock(env),
     )
     app.rate_card_parser = parse_rate_card_csv
     app.carriers = sandbox_issuers()

@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -269,7 +270,12 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         split_solver: SplitSolver | None = None,
         clock: Clock | None = None,
         pick_router: Any = None,
+        intake_lock: AbstractContextManager[Any] | None = None,
     ) -> None:
+        """`intake_lock` serialises intake batches; by default within this process only.
+        Processes sharing one store can pass a lock held across processes (adapters/), so their
+        batches queue for it instead of deciding on the same stock and one of them redoing its
+        whole batch after a version conflict."""
         super().__init__(env)
         self.clock: Clock = clock or _UtcClock()
         self.pick_router = pick_router
@@ -280,7 +286,7 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         self._ref: dict[str, Any] = {}
         self._ref_loaded_at = 0.0
         self._ref_position = 0
-        self._intake_lock = threading.Lock()
+        self._intake_lock: AbstractContextManager[Any] = intake_lock or threading.Lock()
         self._follower = InventoryFollower(self)
 
     # ------------------------------------------------------------------ helpers
