@@ -208,7 +208,10 @@ class Node:
 
     def text(self, key: str) -> Val:
         """Stripped string; blank counts as absent."""
-        raw, loc = self.data.get(key), self.loc(key)
+        raw = self.data.get(key)
+        loc = self.loc(key)  # overridden by the dealer CSV reader ("line 3: quantity")
+        if type(raw) is str:  # the common case first: most fields are present strings
+            return Val(raw.strip() or None, loc)
         if raw is None:
             return Val(None, loc)
         if not isinstance(raw, str):
@@ -273,6 +276,8 @@ _OPTIONAL = {
     "dealer_id",
 }
 LINE_FIELDS = ("sku", "quantity", "unit_price")
+# Each canonical path split once: (path, top-level key, nested key or "").
+_ORDER_PATHS = [(path, *path.partition(".")[::2]) for path in ORDER_FIELDS]
 
 
 class Reading:
@@ -335,11 +340,17 @@ class Reading:
         required fields; the caller raises once everything has been read."""
         canonical: dict[str, Any] = {}
         sources: dict[str, str] = {}
-        for path in ORDER_FIELDS:
+        for path, head, leaf in _ORDER_PATHS:
             val = fields.get(path, NONE)
             if path not in _OPTIONAL:
                 self._require(val, path)
-            _put(canonical, path, val.value)
+            if leaf:
+                section = canonical.get(head)
+                if section is None:
+                    section = canonical[head] = {}
+                section[leaf] = val.value
+            else:
+                canonical[head] = val.value
             if val.loc is not None:
                 sources[path] = val.loc
         canonical["lines"] = []
@@ -359,11 +370,3 @@ class Reading:
     def raise_if_errors(self) -> None:
         if self.errors:
             raise PayloadError(self.errors)
-
-
-def _put(target: dict[str, Any], path: str, value: Any) -> None:
-    head, _, rest = path.partition(".")
-    if rest:
-        _put(target.setdefault(head, {}), rest, value)
-    else:
-        target[head] = value

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from adapters.channels import PayloadError, map_payload
 from adapters.kafka.clients import jsonable, make_consumer, make_producer, send_and_confirm
 from adapters.kafka.config import KafkaSettings
@@ -330,8 +332,8 @@ class OrderConsumer:
         if record.value is None:
             raise _Refused(INVALID_RECORD, "empty record (no value)")
         try:
-            payload = json.loads(record.value)
-        except (UnicodeDecodeError, ValueError) as exc:
+            payload = orjson.loads(record.value)
+        except (UnicodeDecodeError, ValueError) as exc:  # orjson.JSONDecodeError is a ValueError
             raise _Refused(INVALID_RECORD, f"not valid JSON: {exc}") from None
         try:
             mapped = map_payload(channel, payload)
