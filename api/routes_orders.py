@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
+import orjson
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -95,8 +96,8 @@ async def push_order(
     if len(body) > MAX_JSON_BYTES:
         raise HTTPException(status_code=413, detail=f"payload over {MAX_JSON_BYTES} bytes")
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        payload = orjson.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:  # orjson.JSONDecodeError is a ValueError
         raise PayloadError([FieldError("body", f"not valid JSON: {exc}")]) from None
     mapped = map_payload(channel, payload)
     item = Intake(channel, payload, mapped.canonical, mapped.source_paths)
