@@ -63,6 +63,42 @@ def _encode(req: Request, host: str, port: int, headers: dict[str, str]) -> byte
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (req.body or b"")
 
 
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def _exchange(
+    conn: Connection | None,
+    data: bytes,
+    host: str,
+    port: int,
+    result: LoadResult,
+    started: float,
+) -> Connection | None:
+    """One request/response on `conn` (opened when None); its latency from `started` goes into
+    `result`. Returns the connection to reuse, or None when it was closed or failed."""
+    try:
+        if conn is None:
+            conn = await asyncio.open_connection(host, port)
+        reader, writer = conn
+        writer.write(data)
+        await writer.drain()
+        status, reusable, body = await _read_response(reader)
+    except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+        result.statuses[-1] += 1
+        result.errors.append(repr(exc))
+        if conn is not None:
+            conn[1].close()
+        return None
+    result.latencies.append(time.perf_counter() - started)
+    result.statuses[status] += 1
+    if status >= 400 and len(result.failures) < 20:
+        result.failures.append(f"{status} {body[:300].decode(errors='replace')}")
+    if not reusable:
+        conn[1].close()
+        return None
+    return conn
+
+
 async def run_load(
     host: str,
     port: int,
@@ -82,7 +118,7 @@ async def run_load(
     ready = [0]  # clients that have connected (or failed to) and wait for the start
 
     async def client() -> None:
-        conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        conn: Connection | None = None
         try:
             conn = await asyncio.open_connection(host, port)
         except OSError as exc:
@@ -97,28 +133,7 @@ async def run_load(
                 except asyncio.QueueEmpty:
                     return
                 data = _encode(req, host, port, headers)
-                began = time.perf_counter()
-                try:
-                    if conn is None:
-                        conn = await asyncio.open_connection(host, port)
-                    reader, writer = conn
-                    writer.write(data)
-                    await writer.drain()
-                    status, reusable, body = await _read_response(reader)
-                except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                    result.statuses[-1] += 1
-                    result.errors.append(repr(exc))
-                    if conn is not None:
-                        conn[1].close()
-                    conn = None
-                    continue
-                result.latencies.append(time.perf_counter() - began)
-                result.statuses[status] += 1
-                if status >= 400 and len(result.failures) < 20:
-                    result.failures.append(f"{status} {body[:300].decode(errors='replace')}")
-                if not reusable:
-                    conn[1].close()
-                    conn = None
+                conn = await _exchange(conn, data, host, port, result, time.perf_counter())
         finally:
             if conn is not None:
                 conn[1].close()
@@ -162,33 +177,15 @@ async def run_open_loop(
         except OSError as exc:
             result.errors.append(f"connect: {exc!r}")
 
-    async def client(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None) -> None:
+    async def client(conn: Connection | None) -> None:
         while True:
             job = await arrivals.get()
             if job is None:
                 break
             scheduled, req = job
-            try:
-                if conn is None:
-                    conn = await asyncio.open_connection(host, port)
-                reader, writer = conn
-                writer.write(_encode(req, host, port, headers))
-                await writer.drain()
-                status, reusable, body = await _read_response(reader)
-            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                result.statuses[-1] += 1
-                result.errors.append(repr(exc))
-                if conn is not None:
-                    conn[1].close()
-                conn = None
-                continue
-            result.latencies.append(time.perf_counter() - scheduled)
-            result.statuses[status] += 1
-            if status >= 400 and len(result.failures) < 20:
-                result.failures.append(f"{status} {body[:300].decode(errors='replace')}")
-            if not reusable:
-                conn[1].close()
-                conn = None
+            conn = await _exchange(
+                conn, _encode(req, host, port, headers), host, port, result, scheduled
+            )
         if conn is not None:
             conn[1].close()
 
