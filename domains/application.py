@@ -644,7 +644,9 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         if existing is None and check_store:
             existing = self._get_or_none(order_id)
         if existing is not None:
-            if existing.payload_hash in (digest, legacy_payload_hash(item.raw_payload)):
+            if existing.payload_hash == digest or (
+                existing.payload_hash == legacy_payload_hash(item.raw_payload)
+            ):
                 return IntakeOutcome(order_id, False, order=existing)
             return IntakeOutcome(
                 order_id,

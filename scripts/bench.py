@@ -560,10 +560,13 @@ def drive(
     payloads: list[dict[str, Any]] | int,
     concurrency: int,
     path: str = "/v1/channels/web/orders",
+    rate: float | None = None,
 ) -> tuple[list[float], Counter[int], float]:
-    """POST every payload to `path` with `concurrency` clients, each sending its next request as
-    soon as its previous one is answered (closed loop, keep-alive connections opened before the
-    clock starts). An int instead of payloads sends that many GETs.
+    """POST every payload to `path` over `concurrency` keep-alive connections (opened before the
+    clock starts). Closed loop by default: each client sends its next request as soon as its
+    previous one is answered. With `rate`, open loop: requests arrive at `rate` per second
+    (Poisson) and latency runs from each one's scheduled arrival (see run_open_loop).
+    An int instead of payloads sends that many GETs.
     Returns latencies (s), status codes and wall time."""
     host, port = base.removeprefix("http://").rsplit(":", 1)
     if isinstance(payloads, int):
@@ -571,24 +574,11 @@ def drive(
     else:
         requests = [Request("POST", path, json.dumps(p).encode()) for p in payloads]
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    result = asyncio.run(run_load(host, int(port), requests, concurrency, headers))
-    for error in sorted(set(result.errors))[:5]:
-        console.print(f"[red]request failed: {error}")
-    FAILURES.extend(result.failures[: max(0, 10 - len(FAILURES))])
-    return result.latencies, result.statuses, result.seconds
-
-
-def drive_open(
-    base: str, key: str, payloads: list[dict[str, Any]], connections: int, rate: float
-) -> tuple[list[float], Counter[int], float]:
-    """POSTs arriving at `rate` per second (Poisson) over `connections` keep-alive connections;
-    latency from each request's scheduled arrival (see run_open_loop)."""
-    host, port = base.removeprefix("http://").rsplit(":", 1)
-    requests = [
-        Request("POST", "/v1/channels/web/orders", json.dumps(p).encode()) for p in payloads
-    ]
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    result = asyncio.run(run_open_loop(host, int(port), requests, connections, rate, headers))
+    if rate is None:
+        load = run_load(host, int(port), requests, concurrency, headers)
+    else:
+        load = run_open_loop(host, int(port), requests, concurrency, rate, headers)
+    result = asyncio.run(load)
     for error in sorted(set(result.errors))[:5]:
         console.print(f"[red]request failed: {error}")
     FAILURES.extend(result.failures[: max(0, 10 - len(FAILURES))])
@@ -640,8 +630,12 @@ def bench_http(stores: Stores, sizes: Sizes, workers: int) -> list[dict[str, Any
                     server,
                     f"{post} (open loop, {rate}/s offered)",
                     HTTP_CONCURRENCY,
-                    *drive_open(
-                        base, key, web_payloads(count, offset), HTTP_CONCURRENCY, float(rate)
+                    *drive(
+                        base,
+                        key,
+                        web_payloads(count, offset),
+                        HTTP_CONCURRENCY,
+                        rate=float(rate),
                     ),
                 )
                 offset += count

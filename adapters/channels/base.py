@@ -208,16 +208,12 @@ class Node:
 
     def text(self, key: str) -> Val:
         """Stripped string; blank counts as absent."""
-        raw = self.data.get(key)
-        loc = self.loc(key)  # overridden by the dealer CSV reader ("line 3: quantity")
-        if type(raw) is str:  # the common case first: most fields are present strings
+        raw, loc = self.data.get(key), self.loc(key)
+        if isinstance(raw, str):
             return Val(raw.strip() or None, loc)
-        if raw is None:
-            return Val(None, loc)
-        if not isinstance(raw, str):
+        if raw is not None:
             self.reading.fail(loc, f"expected a string, got {type_name(raw)}")
-            return Val(None, loc)
-        return Val(raw.strip() or None, loc)
+        return Val(None, loc)
 
     def child(self, key: str, *, required: bool = False) -> Node:
         raw, loc = self.data.get(key), self.loc(key)

@@ -170,7 +170,7 @@ class OrderConsumer:
         that time is spent waiting for the database, with the GIL released), this thread polls
         and maps batch N+1. Every consumer call stays on this thread, and N's offsets are
         committed here only after N's transaction, before N+1 is handed over; so the delivery
-        guarantees are those of the sequential loop (`handle`)."""
+        guarantees are those of a sequential poll-write-commit loop."""
         stop = stop or threading.Event()
         self.subscribe()
         last_record = time.monotonic()
@@ -283,15 +283,6 @@ class OrderConsumer:
         return records
 
     # ------------------------------------------------------------------ one batch
-    def handle(self, records: list[Any]) -> BatchResult:
-        """Intake in one transaction, dead letters acknowledged, then the offsets committed."""
-        prepared = self.prepare(records)
-        result = self.ingest(prepared)
-        self.commit(records)
-        result.seconds = time.monotonic() - prepared.started
-        log.debug("batch: %s", result)
-        return result
-
     def prepare(self, records: list[Any]) -> _Prepared:
         """Decode and map each record; the ones that cannot be mapped become dead letters."""
         prepared = _Prepared(records, time.monotonic())
@@ -305,7 +296,7 @@ class OrderConsumer:
 
     def ingest(self, prepared: _Prepared) -> BatchResult:
         """The batch's one event-store transaction, then its dead letters acknowledged by the
-        broker. Offsets are NOT committed here (see `handle` and `run`)."""
+        broker. Offsets are NOT committed here: `run` commits them after this returns."""
         result = BatchResult(records=len(prepared.records))
         dead = list(prepared.dead)
         outcomes = self.intake(prepared.items)
