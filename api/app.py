@@ -27,6 +27,7 @@ from api import (
 from api.auth import KeyStore
 from api.batcher import IntakeBatcher
 from api.deps import Services
+from api.fast_intake import CrossdockAPI
 from domains.ports import Clock
 from projections import ProjectionRunner, ViewDB, spine_projectors
 
@@ -48,7 +49,7 @@ def build_services(
     return Services(app, db, runner, keys or KeyStore.from_env(), inline, batcher)
 
 
-def create_app(svc: Services | None = None) -> FastAPI:
+def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         if not hasattr(api.state, "services"):
@@ -60,7 +61,8 @@ def create_app(svc: Services | None = None) -> FastAPI:
         api.state.services.db.close()
         api.state.services.app.close()
 
-    api = FastAPI(
+    api = CrossdockAPI(
+        fast_intake=fast_intake,
         title="Crossdock",
         version="0.1.0",
         description="Event-sourced backend for cross-border e-commerce logistics. "

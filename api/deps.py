@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from fastapi import Depends, HTTPException, Request, Response
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from api.auth import KeyStore, Principal
 from domains.application import Crossdock
@@ -39,17 +40,34 @@ async def services(request: Request) -> Services:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def _authenticate(request: Request, creds: HTTPAuthorizationCredentials | None) -> Principal:
+def bearer_credentials(authorization: str | None) -> HTTPAuthorizationCredentials | None:
+    """What `HTTPBearer(auto_error=False)` makes of an Authorization header, for callers that
+    read the header themselves (api/fast_intake.py)."""
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
+        return None
+    return HTTPAuthorizationCredentials(scheme=scheme, credentials=credentials)
+
+
+def authorize(
+    keys: KeyStore, creds: HTTPAuthorizationCredentials | None, roles: tuple[str, ...] | None
+) -> Principal:
+    """The caller behind the key, if its role is one of `roles` (any role when None)."""
     if creds is None or creds.scheme.lower() != "bearer":
         raise HTTPException(
             status_code=401,
             detail="missing API key: send 'Authorization: Bearer <key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    who = request.app.state.services.keys.authenticate(creds.credentials)
+    who = keys.authenticate(creds.credentials)
     if who is None:
         raise HTTPException(
             status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"}
+        )
+    if roles is not None and who.role not in roles:
+        raise HTTPException(
+            status_code=403,
+            detail=f"role {who.role!r} may not do this; needs one of {', '.join(roles)}",
         )
     return who
 
@@ -58,7 +76,7 @@ async def principal(
     request: Request,
     creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> Principal:
-    return _authenticate(request, creds)
+    return authorize(request.app.state.services.keys, creds, None)
 
 
 def require(*roles: str) -> Callable[..., Principal]:
@@ -68,13 +86,7 @@ def require(*roles: str) -> Callable[..., Principal]:
         request: Request,
         creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
     ) -> Principal:
-        who = _authenticate(request, creds)
-        if who.role not in roles:
-            raise HTTPException(
-                status_code=403,
-                detail=f"role {who.role!r} may not do this; needs one of {', '.join(roles)}",
-            )
-        return who
+        return authorize(request.app.state.services.keys, creds, roles)
 
     return check  # type: ignore[return-value]
 
@@ -85,17 +97,10 @@ def scoped_channel(who: Principal, channel: str) -> None:
         raise HTTPException(status_code=404, detail="not found")
 
 
-def json_response(
-    content: Any, status_code: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    """A JSON response serialised by orjson, skipping FastAPI's generic response encoding
-    (jsonable_encoder walks every nested value in Python; order bodies are deep)."""
-    return Response(
-        orjson.dumps(content, default=_json_default, option=orjson.OPT_NON_STR_KEYS),
-        status_code=status_code,
-        headers=headers,
-        media_type="application/json",
-    )
+def encode_json(content: Any) -> bytes:
+    """JSON by orjson, skipping FastAPI's generic response encoding (jsonable_encoder walks
+    every nested value in Python; order bodies are deep)."""
+    return orjson.dumps(content, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 def _json_default(value: Any) -> Any:

@@ -14,7 +14,14 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters.channels import MAPPERS, FieldError, PayloadError, map_payload, parse_dealer_csv
 from api.auth import Principal
-from api.deps import Services, as_json, json_response, require, scoped_channel, services
+from api.deps import (
+    Services,
+    as_json,
+    encode_json,
+    require,
+    scoped_channel,
+    services,
+)
 from domains.application import Intake, ValidationFailed
 from domains.orders.model import Order
 
@@ -23,6 +30,7 @@ CHANNELS = sorted([*MAPPERS, "dealer"])
 MAX_JSON_BYTES = 1_000_000
 MAX_CSV_BYTES = 5_000_000
 READERS = ("connector", "warehouse", "customs", "finance", "admin")
+INTAKE_ROLES = ("connector", "admin")
 
 
 def order_out(order: Order) -> dict[str, Any]:
@@ -31,7 +39,7 @@ def order_out(order: Order) -> dict[str, Any]:
 
 def order_body(order: Order) -> dict[str, Any]:
     """The order's representation with domain values as they are (Decimal, UUID, datetime):
-    `order_out` turns them into JSON types, `json_response` lets orjson do it."""
+    `order_out` turns them into JSON types, `encode_json` lets orjson do it."""
     c = order.canonical
     return {
         "id": order.id,
@@ -86,13 +94,25 @@ def _with_sources(exc: ValidationFailed, prefix: str = "") -> list[dict]:
 async def push_order(
     channel: Literal["amazon", "shopee", "shopify", "web"],
     request: Request,
-    who: Principal = Depends(require("connector", "admin")),
+    who: Principal = Depends(require(*INTAKE_ROLES)),
 ) -> Response:
     """A channel pushes one order in its NATIVE payload shape (Amazon SP-API Order with
     OrderItems, Shopee get_order_detail order, Shopify REST order, or canonical JSON for web)."""
-    svc: Services = request.app.state.services
+    status, content, location = await take_order(
+        request.app.state.services, who, channel, await request.body()
+    )
+    return Response(
+        content, status_code=status, headers={"Location": location}, media_type="application/json"
+    )
+
+
+async def take_order(
+    svc: Services, who: Principal, channel: str, body: bytes
+) -> tuple[int, bytes, str]:
+    """The work of `push_order` once the caller is known: (status, JSON body, Location).
+    Shared by the FastAPI route above (which documents the endpoint) and the lean dispatcher in
+    api/fast_intake.py that serves it without FastAPI's routing and dependency layers."""
     scoped_channel(who, channel)
-    body = await request.body()
     if len(body) > MAX_JSON_BYTES:
         raise HTTPException(status_code=413, detail=f"payload over {MAX_JSON_BYTES} bytes")
     try:
@@ -105,11 +125,10 @@ async def push_order(
         outcome, nid = await asyncio.wrap_future(svc.batcher.submit(item))
     else:
         outcome, nid = await run_in_threadpool(svc.app.intake, item)
-    return json_response(
-        {"created": outcome.created, "notification_id": nid, "order": order_body(outcome.order)},
-        status_code=201 if outcome.created else 200,
-        headers={"Location": f"/v1/orders/{outcome.order_id}"},
+    content = encode_json(
+        {"created": outcome.created, "notification_id": nid, "order": order_body(outcome.order)}
     )
+    return (201 if outcome.created else 200), content, f"/v1/orders/{outcome.order_id}"
 
 
 @router.post(
