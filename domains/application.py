@@ -9,6 +9,7 @@ Outside facts (FX, countries, cost table, the solver) come in through ports (dom
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import threading
 import time
@@ -56,6 +57,7 @@ from domains.warehouse.picking import PickList
 
 MAPPER_VERSION = 1
 MAX_CONFLICT_RETRIES = 30
+KNOWN_ORDERS_MAX = 200_000  # order ids remembered per process (about 20 MB)
 
 
 class ValidationFailed(DomainError):
@@ -157,6 +159,13 @@ REFERENCE_TOPICS = [
     )
     for name in names
 ]
+
+
+def _stored_ids(outcomes: list[IntakeOutcome]) -> Iterable[UUID]:
+    """The orders of a saved batch that are now stored: taken in, repeated, or conflicting."""
+    for o in outcomes:
+        if o.order is not None or isinstance(o.error, DuplicateConflict):
+            yield o.order_id
 
 
 class InventoryFollower:
@@ -288,11 +297,24 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         self._ref_position = 0
         self._intake_lock: AbstractContextManager[Any] = intake_lock or threading.Lock()
         self._follower = InventoryFollower(self)
+        # Orders this process has taken in or seen stored, oldest first. Intake assumes an
+        # order is new unless it is listed here; a repeat it does not know (made by another
+        # process, or before a restart) costs a failed save and a second pass of its batch.
+        self._known_orders: dict[UUID, None] = {}
 
     # ------------------------------------------------------------------ helpers
     def _get_or_none(self, aggregate_id: UUID) -> Any:
         try:
             return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _peek(self, aggregate_id: UUID) -> Any:
+        """Like `_get_or_none`, for reading only: the repository's cached object itself, without
+        the defensive deep copy (which costs more than reading an order from the store). The
+        caller must not change it."""
+        try:
+            return self.repository.get(aggregate_id, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return None
 
@@ -598,8 +620,9 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         with `all_or_nothing`, one bad item means nothing at all is stored.
 
         On a version conflict the whole batch is decided again from fresh state. The first
-        attempt assumes the orders are new (a stored one makes the save fail on its version 1),
-        which saves a read per order in the common case."""
+        attempt assumes an order is new unless this process knows it is stored (a stored one
+        makes the save fail on its version 1), which saves a read per order in the common case
+        and keeps a connector's retry from costing its whole batch a second pass."""
         with self._intake_lock:
             follower = self._follower
             for attempt in range(MAX_CONFLICT_RETRIES):
@@ -617,10 +640,13 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
                     raise
                 if (all_or_nothing and any(o.error for o in outcomes)) or not batch.touched:
                     follower.forget(batch.touched)
+                    if not batch.touched:  # repeats only: all of them are stored
+                        self._remember(_stored_ids(outcomes))
                     return outcomes, 0
                 try:
                     ids = self._save_ids(*batch.touched.values())
                     follower.saved(ids)
+                    self._remember(_stored_ids(outcomes))
                     return outcomes, max(ids, default=0)
                 except IntegrityError:
                     # Another writer won (a duplicate order, a stock or credit conflict):
@@ -628,6 +654,14 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
                     follower.forget(batch.touched)
                     time.sleep(0.001 * attempt)
             raise InvalidTransition("the order kept conflicting with concurrent writers; retry")
+
+    def _remember(self, order_ids: Iterable[UUID]) -> None:
+        known = self._known_orders
+        for order_id in order_ids:
+            known[order_id] = None
+        if len(known) > KNOWN_ORDERS_MAX:  # forget the oldest half
+            for order_id in list(itertools.islice(known, len(known) // 2)):
+                del known[order_id]
 
     def _decide_intake(
         self, batch: _Batch, item: Intake, check_store: bool = True
@@ -641,8 +675,8 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
             return IntakeOutcome(order_id, False, error=exc)
         digest = payload_hash(item.raw_payload)
         existing: Order | None = batch.touched.get(order_id)  # type: ignore[assignment]
-        if existing is None and check_store:
-            existing = self._get_or_none(order_id)
+        if existing is None and (check_store or order_id in self._known_orders):
+            existing = self._peek(order_id)  # only compared and answered with, never changed
         if existing is not None:
             if existing.payload_hash == digest or (
                 existing.payload_hash == legacy_payload_hash(item.raw_payload)

@@ -170,3 +170,67 @@ def test_repeat_of_an_order_hashed_before_the_orjson_switch_is_the_same_order(sq
     changed = {**canonical, "currency": "EUR"}
     with pytest.raises(Exception, match="different content"):
         push(sqlite_app, changed)
+
+
+def _count_transactions(app, monkeypatch) -> list[int]:
+    """How many times the app tried to record events (each is one transaction)."""
+    calls: list[int] = []
+    original = app.recorder.insert_events
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(app.recorder, "insert_events", counting)
+    return calls
+
+
+def test_a_retried_order_in_a_batch_costs_no_second_pass(sqlite_store, monkeypatch):
+    """A connector's retry lands in a batch with new orders: the batch is still ONE transaction
+    (no failed save and re-decision of every order), the retry answers with the stored order,
+    and a process that never saw the order (a restart) still gets it right."""
+    app = make_app(sqlite_store)
+    try:
+        app.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
+        first = [
+            Intake("web", c, c)
+            for c in (web_order(f"R-{i}", [("SKU-TEA-001", 1, "12.50")]) for i in range(3))
+        ]
+        taken, _ = app.intake_batch(first)
+        calls = _count_transactions(app, monkeypatch)
+        mixed = [first[1]] + [
+            Intake("web", c, c)
+            for c in (web_order(f"N-{i}", [("SKU-TEA-001", 1, "12.50")]) for i in range(3))
+        ]
+        outcomes, _ = app.intake_batch(mixed)
+        assert len(calls) == 1
+        assert not outcomes[0].created and outcomes[0].order_id == taken[1].order_id
+        assert [o.created for o in outcomes[1:]] == [True, True, True]
+        only_repeats, nid = app.intake_batch(first)
+        assert len(calls) == 1 and nid == 0  # nothing new: not even a transaction
+        assert [o.created for o in only_repeats] == [False, False, False]
+    finally:
+        app.close()
+    restarted = build_app(sqlite_store)
+    try:
+        again = [first[0]] + [
+            Intake("web", c, c) for c in [web_order("N-9", [("SKU-TEA-001", 1, "12.50")])]
+        ]
+        outcomes, _ = restarted.intake_batch(again)
+        assert [o.created for o in outcomes] == [False, True]
+        assert outcomes[0].order_id == taken[0].order_id
+        inv = restarted.repository.get(Inventory.create_id("LAX", "SKU-TEA-001"))
+        assert inv.reserved == 7  # three, three and one: the repeats reserved nothing twice
+    finally:
+        restarted.close()
+
+
+def test_known_orders_are_bounded(sqlite_app, monkeypatch):
+    monkeypatch.setattr("domains.application.KNOWN_ORDERS_MAX", 10)
+    sqlite_app.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
+    for i in range(25):
+        push(sqlite_app, web_order(f"K-{i}", [("SKU-TEA-001", 1, "12.50")]))
+    assert len(sqlite_app._known_orders) <= 10
+    # Forgotten or not, a repeat is still recognised.
+    again = push(sqlite_app, web_order("K-0", [("SKU-TEA-001", 1, "12.50")]))
+    assert not again.created and again.error is None
