@@ -7,6 +7,7 @@ CROSSDOCK_INLINE_PROJECTION=0, when separate `crossdock project` workers keep th
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +32,8 @@ from api.fast_intake import CrossdockAPI
 from domains.ports import Clock
 from projections import ProjectionRunner, ViewDB, spine_projectors
 
+log = logging.getLogger(__name__)
+
 
 def build_services(
     overrides: dict[str, str] | None = None,
@@ -54,7 +57,10 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         if not hasattr(api.state, "services"):
             api.state.services = build_services()
-            tune_gc()  # a serving process: start-up objects out of the collector's way
+            # A serving process: load what the first orders would wait for, then keep the
+            # start-up objects out of the collector's way.
+            log.info("warmed up: %s", api.state.services.app.warm_up())
+            tune_gc()
         yield
         if api.state.services.batcher is not None:
             api.state.services.batcher.close()

@@ -74,7 +74,6 @@ def register(cli: typer.Typer) -> None:
         )
         stop = _stop_on_signals()
         app = build_app()
-        tune_gc()
         try:
             if not app.reference()["products"]:
                 typer.echo(
@@ -83,6 +82,8 @@ def register(cli: typer.Typer) -> None:
                     err=True,
                 )
                 raise typer.Exit(2)
+            log.info("warmed up: %s", app.warm_up())
+            tune_gc()  # after the warm-up: what it loaded stays out of the collector's way
             worker = OrderConsumer(app, settings)
             log.info(
                 "consuming %s as group %r (batch %d / %d ms) from %s",

@@ -31,6 +31,9 @@ CHANNEL_SETTINGS: dict[str, dict[str, Any]] = {
     "web": {"policy": "best_value", "promise_days": 12},
     "dealer": {"policy": "cheapest", "promise_days": 21},
 }
+RATE_CARD_TOPICS = [
+    f"domains.transport.model:RateCardStream.{name}" for name in ("Opened", "VersionPublished")
+]
 LITHIUM_HS = ("8507.60", "850760")
 ALCOHOL_HS = ("2203", "2204", "2205", "2206", "2207", "2208")
 
@@ -80,17 +83,25 @@ class TransportOps:
         return {"changed": True, **card.describe()}, nid
 
     def rate_cards(self: Any) -> list[RateCard]:
-        """Every published version of every card (a quote picks the one effective that day)."""
+        """Every published version of every card (a quote picks the one effective that day).
+        Parsed once and kept; after REFERENCE_TTL_S one look at the notification log says
+        whether any process published since (re-parsing every card cost tens of ms)."""
         cached = getattr(self, "_cards", None)
-        if cached is not None and time.monotonic() - cached[0] < self.REFERENCE_TTL_S:
-            return cached[1]
+        if cached is not None:
+            loaded_at, position, cards = cached
+            if time.monotonic() - loaded_at < self.REFERENCE_TTL_S:
+                return cards
+            if not self.changed_since(position, RATE_CARD_TOPICS):
+                self._cards = (time.monotonic(), position, cards)
+                return cards
+        position = self.max_notification_id()  # before reading: a change meanwhile is seen
         cards = []
         for key in self._registry().entries.get("rate_card", []):
             carrier, service = key.split("/", 1)
             stream = self._get_or_none(RateCardStream.create_id(carrier, service))
             for v in stream.versions if stream else []:
                 cards.append(self.rate_card_parser(v["csv_text"]))
-        self._cards = (time.monotonic(), cards)
+        self._cards = (time.monotonic(), position, cards)
         return cards
 
     def _fx_to(self: Any, currencies: set[str], target: str, on: date) -> dict[str, Decimal]:

@@ -5,6 +5,7 @@ noticing other processes' changes, and repeats of orders hashed before the orjso
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from eventsourcing.domain import Aggregate, event
@@ -234,3 +235,46 @@ def test_known_orders_are_bounded(sqlite_app, monkeypatch):
     # Forgotten or not, a repeat is still recognised.
     again = push(sqlite_app, web_order("K-0", [("SKU-TEA-001", 1, "12.50")]))
     assert not again.created and again.error is None
+
+
+def test_warm_up_loads_what_the_first_order_would_wait_for(sqlite_store):
+    seeded = make_app(sqlite_store)
+    seeded.receive_stock("LAX", "SKU-TEA-001", 10, "r1")
+    seeded.receive_stock("FRA", "SKU-TEA-001", 10, "r2")
+    seeded.receive_stock("FRA", "SKU-PHONE-CASE", 10, "r3")
+    seeded.close()
+    app = build_app(sqlite_store)  # a new process
+    try:
+        assert app.warm_up(inventories=1)["inventories"] == 1  # the cap holds
+        done = app.warm_up()
+        assert done["inventories"] == 3
+        parsed, read = [], []
+        parser, get = app.rate_card_parser, app._get_or_none
+        app.rate_card_parser = lambda text: parsed.append(1) or parser(text)
+        app._get_or_none = lambda aggregate_id: read.append(aggregate_id) or get(aggregate_id)
+        out = push(app, web_order("WARM-1", [("SKU-TEA-001", 12, "12.50")]))
+        assert out.order.status == "allocated" and len(out.order.shipments) == 2
+        assert parsed == []  # rate cards were parsed by the warm-up
+        inventories = {Inventory.create_id(w, "SKU-TEA-001") for w in ("LAX", "FRA")}
+        assert not inventories & set(read)  # and the stock was already held
+    finally:
+        app.close()
+
+
+def test_rate_cards_are_parsed_once_and_notice_another_processes_publication(sqlite_store):
+    reader = make_app(sqlite_store)
+    writer = build_app(sqlite_store)
+    try:
+        reader.REFERENCE_TTL_S = 0.0  # look at the log on every call
+        cards = reader.rate_cards()
+        assert reader.rate_cards() is cards  # nothing published: no re-parse
+        path = next(p for p in Path("adapters/data/rate_cards").glob("dhl_paket_de_2025.csv"))
+        text = path.read_text().replace("card,version,2025", "card,version,2026-test")
+        text = text.replace("card,effective_from,2025-01-01", "card,effective_from,2026-01-01")
+        writer.publish_rate_card(text, "test", "admin")
+        fresh = reader.rate_cards()
+        assert fresh is not cards and len(fresh) == len(cards) + 1
+        assert any(c.version == "2026-test" for c in fresh)
+    finally:
+        writer.close()
+        reader.close()
