@@ -149,6 +149,8 @@ INVENTORY_TOPICS = [
 ]
 
 
+ORDER_RECEIVED_TOPIC = "domains.orders.model:Order.Received"
+
 # Two half-stocked warehouses for one line: enough to make the split solver load and run.
 _WARM_UP_SPLIT = SplitProblem(
     destination="US",
@@ -184,12 +186,15 @@ class InventoryFollower:
     """The intake path's own copy of the inventory streams, kept current by reading the
     notification log ONCE per batch (one query for every writer's changes, any process)
     instead of re-reading each stream; no defensive copies, because only the intake path,
-    under its lock, touches these objects. A failed save makes it forget what it changed."""
+    under its lock, touches these objects. A failed save makes it forget what it changed.
+    The same query brings the orders other processes took in, so a connector's retry that
+    lands on another worker is known to be a repeat (see `Crossdock._known_orders`)."""
 
     def __init__(self, app: Crossdock) -> None:
         self.app = app
         self.position: int | None = None
         self.items: dict[UUID, Inventory | None] = {}
+        self.topics = [*INVENTORY_TOPICS, ORDER_RECEIVED_TOPIC]
 
     def refresh(self) -> None:
         if self.position is None:
@@ -197,9 +202,13 @@ class InventoryFollower:
             return
         while True:
             notifications = self.app.recorder.select_notifications(
-                start=self.position, limit=1000, topics=INVENTORY_TOPICS, inclusive_of_start=False
+                start=self.position, limit=1000, topics=self.topics, inclusive_of_start=False
             )
+            received = []
             for n in notifications:
+                if n.topic == ORDER_RECEIVED_TOPIC:
+                    received.append(UUID(str(n.originator_id)))
+                    continue
                 inv_id = UUID(str(n.originator_id))
                 if inv_id not in self.items:
                     continue
@@ -209,6 +218,7 @@ class InventoryFollower:
                 elif n.originator_version == current.version + 1:
                     self.app.mapper.to_domain_event(n).mutate(current)  # type: ignore[attr-defined]
                 # Versions already held (our own saves) are skipped.
+            self.app._remember(received)
             if notifications:
                 self.position = notifications[-1].id
             if len(notifications) < 1000:
@@ -328,9 +338,10 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         self._ref_position = 0
         self._intake_lock: AbstractContextManager[Any] = intake_lock or threading.Lock()
         self._follower = InventoryFollower(self)
-        # Orders this process has taken in or seen stored, oldest first. Intake assumes an
-        # order is new unless it is listed here; a repeat it does not know (made by another
-        # process, or before a restart) costs a failed save and a second pass of its batch.
+        # Orders this process has taken in, seen stored, or seen other processes take in since
+        # it started (oldest first). Intake assumes an order is new unless it is listed here; a
+        # repeat it does not know (stored before this process started) costs a failed save and
+        # a second pass of its batch.
         self._known_orders: dict[UUID, None] = {}
 
     # ------------------------------------------------------------------ helpers

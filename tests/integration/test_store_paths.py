@@ -278,3 +278,29 @@ def test_rate_cards_are_parsed_once_and_notice_another_processes_publication(sql
     finally:
         writer.close()
         reader.close()
+
+
+def test_a_retry_landing_on_another_worker_costs_no_second_pass(sqlite_store, monkeypatch):
+    """Two workers on one store: an order taken in by one and retried through the other is
+    known there from the log, so its batch is still one transaction."""
+    first = make_app(sqlite_store)
+    second = build_app(sqlite_store)
+    try:
+        first.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
+        push(second, web_order("W2-0", [("SKU-TEA-001", 1, "12.50")]))  # second is running
+        taken = push(first, web_order("W2-1", [("SKU-TEA-001", 1, "12.50")]))
+        calls = _count_transactions(second, monkeypatch)
+        batch = [
+            Intake("web", c, c)
+            for c in (
+                web_order("W2-1", [("SKU-TEA-001", 1, "12.50")]),
+                web_order("W2-2", [("SKU-TEA-001", 1, "12.50")]),
+            )
+        ]
+        outcomes, _ = second.intake_batch(batch)
+        assert len(calls) == 1
+        assert [o.created for o in outcomes] == [False, True]
+        assert outcomes[0].order_id == taken.order_id
+    finally:
+        second.close()
+        first.close()
