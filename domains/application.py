@@ -149,6 +149,10 @@ INVENTORY_TOPICS = [
 ]
 
 
+DEALER_TOPICS = [
+    f"domains.reference.model:Dealer.{name}"
+    for name in ("Registered", "Revised", "CreditCommitted", "CreditReleased")
+]
 ORDER_RECEIVED_TOPIC = "domains.orders.model:Order.Received"
 
 # Two half-stocked warehouses for one line: enough to make the split solver load and run.
@@ -182,9 +186,9 @@ def _stored_ids(outcomes: list[IntakeOutcome]) -> Iterable[UUID]:
             yield o.order_id
 
 
-class InventoryFollower:
-    """The intake path's own copy of the inventory streams, kept current by reading the
-    notification log ONCE per batch (one query for every writer's changes, any process)
+class IntakeFollower:
+    """The intake path's own copy of the inventory and dealer streams (the aggregates intake
+    changes besides the orders), kept current by reading the notification log ONCE per batch (one query for every writer's changes, any process)
     instead of re-reading each stream; no defensive copies, because only the intake path,
     under its lock, touches these objects. A failed save makes it forget what it changed.
     The same query brings the orders other processes took in, so a connector's retry that
@@ -193,8 +197,8 @@ class InventoryFollower:
     def __init__(self, app: Crossdock) -> None:
         self.app = app
         self.position: int | None = None
-        self.items: dict[UUID, Inventory | None] = {}
-        self.topics = [*INVENTORY_TOPICS, ORDER_RECEIVED_TOPIC]
+        self.items: dict[UUID, Inventory | Dealer | None] = {}
+        self.topics = [*INVENTORY_TOPICS, *DEALER_TOPICS, ORDER_RECEIVED_TOPIC]
 
     def refresh(self) -> None:
         if self.position is None:
@@ -209,12 +213,12 @@ class InventoryFollower:
                 if n.topic == ORDER_RECEIVED_TOPIC:
                     received.append(UUID(str(n.originator_id)))
                     continue
-                inv_id = UUID(str(n.originator_id))
-                if inv_id not in self.items:
+                item_id = UUID(str(n.originator_id))
+                if item_id not in self.items:
                     continue
-                current = self.items[inv_id]
+                current = self.items[item_id]
                 if current is None or n.originator_version > current.version + 1:
-                    del self.items[inv_id]  # created meanwhile, or a gap: reload
+                    del self.items[item_id]  # created meanwhile, or a gap: reload
                 elif n.originator_version == current.version + 1:
                     self.app.mapper.to_domain_event(n).mutate(current)  # type: ignore[attr-defined]
                 # Versions already held (our own saves) are skipped.
@@ -235,29 +239,32 @@ class InventoryFollower:
         if ordered[0] == self.position + 1 and ordered[-1] - ordered[0] + 1 == len(ordered):
             self.position = ordered[-1]
 
-    def get(self, inventory_id: UUID) -> Inventory | None:
-        if inventory_id not in self.items:
-            self.items[inventory_id] = self.app._get_or_none(inventory_id)
-        return self.items[inventory_id]
+    def get(self, aggregate_id: UUID) -> Any:
+        if aggregate_id not in self.items:
+            self.items[aggregate_id] = self.app._get_or_none(aggregate_id)
+        return self.items[aggregate_id]
 
     def preload(self, limit: int) -> int:
         """Loads up to `limit` inventory streams now; returns how many it holds. Streams written
         after the follower's position are brought up to date by `refresh` as usual."""
         self.refresh()
+        held = sum(isinstance(item, Inventory) for item in self.items.values())
         start = 0
-        while len(self.items) < limit:
+        while held < limit:
             opened = self.app.recorder.select_notifications(
                 start=start,
-                limit=min(1000, limit - len(self.items)),
+                limit=min(1000, limit - held),
                 topics=[INVENTORY_TOPICS[0]],  # Opened: one per stream
                 inclusive_of_start=False,
             )
             for n in opened:
-                self.get(UUID(str(n.originator_id)))
+                item_id = UUID(str(n.originator_id))
+                if item_id not in self.items:
+                    held += self.get(item_id) is not None
             if not opened:
                 break
             start = opened[-1].id
-        return len(self.items)
+        return held
 
     def forget(self, ids: Iterable[UUID]) -> None:
         for i in ids:
@@ -267,7 +274,7 @@ class InventoryFollower:
 class _Batch:
     """Aggregates loaded once and shared by every order decided in one transaction."""
 
-    def __init__(self, app: Crossdock, follower: InventoryFollower | None = None) -> None:
+    def __init__(self, app: Crossdock, follower: IntakeFollower | None = None) -> None:
         self.app = app
         self.follower = follower
         self.inventories: dict[tuple[str, str], Inventory | None] = {}
@@ -294,7 +301,10 @@ class _Batch:
 
     def dealer(self, code: str) -> Dealer:
         if code not in self.dealers:
-            dealer = self.app._get_or_none(Dealer.create_id(code))
+            dealer_id = Dealer.create_id(code)
+            dealer = (
+                self.follower.get(dealer_id) if self.follower else self.app._get_or_none(dealer_id)
+            )
             if dealer is None:
                 raise NotFound("dealer", code)
             self.dealers[code] = dealer
@@ -337,7 +347,7 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         self._ref_loaded_at = 0.0
         self._ref_position = 0
         self._intake_lock: AbstractContextManager[Any] = intake_lock or threading.Lock()
-        self._follower = InventoryFollower(self)
+        self._follower = IntakeFollower(self)
         # Orders this process has taken in, seen stored, or seen other processes take in since
         # it started (oldest first). Intake assumes an order is new unless it is listed here; a
         # repeat it does not know (stored before this process started) costs a failed save and
@@ -420,12 +430,14 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
     def warm_up(self, inventories: int = 10_000) -> dict[str, Any]:
         """Loads at start what the first orders would otherwise wait for (about 130 ms on the
         demo data): reference data, rate cards and today's lane costs between the warehouses'
-        countries, up to `inventories` inventory streams, and the split solver's library.
+        countries, up to `inventories` inventory streams, the dealers, and the split solver.
         Returns what was loaded and how long it took."""
         started = time.perf_counter()
         ref = self.reference()
         with self._intake_lock:
             loaded = self._follower.preload(inventories)
+            for code in ref["dealers"]:
+                self._follower.get(Dealer.create_id(code))
         countries = sorted({w.country for w in ref["warehouses"].values()})
         for origin in countries:
             for destination in countries:

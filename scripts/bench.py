@@ -375,6 +375,7 @@ def bench_intake(
 ) -> dict[str, Any]:
     app = prepare_app(stores.fresh(kind, f"intake-{mode}-{stock}"), stock)
     try:
+        app.warm_up()
         n0 = app.max_notification_id()
         elapsed, tally = run_intake(app, items, mode)
         n1 = app.max_notification_id()
@@ -400,6 +401,7 @@ def bench_intake(
 def profile_batched(stores: Stores, items: list[Intake], kind: str) -> str:
     """cProfile of batched intake; the top functions by own time and by cumulative time."""
     app = prepare_app(stores.fresh(kind, f"profile-{kind}"), "ample")
+    app.warm_up()  # as bench_intake does: the steady state, not the first touches
     profiler = cProfile.Profile()
     try:
         profiler.enable()

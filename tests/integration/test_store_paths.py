@@ -304,3 +304,48 @@ def test_a_retry_landing_on_another_worker_costs_no_second_pass(sqlite_store, mo
     finally:
         second.close()
         first.close()
+
+
+def test_intake_sees_dealer_credit_changed_by_another_process(sqlite_store):
+    """The intake follower holds dealers too: credit committed, a limit raised and credit
+    released by another process all count in this process's next credit check."""
+    other = make_app(sqlite_store)
+    here = build_app(sqlite_store)
+    try:
+        other.receive_stock("LAX", "SKU-KETTLE-1L7", 1000, "r1")
+        here.warm_up()  # holds DLR-US-01 from now on: limit 40,000, unpaid 12,500
+        big = push(
+            other,
+            web_order("DC-1", [("SKU-KETTLE-1L7", 200, "100.00")], dealer="DLR-US-01"),
+            "dealer",
+        )
+        assert big.order.status == "allocated"
+
+        def credit_inputs(external_id: str) -> tuple[list[str], dict]:
+            out = push(
+                here,
+                web_order(external_id, [("SKU-KETTLE-1L7", 90, "100.00")], dealer="DLR-US-01"),
+                "dealer",
+            )
+            rule = next(r for r in out.order.review["rules"] if r["rule"] == "credit")
+            return [h["code"] for h in out.order.hold_reasons], rule["inputs"]
+
+        codes, inputs = credit_inputs("DC-2")  # 12,500 + 20,000 + 9,000 > 40,000
+        assert codes == ["over_credit_limit"] and inputs["open_orders_total"] == "20000.00"
+        dealer = other.get_dealer("DLR-US-01")
+        other.register_dealer(
+            "DLR-US-01",
+            dealer.name,
+            Decimal("60000.00"),
+            dealer.currency,
+            dealer.regions,
+            dealer.unpaid_balance,
+        )
+        codes, inputs = credit_inputs("DC-3")
+        assert codes == [] and inputs["credit_limit"] == "60000.00"
+        other.cancel_order(big.order_id, "customer withdrew", "admin-1")
+        codes, inputs = credit_inputs("DC-4")
+        assert codes == [] and inputs["open_orders_total"] == "9000.00"  # DC-3's only
+    finally:
+        here.close()
+        other.close()
