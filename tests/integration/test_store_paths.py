@@ -31,6 +31,15 @@ class Note(Aggregate):
 
 
 @pytest.fixture
+def two_processes(sqlite_store):
+    """Two applications on one SQLite file, as two processes would be: the first seeded."""
+    first, second = make_app(sqlite_store), build_app(sqlite_store)
+    yield first, second
+    second.close()
+    first.close()
+
+
+@pytest.fixture
 def pg_app():
     env = pg_env()
     app = build_app(env)
@@ -103,53 +112,43 @@ def test_inventory_snapshot_is_taken_from_memory_and_loads_the_same_state(sqlite
         fresh.close()
 
 
-def test_intake_sees_stock_changed_by_another_process_after_its_own_batches(sqlite_store):
+def test_intake_sees_stock_changed_by_another_process_after_its_own_batches(two_processes):
     """The follower skips reading back its own batch only when nobody wrote in between."""
-    first = make_app(sqlite_store)
-    second = build_app(sqlite_store)
-    try:
-        first.receive_stock("LAX", "SKU-TEA-001", 5, "r1")
-        assert push(first, web_order("P-1", [("SKU-TEA-001", 2, "12.50")])).order.status == (
-            "allocated"
-        )
-        # Another process takes the remaining 3 units.
-        assert push(second, web_order("P-2", [("SKU-TEA-001", 3, "12.50")])).order.status == (
-            "allocated"
-        )
-        late = push(first, web_order("P-3", [("SKU-TEA-001", 1, "12.50")])).order
-        assert late.status == "held"
-        assert [h["rule"] for h in late.hold_reasons] == ["stock"]
-        inv = first.repository.get(Inventory.create_id("LAX", "SKU-TEA-001"))
-        assert (inv.on_hand, inv.reserved) == (5, 5)
-    finally:
-        second.close()
-        first.close()
+    first, second = two_processes
+    first.receive_stock("LAX", "SKU-TEA-001", 5, "r1")
+    assert push(first, web_order("P-1", [("SKU-TEA-001", 2, "12.50")])).order.status == (
+        "allocated"
+    )
+    # Another process takes the remaining 3 units.
+    assert push(second, web_order("P-2", [("SKU-TEA-001", 3, "12.50")])).order.status == (
+        "allocated"
+    )
+    late = push(first, web_order("P-3", [("SKU-TEA-001", 1, "12.50")])).order
+    assert late.status == "held"
+    assert [h["rule"] for h in late.hold_reasons] == ["stock"]
+    inv = first.repository.get(Inventory.create_id("LAX", "SKU-TEA-001"))
+    assert (inv.on_hand, inv.reserved) == (5, 5)
 
 
-def test_reference_cache_notices_another_processes_change(sqlite_store):
-    reader = make_app(sqlite_store)
-    writer = build_app(sqlite_store)
-    try:
-        reader.REFERENCE_TTL_S = 0.0  # look at the log on every call
-        assert "SKU-NEW-1" not in reader.reference()["products"]
-        cached = reader.reference()
-        assert reader.reference() is cached  # nothing changed: the same cache, no reload
-        tea = writer.reference()["products"]["SKU-TEA-001"]
-        writer.register_product(
-            "SKU-NEW-1",
-            name="New kettle",
-            unit_weight_g=900,
-            dimensions_mm=[200, 150, 150],
-            hs_code=tea.hs_code,
-            origin_country="CN",
-            unit_value=Decimal("20.00"),
-            currency="USD",
-            perishable=False,
-        )
-        assert "SKU-NEW-1" in reader.reference()["products"]
-    finally:
-        writer.close()
-        reader.close()
+def test_reference_cache_notices_another_processes_change(two_processes):
+    reader, writer = two_processes
+    reader.REFERENCE_TTL_S = 0.0  # look at the log on every call
+    assert "SKU-NEW-1" not in reader.reference()["products"]
+    cached = reader.reference()
+    assert reader.reference() is cached  # nothing changed: the same cache, no reload
+    tea = writer.reference()["products"]["SKU-TEA-001"]
+    writer.register_product(
+        "SKU-NEW-1",
+        name="New kettle",
+        unit_weight_g=900,
+        dimensions_mm=[200, 150, 150],
+        hs_code=tea.hs_code,
+        origin_country="CN",
+        unit_value=Decimal("20.00"),
+        currency="USD",
+        perishable=False,
+    )
+    assert "SKU-NEW-1" in reader.reference()["products"]
 
 
 def test_repeat_of_an_order_hashed_before_the_orjson_switch_is_the_same_order(sqlite_app):
@@ -261,91 +260,76 @@ def test_warm_up_loads_what_the_first_order_would_wait_for(sqlite_store):
         app.close()
 
 
-def test_rate_cards_are_parsed_once_and_notice_another_processes_publication(sqlite_store):
-    reader = make_app(sqlite_store)
-    writer = build_app(sqlite_store)
-    try:
-        reader.REFERENCE_TTL_S = 0.0  # look at the log on every call
-        cards = reader.rate_cards()
-        assert reader.rate_cards() is cards  # nothing published: no re-parse
-        path = next(p for p in Path("adapters/data/rate_cards").glob("dhl_paket_de_2025.csv"))
-        text = path.read_text().replace("card,version,2025", "card,version,2026-test")
-        text = text.replace("card,effective_from,2025-01-01", "card,effective_from,2026-01-01")
-        writer.publish_rate_card(text, "test", "admin")
-        fresh = reader.rate_cards()
-        assert fresh is not cards and len(fresh) == len(cards) + 1
-        assert any(c.version == "2026-test" for c in fresh)
-    finally:
-        writer.close()
-        reader.close()
+def test_rate_cards_are_parsed_once_and_notice_another_processes_publication(two_processes):
+    reader, writer = two_processes
+    reader.REFERENCE_TTL_S = 0.0  # look at the log on every call
+    cards = reader.rate_cards()
+    assert reader.rate_cards() is cards  # nothing published: no re-parse
+    path = next(p for p in Path("adapters/data/rate_cards").glob("dhl_paket_de_2025.csv"))
+    text = path.read_text().replace("card,version,2025", "card,version,2026-test")
+    text = text.replace("card,effective_from,2025-01-01", "card,effective_from,2026-01-01")
+    writer.publish_rate_card(text, "test", "admin")
+    fresh = reader.rate_cards()
+    assert fresh is not cards and len(fresh) == len(cards) + 1
+    assert any(c.version == "2026-test" for c in fresh)
 
 
-def test_a_retry_landing_on_another_worker_costs_no_second_pass(sqlite_store, monkeypatch):
+def test_a_retry_landing_on_another_worker_costs_no_second_pass(two_processes, monkeypatch):
     """Two workers on one store: an order taken in by one and retried through the other is
     known there from the log, so its batch is still one transaction."""
-    first = make_app(sqlite_store)
-    second = build_app(sqlite_store)
-    try:
-        first.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
-        push(second, web_order("W2-0", [("SKU-TEA-001", 1, "12.50")]))  # second is running
-        taken = push(first, web_order("W2-1", [("SKU-TEA-001", 1, "12.50")]))
-        calls = _count_transactions(second, monkeypatch)
-        batch = [
-            Intake("web", c, c)
-            for c in (
-                web_order("W2-1", [("SKU-TEA-001", 1, "12.50")]),
-                web_order("W2-2", [("SKU-TEA-001", 1, "12.50")]),
-            )
-        ]
-        outcomes, _ = second.intake_batch(batch)
-        assert len(calls) == 1
-        assert [o.created for o in outcomes] == [False, True]
-        assert outcomes[0].order_id == taken.order_id
-    finally:
-        second.close()
-        first.close()
+    first, second = two_processes
+    first.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
+    push(second, web_order("W2-0", [("SKU-TEA-001", 1, "12.50")]))  # second is running
+    taken = push(first, web_order("W2-1", [("SKU-TEA-001", 1, "12.50")]))
+    calls = _count_transactions(second, monkeypatch)
+    batch = [
+        Intake("web", c, c)
+        for c in (
+            web_order("W2-1", [("SKU-TEA-001", 1, "12.50")]),
+            web_order("W2-2", [("SKU-TEA-001", 1, "12.50")]),
+        )
+    ]
+    outcomes, _ = second.intake_batch(batch)
+    assert len(calls) == 1
+    assert [o.created for o in outcomes] == [False, True]
+    assert outcomes[0].order_id == taken.order_id
 
 
-def test_intake_sees_dealer_credit_changed_by_another_process(sqlite_store):
+def test_intake_sees_dealer_credit_changed_by_another_process(two_processes):
     """The intake follower holds dealers too: credit committed, a limit raised and credit
     released by another process all count in this process's next credit check."""
-    other = make_app(sqlite_store)
-    here = build_app(sqlite_store)
-    try:
-        other.receive_stock("LAX", "SKU-KETTLE-1L7", 1000, "r1")
-        here.warm_up()  # holds DLR-US-01 from now on: limit 40,000, unpaid 12,500
-        big = push(
-            other,
-            web_order("DC-1", [("SKU-KETTLE-1L7", 200, "100.00")], dealer="DLR-US-01"),
+    other, here = two_processes
+    other.receive_stock("LAX", "SKU-KETTLE-1L7", 1000, "r1")
+    here.warm_up()  # holds DLR-US-01 from now on: limit 40,000, unpaid 12,500
+    big = push(
+        other,
+        web_order("DC-1", [("SKU-KETTLE-1L7", 200, "100.00")], dealer="DLR-US-01"),
+        "dealer",
+    )
+    assert big.order.status == "allocated"
+
+    def credit_inputs(external_id: str) -> tuple[list[str], dict]:
+        out = push(
+            here,
+            web_order(external_id, [("SKU-KETTLE-1L7", 90, "100.00")], dealer="DLR-US-01"),
             "dealer",
         )
-        assert big.order.status == "allocated"
+        rule = next(r for r in out.order.review["rules"] if r["rule"] == "credit")
+        return [h["code"] for h in out.order.hold_reasons], rule["inputs"]
 
-        def credit_inputs(external_id: str) -> tuple[list[str], dict]:
-            out = push(
-                here,
-                web_order(external_id, [("SKU-KETTLE-1L7", 90, "100.00")], dealer="DLR-US-01"),
-                "dealer",
-            )
-            rule = next(r for r in out.order.review["rules"] if r["rule"] == "credit")
-            return [h["code"] for h in out.order.hold_reasons], rule["inputs"]
-
-        codes, inputs = credit_inputs("DC-2")  # 12,500 + 20,000 + 9,000 > 40,000
-        assert codes == ["over_credit_limit"] and inputs["open_orders_total"] == "20000.00"
-        dealer = other.get_dealer("DLR-US-01")
-        other.register_dealer(
-            "DLR-US-01",
-            dealer.name,
-            Decimal("60000.00"),
-            dealer.currency,
-            dealer.regions,
-            dealer.unpaid_balance,
-        )
-        codes, inputs = credit_inputs("DC-3")
-        assert codes == [] and inputs["credit_limit"] == "60000.00"
-        other.cancel_order(big.order_id, "customer withdrew", "admin-1")
-        codes, inputs = credit_inputs("DC-4")
-        assert codes == [] and inputs["open_orders_total"] == "9000.00"  # DC-3's only
-    finally:
-        here.close()
-        other.close()
+    codes, inputs = credit_inputs("DC-2")  # 12,500 + 20,000 + 9,000 > 40,000
+    assert codes == ["over_credit_limit"] and inputs["open_orders_total"] == "20000.00"
+    dealer = other.get_dealer("DLR-US-01")
+    other.register_dealer(
+        "DLR-US-01",
+        dealer.name,
+        Decimal("60000.00"),
+        dealer.currency,
+        dealer.regions,
+        dealer.unpaid_balance,
+    )
+    codes, inputs = credit_inputs("DC-3")
+    assert codes == [] and inputs["credit_limit"] == "60000.00"
+    other.cancel_order(big.order_id, "customer withdrew", "admin-1")
+    codes, inputs = credit_inputs("DC-4")
+    assert codes == [] and inputs["open_orders_total"] == "9000.00"  # DC-3's only
