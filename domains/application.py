@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -361,12 +362,13 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         except AggregateNotFoundError:
             return None
 
-    def _peek(self, aggregate_id: UUID) -> Any:
-        """Like `_get_or_none`, for reading only: the repository's cached object itself, without
-        the defensive deep copy (which costs more than reading an order from the store). The
-        caller must not change it."""
+    def _read_fresh(self, aggregate_id: UUID) -> Any:
+        """Like `_get_or_none`, but rebuilt from the store (snapshot and events) past the
+        repository's cache: for an order that is only compared and answered with, the cache's
+        defensive deep copy costs more than the read, and the cached object itself may be
+        fast-forwarded by another thread while it is being answered with."""
         try:
-            return self.repository.get(aggregate_id, deepcopy_from_cache=False)
+            return self.repository.get(aggregate_id, version=sys.maxsize)
         except AggregateNotFoundError:
             return None
 
@@ -750,7 +752,7 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         digest = payload_hash(item.raw_payload)
         existing: Order | None = batch.touched.get(order_id)  # type: ignore[assignment]
         if existing is None and (check_store or order_id in self._known_orders):
-            existing = self._peek(order_id)  # only compared and answered with, never changed
+            existing = self._read_fresh(order_id)
         if existing is not None:
             if existing.payload_hash == digest or (
                 existing.payload_hash == legacy_payload_hash(item.raw_payload)
