@@ -104,7 +104,7 @@ def encode_json(content: Any) -> bytes:
 
 
 def _json_default(value: Any) -> Any:
-    """What orjson does not encode itself (it does UUIDs and datetimes), as `as_json` does."""
+    """What orjson does not encode itself (it does UUIDs, datetimes and dataclasses)."""
     from decimal import Decimal
 
     if isinstance(value, Decimal):
@@ -117,18 +117,6 @@ def _json_default(value: Any) -> Any:
 
 
 def as_json(value: Any) -> Any:
-    """Decimals and other domain values into JSON-friendly shapes."""
-    from decimal import Decimal
-    from uuid import UUID
-
-    if isinstance(value, dict):
-        return {str(k): as_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [as_json(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, UUID):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+    """Decimals and other domain values as JSON types (for responses FastAPI encodes): the same
+    rules as `encode_json`, by one round trip through it."""
+    return orjson.loads(encode_json(value))
