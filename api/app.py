@@ -32,7 +32,7 @@ from api.fast_intake import CrossdockAPI
 from domains.ports import Clock
 from projections import ProjectionRunner, ViewDB, spine_projectors
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("uvicorn.error")  # the server's own log: shown at its level
 
 
 def build_services(
