@@ -58,7 +58,7 @@ from domains.warehouse.picking import PickList
 
 MAPPER_VERSION = 1
 MAX_CONFLICT_RETRIES = 30
-KNOWN_ORDERS_MAX = 200_000  # order ids remembered per process (about 20 MB)
+KNOWN_ORDERS_MAX = 200_000  # order ids remembered per process (about 30 MB)
 
 
 class ValidationFailed(DomainError):
