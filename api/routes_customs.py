@@ -16,6 +16,7 @@ from domains.application import ValidationFailed
 from domains.customs.model import Declaration
 from domains.customs.tariff import CustomsLine, Money
 from projections.customs_views import flags_of
+from projections.db import Where
 
 router = APIRouter(prefix="/v1", tags=["customs"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -129,21 +130,15 @@ def list_declarations(
 ) -> dict[str, Any]:
     """The review queue: drafted declarations with their flags, filtered and paged."""
     svc.fresh_views()
-    where, params = ["1=1"], []
-    for column, value in (("status", status), ("destination", destination), ("channel", channel)):
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
-    if flag:
-        where.append("(',' || flag_codes || ',') LIKE ?")
-        params.append(f"%,{flag},%")
-    clause = " AND ".join(where)
-    count_sql = f"SELECT COUNT(*) AS n FROM view_declarations WHERE {clause}"  # noqa: S608
-    total = svc.db.query(count_sql, params)[0]["n"]
-    rows = svc.db.query(
-        f"SELECT * FROM view_declarations WHERE {clause} ORDER BY drafted_at, declaration_id "  # noqa: S608
-        "LIMIT ? OFFSET ?",
-        [*params, limit, offset],
+    where = (
+        Where()
+        .equal("status", status)
+        .equal("destination", destination)
+        .equal("channel", channel)
+        .listed("flag_codes", flag)
+    )
+    rows, total = svc.db.page(
+        "view_declarations", where, "drafted_at, declaration_id", limit, offset
     )
     for r in rows:
         r["flags"] = flags_of(r)

@@ -24,6 +24,7 @@ from api.deps import (
 )
 from domains.application import Intake, ValidationFailed
 from domains.orders.model import Order
+from projections.db import Where
 
 router = APIRouter(prefix="/v1", tags=["orders"])
 CHANNELS = sorted([*MAPPERS, "dealer"])
@@ -179,6 +180,15 @@ async def push_dealer_csv(
     }
 
 
+def _utc_text(value: datetime | None) -> str | None:
+    """A time filter as the views store times: ISO text in UTC (naive means UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
 @router.get("/orders")
 def list_orders(
     channel: str | None = None,
@@ -197,31 +207,18 @@ def list_orders(
         if channel not in (None, who.scope):
             return {"items": [], "total": 0, "limit": limit, "offset": offset}
         channel = who.scope
-    where, params = ["1=1"], []
-    for column, value in (("channel", channel), ("status", status), ("dealer_id", dealer)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    if hold_code:
-        where.append("(',' || hold_codes || ',') LIKE ?")
-        params.append(f"%,{hold_code},%")
-    if who.role == "warehouse":
-        where.append("(',' || warehouses || ',') LIKE ?")
-        params.append(f"%,{who.scope},%")
-    for op, value in ((">=", placed_from), ("<=", placed_to)):
-        if value is not None:
-            if value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
-            where.append(f"placed_at {op} ?")
-            params.append(value.astimezone(UTC).isoformat())
-    svc.fresh_views()
-    clause = " AND ".join(where)
-    total = svc.db.query(f"SELECT COUNT(*) AS n FROM view_orders WHERE {clause}", params)[0]["n"]  # noqa: S608
-    rows = svc.db.query(
-        f"SELECT * FROM view_orders WHERE {clause} "  # noqa: S608
-        "ORDER BY placed_at DESC, order_id LIMIT ? OFFSET ?",
-        [*params, limit, offset],
+    where = (
+        Where()
+        .equal("channel", channel)
+        .equal("status", status)
+        .equal("dealer_id", dealer)
+        .listed("hold_codes", hold_code)
+        .listed("warehouses", who.scope if who.role == "warehouse" else None)
+        .compare("placed_at", ">=", _utc_text(placed_from))
+        .compare("placed_at", "<=", _utc_text(placed_to))
     )
+    svc.fresh_views()
+    rows, total = svc.db.page("view_orders", where, "placed_at DESC, order_id", limit, offset)
     for r in rows:
         r["hold_reasons"] = json.loads(r["hold_reasons"])
         r["warehouses"] = [w for w in r["warehouses"].split(",") if w]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from api.auth import Principal
 from api.deps import Services, as_json, require, services
 from domains.application import ValidationFailed
+from projections.db import Where
 
 router = APIRouter(prefix="/v1", tags=["reference data and stock"])
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -183,20 +184,14 @@ def stock(
         if warehouse not in (None, who.scope):
             return {"items": [], "total": 0}
         warehouse = who.scope
-    where, params = ["1=1"], []
-    if sku:
-        where.append("sku = ?")
-        params.append(sku)
-    if warehouse:
-        where.append("warehouse_id = ?")
-        params.append(warehouse)
     svc.fresh_views()
-    clause = " AND ".join(where)
-    total = svc.db.query(f"SELECT COUNT(*) AS n FROM view_stock WHERE {clause}", params)[0]["n"]  # noqa: S608
-    rows = svc.db.query(
-        "SELECT warehouse_id, sku, on_hand, reserved, on_hand - reserved AS available, version "  # noqa: S608 - clause holds only fixed column tests
-        f"FROM view_stock WHERE {clause} ORDER BY warehouse_id, sku LIMIT ? OFFSET ?",
-        [*params, limit, offset],
+    rows, total = svc.db.page(
+        "view_stock",
+        Where().equal("sku", sku).equal("warehouse_id", warehouse),
+        "warehouse_id, sku",
+        limit,
+        offset,
+        columns="warehouse_id, sku, on_hand, reserved, on_hand - reserved AS available, version",
     )
     return {"items": rows, "total": total}
 

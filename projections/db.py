@@ -10,7 +10,43 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass
+class Where:
+    """The WHERE clause of a list query. Column names come from the code, never from a request;
+    every value is bound as a parameter. A filter given as None or "" is no filter."""
+
+    clauses: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+    def equal(self, column: str, value: Any) -> Where:
+        if value not in (None, ""):
+            self.clauses.append(f"{column} = ?")
+            self.params.append(value)
+        return self
+
+    def listed(self, column: str, item: str | None) -> Where:
+        """`column` holds a comma-separated list that contains `item`."""
+        if item not in (None, ""):
+            escaped = str(item).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            self.clauses.append(f"(',' || {column} || ',') LIKE ? ESCAPE '\\'")
+            self.params.append(f"%,{escaped},%")
+        return self
+
+    def compare(self, column: str, op: str, value: Any) -> Where:
+        if op not in ("<", "<=", ">", ">="):
+            raise ValueError(f"not a comparison: {op!r}")
+        if value is not None:
+            self.clauses.append(f"{column} {op} ?")
+            self.params.append(value)
+        return self
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(self.clauses) or "1=1"
 
 
 class ViewDB:
@@ -88,6 +124,28 @@ class ViewDB:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cur = self.conn.execute(self._sql(sql), tuple(params))
         return [dict(r) for r in cur.fetchall()]
+
+    def page(
+        self,
+        table: str,
+        where: Where,
+        order_by: str,
+        limit: int,
+        offset: int,
+        columns: str = "*",
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of a view's rows and how many rows match in all. `table`, `order_by` and
+        `columns` are the caller's fixed SQL; the filters' values are bound."""
+        total = self.query(
+            f"SELECT COUNT(*) AS n FROM {table} WHERE {where.sql}",  # noqa: S608 - fixed names
+            where.params,
+        )[0]["n"]
+        rows = self.query(
+            f"SELECT {columns} FROM {table} WHERE {where.sql} "  # noqa: S608 - fixed names
+            f"ORDER BY {order_by} LIMIT ? OFFSET ?",
+            [*where.params, limit, offset],
+        )
+        return rows, total
 
     @contextmanager
     def transaction(self) -> Iterator[ViewDB]:
