@@ -28,7 +28,8 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domains.common import DomainError, InvalidTransition, NotFound
-from domains.customs.application import CustomsOps
+from domains.customs.application import CUSTOMS_RULES_TOPICS, CustomsOps
+from domains.log_cache import LogCached
 from domains.orders import review as review_rules
 from domains.orders.model import ALLOCATED, APPROVED, CANCELLED, HELD, Order, order_total
 from domains.orders.split import (
@@ -50,7 +51,7 @@ from domains.reference.model import (
     Warehouse,
 )
 from domains.settlement.application import SettlementOps
-from domains.transport.application import TransportOps
+from domains.transport.application import RATE_CARD_TOPICS, TransportOps
 from domains.warehouse.application import WarehouseOps
 from domains.warehouse.lots import UNLOTTED, choose_lots, sellable
 from domains.warehouse.model import Inventory
@@ -344,9 +345,9 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         self.countries = countries
         self.costs = costs
         self.split_solver = split_solver
-        self._ref: dict[str, Any] = {}
-        self._ref_loaded_at = 0.0
-        self._ref_position = 0
+        self._reference = LogCached(self, REFERENCE_TOPICS, self._load_reference)
+        self._rate_cards = LogCached(self, RATE_CARD_TOPICS, self._load_rate_cards)
+        self._tariffs = LogCached(self, CUSTOMS_RULES_TOPICS, self._load_tariffs)
         self._intake_lock: AbstractContextManager[Any] = intake_lock or threading.Lock()
         self._follower = IntakeFollower(self)
         # Orders this process has taken in, seen stored, or seen other processes take in since
@@ -449,18 +450,11 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
         return {"inventories": loaded, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
     def reference(self) -> dict[str, Any]:
-        """Warehouses, products and the prohibited list, cached (they change rarely).
+        """Warehouses, products and the prohibited list, cached (they change rarely; see
+        domains/log_cache.py: reloading everything every few seconds stalled intake)."""
+        return self._reference.get()
 
-        Changes made through this object invalidate the cache at once; changes by other
-        processes are noticed within REFERENCE_TTL_S by one indexed look at the notification
-        log (reloading everything every few seconds stalled intake for milliseconds)."""
-        if self._ref:
-            if time.monotonic() - self._ref_loaded_at < self.REFERENCE_TTL_S:
-                return self._ref
-            if not self.changed_since(self._ref_position, REFERENCE_TOPICS):
-                self._ref_loaded_at = time.monotonic()
-                return self._ref
-        self._ref_position = self.max_notification_id()
+    def _load_reference(self) -> dict[str, Any]:
         registry = self._registry()
         warehouses: dict[str, Warehouse] = {
             code: self.repository.get(Warehouse.create_id(code))
@@ -470,17 +464,15 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
             sku: self.repository.get(Product.create_id(sku)) for sku in registry.entries["product"]
         }
         prohibited = self._get_or_none(ProhibitedGoodsList.create_id())
-        self._ref = {
+        return {
             "warehouses": warehouses,
             "products": products,
             "dealers": list(registry.entries["dealer"]),
             "prohibited": prohibited,
         }
-        self._ref_loaded_at = time.monotonic()
-        return self._ref
 
     def invalidate_reference(self) -> None:
-        self._ref = {}
+        self._reference.invalidate()
 
     def _upsert(self, kind: str, cls: Any, key: str, values: dict[str, Any]) -> tuple[Any, bool]:
         registry = self._registry()

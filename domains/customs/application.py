@@ -5,7 +5,6 @@ landed cost. Mixed into the Crossdock application; tariff tables arrive through 
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -34,6 +33,11 @@ SELLER_REGISTRATIONS = {
 COMMON_CURRENCIES = ("EUR", "GBP", "USD", "AUD", "CAD", "MYR", "SGD", "IDR", "JPY")
 
 
+CUSTOMS_RULES_TOPICS = [
+    f"domains.customs.model:CustomsRules.{name}" for name in ("Created", "Published")
+]
+
+
 class CustomsOps:
     tariff_loader: Any = None  # files -> TariffTables (adapters/customs_data), set at bootstrap
     shipped_tariffs: Any = None  # the shipped rules, used until a version is published
@@ -41,18 +45,15 @@ class CustomsOps:
 
     @property
     def tariffs(self: Any) -> Any:
-        """The rules in force: the latest published version of the rules stream."""
+        """The rules in force: the latest published version of the rules stream, kept until
+        a new one is published (domains/log_cache.py)."""
         if self.tariff_loader is None:
             return None
-        cached = getattr(self, "_tariffs_cache", None)
-        if cached is not None and time.monotonic() - cached[0] < self.REFERENCE_TTL_S:
-            return cached[1]
+        return self._tariffs.get()
+
+    def _load_tariffs(self: Any) -> Any:
         stream = self._get_or_none(CustomsRules.create_id())
-        tables = (
-            self.tariff_loader(stream.files) if stream and stream.files else self.shipped_tariffs
-        )
-        self._tariffs_cache = (time.monotonic(), tables)
-        return tables
+        return self.tariff_loader(stream.files) if stream and stream.files else self.shipped_tariffs
 
     def publish_customs_rules(
         self: Any, files: dict[str, str], by: str, note: str
@@ -71,12 +72,9 @@ class CustomsOps:
         if merged == stream.files:
             return {"changed": False, "version": tables.version}, 0
         stream.publish(files=merged, tables_version=tables.version, published_by=by, note=note)
-        self._tariffs_cache = None
-        return {
-            "changed": True,
-            "version": tables.version,
-            "stream_version": stream.version,
-        }, self._save(stream)
+        nid = self._save(stream)
+        self._tariffs.invalidate()
+        return {"changed": True, "version": tables.version, "stream_version": stream.version}, nid
 
     # ------------------------------------------------------------------ helpers
     def _fx_into(self: Any, currencies: set[str], target: str, on: date) -> dict[str, Decimal]:

@@ -8,7 +8,6 @@ the FX port. Every choice is recorded with all quotes, the exclusions and the po
 from __future__ import annotations
 
 import hashlib
-import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -79,29 +78,22 @@ class TransportOps:
         )
         registry.add("rate_card", f"{card.carrier}/{card.service}")
         nid = self._save(stream, registry)
-        self._cards = None
+        self._rate_cards.invalidate()
         return {"changed": True, **card.describe()}, nid
 
     def rate_cards(self: Any) -> list[RateCard]:
-        """Every published version of every card (a quote picks the one effective that day).
-        Parsed once and kept; after REFERENCE_TTL_S one look at the notification log says
-        whether any process published since (re-parsing every card cost tens of ms)."""
-        cached = getattr(self, "_cards", None)
-        if cached is not None:
-            loaded_at, position, cards = cached
-            if time.monotonic() - loaded_at < self.REFERENCE_TTL_S:
-                return cards
-            if not self.changed_since(position, RATE_CARD_TOPICS):
-                self._cards = (time.monotonic(), position, cards)
-                return cards
-        position = self.max_notification_id()  # before reading: a change meanwhile is seen
+        """Every published version of every card (a quote picks the one effective that day),
+        parsed once and kept until a card is published (domains/log_cache.py)."""
+        cards: list[RateCard] = self._rate_cards.get()
+        return cards
+
+    def _load_rate_cards(self: Any) -> list[RateCard]:
         cards = []
         for key in self._registry().entries.get("rate_card", []):
             carrier, service = key.split("/", 1)
             stream = self._get_or_none(RateCardStream.create_id(carrier, service))
             for v in stream.versions if stream else []:
                 cards.append(self.rate_card_parser(v["csv_text"]))
-        self._cards = (time.monotonic(), position, cards)
         return cards
 
     def _fx_to(self: Any, currencies: set[str], target: str, on: date) -> dict[str, Decimal]:

@@ -4,6 +4,7 @@ noticing other processes' changes, and repeats of orders hashed before the orjso
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -333,3 +334,17 @@ def test_intake_sees_dealer_credit_changed_by_another_process(two_processes):
     other.cancel_order(big.order_id, "customer withdrew", "admin-1")
     codes, inputs = credit_inputs("DC-4")
     assert codes == [] and inputs["open_orders_total"] == "9000.00"  # DC-3's only
+
+
+def test_customs_rules_are_loaded_once_and_notice_another_processes_publication(two_processes):
+    writer, reader = two_processes
+    reader.REFERENCE_TTL_S = 0.0  # look at the log on every call
+    tables = reader.tariffs
+    assert reader.tariffs is tables  # nothing published: the same tables, no reload
+    files = json.loads(writer.shipped_files["restricted_goods.json"])
+    files["note"] = "edited by another process"
+    result, _ = writer.publish_customs_rules(
+        {"restricted_goods.json": json.dumps(files)}, "admin", "test"
+    )
+    assert result["changed"]
+    assert reader.tariffs is not tables and reader.tariffs.version == result["version"]
