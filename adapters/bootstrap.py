@@ -76,22 +76,28 @@ def _countries() -> IsoCountries:
     return IsoCountries()
 
 
-def ensure_schema(env: Mapping[str, str]) -> None:
-    """The library expects POSTGRES_SCHEMA to exist already; create it on first use."""
-    schema = env.get("POSTGRES_SCHEMA")
-    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres" or not schema:
-        return
+def _admin_connection(env: Mapping[str, str]) -> Any:
+    """An autocommit connection to the store's PostgreSQL database, for start-up DDL."""
     import psycopg
-    from psycopg import sql
 
-    with psycopg.connect(
+    return psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
         port=int(env["POSTGRES_PORT"]),
         user=env.get("POSTGRES_USER"),
         password=env.get("POSTGRES_PASSWORD"),
         autocommit=True,
-    ) as conn:
+    )
+
+
+def ensure_schema(env: Mapping[str, str]) -> None:
+    """The library expects POSTGRES_SCHEMA to exist already; create it on first use."""
+    schema = env.get("POSTGRES_SCHEMA")
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres" or not schema:
+        return
+    from psycopg import sql
+
+    with _admin_connection(env) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
@@ -105,16 +111,7 @@ def ddl_lock(env: Mapping[str, str]) -> Iterator[None]:
     if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
         yield
         return
-    import psycopg
-
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=int(env["POSTGRES_PORT"]),
-        user=env.get("POSTGRES_USER"),
-        password=env.get("POSTGRES_PASSWORD"),
-        autocommit=True,
-    ) as conn:
+    with _admin_connection(env) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
         try:
             yield

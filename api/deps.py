@@ -53,7 +53,7 @@ def authorize(
     keys: KeyStore, creds: HTTPAuthorizationCredentials | None, roles: tuple[str, ...] | None
 ) -> Principal:
     """The caller behind the key, if its role is one of `roles` (any role when None)."""
-    if creds is None or creds.scheme.lower() != "bearer":
+    if creds is None:  # no header, or not a Bearer one (HTTPBearer / bearer_credentials)
         raise HTTPException(
             status_code=401,
             detail="missing API key: send 'Authorization: Bearer <key>'",
