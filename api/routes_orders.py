@@ -14,14 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters.channels import MAPPERS, FieldError, PayloadError, map_payload, parse_dealer_csv
 from api.auth import Principal
-from api.deps import (
-    Services,
-    as_json,
-    encode_json,
-    require,
-    scoped_channel,
-    services,
-)
+from api.deps import Services, as_json, encode_json, require, scoped_channel, services
 from domains.application import Intake, ValidationFailed
 from domains.orders.model import Order
 from projections.db import Where
