@@ -190,9 +190,9 @@ def _stored_ids(outcomes: list[IntakeOutcome]) -> Iterable[UUID]:
 
 class IntakeFollower:
     """The intake path's own copy of the inventory and dealer streams (the aggregates intake
-    changes besides the orders), kept current by reading the notification log ONCE per batch (one query for every writer's changes, any process)
-    instead of re-reading each stream; no defensive copies, because only the intake path,
-    under its lock, touches these objects. A failed save makes it forget what it changed.
+    changes besides the orders), kept current by reading the notification log ONCE per batch
+    (one query for every writer's changes, any process) instead of re-reading each stream; no
+    defensive copies, because only the intake path, under its lock, touches these objects. A failed save makes it forget what it changed.
     The same query brings the orders other processes took in, so a connector's retry that
     lands on another worker is known to be a repeat (see `Crossdock._known_orders`)."""
 
