@@ -442,9 +442,10 @@ class Crossdock(SettlementOps, CustomsOps, TransportOps, WarehouseOps, Applicati
             for code in ref["dealers"]:
                 self._follower.get(Dealer.create_id(code))
         countries = sorted({w.country for w in ref["warehouses"].values()})
+        today = self.clock.now().date()
         for origin in countries:
             for destination in countries:
-                self.costs.estimate(origin, destination, self.clock.now().date())
+                self.costs.estimate(origin, destination, today)
         if self.split_solver is not None:
             self.split_solver(_WARM_UP_SPLIT, None)
         return {"inventories": loaded, "ms": round((time.perf_counter() - started) * 1000, 1)}
