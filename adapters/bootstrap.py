@@ -18,11 +18,19 @@ from typing import Any
 from adapters.carriers.issuer import sandbox_issuers
 from adapters.customs_data import load_tariffs, shipped_files, tables_from_files
 from adapters.rate_cards import parse_rate_card_csv
-from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable, RateCardCosts
+from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable
 from adapters.solvers.pick_route import OrToolsPickRouter
 from adapters.solvers.split_cpsat import CpSatSplitSolver
-from domains.application import Crossdock
+from domains.crossdock import Crossdock
+from domains.customs.application import CustomsUseCases
+from domains.orders.application import OrderUseCases
 from domains.ports import Clock
+from domains.reference.application import ReferenceUseCases
+from domains.settlement.application import SettlementUseCases
+from domains.store import Store
+from domains.transport.application import TransportUseCases
+from domains.transport.rates import RateBook, RateCardLaneCosts
+from domains.warehouse.application import WarehouseUseCases
 
 DEFAULT_SQLITE = "var/crossdock.db"
 
@@ -141,22 +149,48 @@ def _intake_lock(env: dict[str, str]) -> Any:
 
 
 def _construct(env: dict[str, str], clock: Clock | None) -> Crossdock:
+    """Every context built through its constructor, each given what it calls (domains/crossdock.py
+    shows the order); the only place that names concrete adapters."""
     split_time = float(os.environ.get("CROSSDOCK_SPLIT_TIME_LIMIT_S", "2.0"))
-    app = Crossdock(
-        env,
+    store = Store(env, clock=clock)
+    reference = ReferenceUseCases(store)
+    rates = RateBook(store, _fx(), parse_rate_card_csv)
+    # Split estimates come from the rate cards once there are any (else the lane table).
+    lane_costs = RateCardLaneCosts(rates, fallback=LaneCostTable())
+    orders = OrderUseCases(
+        store,
+        reference,
         fx=_fx(),
         countries=_countries(),
-        costs=LaneCostTable(),
+        costs=lane_costs,
         split_solver=CpSatSplitSolver(time_limit_s=split_time),
-        pick_router=OrToolsPickRouter(),
-        clock=clock,
         intake_lock=_intake_lock(env),
     )
-    app.rate_card_parser = parse_rate_card_csv
-    app.carriers = sandbox_issuers()
-    app.tariff_loader = tables_from_files
-    app.shipped_tariffs = _tariffs()
-    app.shipped_files = shipped_files()
-    # Split estimates come from the rate cards once there are any (else the lane table).
-    app.costs = RateCardCosts(app, _fx(), fallback=LaneCostTable())
-    return app
+    customs = CustomsUseCases(
+        store,
+        reference,
+        rates,
+        fx=_fx(),
+        tariff_loader=tables_from_files,
+        shipped_tariffs=_tariffs(),
+        shipped_files=shipped_files(),
+    )
+    return Crossdock(
+        store=store,
+        reference=reference,
+        rates=rates,
+        orders=orders,
+        customs=customs,
+        transport=TransportUseCases(
+            store, reference, orders, rates, customs, carriers=sandbox_issuers()
+        ),
+        warehouse=WarehouseUseCases(
+            store,
+            reference,
+            orders,
+            customs,
+            pick_router=OrToolsPickRouter(),
+            costs=lane_costs,
+        ),
+        settlement=SettlementUseCases(store),
+    )

@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import pycountry
 from currency_converter import CurrencyConverter
@@ -77,57 +76,3 @@ class LaneCostTable:
         origin = self._lanes.get(origin_country, {})
         entry = origin.get(destination) or origin.get("*") or self._default
         return Decimal(entry[0]), Decimal(entry[1]), self.currency
-
-
-class RateCardCosts:
-    """The split's cost estimate per lane from the published rate cards: the cheapest service's
-    price at 1 kg and 5 kg gives a fixed part and a per-kg slope (in USD). Lanes no card serves
-    fall back to the lane table. Cached per lane and day."""
-
-    def __init__(self, app: Any, fx: EcbRates, fallback: LaneCostTable) -> None:
-        self.app = app
-        self.fx = fx
-        self.fallback = fallback
-        self._cache: dict[tuple[str, str, date], tuple[Decimal, Decimal, str]] = {}
-
-    def estimate(
-        self, origin_country: str, destination: str, on: date | None = None
-    ) -> tuple[Decimal, Decimal, str]:
-        today = on or self.app.clock.now().date()
-        key = (origin_country, destination, today)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        from domains.transport.rating import Parcel, QuoteRequest
-
-        result = self.fallback.estimate(origin_country, destination)
-        try:
-            by_weight = []
-            # One service's line through two common weights: mixing services (a 2 kg postal
-            # limit, say) would bend the line. The service cheapest at 1 kg among those that
-            # carry 5 kg sets the estimate.
-            for grams in (1000, 5000):
-                quoted = self.app.quote(
-                    QuoteRequest(
-                        origin_country=origin_country,
-                        destination_country=destination,
-                        parcels=[Parcel(grams)],
-                        ship_date=today,
-                    )
-                )
-                by_weight.append(
-                    {
-                        (r["carrier"], r["service"]): Decimal(r["compare_total"])
-                        for r in quoted["rates"]
-                    }
-                )
-            both = [k for k in by_weight[0] if k in by_weight[1]]
-            if both:
-                best = min(both, key=lambda k: by_weight[0][k])
-                slope = max(Decimal("0"), (by_weight[1][best] - by_weight[0][best]) / 4)
-                fixed = max(by_weight[0][best] - slope, by_weight[0][best] / 2)
-                result = (fixed.quantize(Decimal("0.01")), slope.quantize(Decimal("0.01")), "USD")
-        except (ValueError, KeyError):
-            pass  # no usable card for this lane: the lane table's estimate stands
-        self._cache[key] = result
-        return result

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.reference_data import DATA
-from domains.application import Crossdock
+from domains.crossdock import Crossdock
 
 
 def load(name: str) -> Any:
@@ -19,16 +19,16 @@ def load(name: str) -> Any:
 def seed_reference(app: Crossdock) -> dict[str, int]:
     changed = {"warehouses": 0, "products": 0, "dealers": 0, "prohibited_goods": 0}
     for w in load("warehouses.json"):
-        changed["warehouses"] += app.register_warehouse(
+        changed["warehouses"] += app.reference.register_warehouse(
             w["id"], w["name"], w["country"], w["city"], w["address"], w.get("layout")
         )[1]
     for p in load("products.json"):
         values = dict(p)
         sku = values.pop("sku")
         values["unit_value"] = Decimal(values["unit_value"])
-        changed["products"] += app.register_product(sku, **values)[1]
+        changed["products"] += app.reference.register_product(sku, **values)[1]
     for d in load("dealers.json"):
-        changed["dealers"] += app.register_dealer(
+        changed["dealers"] += app.reference.register_dealer(
             d["id"],
             d["name"],
             Decimal(d["credit_limit"]),
@@ -38,16 +38,16 @@ def seed_reference(app: Crossdock) -> dict[str, int]:
         )[1]
     for path in sorted((DATA / "rate_cards").glob("*.csv")):
         changed.setdefault("rate_cards", 0)
-        changed["rate_cards"] += app.publish_rate_card(path.read_text(), path.name, "seed")[0][
+        changed["rate_cards"] += app.rates.publish_rate_card(path.read_text(), path.name, "seed")[0][
             "changed"
         ]
     from adapters.customs_data import shipped_files
 
     changed["customs_rules"] = int(
-        app.publish_customs_rules(shipped_files(), "seed", "shipped rules")[0]["changed"]
+        app.customs.publish_customs_rules(shipped_files(), "seed", "shipped rules")[0]["changed"]
     )
     prohibited = load("prohibited_goods.json")
-    changed["prohibited_goods"] += app.publish_prohibited(
+    changed["prohibited_goods"] += app.reference.publish_prohibited(
         prohibited["rules"], prohibited["source"]
     )[1]
     return changed

@@ -14,7 +14,8 @@ import threading
 import time
 from concurrent.futures import Future
 
-from domains.application import Crossdock, Intake, IntakeOutcome
+from domains.crossdock import Crossdock
+from domains.orders.intake import Intake, IntakeOutcome
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class IntakeBatcher:
 
     def _commit(self, pending: list[tuple[Intake, Future]]) -> None:
         try:
-            outcomes, nid = self.app.intake_batch([item for item, _ in pending])
+            outcomes, nid = self.app.orders.intake_batch([item for item, _ in pending])
         except Exception as exc:  # the whole transaction failed: every caller hears why
             log.exception("intake batch of %d failed", len(pending))
             for _, future in pending:

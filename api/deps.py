@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
 from api.auth import KeyStore, Principal
-from domains.application import Crossdock
+from domains.crossdock import Crossdock
 from projections import ProjectionRunner, ViewDB
 
 

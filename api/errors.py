@@ -7,8 +7,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from adapters.channels import PayloadError
-from domains.application import DuplicateConflict, ValidationFailed
-from domains.common import InsufficientStock, InvalidTransition, NotFound
+from domains.common import InsufficientStock, InvalidTransition, NotFound, ValidationFailed
+from domains.orders.intake import DuplicateConflict
 from domains.transport.rating import RateCardRejected
 from domains.warehouse.application import ScanRejected
 from domains.warehouse.layout import InvalidBinCode

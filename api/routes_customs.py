@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from api.auth import Principal
 from api.deps import Services, as_json, require, services
-from domains.application import ValidationFailed
+from domains.common import ValidationFailed
 from domains.customs.model import Declaration
 from domains.customs.tariff import CustomsLine, Money
 from projections.customs_views import flags_of
@@ -113,7 +113,7 @@ def publish_rules(
         name: json.dumps(content, indent=1, ensure_ascii=False)
         for name, content in body.files.items()
     }
-    result, nid = svc.app.publish_customs_rules(files, who.name, body.note)
+    result, nid = svc.app.customs.publish_customs_rules(files, who.name, body.note)
     return {**result, "notification_id": nid}
 
 
@@ -153,14 +153,14 @@ def get_declaration(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """One declaration with each flag explained, and its order's history."""
-    d = svc.app.get_declaration(declaration_id)
+    d = svc.app.customs.get_declaration(declaration_id)
     history = [
         {
             "version": e.originator_version,
             "type": type(e).__name__,
             "timestamp": e.timestamp.isoformat(),
         }
-        for e in svc.app.order_events(UUID(d.order_id))
+        for e in svc.app.orders.order_events(UUID(d.order_id))
     ]
     return {**declaration_out(d), "order_history": history}
 
@@ -172,7 +172,7 @@ def approve(
     who: Principal = Depends(require(*CUSTOMS)),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    d, nid = svc.app.approve_declaration(declaration_id, who.name, body.note)
+    d, nid = svc.app.customs.approve_declaration(declaration_id, who.name, body.note)
     return {**declaration_out(d), "notification_id": nid}
 
 
@@ -183,7 +183,7 @@ def reject(
     who: Principal = Depends(require(*CUSTOMS)),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    d, nid = svc.app.reject_declaration(declaration_id, who.name, body.reason)
+    d, nid = svc.app.customs.reject_declaration(declaration_id, who.name, body.reason)
     return {**declaration_out(d), "notification_id": nid}
 
 
@@ -203,7 +203,7 @@ def amend(
         }
         for c in body.changes
     ]
-    d, nid = svc.app.amend_declaration(declaration_id, who.name, body.reason, changes)
+    d, nid = svc.app.customs.amend_declaration(declaration_id, who.name, body.reason, changes)
     return {**declaration_out(d), "notification_id": nid}
 
 
@@ -218,13 +218,13 @@ def clearance(
     released, refused."""
     if body.status in ("held", "refused") and not (body.reason or "").strip():
         raise ValidationFailed([{"loc": "reason", "msg": f"a {body.status} status needs a reason"}])
-    d, nid = svc.app.update_clearance(declaration_id, body.status, body.reason, who.name)
+    d, nid = svc.app.customs.update_clearance(declaration_id, body.status, body.reason, who.name)
     return {**declaration_out(d), "notification_id": nid}
 
 
 def _document(svc: Services, d: Declaration) -> dict[str, Any]:
     doc, duties = d.document, d.duties
-    order = svc.app.get_order(UUID(d.order_id))
+    order = svc.app.orders.get_order(UUID(d.order_id))
     entry = order.fulfilment.get(str(d.shipment_no), {})
     freight = doc.get("freight") or {"amount": "0.00"}
     return {
@@ -283,7 +283,7 @@ def document(
     data."""
     from adapters.documents import render_commercial_invoice, render_packing_list
 
-    d = svc.app.get_declaration(declaration_id)
+    d = svc.app.customs.get_declaration(declaration_id)
     data = _document(svc, d)
     if kind == "declaration.json":
         import json
@@ -321,7 +321,7 @@ def landed(
     each itemised, in the requested currency."""
     from domains.transport.rating import Parcel, QuoteRequest
 
-    products = svc.app.reference()["products"]
+    products = svc.app.reference.current()["products"]
     errors, lines, grams = [], [], 0
     for i, g in enumerate(body.goods):
         p = products.get(g.sku) if g.sku else None
@@ -336,12 +336,12 @@ def landed(
             CustomsLine(hs_code=hs, value=g.value, currency=g.currency, quantity=g.quantity)
         )
         grams += g.weight_g or ((p.unit_weight_g * g.quantity) if p else 500 * g.quantity)
-    if not svc.app.countries.is_country(body.destination):
+    if not svc.app.orders.countries.is_country(body.destination):
         errors.append({"loc": "destination", "msg": f"{body.destination!r} is not an ISO country"})
     if errors:
         raise ValidationFailed(errors)
     today = svc.app.clock.now().date()
-    warehouses = svc.app.reference()["warehouses"]
+    warehouses = svc.app.reference.current()["warehouses"]
     choices = [body.warehouse_id] if body.warehouse_id else list(warehouses)
     if body.warehouse_id and body.warehouse_id not in warehouses:
         raise ValidationFailed(
@@ -349,7 +349,7 @@ def landed(
         )
     best = None
     for wh in choices:
-        quoted = svc.app.quote(
+        quoted = svc.app.rates.quote(
             QuoteRequest(
                 origin_country=warehouses[wh].country,
                 destination_country=body.destination,
@@ -360,7 +360,7 @@ def landed(
         if quoted["rates"]:
             rate = quoted["rates"][0]
             freight = Money(Decimal(rate["total"]), rate["currency"])
-            result = svc.app.landed_cost_quote(
+            result = svc.app.customs.landed_cost_quote(
                 lines, freight, body.destination, body.incoterm, body.currency, today
             )
             total = Decimal(str(result.get("total")))

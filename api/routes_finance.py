@@ -28,7 +28,7 @@ def _rate(svc: Services, currency: str | None, day: str | None) -> Decimal:
     if not currency:
         return Decimal("0")
     on = date.fromisoformat(day[:10]) if day else svc.app.clock.now().date()
-    return svc.app.fx.rate(currency, BASE, on)[0]
+    return svc.app.orders.fx.rate(currency, BASE, on)[0]
 
 
 def shipment_costs(svc: Services) -> pd.DataFrame:
@@ -46,7 +46,7 @@ def shipment_costs(svc: Services) -> pd.DataFrame:
         "d.order_id || '-S' || d.shipment_no = s.shipment_id "
         "LEFT JOIN view_orders o ON o.order_id = s.order_id"
     )
-    ref = svc.app.reference()["warehouses"]
+    ref = svc.app.reference.current()["warehouses"]
     out = []
     for r in rows:
         day = (r["dispatched_at"] or r["labelled_at"])[:10]
@@ -136,10 +136,10 @@ def order_costs(
 ) -> dict[str, Any]:
     """An order's cost is the sum of its shipments', allocated back to its lines by weight or
     by value, so a split order's cost is right per line."""
-    order = svc.app.get_order(order_id)
+    order = svc.app.orders.get_order(order_id)
     df = shipment_costs(svc)
     mine = df[df["order_id"] == str(order_id)] if not df.empty else df
-    products = svc.app.reference()["products"]
+    products = svc.app.reference.current()["products"]
     lines = []
     for s in order.shipments:
         sid = f"{order_id}-S{s['shipment_no']}"
@@ -255,7 +255,7 @@ async def upload_bill(
 
     from adapters.settlement.bills import BillRejected, parse_bill
     from adapters.settlement.reconcile import reconcile
-    from domains.application import ValidationFailed
+    from domains.common import ValidationFailed
 
     data = await request.body()
     if len(data) > MAX_BILL_BYTES:
@@ -296,7 +296,7 @@ async def upload_bill(
     found = json.loads(discrepancies.to_json(orient="records"))
     digest = hashlib.sha256(data).hexdigest()
     recorded, created, nid = await run_in_threadpool(
-        svc.app.record_bill,
+        svc.app.settlement.record_bill,
         carrier,
         layout,
         filename,
@@ -314,7 +314,7 @@ async def upload_bill(
 def get_bill(
     bill_id: UUID, who: Principal = Depends(require(*FINANCE)), svc: Services = Depends(services)
 ) -> dict[str, Any]:
-    return _bill_out(svc.app.get_bill(bill_id))
+    return _bill_out(svc.app.settlement.get_bill(bill_id))
 
 
 class ResolveIn(BaseModel):
@@ -331,7 +331,7 @@ def resolve(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Accept, dispute or record a credit for one discrepancy (who and why are recorded)."""
-    bill, nid = svc.app.resolve_discrepancy(bill_id, number, body.resolution, who.name, body.reason)
+    bill, nid = svc.app.settlement.resolve_discrepancy(bill_id, number, body.resolution, who.name, body.reason)
     return {**bill.discrepancies[number - 1], "notification_id": nid}
 
 
@@ -346,7 +346,7 @@ def report(
     spreadsheet would run as formulas are neutralised."""
     from adapters.settlement.exports import to_csv, to_xlsx
 
-    bill = svc.app.get_bill(bill_id)
+    bill = svc.app.settlement.get_bill(bill_id)
     disc = pd.DataFrame(bill.discrepancies)
     lines = _stored_lines(svc, bill)
     if fmt == "xlsx":
@@ -388,7 +388,7 @@ def disputes(
 
     rows = [
         dict(d, bill_id=str(b.id))
-        for b in svc.app.bills()
+        for b in svc.app.settlement.bills()
         if b.carrier == carrier
         for d in b.discrepancies
         if d.get("resolution") == "disputed"

@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from adapters.channels import MAPPERS, FieldError, PayloadError, map_payload, parse_dealer_csv
 from api.auth import Principal
 from api.deps import Services, as_json, encode_json, require, scoped_channel, services
-from domains.application import Intake, ValidationFailed
+from domains.common import ValidationFailed
+from domains.orders.intake import Intake
 from domains.orders.model import Order
 from projections.db import Where
 
@@ -118,7 +119,7 @@ async def take_order(
     if svc.batcher is not None:
         outcome, nid = await asyncio.wrap_future(svc.batcher.submit(item))
     else:
-        outcome, nid = await run_in_threadpool(svc.app.intake, item)
+        outcome, nid = await run_in_threadpool(svc.app.orders.intake, item)
     content = encode_json(
         {"created": outcome.created, "notification_id": nid, "order": order_body(outcome.order)}
     )
@@ -144,7 +145,7 @@ async def push_dealer_csv(
         raise HTTPException(status_code=413, detail=f"file over {MAX_CSV_BYTES} bytes")
     orders = parse_dealer_csv(body)
     items = [Intake("dealer", m.canonical, m.canonical, m.source_paths) for m in orders]
-    outcomes, nid = await run_in_threadpool(svc.app.intake_batch, items, all_or_nothing=True)
+    outcomes, nid = await run_in_threadpool(svc.app.orders.intake_batch, items, all_or_nothing=True)
     errors = []
     for item, o in zip(items, outcomes, strict=True):
         if isinstance(o.error, ValidationFailed):
@@ -227,12 +228,12 @@ def get_order(
     who: Principal = Depends(require(*READERS)),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    order = svc.app.get_order(order_id)
+    order = svc.app.orders.get_order(order_id)
     _visible(who, order)
     if at is not None:
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
-        order = svc.app.order_at(order_id, at)
+        order = svc.app.orders.order_at(order_id, at)
         return {**order_out(order), "as_of": at.isoformat()}
     return order_out(order)
 
@@ -244,10 +245,10 @@ def order_events(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """The order's whole history: every event with its data, oldest first."""
-    order = svc.app.get_order(order_id)
+    order = svc.app.orders.get_order(order_id)
     _visible(who, order)
     events = []
-    for e in svc.app.order_events(order_id):
+    for e in svc.app.orders.order_events(order_id):
         data = {
             k: v
             for k, v in e.__dict__.items()
@@ -274,7 +275,7 @@ def release_order(
     """Lift a hold (reason required, recorded): the held rules are overridden, stock is
     checked again and the order is split and reserved when it can be."""
     reason = _reason(body)
-    order, nid = svc.app.release_order(order_id, reason, who.name)
+    order, nid = svc.app.orders.release_order(order_id, reason, who.name)
     return {"notification_id": nid, "order": order_out(order)}
 
 
@@ -287,7 +288,7 @@ def cancel_order(
 ) -> dict[str, Any]:
     """Cancel an order (reason required); its stock reservations and dealer credit are released."""
     reason = _reason(body)
-    order, nid = svc.app.cancel_order(order_id, reason, who.name)
+    order, nid = svc.app.orders.cancel_order(order_id, reason, who.name)
     return {"notification_id": nid, "order": order_out(order)}
 
 

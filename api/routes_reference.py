@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from api.auth import Principal
 from api.deps import Services, as_json, require, services
-from domains.application import ValidationFailed
+from domains.common import ValidationFailed
 from projections.db import Where
 
 router = APIRouter(prefix="/v1", tags=["reference data and stock"])
@@ -88,7 +88,7 @@ def put_warehouse(
 ) -> dict[str, Any]:
     """Register or revise a warehouse; each change is a new version of its stream."""
     _check_country(svc, "country", body.country)
-    w, changed = svc.app.register_warehouse(code, **body.model_dump())
+    w, changed = svc.app.reference.register_warehouse(code, **body.model_dump())
     return _answer(response, changed, w.details())
 
 
@@ -101,7 +101,7 @@ def put_product(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     _check_country(svc, "origin_country", body.origin_country)
-    p, changed = svc.app.register_product(sku, **body.model_dump())
+    p, changed = svc.app.reference.register_product(sku, **body.model_dump())
     return _answer(response, changed, as_json(p.details()))
 
 
@@ -115,7 +115,7 @@ def put_dealer(
 ) -> dict[str, Any]:
     for i, region in enumerate(body.regions):
         _check_country(svc, f"regions[{i}]", region[:2])
-    d, changed = svc.app.register_dealer(code, **body.model_dump())
+    d, changed = svc.app.reference.register_dealer(code, **body.model_dump())
     return _answer(response, changed, d.details())
 
 
@@ -130,7 +130,7 @@ def put_prohibited(
     for country in body.rules:
         _check_country(svc, f"rules.{country}", country)
     rules = {c: [r.model_dump() for r in items] for c, items in body.rules.items()}
-    lst, changed = svc.app.publish_prohibited(rules, body.source)
+    lst, changed = svc.app.reference.publish_prohibited(rules, body.source)
     return _answer(response, changed, {"version": lst.version, "countries": sorted(lst.rules)})
 
 
@@ -138,7 +138,7 @@ def put_prohibited(
 def receive_stock(
     body: ReceiptIn, who: Principal = Depends(require("admin")), svc: Services = Depends(services)
 ) -> dict[str, Any]:
-    nid = svc.app.receive_stock(body.warehouse_id, body.sku, body.quantity, body.receipt_ref)
+    nid = svc.app.warehouse.receive_stock(body.warehouse_id, body.sku, body.quantity, body.receipt_ref)
     return {"applied": nid > 0, "notification_id": nid}
 
 
@@ -148,7 +148,7 @@ def reference(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Warehouses, products and the prohibited-goods list version."""
-    ref = svc.app.reference()
+    ref = svc.app.reference.current()
     prohibited = ref["prohibited"]
     return {
         "warehouses": [w.details() for w in ref["warehouses"].values()],
@@ -167,7 +167,7 @@ def get_dealer(
     who: Principal = Depends(require("admin", "finance")),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    return svc.app.get_dealer(code).details()
+    return svc.app.reference.get_dealer(code).details()
 
 
 @router.get("/stock")
@@ -197,5 +197,5 @@ def stock(
 
 
 def _check_country(svc: Services, loc: str, code: str) -> None:
-    if not svc.app.countries.is_country(code):
+    if not svc.app.orders.countries.is_country(code):
         raise ValidationFailed([{"loc": loc, "msg": f"{code!r} is not an ISO 3166-1 country"}])

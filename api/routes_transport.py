@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from adapters.carriers.tracking_codes import normalise
 from api.auth import Principal
 from api.deps import Services, require, services
-from domains.application import ValidationFailed
+from domains.common import ValidationFailed
 from domains.transport.rating import Parcel, QuoteRequest
 
 router = APIRouter(prefix="/v1", tags=["transport"])
@@ -84,7 +84,7 @@ def _shipment_id(shipment_id: str) -> tuple[UUID, int]:
 
 def _scoped_shipment(svc: Services, who: Principal, shipment_id: str) -> tuple[UUID, int]:
     order_id, number = _shipment_id(shipment_id)
-    order = svc.app.get_order(order_id)
+    order = svc.app.orders.get_order(order_id)
     shipment = order.shipment(number)
     if who.role == "warehouse" and shipment["warehouse_id"] != who.scope:
         raise HTTPException(status_code=404, detail="not found")
@@ -111,7 +111,7 @@ async def import_rate_card(
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = body.decode("latin-1")
-    result, nid = svc.app.publish_rate_card(
+    result, nid = svc.app.rates.publish_rate_card(
         text, request.headers.get("X-Filename", "upload"), who.name
     )
     response.status_code = 201 if result["changed"] else 200
@@ -123,7 +123,7 @@ def rate_cards(
     who: Principal = Depends(require(*ANYONE)), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     return {
-        "cards": json.loads(json.dumps([c.describe() for c in svc.app.rate_cards()], default=str))
+        "cards": json.loads(json.dumps([c.describe() for c in svc.app.rates.rate_cards()], default=str))
     }
 
 
@@ -136,7 +136,7 @@ def quote(
     errors = []
     origin_country = body.origin.country
     if body.origin.warehouse_id:
-        warehouse = svc.app.reference()["warehouses"].get(body.origin.warehouse_id)
+        warehouse = svc.app.reference.current()["warehouses"].get(body.origin.warehouse_id)
         if warehouse is None:
             errors.append(
                 {
@@ -154,7 +154,7 @@ def quote(
         ("origin.country", origin_country),
         ("destination.country", body.destination.country),
     ):
-        if code and not svc.app.countries.is_country(code):
+        if code and not svc.app.orders.countries.is_country(code):
             errors.append({"loc": loc, "msg": f"{code!r} is not an ISO 3166-1 country"})
     if errors:
         raise ValidationFailed(errors)
@@ -170,7 +170,7 @@ def quote(
         ship_date=body.ship_date or svc.app.clock.now().date(),
         goods_types=frozenset(g for g in body.goods_types if g != "general"),
     )
-    return svc.app.quote(request)
+    return svc.app.rates.quote(request)
 
 
 def _exception_rates(svc: Services) -> dict[str, float]:
@@ -191,7 +191,7 @@ def choose_carrier(
     given): every quote, the exclusions, the policy and the choice are recorded."""
     order_id, number = _scoped_shipment(svc, who, shipment_id)
     svc.fresh_views()
-    result, nid = svc.app.choose_carrier(order_id, number, body.policy, _exception_rates(svc))
+    result, nid = svc.app.transport.choose_carrier(order_id, number, body.policy, _exception_rates(svc))
     return {**result, "notification_id": nid}
 
 
@@ -203,7 +203,7 @@ def create_label(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     order_id, number = _scoped_shipment(svc, who, shipment_id)
-    result, nid = svc.app.create_label(order_id, number, body.format)
+    result, nid = svc.app.transport.create_label(order_id, number, body.format)
     return {**result, "label": f"/v1/shipments/{shipment_id}/label", "notification_id": nid}
 
 
@@ -213,19 +213,19 @@ def get_label(
 ) -> Response:
     """The printable label (PDF or ZPL, as issued), rendered from the recorded shipment."""
     order_id, number = _scoped_shipment(svc, who, shipment_id)
-    order = svc.app.get_order(order_id)
+    order = svc.app.orders.get_order(order_id)
     entry = order.fulfilment.get(str(number), {})
     if entry.get("status") != "labelled" and not entry.get("waybill"):
         raise HTTPException(status_code=404, detail="this shipment has no current label")
     events = [
         e
-        for e in svc.app.order_events(order_id)
+        for e in svc.app.orders.order_events(order_id)
         if type(e).__name__ == "Labelled" and e.shipment_no == number
     ]
     issued = events[-1]
-    data = svc.app.label_request(order, number, issued.service, issued.label_format)
+    data = svc.app.transport.label_request(order, number, issued.service, issued.label_format)
     data["created_at"] = issued.timestamp.isoformat()
-    content = svc.app.carriers[issued.carrier].render(data, issued.waybill)
+    content = svc.app.transport.carriers[issued.carrier].render(data, issued.waybill)
     media = "application/pdf" if issued.label_format == "PDF" else "application/x-zpl"
     return Response(content, media_type=media)
 
@@ -239,7 +239,7 @@ def void_label(
 ) -> dict[str, Any]:
     """Void the current label (until dispatch); a new one can then be issued."""
     order_id, number = _scoped_shipment(svc, who, shipment_id)
-    result, nid = svc.app.void_label(order_id, number, body.reason)
+    result, nid = svc.app.transport.void_label(order_id, number, body.reason)
     return {**result, "notification_id": nid}
 
 
@@ -248,7 +248,7 @@ def dispatch(
     shipment_id: str, who: Principal = Depends(require(*FLOOR)), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     order_id, number = _scoped_shipment(svc, who, shipment_id)
-    result, nid = svc.app.dispatch(order_id, number)
+    result, nid = svc.app.transport.dispatch(order_id, number)
     return {**result, "notification_id": nid}
 
 
@@ -264,7 +264,7 @@ def tracking(
     is final. Unknown waybills are reported per event."""
     if who.role == "carrier" and who.scope != carrier:
         raise HTTPException(status_code=404, detail="not found")
-    results = svc.app.ingest_tracking(carrier, [e.model_dump() for e in body.events], normalise)
+    results = svc.app.transport.ingest_tracking(carrier, [e.model_dump() for e in body.events], normalise)
     return {"results": results}
 
 
@@ -279,7 +279,7 @@ def check_exceptions(
     rows = svc.db.query(
         "SELECT * FROM view_shipments WHERE status NOT IN ('delivered', 'cancelled')"
     )
-    raised = svc.app.check_sla(rows)
+    raised = svc.app.transport.check_sla(rows)
     return {"raised": raised}
 
 
@@ -329,7 +329,7 @@ def _scorecard_frame(svc: Services) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame()
     df = pd.DataFrame(rows)
-    ref = svc.app.reference()["warehouses"]
+    ref = svc.app.reference.current()["warehouses"]
     df["lane"] = (
         df["warehouse_id"].map(lambda w: ref[w].country if w in ref else w)
         + "-"

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from adapters.reports.replenishment import compute_replenishment
 from api.auth import Principal
 from api.deps import Services, as_json, require, services
-from domains.application import ValidationFailed
+from domains.common import ValidationFailed
 from domains.warehouse.picking import OPEN
 
 router = APIRouter(prefix="/v1", tags=["warehouse"])
@@ -108,7 +108,7 @@ def receive(
 ) -> dict[str, Any]:
     """Goods receipt into a bin, with lot and expiry (required for perishables)."""
     wh = _warehouse(who, body.warehouse_id)
-    result, nid = svc.app.receive_goods(
+    result, nid = svc.app.warehouse.receive_goods(
         wh, body.sku, body.quantity, body.receipt_id, body.lot, body.bin, body.expiry
     )
     return {**result, "notification_id": nid}
@@ -127,8 +127,8 @@ def putaway(
     capacity respected (split over several bins when one cannot hold it all)."""
     wh = _warehouse(who, warehouse_id)
     velocity = _velocity(svc, wh)
-    first = svc.app.suggest_putaway(wh, sku, 1, lot, svc.app.bin_contents(wh), velocity)
-    placements = svc.app.plan_putaway(wh, sku, quantity, lot)
+    first = svc.app.warehouse.suggest_putaway(wh, sku, 1, lot, svc.app.warehouse.bin_contents(wh), velocity)
+    placements = svc.app.warehouse.plan_putaway(wh, sku, quantity, lot)
     return {
         "warehouse_id": wh,
         "sku": sku,
@@ -150,7 +150,7 @@ def count(
 ) -> dict[str, Any]:
     """Cycle count of one lot in one bin: the adjustment and its difference are recorded."""
     wh = _warehouse(who, body.warehouse_id)
-    result, nid = svc.app.count_bin(
+    result, nid = svc.app.warehouse.count_bin(
         wh, body.bin, body.sku, body.lot, body.counted, body.reason, body.count_id
     )
     return {**result, "notification_id": nid}
@@ -176,7 +176,7 @@ def release_wave(
     params.append(cutoff)
     rows = svc.db.query(sql, params)
     candidates = [(UUID(r["order_id"]), r["shipment_no"], r["cutoff"]) for r in rows]
-    result, nid = svc.app.release_wave(
+    result, nid = svc.app.warehouse.release_wave(
         wh, candidates, body.max_lines, body.max_weight_g, cutoff, who.name
     )
     return {**result, "notification_id": nid}
@@ -198,7 +198,7 @@ def next_task(
         "(status = ? OR (status = 'assigned' AND picker = ?)) ORDER BY cutoff, created_at LIMIT 50",
         (who.scope, OPEN, picker),
     )
-    task = svc.app.next_task(who.scope, picker, [UUID(r["pick_list_id"]) for r in rows])
+    task = svc.app.warehouse.next_task(who.scope, picker, [UUID(r["pick_list_id"]) for r in rows])
     if task is None:
         raise HTTPException(status_code=404, detail="nothing to pick right now")
     return as_json(task.details())
@@ -211,7 +211,7 @@ def get_task(
     who: Principal = Depends(require(*FLOOR)),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    return as_json(svc.app.get_pick_list(task_id, _warehouse(who, warehouse_id)).details())
+    return as_json(svc.app.warehouse.get_pick_list(task_id, _warehouse(who, warehouse_id)).details())
 
 
 @router.post("/handheld/tasks/{task_id}/scans")
@@ -229,7 +229,7 @@ def scan(
     if not code:
         raise ValidationFailed([{"loc": "sku", "msg": "send the SKU or the scanned barcode"}])
     assert who.scope is not None
-    result, nid = svc.app.scan(
+    result, nid = svc.app.warehouse.scan(
         task_id,
         who.scope,
         _picker(who, x_picker_id),
@@ -254,7 +254,7 @@ def short(
     lot here (the rest of the route is re-planned), else re-split to another warehouse, else
     backordered."""
     assert who.scope is not None
-    result, nid = svc.app.report_short(
+    result, nid = svc.app.warehouse.report_short(
         task_id,
         who.scope,
         _picker(who, x_picker_id),
@@ -284,7 +284,7 @@ def pack(
         raise HTTPException(status_code=404, detail=f"no shipment {shipment_id}") from None
     scope = who.scope if who.role == "warehouse" else None
     parcels = [p.model_dump() for p in body.parcels]
-    result, nid = svc.app.pack_shipment(order_id, shipment_no, parcels, who.name, scope)
+    result, nid = svc.app.warehouse.pack_shipment(order_id, shipment_no, parcels, who.name, scope)
     return {**result, "notification_id": nid}
 
 
@@ -310,7 +310,7 @@ def expiry(
     wh = _warehouse(who, warehouse_id)
     svc.fresh_views()
     today = svc.app.clock.now().date()
-    products = svc.app.reference()["products"]
+    products = svc.app.reference.current()["products"]
     items = []
     for r in svc.db.query(
         "SELECT sku, lot, bin, expiry, on_hand, reserved FROM view_lots WHERE "
@@ -371,7 +371,7 @@ def replenishment(
         ),
         columns=["warehouse_id", "sku", "on_hand", "reserved"],
     )
-    products = svc.app.reference()["products"]
+    products = svc.app.reference.current()["products"]
     table = compute_replenishment(
         demand,
         stock,

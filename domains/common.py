@@ -29,6 +29,14 @@ class DomainError(Exception):
     """Base of every rule violation the domain reports."""
 
 
+class ValidationFailed(DomainError):
+    """Bad input, answered 422. Each error names the field by its path."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("; ".join(f"{e['loc']}: {e['msg']}" for e in errors))
+        self.errors = errors
+
+
 class NotFound(DomainError):
     def __init__(self, kind: str, key: str) -> None:
         super().__init__(f"{kind} {key!r} not found")

@@ -14,8 +14,8 @@ class LogCached(Generic[T]):
     """`build()`'s value, kept until an event of `topics` is recorded after it was built.
 
     Changes made through the application call `invalidate()`; changes by other processes are
-    noticed by one indexed look at the notification log (`app.changed_since`), taken at most
-    every `app.REFERENCE_TTL_S` seconds. The log position is read BEFORE building, so a change
+    noticed by one indexed look at the notification log (`store.changed_since`), taken at most
+    every `store.REFERENCE_TTL_S` seconds. The log position is read BEFORE building, so a change
     recorded while building is seen at the next look."""
 
     def __init__(self, app: Any, topics: list[str], build: Callable[[], T]) -> None:

@@ -92,7 +92,7 @@ class ProjectionRunner:
         )
         if not notifications:
             return 0
-        mapper = self.app.mapper
+        mapper = self.app.store.mapper
         with self.db.transaction() as tx:
             for n in notifications:
                 if n.topic.startswith(projector.topic_prefixes):

@@ -7,8 +7,8 @@ is dropped afterwards):
    aggregate of 5 events whose payloads are sized like an order's events, one aggregate per save
    and 100 aggregates per save;
 2. order intake (validate, receive, review, split, reserve) with realistic channel payloads mapped
-   by the real mappers: one order per transaction (`Crossdock.intake`) and 100 orders per
-   transaction (`Crossdock.intake_batch`), with ample stock (every stocked warehouse/SKU holds
+   by the real mappers: one order per transaction (`OrderUseCases.intake`) and 100 orders per
+   transaction (`OrderUseCases.intake_batch`), with ample stock (every stocked warehouse/SKU holds
    1,000,000 units) and once more with the demo's normal opening stock;
 3. the target: batched intake events/s >= half of the raw batched append events/s;
 4. HTTP POST latency (p50/p99) and throughput with 50 concurrent clients against the real API
@@ -59,8 +59,9 @@ from adapters.bootstrap import build_app, ensure_schema, store_env
 from adapters.channels import PayloadError, map_payload, parse_dealer_csv
 from adapters.runtime import tune_gc
 from adapters.seed import load, seed_reference
-from domains.application import Crossdock, Intake
 from domains.common import DomainError
+from domains.crossdock import Crossdock
+from domains.orders.intake import Intake
 from scripts import demo_data
 from scripts.bench_http_client import Request, run_load, run_open_loop
 
@@ -315,7 +316,7 @@ def opening_bins(app: Crossdock, warehouse: str, skus: list[str]) -> dict[str, s
     Stock placement is not what the bench measures, and the putaway planner both scans every
     bin's contents per receipt (seconds per store) and rightly refuses 1,000,000 units of a SKU,
     so the bench names the bins itself: the first bins of the layout, one SKU each."""
-    warehouse_ref = app.reference()["warehouses"][warehouse]
+    warehouse_ref = app.reference.current()["warehouses"][warehouse]
     if not getattr(warehouse_ref, "layout", None):
         return dict.fromkeys(skus)
     from domains.warehouse.layout import Layout
@@ -332,7 +333,7 @@ def prepare_app(overrides: dict[str, str], stock: str) -> Crossdock:
         stocked = [sku for sku, qty in skus.items() if qty > 0]
         bins = opening_bins(app, warehouse, stocked)
         for sku in stocked:
-            app.receive_stock(
+            app.warehouse.receive_stock(
                 warehouse, sku, skus[sku], f"bench-opening-{warehouse}-{sku}", bin_code=bins[sku]
             )
     return app
@@ -358,14 +359,14 @@ def run_intake(app: Crossdock, items: list[Intake], mode: str) -> tuple[float, C
     if mode == "single":
         for item in items:
             try:
-                outcome, _ = app.intake(item)
+                outcome, _ = app.orders.intake(item)
             except DomainError as exc:
                 tally[f"rejected:{type(exc).__name__}"] += 1
                 continue
             _tally([outcome], tally)
     else:
         for start in range(0, len(items), BATCH):
-            outcomes, _ = app.intake_batch(items[start : start + BATCH])
+            outcomes, _ = app.orders.intake_batch(items[start : start + BATCH])
             _tally(outcomes, tally)
     return time.perf_counter() - started, tally
 

@@ -2,7 +2,7 @@
 
 Two runs, each on a fresh PostgreSQL schema and fresh topics: batched (--batch-size orders per
 event-store transaction, default 200) and one order per transaction; then, for reference, the
-same orders straight into `Crossdock.intake_batch` without Kafka (the store's own ceiling). The records are a day
+same orders straight into `OrderUseCases.intake_batch` without Kafka (the store's own ceiling). The records are a day
 of the demo's native payloads (Amazon, Shopee, Shopify, web; the dealer CSV channel has no
 topic), published before the clock starts; stock is received first so orders are allocated.
 
@@ -128,7 +128,7 @@ def prepare_store(overrides: dict[str, str], records: list[tuple[str, dict[str, 
             quantity = min(AMPLE_STOCK, 2 * wanted[sku] + 100)
             while quantity > 0:
                 try:
-                    app.receive_stock(warehouse, sku, quantity, f"bench-kafka-{warehouse}-{sku}")
+                    app.warehouse.receive_stock(warehouse, sku, quantity, f"bench-kafka-{warehouse}-{sku}")
                     break
                 except DomainError:  # no room for that much: take what fits
                     quantity //= 2
@@ -192,7 +192,7 @@ def bench_mode(
             if seen["n"] >= len(records):
                 stop.set()
 
-        worker = OrderConsumer(app, settings, on_batch=on_batch)
+        worker = OrderConsumer(app.orders, settings, on_batch=on_batch)
         watchdog = threading.Timer(600, stop.set)  # never hang a bench run
         watchdog.start()
         joined = time.monotonic()
@@ -236,7 +236,7 @@ def _count_topic(app: Any, suffix: str) -> int:
 def bench_in_process(records: list[tuple[str, dict[str, Any]]], batch_size: int) -> dict[str, Any]:
     """The same orders straight into `intake_batch` (no Kafka): the store's own ceiling."""
     from adapters.channels import map_payload
-    from domains.application import Intake
+    from domains.orders.intake import Intake
 
     overrides = pg_overrides()
     app = prepare_store(overrides, records)
@@ -247,7 +247,7 @@ def bench_in_process(records: list[tuple[str, dict[str, Any]]], batch_size: int)
             items.append(Intake(channel, payload, mapped.canonical, mapped.source_paths))
         started = time.perf_counter()
         for start in range(0, len(items), batch_size):
-            app.intake_batch(items[start : start + batch_size])
+            app.orders.intake_batch(items[start : start + batch_size])
         seconds = time.perf_counter() - started
         return {
             "orders": len(items),

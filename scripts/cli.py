@@ -73,7 +73,7 @@ def sla(every: float = typer.Option(0, help="seconds between checks; 0 checks on
         rows = svc.db.query(
             "SELECT * FROM view_shipments WHERE status NOT IN ('delivered', 'cancelled')"
         )
-        raised = svc.app.check_sla(rows)
+        raised = svc.app.transport.check_sla(rows)
         typer.echo(f"{len(raised)} new exception(s)")
         for a in raised:
             typer.echo(f"  {a['shipment_id']}: {a['kind']}: {a['detail']}")

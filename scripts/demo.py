@@ -22,8 +22,8 @@ from adapters.channels import PayloadError, map_payload, parse_dealer_csv
 from adapters.seed import load, seed_reference
 from api.app import build_services
 from api.auth import DEFAULT_KEYS_FILE, new_key, write_keys
-from domains.application import Intake
 from domains.common import InvalidTransition
+from domains.orders.intake import Intake
 from scripts.demo_data import day_of_orders, opening_stock
 
 console = Console()
@@ -76,7 +76,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
             if sku in perishable:  # two lots: one close to expiry, so FEFO has work to do
                 soon = max(1, qty // 4)
                 receipts += (
-                    app.receive_stock(
+                    app.warehouse.receive_stock(
                         warehouse,
                         sku,
                         soon,
@@ -87,7 +87,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
                     > 0
                 )
                 receipts += (
-                    app.receive_stock(
+                    app.warehouse.receive_stock(
                         warehouse,
                         sku,
                         qty - soon,
@@ -99,7 +99,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
                 )
             else:
                 receipts += (
-                    app.receive_stock(
+                    app.warehouse.receive_stock(
                         warehouse, sku, qty, f"opening-{warehouse}-{sku}", lot="LOT-2026-11"
                     )
                     > 0
@@ -134,7 +134,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
         task = bar.add_task("orders", total=len(items), rate="")
         for i in range(0, len(items), batch):
             chunk = items[i : i + batch]
-            outcomes, _ = app.intake_batch(chunk)
+            outcomes, _ = app.orders.intake_batch(chunk)
             for o in outcomes:
                 if o.error is not None:
                     errors[type(o.error).__name__] += 1
@@ -228,7 +228,7 @@ def warehouse_day(svc) -> dict:
     would on a handheld (one bin turns out empty), and pack what was picked."""
     app, db = svc.app, svc.db
     waves, lists = 0, []
-    for wh in app.reference()["warehouses"]:
+    for wh in app.reference.current()["warehouses"]:
         rows = db.query(
             "SELECT order_id, shipment_no, cutoff FROM view_shipments WHERE "
             "warehouse_id = ? AND status = 'allocated' ORDER BY cutoff",
@@ -236,7 +236,7 @@ def warehouse_day(svc) -> dict:
         )
         if not rows:
             continue
-        result, _ = app.release_wave(
+        result, _ = app.warehouse.release_wave(
             wh,
             [(UUID(r["order_id"]), r["shipment_no"], r["cutoff"]) for r in rows],
             20,
@@ -256,14 +256,14 @@ def warehouse_day(svc) -> dict:
                 "ORDER BY cutoff LIMIT 5"
             )
         ]
-        task = app.next_task("LAX", f"demo-picker-{n}", open_ids)
+        task = app.warehouse.next_task("LAX", f"demo-picker-{n}", open_ids)
         if task is None:
             break
         step = 0
-        while (line := app.get_pick_list(task.id, "LAX").next_line()) is not None:
+        while (line := app.warehouse.get_pick_list(task.id, "LAX").next_line()) is not None:
             step += 1
             if n == 0 and step == 2:  # the bin is empty: re-reserved elsewhere, route re-planned
-                app.report_short(
+                app.warehouse.report_short(
                     task.id,
                     "LAX",
                     f"demo-picker-{n}",
@@ -276,7 +276,7 @@ def warehouse_day(svc) -> dict:
                 )
                 shorts += 1
                 continue
-            app.scan(
+            app.warehouse.scan(
                 task.id,
                 "LAX",
                 f"demo-picker-{n}",
@@ -293,16 +293,16 @@ def warehouse_day(svc) -> dict:
             "pick_list_id = ? AND status = 'picked'",
             (str(task.id),),
         ):
-            order = app.get_order(UUID(r["order_id"]))
+            order = app.orders.get_order(UUID(r["order_id"]))
             items = [
                 {"sku": k, "quantity": q}
                 for k, q in order.picked_quantities(r["shipment_no"]).items()
             ]
             if not items:
                 continue  # every unit of it was short: nothing to pack
-            grams = sum(app.product(i["sku"]).unit_weight_g * i["quantity"] for i in items)
+            grams = sum(app.reference.product(i["sku"]).unit_weight_g * i["quantity"] for i in items)
             weight = int(grams * (1.25 if packed % 7 == 3 else 1.03)) + 1  # one box weighs wrong
-            result, _ = app.pack_shipment(
+            result, _ = app.warehouse.pack_shipment(
                 order.id,
                 r["shipment_no"],
                 [{"weight_g": weight, "dimensions_mm": [300, 200, 150], "items": items}],
@@ -356,12 +356,12 @@ def transport_day(svc) -> dict:
     held_for_customs = 0
     for r in rows:
         oid, n = UUID(r["order_id"]), r["shipment_no"]
-        decision, _ = app.choose_carrier(oid, n, None, {})
+        decision, _ = app.transport.choose_carrier(oid, n, None, {})
         choice = decision["decision"]["choice"]
         chosen[f"{choice['carrier']}/{choice['service']}"] += 1
-        label, _ = app.create_label(oid, n)
+        label, _ = app.transport.create_label(oid, n)
         try:
-            app.dispatch(oid, n)
+            app.transport.dispatch(oid, n)
         except InvalidTransition:
             held_for_customs += 1  # its declaration waits for the customs desk
             continue
@@ -382,7 +382,7 @@ def transport_day(svc) -> dict:
             for k, code in enumerate(codes)
         ]
         recorded += sum(
-            x["result"] == "recorded" for x in app.ingest_tracking(carrier, events, normalise)
+            x["result"] == "recorded" for x in app.transport.ingest_tracking(carrier, events, normalise)
         )
     t = Table(title="Carriers")
     t.add_column("measure")

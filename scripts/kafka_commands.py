@@ -75,7 +75,7 @@ def register(cli: typer.Typer) -> None:
         stop = _stop_on_signals()
         app = build_app()
         try:
-            if not app.reference()["products"]:
+            if not app.reference.current()["products"]:
                 typer.echo(
                     "no reference data in the store: seed it first (crossdock demo or the "
                     "reference API), or every order would be dead-lettered",
@@ -84,7 +84,7 @@ def register(cli: typer.Typer) -> None:
                 raise typer.Exit(2)
             log.info("warmed up: %s", app.warm_up())
             tune_gc()  # after the warm-up: what it loaded stays out of the collector's way
-            worker = OrderConsumer(app, settings)
+            worker = OrderConsumer(app.orders, settings)
             log.info(
                 "consuming %s as group %r (batch %d / %d ms) from %s",
                 ",".join(settings.orders_topics),

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.bootstrap import build_app, store_env
 from adapters.seed import seed_reference
-from domains.application import Crossdock
+from domains.crossdock import Crossdock
 
 PG = {
     "PERSISTENCE_MODULE": "eventsourcing.postgres",

@@ -4,7 +4,7 @@ At-least-once delivery from Kafka, made exactly-once in effect by idempotent int
 
 1. collect a batch (up to `batch_size` records or `batch_wait_ms`);
 2. decode and map every record; records that cannot be parsed go to the dead-letter list;
-3. ONE event-store transaction for the whole batch (`Crossdock.intake_batch`, group commit);
+3. ONE event-store transaction for the whole batch (`OrderUseCases.intake_batch`, group commit);
    items refused by validation, or conflicting with a stored order, go to the dead-letter list;
 4. publish the dead letters to `orders.<channel>.dlq` and wait for the broker's acks;
 5. commit the batch's offsets (auto-commit is off).
@@ -26,15 +26,15 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from adapters.channels import PayloadError, map_payload
 from adapters.kafka.clients import jsonable, make_consumer, make_producer, send_and_confirm
 from adapters.kafka.config import KafkaSettings
-from domains.application import DuplicateConflict, Intake, ValidationFailed
-from domains.common import DomainError, InvalidTransition
+from domains.common import DomainError, InvalidTransition, ValidationFailed
+from domains.orders.intake import DuplicateConflict, Intake, IntakeOutcome
 
 log = logging.getLogger(__name__)
 
@@ -141,19 +141,25 @@ def _listener_class() -> type:
     return Listener
 
 
+class BatchIntake(Protocol):
+    """What the consumer needs of the order use cases (domains/orders/application.py)."""
+
+    def intake_batch(self, items: list[Intake]) -> tuple[list[IntakeOutcome], int]: ...
+
+
 class OrderConsumer:
     """One member of the intake consumer group. `run()` until `stop` is set (or idle)."""
 
     def __init__(
         self,
-        app: Any,
+        orders: BatchIntake,
         settings: KafkaSettings,
         *,
         consumer: Any | None = None,
         producer: Any | None = None,
         on_batch: Callable[[BatchResult], None] | None = None,
     ) -> None:
-        self.app = app
+        self.orders = orders
         self.settings = settings
         self.consumer = consumer if consumer is not None else make_consumer(settings)
         self.producer = producer if producer is not None else make_producer(settings, "dlq")
@@ -340,7 +346,7 @@ class OrderConsumer:
         if not items:
             return []
         try:
-            outcomes, _nid = self.app.intake_batch(items)
+            outcomes, _nid = self.orders.intake_batch(items)
             return [(o.created, _refusal(o.error) if o.error else None) for o in outcomes]
         except Exception as exc:
             if is_retryable(exc):

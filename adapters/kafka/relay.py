@@ -180,7 +180,7 @@ class EventRelay:
         if not notifications:
             self.stats.position = start
             return 0
-        mapper = self.app.mapper
+        mapper = self.app.store.mapper
         messages = [to_message(self.settings, n, mapper.to_domain_event(n)) for n in notifications]
         sent = send_and_confirm(self.producer, messages, self.settings.send_timeout_s)
         # Every record is acknowledged by the broker: only now move the position.

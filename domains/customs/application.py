@@ -1,20 +1,28 @@
 """Customs use cases: draft a declaration when a cross-border shipment is packed, the review
 desk (approve, reject, amend with recomputed duties), clearance updates, documents' data and
-landed cost. Mixed into the Crossdock application; tariff tables arrive through a port.
+landed cost. Tariff tables arrive through a port (`TariffLoader`); freight for the customs
+value comes from transport's price list (domains/transport/rates.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domains.common import InvalidTransition, NotFound
+from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.customs.flags import declaration_flags
 from domains.customs.model import APPROVED, CustomsRules, Declaration
 from domains.customs.tariff import CustomsLine, Money, compute_duties, landed_cost
+from domains.log_cache import LogCached
 from domains.orders.model import Order
+from domains.ports import FxRates
+from domains.reference.application import ReferenceUseCases
+from domains.store import Store
+from domains.transport.rates import RateBook
+from domains.transport.rating import Parcel, QuoteRequest
 
 # Per channel: Incoterm, whether a declaration without flags is approved automatically, and
 # the seller's registrations (sample numbers with valid check digits).
@@ -38,33 +46,59 @@ CUSTOMS_RULES_TOPICS = [
 ]
 
 
-class CustomsOps:
-    tariff_loader: Any = None  # files -> TariffTables (adapters/customs_data), set at bootstrap
-    shipped_tariffs: Any = None  # the shipped rules, used until a version is published
-    shipped_files: dict[str, str] | None = None
+TariffLoader = Callable[[dict[str, str]], Any]  # rule files -> TariffTables (adapters/)
+
+
+class CustomsUseCases:
+    def __init__(
+        self,
+        store: Store,
+        reference: ReferenceUseCases,
+        rates: RateBook,
+        *,
+        fx: FxRates,
+        tariff_loader: TariffLoader | None = None,
+        shipped_tariffs: Any = None,
+        shipped_files: dict[str, str] | None = None,
+    ) -> None:
+        """Without a `tariff_loader` no market has customs rules: every shipment is treated
+        as needing no declaration. `shipped_tariffs` (from `shipped_files`) are in force until
+        a version is published."""
+        self.store = store
+        self.reference = reference
+        self.rates = rates
+        self.fx = fx
+        self.tariff_loader = tariff_loader
+        self.shipped_tariffs = shipped_tariffs
+        self.shipped_files = shipped_files
+        self._tariffs: LogCached[Any] = LogCached(
+            store, CUSTOMS_RULES_TOPICS, self._load_tariffs
+        )
 
     @property
-    def tariffs(self: Any) -> Any:
+    def tariffs(self) -> Any:
         """The rules in force: the latest published version of the rules stream, kept until
         a new one is published (domains/log_cache.py)."""
         if self.tariff_loader is None:
             return None
         return self._tariffs.get()
 
-    def _load_tariffs(self: Any) -> Any:
-        stream = self._get_or_none(CustomsRules.create_id())
-        return self.tariff_loader(stream.files) if stream and stream.files else self.shipped_tariffs
+    def _load_tariffs(self) -> Any:
+        stream = self.store.get_or_none(CustomsRules.create_id())
+        if self.tariff_loader is None or not (stream and stream.files):
+            return self.shipped_tariffs
+        return self.tariff_loader(stream.files)
 
     def publish_customs_rules(
-        self: Any, files: dict[str, str], by: str, note: str
+        self, files: dict[str, str], by: str, note: str
     ) -> tuple[dict[str, Any], int]:
         """A new version of the rules (any of the three files; the rest carry over). Rules
         that do not load are refused whole (422) and nothing changes."""
-        from domains.application import ValidationFailed
-
-        stream = self._get_or_none(CustomsRules.create_id()) or CustomsRules()
+        stream = self.store.get_or_none(CustomsRules.create_id()) or CustomsRules()
         current = dict(stream.files) if stream.files else dict(self.shipped_files or {})
         merged = {**current, **files}
+        if self.tariff_loader is None:
+            raise InvalidTransition("this installation has no customs rules to publish")
         try:
             tables = self.tariff_loader(merged)
         except (ValueError, KeyError, TypeError) as exc:
@@ -72,12 +106,12 @@ class CustomsOps:
         if merged == stream.files:
             return {"changed": False, "version": tables.version}, 0
         stream.publish(files=merged, tables_version=tables.version, published_by=by, note=note)
-        nid = self._save(stream)
+        nid = self.store.commit(stream)
         self._tariffs.invalidate()
         return {"changed": True, "version": tables.version, "stream_version": stream.version}, nid
 
     # ------------------------------------------------------------------ helpers
-    def _fx_into(self: Any, currencies: set[str], target: str, on: date) -> dict[str, Decimal]:
+    def _fx_into(self, currencies: set[str], target: str, on: date) -> dict[str, Decimal]:
         out = {}
         for c in currencies | {target}:
             try:
@@ -87,7 +121,7 @@ class CustomsOps:
         return out
 
     def _declaration_data(
-        self: Any,
+        self,
         order: Order,
         shipment_no: int,
         lines: list[dict[str, Any]],
@@ -110,7 +144,7 @@ class CustomsOps:
         }
 
     def _assess(
-        self: Any,
+        self,
         data: dict[str, Any],
         incoterm: str,
         freight: Money | None,
@@ -123,7 +157,7 @@ class CustomsOps:
         currencies = {ln["currency"] for ln in data["lines"]} | set(COMMON_CURRENCIES)
         if freight is not None:
             currencies.add(freight.currency)
-        products = self.reference()["products"]
+        products = self.reference.current()["products"]
         currencies |= {
             products[ln["sku"]].currency for ln in data["lines"] if ln["sku"] in products
         }
@@ -161,12 +195,10 @@ class CustomsOps:
         return duties, flags
 
     def _freight_estimate(
-        self: Any, origin: str, destination: str, parcels: list[dict], on: date
+        self, origin: str, destination: str, parcels: list[dict], on: date
     ) -> Money | None:
-        from domains.transport.rating import Parcel, QuoteRequest
-
         try:
-            quoted = self.quote(
+            quoted = self.rates.quote(
                 QuoteRequest(
                     origin_country=origin,
                     destination_country=destination,
@@ -182,19 +214,19 @@ class CustomsOps:
         return Money(Decimal(cheapest["total"]), cheapest["currency"])
 
     # ------------------------------------------------------------------ drafting
-    def draft_declaration(self: Any, order: Order, shipment_no: int) -> Declaration | None:
+    def draft_declaration(self, order: Order, shipment_no: int) -> Declaration | None:
         """Called when a shipment is packed; None for a domestic shipment."""
         shipment = order.shipment(shipment_no)
-        warehouse = self.reference()["warehouses"][shipment["warehouse_id"]]
+        warehouse = self.reference.current()["warehouses"][shipment["warehouse_id"]]
         destination = order.canonical["ship_to"]["country"]
         if warehouse.country == destination or self.tariffs is None:
             return None
-        on = self.clock.now().date()
+        on = self.store.clock.now().date()
         entry = order.fulfilment[str(shipment_no)]
         prices = {ln["sku"]: ln["unit_price"] for ln in order.canonical["lines"]}
         lines = []
         for n, (sku, qty) in enumerate(sorted(order.picked_quantities(shipment_no).items()), 1):
-            p = self.product(sku)
+            p = self.reference.product(sku)
             lines.append(
                 {
                     "line_no": n,
@@ -218,7 +250,7 @@ class CustomsOps:
         freight = self._freight_estimate(warehouse.country, destination, entry["parcels"], on)
         duties, flags = self._assess(data, settings["incoterm"], freight, packed_g, on)
         duties["freight_basis"] = "cheapest quote at packing" if freight else "no quote: zero"
-        prohibited = self.reference()["prohibited"]
+        prohibited = self.reference.current()["prohibited"]
         return Declaration(
             order_id=str(order.id),
             shipment_no=shipment_no,
@@ -259,33 +291,31 @@ class CustomsOps:
         )
 
     # ------------------------------------------------------------------ review desk
-    def get_declaration(self: Any, declaration_id: UUID) -> Declaration:
-        d = self._get_or_none(declaration_id)
+    def get_declaration(self, declaration_id: UUID) -> Declaration:
+        d = self.store.get_or_none(declaration_id)
         if not isinstance(d, Declaration):
             raise NotFound("declaration", str(declaration_id))
         return d
 
     def approve_declaration(
-        self: Any, declaration_id: UUID, by: str, note: str
+        self, declaration_id: UUID, by: str, note: str
     ) -> tuple[Declaration, int]:
         d = self.get_declaration(declaration_id)
         d.approve(by=by, note=note)
-        return d, self._save(d)
+        return d, self.store.commit(d)
 
     def reject_declaration(
-        self: Any, declaration_id: UUID, by: str, reason: str
+        self, declaration_id: UUID, by: str, reason: str
     ) -> tuple[Declaration, int]:
         d = self.get_declaration(declaration_id)
         d.reject(by=by, reason=reason)
-        return d, self._save(d)
+        return d, self.store.commit(d)
 
     def amend_declaration(
-        self: Any, declaration_id: UUID, by: str, reason: str, changes: list[dict[str, Any]]
+        self, declaration_id: UUID, by: str, reason: str, changes: list[dict[str, Any]]
     ) -> tuple[Declaration, int]:
         """Line changes (description, hs_code, unit_value, quantity, origin_country): duties and
         flags are recomputed before the amendment is recorded."""
-        from domains.application import ValidationFailed
-
         d = self.get_declaration(declaration_id)
         document = {**d.document, "lines": [dict(ln) for ln in d.document["lines"]]}
         errors = []
@@ -313,7 +343,7 @@ class CustomsOps:
             )
         if errors:
             raise ValidationFailed(errors)
-        on = self.clock.now().date()
+        on = self.store.clock.now().date()
         freight = None
         if document.get("freight"):
             freight = Money(Decimal(document["freight"]["amount"]), document["freight"]["currency"])
@@ -324,23 +354,23 @@ class CustomsOps:
         d.amend(
             by=by, reason=reason, changes=changes, document=document, duties=duties, flags=flags
         )
-        return d, self._save(d)
+        return d, self.store.commit(d)
 
     def update_clearance(
-        self: Any, declaration_id: UUID, status: str, reason: str | None, source: str
+        self, declaration_id: UUID, status: str, reason: str | None, source: str
     ) -> tuple[Declaration, int]:
         d = self.get_declaration(declaration_id)
         d.update_clearance(
-            status=status, reason=reason, at=self.clock.now().isoformat(), source=source
+            status=status, reason=reason, at=self.store.clock.now().isoformat(), source=source
         )
-        return d, self._save(d)
+        return d, self.store.commit(d)
 
-    def declaration_for(self: Any, order_id: UUID, shipment_no: int) -> Declaration | None:
-        return self._get_or_none(Declaration.create_id(str(order_id), shipment_no))
+    def declaration_for(self, order_id: UUID, shipment_no: int) -> Declaration | None:
+        return self.store.get_or_none(Declaration.create_id(str(order_id), shipment_no))
 
-    def require_cleared_for_dispatch(self: Any, order: Order, shipment_no: int) -> None:
+    def require_cleared_for_dispatch(self, order: Order, shipment_no: int) -> None:
         shipment = order.shipment(shipment_no)
-        warehouse = self.reference()["warehouses"][shipment["warehouse_id"]]
+        warehouse = self.reference.current()["warehouses"][shipment["warehouse_id"]]
         if warehouse.country == order.canonical["ship_to"]["country"] or self.tariffs is None:
             return
         d = self.declaration_for(order.id, shipment_no)
@@ -352,7 +382,7 @@ class CustomsOps:
             )
 
     def landed_cost_quote(
-        self: Any,
+        self,
         lines: list[CustomsLine],
         freight: Money,
         destination: str,

@@ -12,11 +12,15 @@ from uuid import UUID
 
 from domains.common import NotFound
 from domains.settlement.model import CarrierBill
+from domains.store import Store
 
 
-class SettlementOps:
+class SettlementUseCases:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
     def record_bill(
-        self: Any,
+        self,
         carrier: str,
         layout: str,
         filename: str,
@@ -27,7 +31,7 @@ class SettlementOps:
         totals: dict[str, Any],
     ) -> tuple[CarrierBill, bool, int]:
         """Idempotent per (carrier, file): the same file again answers the bill already made."""
-        existing = self._get_or_none(CarrierBill.create_id(carrier, file_hash))
+        existing = self.store.get_or_none(CarrierBill.create_id(carrier, file_hash))
         if isinstance(existing, CarrierBill):
             return existing, False, 0
         bill = CarrierBill(
@@ -41,22 +45,22 @@ class SettlementOps:
         bill.bill_lines(carrier=carrier, waybills=[ln[1] for ln in lines], lines=lines)
         for n, d in enumerate(discrepancies, start=1):
             bill.found(number=n, discrepancy=d)
-        registry = self._registry()
+        registry = self.store.registry()
         registry.add("carrier_bill", str(bill.id))
-        return bill, True, self._save(bill, registry)
+        return bill, True, self.store.commit(bill, registry)
 
-    def get_bill(self: Any, bill_id: UUID) -> CarrierBill:
-        bill = self._get_or_none(bill_id)
+    def get_bill(self, bill_id: UUID) -> CarrierBill:
+        bill = self.store.get_or_none(bill_id)
         if not isinstance(bill, CarrierBill):
             raise NotFound("carrier bill", str(bill_id))
         return bill
 
     def resolve_discrepancy(
-        self: Any, bill_id: UUID, number: int, resolution: str, by: str, reason: str
+        self, bill_id: UUID, number: int, resolution: str, by: str, reason: str
     ) -> tuple[CarrierBill, int]:
         bill = self.get_bill(bill_id)
         bill.resolve(number=number, resolution=resolution, by=by, reason=reason)
-        return bill, self._save(bill)
+        return bill, self.store.commit(bill)
 
-    def bills(self: Any) -> list[CarrierBill]:
-        return [self.get_bill(UUID(i)) for i in self._registry().entries.get("carrier_bill", [])]
+    def bills(self) -> list[CarrierBill]:
+        return [self.get_bill(UUID(i)) for i in self.store.registry().entries.get("carrier_bill", [])]

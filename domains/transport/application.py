@@ -1,25 +1,29 @@
 """Transport use cases: rate cards, quotes, carrier choice, labels, dispatch, tracking, SLA.
 
-Mixed into the Crossdock application. Rate cards are parsed by a port (the CSV format is an
-adapter's business); carriers are reached through connectors (adapters/carriers); FX comes from
-the FX port. Every choice is recorded with all quotes, the exclusions and the policy.
+Prices (rate cards and quotes) live in domains/transport/rates.py; carriers are reached through
+connectors (adapters/carriers). Every choice is recorded with all quotes, the exclusions and
+the policy.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domains.common import InvalidTransition
+from domains.common import InvalidTransition, ValidationFailed
+from domains.customs.application import CustomsUseCases
+from domains.orders.application import OrderUseCases
 from domains.orders.model import Order
+from domains.reference.application import ReferenceUseCases
+from domains.store import Store, retry_on_conflict
 from domains.transport.choice import POLICIES, choose
-from domains.transport.model import RateCardStream, Waybill
-from domains.transport.rating import Parcel, QuoteRequest, RateCard, quote_all
+from domains.transport.model import Waybill
+from domains.transport.rates import RateBook
+from domains.transport.rating import Parcel, QuoteRequest
 from domains.transport.sla import ShipmentFacts, alerts
 
 # Per channel: the carrier policy and the delivery promise in days from placing the order.
@@ -30,9 +34,6 @@ CHANNEL_SETTINGS: dict[str, dict[str, Any]] = {
     "web": {"policy": "best_value", "promise_days": 12},
     "dealer": {"policy": "cheapest", "promise_days": 21},
 }
-RATE_CARD_TOPICS = [
-    f"domains.transport.model:RateCardStream.{name}" for name in ("Opened", "VersionPublished")
-]
 LITHIUM_HS = ("8507.60", "850760")
 ALCOHOL_HS = ("2203", "2204", "2205", "2206", "2207", "2208")
 
@@ -50,78 +51,38 @@ def goods_types(products: list[Any]) -> frozenset[str]:
     return frozenset(kinds)
 
 
-class TransportOps:
-    rate_card_parser: Any = None  # csv text -> RateCard (adapters/rate_cards.parse_rate_card_csv)
-    carriers: dict[str, Any] = {}  # noqa: RUF012 - carrier code -> connector, set at bootstrap
+class CarrierConnector(Protocol):
+    """A carrier's label API (adapters/carriers): issues a waybill for a label request."""
 
-    # ------------------------------------------------------------------ rate cards
-    def publish_rate_card(self: Any, csv_text: str, source: str, by: str) -> tuple[dict, int]:
-        card: RateCard = self.rate_card_parser(csv_text)  # raises RateCardRejected (422)
-        stream = self._get_or_none(RateCardStream.create_id(card.carrier, card.service))
-        registry = self._registry()
-        if stream is None:
-            stream = RateCardStream(card.carrier, card.service)
-        for v in stream.versions:
-            if v["version"] == card.version:
-                if v["csv_text"] == csv_text:
-                    return {"changed": False, **card.describe()}, 0
-                raise InvalidTransition(
-                    f"{card.carrier}/{card.service} version {card.version} exists with other "
-                    "rates; publish it under a new version"
-                )
-        stream.publish(
-            version=card.version,
-            effective_from=card.effective_from.isoformat(),
-            csv_text=csv_text,
-            source=source,
-            published_by=by,
-        )
-        registry.add("rate_card", f"{card.carrier}/{card.service}")
-        nid = self._save(stream, registry)
-        self._rate_cards.invalidate()
-        return {"changed": True, **card.describe()}, nid
+    def issue(self, sequence: int, request: dict[str, Any]) -> dict[str, Any]: ...
 
-    def rate_cards(self: Any) -> list[RateCard]:
-        """Every published version of every card (a quote picks the one effective that day),
-        parsed once and kept until a card is published (domains/log_cache.py)."""
-        cards: list[RateCard] = self._rate_cards.get()
-        return cards
+    def render(self, data: dict[str, Any], waybill: str) -> Any: ...
 
-    def _load_rate_cards(self: Any) -> list[RateCard]:
-        cards = []
-        for key in self._registry().entries.get("rate_card", []):
-            carrier, service = key.split("/", 1)
-            stream = self._get_or_none(RateCardStream.create_id(carrier, service))
-            for v in stream.versions if stream else []:
-                cards.append(self.rate_card_parser(v["csv_text"]))
-        return cards
 
-    def _fx_to(self: Any, currencies: set[str], target: str, on: date) -> dict[str, Decimal]:
-        return {c: self.fx.rate(c, target, on)[0] for c in currencies}
-
-    def quote(self: Any, request: QuoteRequest, compare_in: str = "USD") -> dict[str, Any]:
-        cards = self.rate_cards()
-        fx = self._fx_to({c.currency for c in cards}, compare_in, request.ship_date)
-        rates, excluded = quote_all(cards, request, fx)
-        out = []
-        for r in rates:
-            d = r.as_dict()
-            d["compare_total"] = str((r.total * fx[r.currency]).quantize(Decimal("0.01")))
-            d["compare_currency"] = compare_in
-            out.append(d)
-        return {
-            "rates": out,
-            "excluded": [e.as_dict() for e in excluded],
-            "ship_date": request.ship_date.isoformat(),
-        }
+class TransportUseCases:
+    def __init__(
+        self,
+        store: Store,
+        reference: ReferenceUseCases,
+        orders: OrderUseCases,
+        rates: RateBook,
+        customs: CustomsUseCases,
+        carriers: dict[str, CarrierConnector],
+    ) -> None:
+        self.store = store
+        self.reference = reference
+        self.orders = orders
+        self.rates = rates
+        self.customs = customs
+        self.carriers = carriers
 
     # ------------------------------------------------------------------ shipments
-    def _shipment(self: Any, order_id: UUID, shipment_no: int) -> tuple[Order, dict[str, Any]]:
-        order = self.get_order(order_id)
+    def _shipment(self, order_id: UUID, shipment_no: int) -> tuple[Order, dict[str, Any]]:
+        order = self.orders.get_order(order_id)
         return order, order.shipment(shipment_no)
 
     def choose_carrier(
-        self: Any,
+        self,
         order_id: UUID,
         shipment_no: int,
         policy: str | None,
@@ -137,12 +98,10 @@ class TransportOps:
         settings = CHANNEL_SETTINGS.get(order.channel, CHANNEL_SETTINGS["web"])
         policy = policy or settings["policy"]
         if policy not in POLICIES:
-            from domains.application import ValidationFailed
-
             raise ValidationFailed([{"loc": "policy", "msg": f"one of {', '.join(POLICIES)}"}])
-        today = self.clock.now().date()
-        warehouse = self.reference()["warehouses"][shipment["warehouse_id"]]
-        products = [self.product(ln["sku"]) for ln in shipment["lines"]]
+        today = self.store.clock.now().date()
+        warehouse = self.reference.current()["warehouses"][shipment["warehouse_id"]]
+        products = [self.reference.product(ln["sku"]) for ln in shipment["lines"]]
         ship_to = order.canonical["ship_to"]
         request = QuoteRequest(
             origin_country=warehouse.country,
@@ -152,7 +111,7 @@ class TransportOps:
             ship_date=today,
             goods_types=goods_types(products),
         )
-        quoted = self.quote(request)
+        quoted = self.rates.quote(request)
         placed = datetime.fromisoformat(order.canonical["placed_at"]).date()
         days_left = (placed + timedelta(days=settings["promise_days"]) - today).days
         quotes = quoted["rates"]
@@ -173,17 +132,16 @@ class TransportOps:
             decision["choice"] = fallback["choice"]
             decision["promise_missed"] = True
         order.select_carrier(shipment_no, decision)
-        return {"decision": decision}, self._save(order)
+        return {"decision": decision}, self.store.commit(order)
 
     def create_label(
-        self: Any, order_id: UUID, shipment_no: int, label_format: str = "PDF"
+        self, order_id: UUID, shipment_no: int, label_format: str = "PDF"
     ) -> tuple[dict[str, Any], int]:
-        from domains.application import ValidationFailed
-
         if label_format not in ("PDF", "ZPL"):
             raise ValidationFailed([{"loc": "format", "msg": "PDF or ZPL"}])
-        for attempt in range(5):
-            order, shipment = self._shipment(order_id, shipment_no)
+
+        def attempt(n: int) -> tuple[dict[str, Any], int]:
+            order, _ = self._shipment(order_id, shipment_no)
             entry = order.fulfilment.get(str(shipment_no), {})
             decision = entry.get("carrier")
             if not decision or entry.get("status") != "carrier_selected":
@@ -196,14 +154,12 @@ class TransportOps:
             if connector is None:
                 raise InvalidTransition(f"no connector for carrier {carrier}")
             request = self.label_request(order, shipment_no, service, label_format)
-            seq = self._waybill_sequence(order_id, shipment_no, entry, attempt)
-            label = connector.issue(seq, request)
+            # A conflict means another writer changed the order, or the number was taken:
+            # the next attempt draws another sequence number.
+            label = connector.issue(self._waybill_sequence(order_id, shipment_no, entry, n), request)
             order.label(shipment_no, carrier, service, label["waybill"], label_format)
             index = Waybill(carrier, label["waybill"], str(order_id), shipment_no)
-            try:
-                nid = self._save(order, index)
-            except IntegrityError:
-                continue  # another writer changed the order, or the number was taken
+            nid = self.store.commit(order, index)
             return {
                 "carrier": carrier,
                 "service": service,
@@ -211,7 +167,10 @@ class TransportOps:
                 "tracking_url": label["tracking_url"],
                 "label_format": label_format,
             }, nid
-        raise InvalidTransition("could not issue a label; retry")
+
+        return retry_on_conflict(
+            attempt, tries=5, backoff_s=0.0, gave_up="could not issue a label; retry"
+        )
 
     @staticmethod
     def _waybill_sequence(order_id: UUID, shipment_no: int, entry: dict, attempt: int) -> int:
@@ -220,12 +179,12 @@ class TransportOps:
         return int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16) % (10**7 - 1) + 1
 
     def label_request(
-        self: Any, order: Order, shipment_no: int, service: str, label_format: str
+        self, order: Order, shipment_no: int, service: str, label_format: str
     ) -> dict[str, Any]:
         """Plain data for the carrier connector; also what a label is re-rendered from."""
         shipment = order.shipment(shipment_no)
         entry = order.fulfilment[str(shipment_no)]
-        warehouse = self.reference()["warehouses"][shipment["warehouse_id"]]
+        warehouse = self.reference.current()["warehouses"][shipment["warehouse_id"]]
         ship_to = order.canonical["ship_to"]
         return {
             "service": service,
@@ -251,32 +210,32 @@ class TransportOps:
             ],
             "reference": order.external_id,
             "label_format": label_format,
-            "created_at": self.clock.now().isoformat(),
+            "created_at": self.store.clock.now().isoformat(),
         }
 
-    def void_label(self: Any, order_id: UUID, shipment_no: int, reason: str) -> tuple[dict, int]:
-        order = self.get_order(order_id)
+    def void_label(self, order_id: UUID, shipment_no: int, reason: str) -> tuple[dict, int]:
+        order = self.orders.get_order(order_id)
         waybill = order.void_label(shipment_no, reason)
-        return {"voided": waybill}, self._save(order)
+        return {"voided": waybill}, self.store.commit(order)
 
-    def dispatch(self: Any, order_id: UUID, shipment_no: int) -> tuple[dict, int]:
-        order = self.get_order(order_id)
-        self.require_cleared_for_dispatch(order, shipment_no)
+    def dispatch(self, order_id: UUID, shipment_no: int) -> tuple[dict, int]:
+        order = self.orders.get_order(order_id)
+        self.customs.require_cleared_for_dispatch(order, shipment_no)
         entry = order.fulfilment.get(str(shipment_no), {})
         choice: dict[str, Any] = (entry.get("carrier") or {}).get("choice") or {}
-        now = self.clock.now()
+        now = self.store.clock.now()
         eta = (now + timedelta(days=int(choice.get("transit_days_max", 0)))).isoformat()
         order.dispatch(shipment_no, eta, now.isoformat())
-        return {"eta": eta, "order_status": order.status}, self._save(order)
+        return {"eta": eta, "order_status": order.status}, self.store.commit(order)
 
     # ------------------------------------------------------------------ tracking
     def ingest_tracking(
-        self: Any, carrier: str, events: list[dict[str, Any]], normalise: Any
+        self, carrier: str, events: list[dict[str, Any]], normalise: Any
     ) -> list[dict[str, Any]]:
         """Carrier-native scans, each answered: recorded, duplicate, or unknown waybill."""
         results = []
         for i, e in enumerate(events):
-            index = self._get_or_none(Waybill.create_id(carrier, e["waybill"]))
+            index = self.store.get_or_none(Waybill.create_id(carrier, e["waybill"]))
             if index is None:
                 results.append({"index": i, "waybill": e["waybill"], "result": "unknown_waybill"})
                 continue
@@ -289,47 +248,40 @@ class TransportOps:
                 "occurred_at": e["occurred_at"],
                 "location": e.get("location", ""),
             }
-            for _ in range(10):
-                order = self.get_order(UUID(index.order_id))
-                try:
-                    recorded = order.record_tracking(index.shipment_no, data)
-                except InvalidTransition as exc:
-                    results.append(
-                        {
-                            "index": i,
-                            "waybill": e["waybill"],
-                            "result": "rejected",
-                            "reason": str(exc),
-                        }
-                    )
-                    break
-                if not recorded:
-                    results.append({"index": i, "waybill": e["waybill"], "result": "duplicate"})
-                    break
-                try:
-                    self._save(order)
-                except IntegrityError:
-                    continue
-                results.append(
-                    {
-                        "index": i,
-                        "waybill": e["waybill"],
-                        "result": "recorded",
-                        "status": status,
-                        "incident": incident,
-                        "shipment_status": order.fulfilment[str(index.shipment_no)][
-                            "tracking_status"
-                        ],
-                    }
+            results.append(
+                dict(
+                    {"index": i, "waybill": e["waybill"]},
+                    **self._record_scan(UUID(index.order_id), index.shipment_no, data),
                 )
-                break
+            )
         return results
 
+    def _record_scan(self, order_id: UUID, shipment_no: int, data: dict[str, Any]) -> dict:
+        """One normalised scan on its shipment: recorded, duplicate or rejected."""
+
+        def attempt(_: int) -> dict[str, Any]:
+            order = self.orders.get_order(order_id)
+            try:
+                recorded = order.record_tracking(shipment_no, data)
+            except InvalidTransition as exc:
+                return {"result": "rejected", "reason": str(exc)}
+            if not recorded:
+                return {"result": "duplicate"}
+            self.store.commit(order)
+            return {
+                "result": "recorded",
+                "status": data["status"],
+                "incident": data["incident"],
+                "shipment_status": order.fulfilment[str(shipment_no)]["tracking_status"],
+            }
+
+        return retry_on_conflict(attempt, tries=10, backoff_s=0.0)
+
     # ------------------------------------------------------------------ SLA
-    def check_sla(self: Any, shipments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def check_sla(self, shipments: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Raise an exception event for every overdue step not yet raised (rows from the
         shipments view)."""
-        now = self.clock.now()
+        now = self.store.clock.now()
         raised = []
 
         def ts(v: str | None) -> datetime | None:
@@ -350,7 +302,7 @@ class TransportOps:
             found = alerts(facts, now)
             if not found:
                 continue
-            order = self.get_order(UUID(row["order_id"]))
+            order = self.orders.get_order(UUID(row["order_id"]))
             new = [
                 a
                 for a in found
@@ -364,7 +316,7 @@ class TransportOps:
             ]
             if new:
                 try:
-                    self._save(order)
+                    self.store.commit(order)
                 except IntegrityError:
                     continue  # changed meanwhile: the next check sees it again
                 raised += [dict(a, shipment_id=row["shipment_id"]) for a in new]

@@ -1,30 +1,35 @@
 """Warehouse use cases: receiving, putaway, counts, waves, the handheld pick flow and packing.
 
-Mixed into the Crossdock application (domains/application.py). Every command records its
-decision with its inputs (chosen lots, routes and their S-shape comparison, the resolution of
-a short pick) and saves all it touched in one transaction, retrying on a version conflict.
+Every command records its decision with its inputs (chosen lots, routes and their S-shape
+comparison, the resolution of a short pick) and saves all it touched in one transaction,
+retrying on a version conflict (`Store.retry`).
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domains.common import DomainError, InvalidTransition, NotFound
+from domains.common import DomainError, InvalidTransition, NotFound, ValidationFailed
+from domains.customs.application import CustomsUseCases
+from domains.orders.application import OrderUseCases
 from domains.orders.model import Order
+from domains.ports import ShippingCostTable
+from domains.reference.application import ReferenceUseCases
+from domains.store import Store
 from domains.warehouse import putaway
 from domains.warehouse.layout import Layout, parse_bin
-from domains.warehouse.lots import choose_lots, lot_key
+from domains.warehouse.lots import UNLOTTED, choose_lots, lot_key
 from domains.warehouse.model import Inventory
 from domains.warehouse.picking import ASSIGNED, OPEN, PickList, Wave, plan_carts
 from domains.warehouse.routing import RoutePlan
 
 WEIGHT_TOLERANCE = 0.10
-RETRIES = 30
 
 
 class ScanRejected(DomainError):
@@ -40,50 +45,99 @@ class PickRouter(Protocol):
     def route(self, layout: Layout, bin_codes: list[str]) -> RoutePlan: ...
 
 
-class WarehouseOps:
-    """Requires the host application's repository, save helpers, reference cache and clock."""
+class WarehouseUseCases:
+    def __init__(
+        self,
+        store: Store,
+        reference: ReferenceUseCases,
+        orders: OrderUseCases,
+        customs: CustomsUseCases,
+        *,
+        pick_router: PickRouter,
+        costs: ShippingCostTable,
+    ) -> None:
+        self.store = store
+        self.reference = reference
+        self.orders = orders
+        self.customs = customs
+        self.pick_router = pick_router
+        self.costs = costs
 
     # ------------------------------------------------------------------ helpers
-    def _retry(self: Any, step: Any) -> Any:
-        for attempt in range(RETRIES):
-            touched: dict[UUID, Any] = {}
-            result = step(touched)
-            if not touched:
-                return result, 0
-            try:
-                return result, self._save(*touched.values())
-            except IntegrityError:
-                time.sleep(0.001 * (1 + attempt))
-        raise InvalidTransition("kept conflicting with concurrent writers; retry")
-
-    def layout_of(self: Any, warehouse_id: str) -> Layout:
-        warehouse = self.reference()["warehouses"].get(warehouse_id)
-        if warehouse is None:
-            raise NotFound("warehouse", warehouse_id)
-        if not warehouse.layout:
-            raise InvalidTransition(f"warehouse {warehouse_id} has no layout yet")
-        return Layout.from_dict(warehouse.layout)
-
-    def product(self: Any, sku: str) -> Any:
-        product = self.reference()["products"].get(sku)
-        if product is None:
-            raise NotFound("product", sku)
-        return product
-
     def _inventory(
-        self: Any, touched: dict, warehouse_id: str, sku: str, create: bool = False
+        self, touched: dict, warehouse_id: str, sku: str, create: bool = False
     ) -> Any:
         inv_id = Inventory.create_id(warehouse_id, sku)
         if inv_id in touched:
             return touched[inv_id]
-        inv = self._get_or_none(inv_id)
+        inv = self.store.get_or_none(inv_id)
         if inv is None and create:
             inv = Inventory(warehouse_id, sku)
         return inv
 
     # ------------------------------------------------------------------ receiving
+    def receive_stock(
+        self,
+        warehouse_id: str,
+        sku: str,
+        quantity: int,
+        receipt_ref: str,
+        lot: str | None = None,
+        bin_code: str | None = None,
+        expiry: str | None = None,
+    ) -> int:
+        """An admin stock receipt (opening balances, transfers in). Without a bin, goods go
+        where the putaway policy suggests. Idempotent per receipt reference."""
+        warehouse = self.reference.warehouse(warehouse_id)
+        self.reference.product(sku)
+        lot = lot or UNLOTTED
+
+        def attempt(touched: dict[UUID, Aggregate]) -> None:
+            inventory = self.store.get_or_none(Inventory.create_id(warehouse_id, sku))
+            if inventory is None:
+                inventory = Inventory(warehouse_id, sku)
+            elif receipt_ref in inventory.receipts or f"{receipt_ref}#1" in inventory.receipts:
+                return
+            if bin_code is None and warehouse.layout:
+                placements = self.plan_putaway(warehouse_id, sku, quantity, lot)
+                for n, (target, units, _why) in enumerate(placements, start=1):
+                    inventory.receive(
+                        units, f"{receipt_ref}#{n}", lot=lot, bin=target, expiry=expiry
+                    )
+            else:
+                inventory.receive(quantity, receipt_ref, lot=lot, bin=bin_code, expiry=expiry)
+            touched[inventory.id] = inventory
+
+        return self.store.retry(attempt)[1]
+
+    def bin_contents(self, warehouse_id: str) -> dict[str, list[dict[str, Any]]]:
+        """What each bin holds now, read from the inventory streams (the source of truth)."""
+        contents: dict[str, list[dict[str, Any]]] = {}
+        for sku in self.reference.current()["products"]:
+            inv = self.store.get_or_none(Inventory.create_id(warehouse_id, sku))
+            for lot in inv.lots.values() if inv else []:
+                if lot["bin"] and lot["on_hand"] > 0:
+                    contents.setdefault(lot["bin"], []).append(
+                        {
+                            "sku": sku,
+                            "lot": lot["lot"],
+                            "quantity": lot["on_hand"],
+                            "expiry": lot["expiry"],
+                            "reserved": lot["reserved"],
+                        }
+                    )
+        return contents
+
+    def stock_of(self, pairs: Iterable[tuple[str, str]]) -> list[Inventory]:
+        out = []
+        for warehouse_id, sku in pairs:
+            inv = self.store.get_or_none(Inventory.create_id(warehouse_id, sku))
+            if inv is not None:
+                out.append(inv)
+        return out
+
     def receive_goods(
-        self: Any,
+        self,
         warehouse_id: str,
         sku: str,
         quantity: int,
@@ -94,10 +148,8 @@ class WarehouseOps:
     ) -> tuple[dict[str, Any], int]:
         """A handheld goods receipt into a bin. Perishables need an expiry date; goods that are
         already expired are refused. Idempotent per receipt id."""
-        from domains.application import ValidationFailed
-
-        layout = self.layout_of(warehouse_id)
-        product = self.product(sku)
+        layout = self.reference.layout_of(warehouse_id)
+        product = self.reference.product(sku)
         errors = []
         try:
             location = parse_bin(layout, bin_code)
@@ -108,7 +160,7 @@ class WarehouseOps:
             errors.append(
                 {"loc": "expiry", "msg": f"{sku} is perishable: an expiry date is required"}
             )
-        if expiry is not None and expiry <= self.clock.now().date():
+        if expiry is not None and expiry <= self.store.clock.now().date():
             errors.append({"loc": "expiry", "msg": f"lot {lot} expired on {expiry}; not received"})
         if errors:
             raise ValidationFailed(errors)
@@ -123,14 +175,14 @@ class WarehouseOps:
                 bin=location.code,
                 expiry=expiry.isoformat() if expiry else None,
             )
-            if applied or inv.version is None or not self._get_or_none(inv.id):
+            if applied or inv.version is None or not self.store.get_or_none(inv.id):
                 touched[inv.id] = inv
             return {"applied": applied, "bin": location.code, "lot": lot, "on_hand": inv.on_hand}
 
-        return self._retry(step)
+        return self.store.retry(step)
 
     def suggest_putaway(
-        self: Any,
+        self,
         warehouse_id: str,
         sku: str,
         quantity: int,
@@ -138,9 +190,9 @@ class WarehouseOps:
         contents: dict[str, list[dict[str, Any]]],
         velocity: dict[str, float],
     ) -> putaway.PutawaySuggestion:
-        layout = self.layout_of(warehouse_id)
-        product = self.product(sku)
-        products = self.reference()["products"]
+        layout = self.reference.layout_of(warehouse_id)
+        product = self.reference.product(sku)
+        products = self.reference.current()["products"]
         volumes = {s: putaway.unit_volume_cm3(p.dimensions_mm) for s, p in products.items()}
         ranked = sorted(products, key=lambda s: -velocity.get(s, 0.0))
         # No sales history yet: neither fast nor slow.
@@ -160,10 +212,10 @@ class WarehouseOps:
         return suggestion
 
     def plan_putaway(
-        self: Any, warehouse_id: str, sku: str, quantity: int, lot: str
+        self, warehouse_id: str, sku: str, quantity: int, lot: str
     ) -> list[tuple[str, int, str]]:
-        layout = self.layout_of(warehouse_id)
-        products = self.reference()["products"]
+        layout = self.reference.layout_of(warehouse_id)
+        products = self.reference.current()["products"]
         volumes = {s: putaway.unit_volume_cm3(p.dimensions_mm) for s, p in products.items()}
         try:
             return putaway.plan(
@@ -180,7 +232,7 @@ class WarehouseOps:
             raise InvalidTransition(str(exc)) from None
 
     def count_bin(
-        self: Any,
+        self,
         warehouse_id: str,
         bin_code: str,
         sku: str,
@@ -189,10 +241,8 @@ class WarehouseOps:
         reason: str,
         count_id: str,
     ) -> tuple[dict[str, Any], int]:
-        from domains.application import ValidationFailed
-
-        layout = self.layout_of(warehouse_id)
-        self.product(sku)
+        layout = self.reference.layout_of(warehouse_id)
+        self.reference.product(sku)
         try:
             code = parse_bin(layout, bin_code).code
         except DomainError as exc:
@@ -216,11 +266,11 @@ class WarehouseOps:
                 "sku_on_hand": inv.on_hand,
             }
 
-        return self._retry(step)
+        return self.store.retry(step)
 
     # ------------------------------------------------------------------ waves
     def release_wave(
-        self: Any,
+        self,
         warehouse_id: str,
         candidates: list[tuple[UUID, int, str]],
         max_lines: int,
@@ -229,13 +279,13 @@ class WarehouseOps:
         released_by: str,
     ) -> tuple[dict[str, Any], int]:
         """Release reserved shipments (order id, shipment no, cut-off) into a wave of carts."""
-        layout = self.layout_of(warehouse_id)
-        products = self.reference()["products"]
+        layout = self.reference.layout_of(warehouse_id)
+        products = self.reference.current()["products"]
 
         def step(touched: dict) -> dict[str, Any]:
             shipments = []
             for order_id, shipment_no, ship_cutoff in candidates:
-                order = self._get_or_none(order_id)
+                order = self.store.get_or_none(order_id)
                 if not isinstance(order, Order) or order.status not in ("allocated", "picking"):
                     continue
                 if order.shipment_status(shipment_no) != "allocated":
@@ -325,13 +375,13 @@ class WarehouseOps:
                 ],
             }
 
-        return self._retry(step)
+        return self.store.retry(step)
 
     # ------------------------------------------------------------------ handheld
-    def next_task(self: Any, warehouse_id: str, picker: str, candidates: list[UUID]) -> Any:
+    def next_task(self, warehouse_id: str, picker: str, candidates: list[UUID]) -> Any:
         """The picker's current list, else the first open one (by cut-off) assigned to them.
         Assignment is a version-checked save: if another picker won, try the next list."""
-        lists = [p for p in (self._get_or_none(c) for c in candidates) if isinstance(p, PickList)]
+        lists = [p for p in (self.store.get_or_none(c) for c in candidates) if isinstance(p, PickList)]
         for p in lists:
             if p.warehouse_id == warehouse_id and p.status == ASSIGNED and p.picker == picker:
                 return p
@@ -340,20 +390,20 @@ class WarehouseOps:
                 continue
             p.assign(picker)
             try:
-                self._save(p)
+                self.store.commit(p)
             except IntegrityError:
                 continue
             return p
         return None
 
-    def get_pick_list(self: Any, pick_list_id: UUID, warehouse_id: str) -> PickList:
-        p = self._get_or_none(pick_list_id)
+    def get_pick_list(self, pick_list_id: UUID, warehouse_id: str) -> PickList:
+        p = self.store.get_or_none(pick_list_id)
         if not isinstance(p, PickList) or p.warehouse_id != warehouse_id:
             raise NotFound("pick list", str(pick_list_id))
         return p
 
     def _match(
-        self: Any,
+        self,
         p: PickList,
         layout: Layout,
         bin_code: str,
@@ -380,7 +430,7 @@ class WarehouseOps:
             errors.append({"loc": "bin", "msg": str(exc)})
         if code is not None and code != expected["bin"]:
             errors.append({"loc": "bin", "msg": f"wrong bin {code}: go to {expected['bin']}"})
-        product = self.reference()["products"].get(expected["sku"])
+        product = self.reference.current()["products"].get(expected["sku"])
         if sku != expected["sku"] and not (product and product.barcode and sku == product.barcode):
             errors.append({"loc": "sku", "msg": f"wrong item {sku}: expected {expected['sku']}"})
         if lot != expected["lot"]:
@@ -398,7 +448,7 @@ class WarehouseOps:
         return expected
 
     def _open_for_scan(
-        self: Any, pick_list_id: UUID, warehouse_id: str, picker: str, scan_id: str
+        self, pick_list_id: UUID, warehouse_id: str, picker: str, scan_id: str
     ) -> tuple[PickList, dict[str, Any] | None]:
         """The list, or the first answer when this scan id was already applied (a handheld
         retrying after a lost reply must not pick twice)."""
@@ -409,24 +459,24 @@ class WarehouseOps:
             raise InvalidTransition(f"pick list belongs to {p.picker}, not {picker}")
         return p, None
 
-    def _picked_for(self: Any, p: PickList, order_id: str, shipment_no: int) -> list[dict]:
+    def _picked_for(self, p: PickList, order_id: str, shipment_no: int) -> list[dict]:
         return [
             {"sku": ln["sku"], "lot": ln["lot"], "bin": ln["bin"], "quantity": ln["picked"]}
             for ln in p.lines
             if ln["order_id"] == order_id and ln["shipment_no"] == shipment_no and ln["picked"]
         ]
 
-    def _finish_shipment(self: Any, touched: dict, p: PickList, line: dict) -> None:
+    def _finish_shipment(self, touched: dict, p: PickList, line: dict) -> None:
         if p.shipment_done(line["order_id"], line["shipment_no"]):
             oid = UUID(line["order_id"])
-            order = touched.get(oid) or self.get_order(oid)
+            order = touched.get(oid) or self.orders.get_order(oid)
             order.shipment_picked(
                 line["shipment_no"], self._picked_for(p, line["order_id"], line["shipment_no"])
             )
             touched[oid] = order
 
     def scan(
-        self: Any,
+        self,
         pick_list_id: UUID,
         warehouse_id: str,
         picker: str,
@@ -436,7 +486,7 @@ class WarehouseOps:
         lot: str,
         quantity: int,
     ) -> tuple[dict[str, Any], int]:
-        layout = self.layout_of(warehouse_id)
+        layout = self.reference.layout_of(warehouse_id)
 
         def step(touched: dict) -> dict[str, Any]:
             p, repeated = self._open_for_scan(pick_list_id, warehouse_id, picker, scan_id)
@@ -451,10 +501,10 @@ class WarehouseOps:
             self._finish_shipment(touched, p, line)
             return {"repeated": False, "scan": p.scans[scan_id], "task": p.details()}
 
-        return self._retry(step)
+        return self.store.retry(step)
 
     def report_short(
-        self: Any,
+        self,
         pick_list_id: UUID,
         warehouse_id: str,
         picker: str,
@@ -468,8 +518,8 @@ class WarehouseOps:
         """Bin empty or damaged: record the shortfall, then cover it from another bin or lot
         here (the rest of the route is re-planned), else re-split the rest to another
         warehouse, else backorder it."""
-        layout = self.layout_of(warehouse_id)
-        today = self.clock.now().date()
+        layout = self.reference.layout_of(warehouse_id)
+        today = self.store.clock.now().date()
 
         def step(touched: dict) -> dict[str, Any]:
             p, repeated = self._open_for_scan(pick_list_id, warehouse_id, picker, scan_id)
@@ -479,7 +529,7 @@ class WarehouseOps:
             missing = p.remaining(line) - found
             if missing <= 0:
                 raise InvalidTransition("nothing is short: scan the units as a normal pick")
-            order_key, product = line["order_id"], self.product(line["sku"])
+            order_key, product = line["order_id"], self.reference.product(line["sku"])
             inv = self._inventory(touched, warehouse_id, line["sku"])
             touched[inv.id] = inv
             if found:
@@ -517,7 +567,7 @@ class WarehouseOps:
                     for i, a in enumerate(lots)
                 ]
             oid = UUID(order_key)
-            order = touched.get(oid) or self.get_order(oid)
+            order = touched.get(oid) or self.orders.get_order(oid)
             touched[oid] = order
             resolutions = []
             if same_here:
@@ -560,10 +610,10 @@ class WarehouseOps:
             self._finish_shipment(touched, p, line)
             return {"repeated": False, "scan": p.scans[scan_id], "task": p.details()}
 
-        return self._retry(step)
+        return self.store.retry(step)
 
     def _resplit_or_backorder(
-        self: Any,
+        self,
         touched: dict,
         order: Order,
         line: dict,
@@ -572,9 +622,9 @@ class WarehouseOps:
         reason: str,
         today: date,
     ) -> str:
-        product = self.product(line["sku"])
+        product = self.reference.product(line["sku"])
         best = None
-        for code, warehouse in self.reference()["warehouses"].items():
+        for code, warehouse in self.reference.current()["warehouses"].items():
             if code == here:
                 continue
             inv = self._inventory(touched, code, line["sku"])
@@ -627,7 +677,7 @@ class WarehouseOps:
 
     # ------------------------------------------------------------------ packing
     def pack_shipment(
-        self: Any,
+        self,
         order_id: UUID,
         shipment_no: int,
         parcels: list[dict[str, Any]],
@@ -636,12 +686,10 @@ class WarehouseOps:
     ) -> tuple[dict[str, Any], int]:
         """Parcels must hold exactly what was picked; a parcel more than 10% off its expected
         weight is flagged (recorded, not refused: the scale may be right)."""
-        from domains.application import ValidationFailed
-
-        products = self.reference()["products"]
+        products = self.reference.current()["products"]
 
         def step(touched: dict) -> dict[str, Any]:
-            order = self.get_order(order_id)
+            order = self.orders.get_order(order_id)
             shipment = order.shipment(shipment_no)
             if warehouse_id is not None and shipment["warehouse_id"] != warehouse_id:
                 raise NotFound("shipment", f"{order_id}-S{shipment_no}")
@@ -693,7 +741,7 @@ class WarehouseOps:
                     )
             order.pack(shipment_no, recorded, flags, packed_by)
             touched[order.id] = order
-            declaration = self.draft_declaration(order, shipment_no)  # cross-border only
+            declaration = self.customs.draft_declaration(order, shipment_no)  # cross-border only
             if declaration is not None:
                 touched[declaration.id] = declaration
             return {
@@ -706,7 +754,7 @@ class WarehouseOps:
                 "flags": flags,
             }
 
-        return self._retry(step)
+        return self.store.retry(step)
 
 
 def cutoff_for(placed_at: str, channel: str) -> str:

@@ -45,7 +45,7 @@ def ship_from_fra(c, ext, sku, qty, price, country, postcode, region=None, chann
                 "quantity": line["quantity"],
             },
         )
-    product = c.svc.app.product(sku)
+    product = c.svc.app.reference.product(sku)
     sid = f"{oid}-S1"
     packed = c.post(
         f"/v1/handheld/shipments/{sid}/pack",

@@ -84,7 +84,7 @@ def _serve(tmp_path: Path, name: str, fast: bool, keys: list[dict]) -> TestClien
     svc = build_services(store, KeyStore(keys))
     seed_reference(svc.app)
     for wh, sku, qty in [("LAX", "SKU-TEA-001", 50), ("LAX", "SKU-PHONE-CASE", 50)]:
-        svc.app.receive_stock(wh, sku, qty, "opening")
+        svc.app.warehouse.receive_stock(wh, sku, qty, "opening")
     return TestClient(create_app(svc, fast_intake=fast))
 
 

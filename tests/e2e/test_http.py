@@ -42,7 +42,7 @@ def client(sqlite_store):
         ("SZX", "SKU-CHARGER-65W", 100),
         ("FRA", "SKU-PHONE-CASE", 100),
     ]:
-        svc.app.receive_stock(wh, sku, qty, "opening")
+        svc.app.warehouse.receive_stock(wh, sku, qty, "opening")
     with TestClient(create_app(svc)) as c:
         c.keys = keys
         yield c

@@ -32,7 +32,7 @@ from adapters.kafka.clients import ensure_topics, make_producer, send_and_confir
 from adapters.kafka.config import KafkaSettings
 from adapters.kafka.consumer import OrderConsumer
 from adapters.kafka.relay import event_id
-from domains.application import Intake
+from domains.orders.intake import Intake
 from domains.orders.model import Order
 from domains.warehouse.model import Inventory
 from tests.conftest import drop_schema, make_app, pg_env
@@ -241,7 +241,7 @@ def broker() -> Any:
 # --------------------------------------------------------------------------- 1. ingest + DLQ
 def test_ingest_dead_letters_with_reasons_and_redelivery_is_idempotent(store, broker):
     app = make_app(store)
-    app.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
+    app.warehouse.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
     settings = settings_for(broker, KAFKA_GROUP_ID="intake-a", KAFKA_BATCH_SIZE="50")
     ensure_topics(
         settings,
@@ -280,7 +280,7 @@ def test_ingest_dead_letters_with_reasons_and_redelivery_is_idempotent(store, br
     publish(settings, list(bad.values()))  # after the good ones: W-3 exists when its rival comes
 
     # A consumer that dies after the database commit, before committing the offsets.
-    crashing = CrashBeforeOffsetCommit(app, settings)
+    crashing = CrashBeforeOffsetCommit(app.orders, settings)
     with pytest.raises(SimulatedCrash):
         crashing.run(idle_exit_s=1.5)
     crashing.close()
@@ -288,7 +288,7 @@ def test_ingest_dead_letters_with_reasons_and_redelivery_is_idempotent(store, br
     stored = app.max_notification_id()
 
     # Its successor in the group gets the same records again: no second order, no new event.
-    worker = OrderConsumer(app, settings)
+    worker = OrderConsumer(app.orders, settings)
     try:
         stats = worker.run(idle_exit_s=1.5)
     finally:
@@ -296,7 +296,7 @@ def test_ingest_dead_letters_with_reasons_and_redelivery_is_idempotent(store, br
     assert (stats.records, stats.created, stats.existing, stats.dead) == (29, 0, 24, 5)
     assert app.max_notification_id() == stored
     assert count_events(store, ORDER_RECEIVED) == (24, 24)
-    assert app.get_order(Order.create_id("web", "W-7")).status == "allocated"
+    assert app.orders.get_order(Order.create_id("web", "W-7")).status == "allocated"
     assert app.repository.get(Inventory.create_id("LAX", "SKU-TEA-001")).reserved == 20
 
     # Dead letters: original key and value, the reason and where the record came from.
@@ -331,7 +331,7 @@ def test_ingest_dead_letters_with_reasons_and_redelivery_is_idempotent(store, br
 
     # Offsets were committed: the same group finds nothing more to do.
     before = app.max_notification_id()
-    again = OrderConsumer(app, settings)
+    again = OrderConsumer(app.orders, settings)
     try:
         assert again.run(idle_exit_s=1.0).records == 0
     finally:
@@ -339,7 +339,7 @@ def test_ingest_dead_letters_with_reasons_and_redelivery_is_idempotent(store, br
 
     # Everything again (a new group reads from the start): no second order, no new event.
     replay = OrderConsumer(
-        app, settings_for(broker, KAFKA_GROUP_ID="intake-b", KAFKA_BATCH_SIZE="7")
+        app.orders, settings_for(broker, KAFKA_GROUP_ID="intake-b", KAFKA_BATCH_SIZE="7")
     )
     try:
         stats = replay.run(idle_exit_s=1.5)
@@ -355,7 +355,7 @@ def test_ingest_dead_letters_with_reasons_and_redelivery_is_idempotent(store, br
 def test_consumer_killed_at_random_points_ingests_each_order_exactly_once(store, broker, tmp_path):
     n = CRASH_ORDERS
     app = make_app(store)
-    app.receive_stock("LAX", "SKU-TEA-001", n + 10, "r1")
+    app.warehouse.receive_stock("LAX", "SKU-TEA-001", n + 10, "r1")
     app.close()
     kafka = kafka_env(
         broker,
@@ -402,13 +402,13 @@ def test_consumer_killed_at_random_points_ingests_each_order_exactly_once(store,
 def test_relay_killed_at_random_points_publishes_every_event_at_least_once(store, broker, tmp_path):
     n = RELAY_ORDERS
     app = make_app(store)
-    app.receive_stock("LAX", "SKU-TEA-001", n + 10, "r1")
+    app.warehouse.receive_stock("LAX", "SKU-TEA-001", n + 10, "r1")
     for start in range(0, n, 250):
         items = [
             Intake("web", p, p)
             for p in (web_payload(f"R-{i:05d}") for i in range(start, min(n, start + 250)))
         ]
-        outcomes, _ = app.intake_batch(items)
+        outcomes, _ = app.orders.intake_batch(items)
         assert all(o.created for o in outcomes)
     log_ids: list[str] = []
     keys: dict[str, str] = {}
@@ -475,7 +475,7 @@ def test_two_consumer_processes_share_partitions_and_ingest_each_order_once(
     skus = ("SKU-TEA-001", "SKU-PHONE-CASE")
     app = make_app(store)
     for sku in skus:
-        app.receive_stock("LAX", sku, n, "r1")
+        app.warehouse.receive_stock("LAX", sku, n, "r1")
     app.close()
     kafka = kafka_env(
         broker,

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from domains.application import DuplicateConflict, Intake, ValidationFailed
+from domains.common import ValidationFailed
+from domains.orders.intake import DuplicateConflict, Intake
 from domains.orders.model import Order
 from domains.reference.model import Dealer
 from domains.warehouse.model import Inventory
@@ -44,13 +45,13 @@ def web_order(
 
 
 def push(app, c, channel="web"):
-    return app.intake(Intake(channel, c, c))[0]
+    return app.orders.intake(Intake(channel, c, c))[0]
 
 
 def test_single_warehouse_order_is_reviewed_split_and_reserved(app):
-    app.receive_stock("LAX", "SKU-TEA-001", 10, "r1")
+    app.warehouse.receive_stock("LAX", "SKU-TEA-001", 10, "r1")
     out = push(app, web_order("W-1", [("SKU-TEA-001", 3, "12.50")]))
-    order = app.get_order(out.order_id)
+    order = app.orders.get_order(out.order_id)
     assert out.created and order.status == "allocated"
     assert [r["rule"] for r in order.review["rules"]] == ["address", "destination", "stock"]
     assert all(r["passed"] for r in order.review["rules"])
@@ -61,11 +62,11 @@ def test_single_warehouse_order_is_reviewed_split_and_reserved(app):
 
 
 def test_split_over_two_warehouses_records_solver_and_candidates(app):
-    app.receive_stock("SZX", "SKU-TEA-001", 10, "r1")
-    app.receive_stock("LAX", "SKU-TEA-001", 5, "r1")
-    app.receive_stock("LAX", "SKU-PHONE-CASE", 5, "r1")
+    app.warehouse.receive_stock("SZX", "SKU-TEA-001", 10, "r1")
+    app.warehouse.receive_stock("LAX", "SKU-TEA-001", 5, "r1")
+    app.warehouse.receive_stock("LAX", "SKU-PHONE-CASE", 5, "r1")
     out = push(app, web_order("W-2", [("SKU-TEA-001", 12, "12.50"), ("SKU-PHONE-CASE", 1, "6.90")]))
-    order = app.get_order(out.order_id)
+    order = app.orders.get_order(out.order_id)
     assert order.status == "allocated"
     assert order.split["shipments"] == 2
     assert order.split["solver"]["used"] and order.split["solver"]["status"] == "OPTIMAL"
@@ -78,7 +79,7 @@ def test_split_over_two_warehouses_records_solver_and_candidates(app):
 
 
 def test_repeat_is_idempotent_and_a_different_payload_conflicts(app):
-    app.receive_stock("LAX", "SKU-TEA-001", 10, "r1")
+    app.warehouse.receive_stock("LAX", "SKU-TEA-001", 10, "r1")
     c = web_order("W-3", [("SKU-TEA-001", 1, "12.50")])
     first = push(app, c)
     again = push(app, c)
@@ -102,14 +103,14 @@ def test_bad_input_names_each_field_and_stores_nothing(app):
 
 
 def test_prohibited_goods_and_bad_postcode_hold_the_order(app):
-    app.receive_stock("FRA", "SKU-WINE-RED", 10, "r1")
+    app.warehouse.receive_stock("FRA", "SKU-WINE-RED", 10, "r1")
     out = push(
         app,
         web_order(
             "W-5", [("SKU-WINE-RED", 2, "11.90")], country="SA", postcode="12345", region=None
         ),
     )
-    order = app.get_order(out.order_id)
+    order = app.orders.get_order(out.order_id)
     assert order.status == "held"
     assert [h["code"] for h in order.hold_reasons] == ["prohibited_goods"]
     dest = next(r for r in order.review["rules"] if r["rule"] == "destination")
@@ -120,24 +121,24 @@ def test_prohibited_goods_and_bad_postcode_hold_the_order(app):
     bad = push(
         app, web_order("W-6", [("SKU-TEA-001", 1, "1")], country="GB", postcode="1234", region=None)
     )
-    assert [h["code"] for h in app.get_order(bad.order_id).hold_reasons] == [
+    assert [h["code"] for h in app.orders.get_order(bad.order_id).hold_reasons] == [
         "invalid_address",
         "insufficient_stock",
     ]
 
 
 def test_dealer_credit_region_and_release(app):
-    app.receive_stock("LAX", "SKU-KETTLE-1L7", 500, "r1")
+    app.warehouse.receive_stock("LAX", "SKU-KETTLE-1L7", 500, "r1")
     # DLR-US-01: limit 40,000, unpaid 12,500, regions US-CA/OR/WA.
     ok = push(
         app, web_order("D-1", [("SKU-KETTLE-1L7", 100, "27.00")], dealer="DLR-US-01"), "dealer"
     )
-    assert app.get_order(ok.order_id).status == "allocated"
-    assert app.get_dealer("DLR-US-01").open_orders_total == Decimal("2700.00")
+    assert app.orders.get_order(ok.order_id).status == "allocated"
+    assert app.reference.get_dealer("DLR-US-01").open_orders_total == Decimal("2700.00")
     over = push(
         app, web_order("D-2", [("SKU-KETTLE-1L7", 300, "90.00")], dealer="DLR-US-01"), "dealer"
     )
-    held = app.get_order(over.order_id)
+    held = app.orders.get_order(over.order_id)
     assert [h["code"] for h in held.hold_reasons] == ["over_credit_limit"]
     credit = next(r for r in held.review["rules"] if r["rule"] == "credit")
     assert credit["inputs"]["open_orders_total"] == "2700.00"
@@ -152,29 +153,29 @@ def test_dealer_credit_region_and_release(app):
         ),
         "dealer",
     )
-    assert [h["code"] for h in app.get_order(cross.order_id).hold_reasons] == ["cross_region"]
-    released, _ = app.release_order(cross.order_id, "approved by sales", "admin-1")
+    assert [h["code"] for h in app.orders.get_order(cross.order_id).hold_reasons] == ["cross_region"]
+    released, _ = app.orders.release_order(cross.order_id, "approved by sales", "admin-1")
     assert released.status == "allocated" and released.overrides == ["region"]
-    cancelled, _ = app.cancel_order(ok.order_id, "customer withdrew", "admin-1")
+    cancelled, _ = app.orders.cancel_order(ok.order_id, "customer withdrew", "admin-1")
     assert cancelled.status == "cancelled"
     inv = app.repository.get(Inventory.create_id("LAX", "SKU-KETTLE-1L7"))
     assert inv.reserved == 1  # only the released cross-region order still holds stock
     assert (
         Dealer.create_id("DLR-US-01")
-        and str(ok.order_id) not in app.get_dealer("DLR-US-01").open_orders
+        and str(ok.order_id) not in app.reference.get_dealer("DLR-US-01").open_orders
     )
 
 
 def test_racing_orders_reserve_exactly_the_stock(store):
     apps = [make_app(store) for _ in range(4)]
-    apps[0].receive_stock("LAX", "SKU-DRONE-MINI", 7, "r1")
+    apps[0].warehouse.receive_stock("LAX", "SKU-DRONE-MINI", 7, "r1")
     results = []
 
     def worker(n: int) -> None:
         app = apps[n % len(apps)]
         for k in range(3):
             c = web_order(f"R-{n}-{k}", [("SKU-DRONE-MINI", 1, "89.00")])
-            results.append(app.get_order(push(app, c).order_id).status)
+            results.append(app.orders.get_order(push(app, c).order_id).status)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
     for t in threads:
@@ -190,14 +191,14 @@ def test_racing_orders_reserve_exactly_the_stock(store):
 
 def test_concurrent_duplicates_create_one_order(store):
     apps = [make_app(store) for _ in range(4)]
-    apps[0].receive_stock("LAX", "SKU-TEA-001", 50, "r1")
+    apps[0].warehouse.receive_stock("LAX", "SKU-TEA-001", 50, "r1")
     c = web_order("DUP-1", [("SKU-TEA-001", 1, "12.50")])
     created = []
     barrier = threading.Barrier(8)
 
     def worker(n: int) -> None:
         barrier.wait()
-        created.append(apps[n % 4].intake(Intake("web", c, c))[0].created)
+        created.append(apps[n % 4].orders.intake(Intake("web", c, c))[0].created)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
     for t in threads:
@@ -212,12 +213,12 @@ def test_concurrent_duplicates_create_one_order(store):
 
 
 def test_time_travel_and_views_rebuild_identically(app, store):
-    app.receive_stock("LAX", "SKU-TEA-001", 1, "r1")
+    app.warehouse.receive_stock("LAX", "SKU-TEA-001", 1, "r1")
     out = push(app, web_order("T-1", [("SKU-TEA-001", 1, "12.50")]))
-    between = app.order_events(out.order_id)[-1].timestamp
-    app.cancel_order(out.order_id, "test", "admin")
-    assert app.order_at(out.order_id, between).status == "allocated"
-    assert app.get_order(out.order_id).status == "cancelled"
+    between = app.orders.order_events(out.order_id)[-1].timestamp
+    app.orders.cancel_order(out.order_id, "test", "admin")
+    assert app.orders.order_at(out.order_id, between).status == "allocated"
+    assert app.orders.get_order(out.order_id).status == "cancelled"
     for n in range(5):
         push(app, web_order(f"T-{n + 2}", [("SKU-TEA-001", 1, "12.50")]))
     db = ViewDB(__import__("adapters.bootstrap", fromlist=["x"]).store_env(store))
@@ -234,10 +235,10 @@ def test_time_travel_and_views_rebuild_identically(app, store):
 
 
 def test_order_stream_keeps_raw_payload(app):
-    app.receive_stock("LAX", "SKU-TEA-001", 1, "r1")
+    app.warehouse.receive_stock("LAX", "SKU-TEA-001", 1, "r1")
     raw = {"native": "shape", "n": 1}
     c = web_order("RAW-1", [("SKU-TEA-001", 1, "12.50")])
-    out = app.intake(Intake("amazon", raw, c))[0]
-    first = app.order_events(out.order_id)[0]
+    out = app.orders.intake(Intake("amazon", raw, c))[0]
+    first = app.orders.order_events(out.order_id)[0]
     assert type(first).__name__ == "Received" and first.raw_payload == raw
-    assert isinstance(app.get_order(out.order_id), Order)
+    assert isinstance(app.orders.get_order(out.order_id), Order)

@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError
 
 from adapters.bootstrap import build_app
 from adapters.pg_recorder import BulkInsertApplicationRecorder
-from domains.application import Intake, legacy_payload_hash, payload_hash
+from domains.orders.intake import Intake, legacy_payload_hash, payload_hash
 from domains.orders.model import Order
 from domains.warehouse.model import Inventory
 from tests.conftest import drop_schema, make_app, pg_env
@@ -55,7 +55,7 @@ def test_postgres_store_uses_the_bulk_insert_recorder_and_round_trips_events(pg_
     notes = [Note(f"n{i}") for i in range(3)]
     for n in notes:
         n.add("ü €")  # non-ASCII text survives the binary text[] / bytea[] path
-    recordings = pg_app.save(*notes)
+    recordings = pg_app.store.save(*notes)
     ids = [r.notification.id for r in recordings]
     assert ids == sorted(ids) and ids[-1] - ids[0] + 1 == len(ids) == 6
     for n in notes:
@@ -69,15 +69,15 @@ def test_postgres_store_uses_the_bulk_insert_recorder_and_round_trips_events(pg_
 @pytest.mark.postgres
 def test_postgres_version_conflict_stores_nothing_of_the_transaction(pg_app):
     note = Note("first")
-    pg_app.save(note)
+    pg_app.store.save(note)
     stale = pg_app.repository.get(note.id)
     note.add("winner")
-    pg_app.save(note)
+    pg_app.store.save(note)
     other = Note("innocent bystander")
     stale.add("loser")
     before = pg_app.recorder.max_notification_id()
     with pytest.raises(IntegrityError):
-        pg_app.save(other, stale)
+        pg_app.store.save(other, stale)
     assert pg_app.recorder.max_notification_id() == before
     assert pg_app.repository.get(note.id).texts == ["first", "winner"]
     with pytest.raises(Exception, match="not found|NotFound|AggregateNotFound"):
@@ -87,7 +87,7 @@ def test_postgres_version_conflict_stores_nothing_of_the_transaction(pg_app):
 def test_inventory_snapshot_is_taken_from_memory_and_loads_the_same_state(sqlite_store):
     app = make_app(sqlite_store)
     try:
-        app.receive_stock("LAX", "SKU-TEA-001", 1000, "r1")
+        app.warehouse.receive_stock("LAX", "SKU-TEA-001", 1000, "r1")
         for start in range(0, 210, 30):
             batch = [
                 Intake("web", c, c)
@@ -96,10 +96,10 @@ def test_inventory_snapshot_is_taken_from_memory_and_loads_the_same_state(sqlite
                     for i in range(start, start + 30)
                 )
             ]
-            outcomes, _ = app.intake_batch(batch)
+            outcomes, _ = app.orders.intake_batch(batch)
             assert all(o.order.status == "allocated" for o in outcomes)
         inv_id = Inventory.create_id("LAX", "SKU-TEA-001")
-        snapshots = list(app.snapshots.get(inv_id))
+        snapshots = list(app.store.snapshots.get(inv_id))
         assert snapshots and snapshots[-1].originator_version >= 200
     finally:
         app.close()
@@ -116,7 +116,7 @@ def test_inventory_snapshot_is_taken_from_memory_and_loads_the_same_state(sqlite
 def test_intake_sees_stock_changed_by_another_process_after_its_own_batches(two_processes):
     """The follower skips reading back its own batch only when nobody wrote in between."""
     first, second = two_processes
-    first.receive_stock("LAX", "SKU-TEA-001", 5, "r1")
+    first.warehouse.receive_stock("LAX", "SKU-TEA-001", 5, "r1")
     assert push(first, web_order("P-1", [("SKU-TEA-001", 2, "12.50")])).order.status == (
         "allocated"
     )
@@ -133,12 +133,12 @@ def test_intake_sees_stock_changed_by_another_process_after_its_own_batches(two_
 
 def test_reference_cache_notices_another_processes_change(two_processes):
     reader, writer = two_processes
-    reader.REFERENCE_TTL_S = 0.0  # look at the log on every call
-    assert "SKU-NEW-1" not in reader.reference()["products"]
-    cached = reader.reference()
-    assert reader.reference() is cached  # nothing changed: the same cache, no reload
-    tea = writer.reference()["products"]["SKU-TEA-001"]
-    writer.register_product(
+    reader.store.REFERENCE_TTL_S = 0.0  # look at the log on every call
+    assert "SKU-NEW-1" not in reader.reference.current()["products"]
+    cached = reader.reference.current()
+    assert reader.reference.current() is cached  # nothing changed: the same cache, no reload
+    tea = writer.reference.current()["products"]["SKU-TEA-001"]
+    writer.reference.register_product(
         "SKU-NEW-1",
         name="New kettle",
         unit_weight_g=900,
@@ -149,11 +149,11 @@ def test_reference_cache_notices_another_processes_change(two_processes):
         currency="USD",
         perishable=False,
     )
-    assert "SKU-NEW-1" in reader.reference()["products"]
+    assert "SKU-NEW-1" in reader.reference.current()["products"]
 
 
 def test_repeat_of_an_order_hashed_before_the_orjson_switch_is_the_same_order(sqlite_app):
-    sqlite_app.receive_stock("LAX", "SKU-TEA-001", 5, "r1")
+    sqlite_app.warehouse.receive_stock("LAX", "SKU-TEA-001", 5, "r1")
     canonical = web_order("OLD-1", [("SKU-TEA-001", 1, "12.50")])
     canonical["customer"]["name"] = "Zoë Ærø"  # non-ASCII: the two hashes differ
     assert payload_hash(canonical) != legacy_payload_hash(canonical)
@@ -165,7 +165,7 @@ def test_repeat_of_an_order_hashed_before_the_orjson_switch_is_the_same_order(sq
         canonical=canonical,
         mapper_version=1,
     )
-    sqlite_app.save(old)
+    sqlite_app.store.save(old)
     outcome = push(sqlite_app, canonical)
     assert outcome.order_id == old.id and not outcome.created and outcome.error is None
     changed = {**canonical, "currency": "EUR"}
@@ -192,22 +192,22 @@ def test_a_retried_order_in_a_batch_costs_no_second_pass(sqlite_store, monkeypat
     and a process that never saw the order (a restart) still gets it right."""
     app = make_app(sqlite_store)
     try:
-        app.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
+        app.warehouse.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
         first = [
             Intake("web", c, c)
             for c in (web_order(f"R-{i}", [("SKU-TEA-001", 1, "12.50")]) for i in range(3))
         ]
-        taken, _ = app.intake_batch(first)
+        taken, _ = app.orders.intake_batch(first)
         calls = _count_transactions(app, monkeypatch)
         mixed = [first[1]] + [
             Intake("web", c, c)
             for c in (web_order(f"N-{i}", [("SKU-TEA-001", 1, "12.50")]) for i in range(3))
         ]
-        outcomes, _ = app.intake_batch(mixed)
+        outcomes, _ = app.orders.intake_batch(mixed)
         assert len(calls) == 1
         assert not outcomes[0].created and outcomes[0].order_id == taken[1].order_id
         assert [o.created for o in outcomes[1:]] == [True, True, True]
-        only_repeats, nid = app.intake_batch(first)
+        only_repeats, nid = app.orders.intake_batch(first)
         assert len(calls) == 1 and nid == 0  # nothing new: not even a transaction
         assert [o.created for o in only_repeats] == [False, False, False]
     finally:
@@ -217,7 +217,7 @@ def test_a_retried_order_in_a_batch_costs_no_second_pass(sqlite_store, monkeypat
         again = [first[0]] + [
             Intake("web", c, c) for c in [web_order("N-9", [("SKU-TEA-001", 1, "12.50")])]
         ]
-        outcomes, _ = restarted.intake_batch(again)
+        outcomes, _ = restarted.orders.intake_batch(again)
         assert [o.created for o in outcomes] == [False, True]
         assert outcomes[0].order_id == taken[0].order_id
         inv = restarted.repository.get(Inventory.create_id("LAX", "SKU-TEA-001"))
@@ -226,12 +226,12 @@ def test_a_retried_order_in_a_batch_costs_no_second_pass(sqlite_store, monkeypat
         restarted.close()
 
 
-def test_known_orders_are_bounded(sqlite_app, monkeypatch):
-    monkeypatch.setattr("domains.application.KNOWN_ORDERS_MAX", 10)
-    sqlite_app.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
+def test_known_orders_are_bounded(sqlite_app):
+    sqlite_app.orders.known.limit = 10
+    sqlite_app.warehouse.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
     for i in range(25):
         push(sqlite_app, web_order(f"K-{i}", [("SKU-TEA-001", 1, "12.50")]))
-    assert len(sqlite_app._known_orders) <= 10
+    assert len(sqlite_app.orders.known) <= 10
     # Forgotten or not, a repeat is still recognised.
     again = push(sqlite_app, web_order("K-0", [("SKU-TEA-001", 1, "12.50")]))
     assert not again.created and again.error is None
@@ -239,9 +239,9 @@ def test_known_orders_are_bounded(sqlite_app, monkeypatch):
 
 def test_warm_up_loads_what_the_first_order_would_wait_for(sqlite_store):
     seeded = make_app(sqlite_store)
-    seeded.receive_stock("LAX", "SKU-TEA-001", 10, "r1")
-    seeded.receive_stock("FRA", "SKU-TEA-001", 10, "r2")
-    seeded.receive_stock("FRA", "SKU-PHONE-CASE", 10, "r3")
+    seeded.warehouse.receive_stock("LAX", "SKU-TEA-001", 10, "r1")
+    seeded.warehouse.receive_stock("FRA", "SKU-TEA-001", 10, "r2")
+    seeded.warehouse.receive_stock("FRA", "SKU-PHONE-CASE", 10, "r3")
     seeded.close()
     app = build_app(sqlite_store)  # a new process
     try:
@@ -249,9 +249,9 @@ def test_warm_up_loads_what_the_first_order_would_wait_for(sqlite_store):
         done = app.warm_up()
         assert done["inventories"] == 3
         parsed, read = [], []
-        parser, get = app.rate_card_parser, app._get_or_none
-        app.rate_card_parser = lambda text: parsed.append(1) or parser(text)
-        app._get_or_none = lambda aggregate_id: read.append(aggregate_id) or get(aggregate_id)
+        parser, get = app.rates.parser, app.store.get_or_none
+        app.rates.parser = lambda text: parsed.append(1) or parser(text)
+        app.store.get_or_none = lambda aggregate_id: read.append(aggregate_id) or get(aggregate_id)
         out = push(app, web_order("WARM-1", [("SKU-TEA-001", 12, "12.50")]))
         assert out.order.status == "allocated" and len(out.order.shipments) == 2
         assert parsed == []  # rate cards were parsed by the warm-up
@@ -263,14 +263,14 @@ def test_warm_up_loads_what_the_first_order_would_wait_for(sqlite_store):
 
 def test_rate_cards_are_parsed_once_and_notice_another_processes_publication(two_processes):
     reader, writer = two_processes
-    reader.REFERENCE_TTL_S = 0.0  # look at the log on every call
-    cards = reader.rate_cards()
-    assert reader.rate_cards() is cards  # nothing published: no re-parse
+    reader.store.REFERENCE_TTL_S = 0.0  # look at the log on every call
+    cards = reader.rates.rate_cards()
+    assert reader.rates.rate_cards() is cards  # nothing published: no re-parse
     path = next(p for p in Path("adapters/data/rate_cards").glob("dhl_paket_de_2025.csv"))
     text = path.read_text().replace("card,version,2025", "card,version,2026-test")
     text = text.replace("card,effective_from,2025-01-01", "card,effective_from,2026-01-01")
-    writer.publish_rate_card(text, "test", "admin")
-    fresh = reader.rate_cards()
+    writer.rates.publish_rate_card(text, "test", "admin")
+    fresh = reader.rates.rate_cards()
     assert fresh is not cards and len(fresh) == len(cards) + 1
     assert any(c.version == "2026-test" for c in fresh)
 
@@ -279,7 +279,7 @@ def test_a_retry_landing_on_another_worker_costs_no_second_pass(two_processes, m
     """Two workers on one store: an order taken in by one and retried through the other is
     known there from the log, so its batch is still one transaction."""
     first, second = two_processes
-    first.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
+    first.warehouse.receive_stock("LAX", "SKU-TEA-001", 100, "r1")
     push(second, web_order("W2-0", [("SKU-TEA-001", 1, "12.50")]))  # second is running
     taken = push(first, web_order("W2-1", [("SKU-TEA-001", 1, "12.50")]))
     calls = _count_transactions(second, monkeypatch)
@@ -290,7 +290,7 @@ def test_a_retry_landing_on_another_worker_costs_no_second_pass(two_processes, m
             web_order("W2-2", [("SKU-TEA-001", 1, "12.50")]),
         )
     ]
-    outcomes, _ = second.intake_batch(batch)
+    outcomes, _ = second.orders.intake_batch(batch)
     assert len(calls) == 1
     assert [o.created for o in outcomes] == [False, True]
     assert outcomes[0].order_id == taken.order_id
@@ -300,7 +300,7 @@ def test_intake_sees_dealer_credit_changed_by_another_process(two_processes):
     """The intake follower holds dealers too: credit committed, a limit raised and credit
     released by another process all count in this process's next credit check."""
     other, here = two_processes
-    other.receive_stock("LAX", "SKU-KETTLE-1L7", 1000, "r1")
+    other.warehouse.receive_stock("LAX", "SKU-KETTLE-1L7", 1000, "r1")
     here.warm_up()  # holds DLR-US-01 from now on: limit 40,000, unpaid 12,500
     big = push(
         other,
@@ -320,8 +320,8 @@ def test_intake_sees_dealer_credit_changed_by_another_process(two_processes):
 
     codes, inputs = credit_inputs("DC-2")  # 12,500 + 20,000 + 9,000 > 40,000
     assert codes == ["over_credit_limit"] and inputs["open_orders_total"] == "20000.00"
-    dealer = other.get_dealer("DLR-US-01")
-    other.register_dealer(
+    dealer = other.reference.get_dealer("DLR-US-01")
+    other.reference.register_dealer(
         "DLR-US-01",
         dealer.name,
         Decimal("60000.00"),
@@ -331,20 +331,20 @@ def test_intake_sees_dealer_credit_changed_by_another_process(two_processes):
     )
     codes, inputs = credit_inputs("DC-3")
     assert codes == [] and inputs["credit_limit"] == "60000.00"
-    other.cancel_order(big.order_id, "customer withdrew", "admin-1")
+    other.orders.cancel_order(big.order_id, "customer withdrew", "admin-1")
     codes, inputs = credit_inputs("DC-4")
     assert codes == [] and inputs["open_orders_total"] == "9000.00"  # DC-3's only
 
 
 def test_customs_rules_are_loaded_once_and_notice_another_processes_publication(two_processes):
     writer, reader = two_processes
-    reader.REFERENCE_TTL_S = 0.0  # look at the log on every call
-    tables = reader.tariffs
-    assert reader.tariffs is tables  # nothing published: the same tables, no reload
-    files = json.loads(writer.shipped_files["restricted_goods.json"])
+    reader.store.REFERENCE_TTL_S = 0.0  # look at the log on every call
+    tables = reader.customs.tariffs
+    assert reader.customs.tariffs is tables  # nothing published: the same tables, no reload
+    files = json.loads(writer.customs.shipped_files["restricted_goods.json"])
     files["note"] = "edited by another process"
-    result, _ = writer.publish_customs_rules(
+    result, _ = writer.customs.publish_customs_rules(
         {"restricted_goods.json": json.dumps(files)}, "admin", "test"
     )
     assert result["changed"]
-    assert reader.tariffs is not tables and reader.tariffs.version == result["version"]
+    assert reader.customs.tariffs is not tables and reader.customs.tariffs.version == result["version"]

@@ -17,7 +17,7 @@ def v1_event(app, inv_id, version, name, **state):
         originator_id=inv_id,
         originator_version=version,
         topic=f"domains.warehouse.model:Inventory.{name}",
-        state=app.mapper.transcoder.encode(state),
+        state=app.store.mapper.transcoder.encode(state),
     )
 
 
@@ -37,7 +37,7 @@ def test_v1_inventory_events_and_snapshot_upcast(app):
     # New-shape events continue the old stream: a lotted receipt and a pick of the old stock.
     inv.receive(5, "new-1", lot="L2", bin="A-01-01-1", expiry=None)
     inv.pick("order-1", "UNLOTTED", None, 4)
-    app.save(inv)
+    app.store.save(inv)
     again = app.repository.get(inv_id)
     assert (again.on_hand, again.reserved, len(again.lots)) == (11, 0, 2)
 

@@ -15,8 +15,8 @@ from kafka import TopicPartition
 
 from adapters.kafka.config import KafkaSettings
 from adapters.kafka.consumer import OrderConsumer
-from domains.application import IntakeOutcome
 from domains.common import InvalidTransition
+from domains.orders.intake import IntakeOutcome
 
 TP = TopicPartition("orders.web", 0)
 

@@ -1,0 +1,209 @@
+"""Review and allocation of one order, phase by phase: what each warehouse can sell, the
+review's facts and verdict, the split's problem and plan, the reservations that carry it out.
+
+Every phase is a named function of what it reads, so each can be tested alone; the clock, FX
+and solver arrive as arguments (decided first, recorded as event data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from domains.orders import review as review_rules
+from domains.orders.intake import IntakeBatch
+from domains.orders.model import APPROVED, Order
+from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption, decide
+from domains.orders.split import describe as describe_split
+from domains.ports import Countries, FxRates
+from domains.reference.model import Dealer
+from domains.warehouse.lots import choose_lots, sellable
+
+
+def merged_lines(order: Order) -> dict[str, int]:
+    """Units per SKU (an order may list one SKU on several lines)."""
+    merged: dict[str, int] = {}
+    for line in order.canonical["lines"]:
+        merged[line["sku"]] = merged.get(line["sku"], 0) + int(line["quantity"])
+    return merged
+
+
+def sellable_stock(
+    batch: IntakeBatch, ref: dict[str, Any], merged: dict[str, int]
+) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """Units each warehouse can sell now, per SKU of the order (only where it has some), and
+    the total per SKU across warehouses."""
+    products = ref["products"]
+    availability: dict[str, dict[str, int]] = {}
+    totals = dict.fromkeys(merged, 0)
+    for code in ref["warehouses"]:
+        held: dict[str, int] = {}
+        for sku in merged:
+            inv = batch.inventory(code, sku)
+            if inv is None:
+                continue
+            p = products[sku]
+            free = sellable(inv.lots, p.perishable, p.min_shelf_life_days, batch.today)
+            if free > 0:
+                held[sku] = free
+                totals[sku] += free
+        if held:
+            availability[code] = held
+    return availability, totals
+
+
+def dealer_facts(order: Order, dealer: Dealer, fx: FxRates) -> review_rules.DealerFacts:
+    """The dealer's credit position with this order converted into the dealer's currency at the
+    ECB rate of the day the order was placed."""
+    c = order.canonical
+    rate, rate_date = fx.rate(
+        c["currency"], dealer.currency, datetime.fromisoformat(c["placed_at"]).date()
+    )
+    return review_rules.DealerFacts(
+        dealer_id=dealer.code,
+        credit_limit=dealer.credit_limit,
+        currency=dealer.currency,
+        unpaid_balance=dealer.unpaid_balance,
+        open_orders_total=dealer.open_orders_total,
+        regions=list(dealer.regions),
+        order_total_in_dealer_currency=(order.total * rate).quantize(Decimal("0.01")),
+        fx_rate=rate,
+        fx_rate_date=rate_date.isoformat(),
+    )
+
+
+def review_facts(
+    order: Order,
+    ref: dict[str, Any],
+    merged: dict[str, int],
+    totals: dict[str, int],
+    dealer: review_rules.DealerFacts | None,
+    countries: Countries,
+) -> review_rules.ReviewFacts:
+    ship_to = order.canonical["ship_to"]
+    country = ship_to["country"]
+    products = ref["products"]
+    prohibited = ref["prohibited"]
+    return review_rules.ReviewFacts(
+        country=country,
+        country_valid=countries.is_country(country),
+        region=ship_to.get("region"),
+        postcode=ship_to.get("postcode"),
+        lines=[
+            review_rules.LineFacts(
+                sku=sku,
+                quantity=qty,
+                hs_code=products[sku].hs_code,
+                available_total=totals[sku],
+            )
+            for sku, qty in merged.items()
+        ],
+        prohibited_matches={
+            sku: (prohibited.matches(country, products[sku].hs_code) if prohibited else [])
+            for sku in merged
+        },
+        prohibited_list_version=prohibited.version if prohibited else 0,
+        dealer=dealer,
+        overrides=list(order.overrides),
+    )
+
+
+def split_problem(
+    batch: IntakeBatch,
+    ref: dict[str, Any],
+    destination: str,
+    merged: dict[str, int],
+    availability: dict[str, dict[str, int]],
+) -> SplitProblem:
+    """The split's input: each stocked warehouse with its units and lane cost to the buyer."""
+    warehouses, products = ref["warehouses"], ref["products"]
+    return SplitProblem(
+        destination=destination,
+        currency="USD",
+        lines=[SplitLine(s, q, products[s].unit_weight_g) for s, q in merged.items()],
+        options=[
+            WarehouseOption(
+                warehouse_id=code,
+                country=warehouses[code].country,
+                available=held,
+                fixed_cost=lane[0],
+                per_kg_cost=lane[1],
+            )
+            for code, held in availability.items()
+            for lane in (batch.lane_cost(warehouses[code].country, destination),)
+        ],
+    )
+
+
+def reserve_plan(
+    batch: IntakeBatch, order: Order, allocations: dict[str, dict[str, int]], ref: dict[str, Any]
+) -> None:
+    """Reserves the plan's units lot by lot (FEFO for perishables, else FIFO)."""
+    products = ref["products"]
+    order_key = str(order.id)
+    for warehouse_id, units in allocations.items():
+        for sku, qty in units.items():
+            inv = batch.inventory(warehouse_id, sku)
+            assert inv is not None  # the plan only uses stock that exists
+            p = products[sku]
+            lots, short = choose_lots(
+                inv.lots, qty, p.perishable, p.min_shelf_life_days, batch.today
+            )
+            assert short == 0  # availability counted exactly these lots
+            inv.reserve(
+                order_key,
+                qty,
+                allocations=lots,
+                policy="FEFO" if p.perishable else "FIFO",
+                as_of=batch.today.isoformat(),
+            )
+            batch.touch(inv)
+
+
+@dataclass
+class Allocator:
+    """Reviews an order and, when approved, splits and reserves it inside an intake batch."""
+
+    fx: FxRates
+    countries: Countries
+    split_solver: SplitSolver | None
+
+    def review_and_allocate(self, batch: IntakeBatch, order: Order, ref: dict[str, Any]) -> None:
+        country = order.canonical["ship_to"]["country"]
+        merged = merged_lines(order)
+        availability, totals = sellable_stock(batch, ref, merged)
+        dealer = batch.dealer(order.dealer_id) if order.dealer_id else None
+        credit = dealer_facts(order, dealer, self.fx) if dealer else None
+        facts = review_facts(order, ref, merged, totals, credit, self.countries)
+        results, outcome = review_rules.review(facts)
+        order.record_review(rules=results, outcome=outcome)
+        if outcome != APPROVED:
+            return
+        problem = split_problem(batch, ref, country, merged, availability)
+        plan, solver_used = decide(problem, self.split_solver)
+        if not plan.allocations:
+            order.backorder(
+                shortages=[{"sku": ln.sku, "short": ln.quantity} for ln in problem.lines]
+            )
+            return
+        reserve_plan(batch, order, plan.allocations, ref)
+        order.record_split(describe_split(problem, plan, solver_used))
+        if dealer is not None and credit is not None:
+            dealer.commit_credit(str(order.id), credit.order_total_in_dealer_currency)
+            batch.touch(dealer)
+
+    def release(self, batch: IntakeBatch, order: Order) -> None:
+        """Gives back the order's reservations and the dealer credit it used."""
+        key = str(order.id)
+        for shipment in order.shipments:
+            for line in shipment["lines"]:
+                inv = batch.inventory(shipment["warehouse_id"], line["sku"])
+                if inv is not None and inv.release(key):
+                    batch.touch(inv)
+        if order.dealer_id:
+            dealer = batch.dealer(order.dealer_id)
+            if key in dealer.open_orders:
+                dealer.release_credit(key)
+                batch.touch(dealer)

@@ -1,0 +1,306 @@
+"""Order use cases: take orders in (validate, receive, review, split, reserve), release a held
+order, cancel, and read an order's history or its state at a past time.
+
+Commands gather facts, let the pure policies decide, record the decisions on the aggregates
+and save everything one business step touched in ONE transaction (order, inventories, dealer).
+A version conflict means another writer got there first: re-read and decide again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from domains.common import InvalidTransition, NotFound, ValidationFailed
+from domains.orders.allocation import Allocator
+from domains.orders.intake import (
+    DuplicateConflict,
+    Intake,
+    IntakeBatch,
+    IntakeFollower,
+    IntakeOutcome,
+    KnownOrders,
+    diff,
+    legacy_payload_hash,
+    payload_hash,
+    stored_ids,
+)
+from domains.orders.model import ALLOCATED, Order
+from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption
+from domains.ports import Countries, FxRates, ShippingCostTable
+from domains.reference.application import ReferenceUseCases
+from domains.reference.model import Dealer
+from domains.store import MAX_CONFLICT_RETRIES, Store, Touched, retry_on_conflict
+
+MAPPER_VERSION = 1
+
+# Two half-stocked warehouses for one line: enough to make the split solver load and run.
+_WARM_UP_SPLIT = SplitProblem(
+    destination="US",
+    currency="USD",
+    lines=[SplitLine("WARM-UP", 2, 100)],
+    options=[
+        WarehouseOption("A", "US", {"WARM-UP": 1}, Decimal("5"), Decimal("1")),
+        WarehouseOption("B", "US", {"WARM-UP": 1}, Decimal("6"), Decimal("1")),
+    ],
+)
+
+
+class OrderUseCases:
+    def __init__(
+        self,
+        store: Store,
+        reference: ReferenceUseCases,
+        *,
+        fx: FxRates,
+        countries: Countries,
+        costs: ShippingCostTable,
+        split_solver: SplitSolver | None = None,
+        intake_lock: AbstractContextManager[Any] | None = None,
+    ) -> None:
+        """`intake_lock` serialises intake batches; by default within this process only.
+        Processes sharing one store can pass a lock held across processes (adapters/), so their
+        batches queue for it instead of deciding on the same stock and one of them redoing its
+        whole batch after a version conflict."""
+        self.store = store
+        self.reference = reference
+        self.fx = fx
+        self.countries = countries
+        self.costs = costs
+        self.split_solver = split_solver
+        self.allocator = Allocator(fx, countries, split_solver)
+        self.known = KnownOrders()
+        self._intake_lock: AbstractContextManager[Any] = intake_lock or threading.Lock()
+        self._follower = IntakeFollower(store, self.known)
+
+    def _batch(self, follower: IntakeFollower | None = None) -> IntakeBatch:
+        return IntakeBatch(self.store, self.costs, self.store.clock.now().date(), follower)
+
+    def warm_up(self, inventories: int = 10_000) -> int:
+        """Loads what the first orders would otherwise wait for: up to `inventories` inventory
+        streams, the dealers, today's lane costs between the warehouses' countries, and the
+        split solver. Returns how many inventory streams it holds."""
+        ref = self.reference.current()
+        with self._intake_lock:
+            loaded = self._follower.preload(inventories)
+            for code in ref["dealers"]:
+                self._follower.get(Dealer.create_id(code))
+        countries = sorted({w.country for w in ref["warehouses"].values()})
+        today = self.store.clock.now().date()
+        for origin in countries:
+            for destination in countries:
+                self.costs.estimate(origin, destination, today)
+        if self.split_solver is not None:
+            self.split_solver(_WARM_UP_SPLIT, None)
+        return loaded
+
+    # ------------------------------------------------------------------ validation
+    def validate(self, item: Intake, batch: IntakeBatch | None = None) -> None:
+        """Reference checks after structural mapping: unknown SKU, country, currency, dealer."""
+        ref = self.reference.current()
+        c = item.canonical
+        errors: list[dict[str, str]] = []
+
+        def err(loc: str, msg: str) -> None:
+            e = {"loc": loc, "msg": msg}
+            if loc in item.source_paths and item.source_paths[loc] != loc:
+                e["source"] = item.source_paths[loc]
+            errors.append(e)
+
+        country = (c.get("ship_to") or {}).get("country") or ""
+        if not self.countries.is_country(country):
+            err("ship_to.country", f"{country!r} is not an ISO 3166-1 alpha-2 country code")
+        currency = c.get("currency") or ""
+        if not self.fx.is_currency(currency):
+            err("currency", f"{currency!r} is not an ISO 4217 currency code")
+        lines = c.get("lines") or []
+        if not lines:
+            err("lines", "an order needs at least one line")
+        for i, line in enumerate(lines):
+            if line.get("sku") not in ref["products"]:
+                err(f"lines[{i}].sku", f"unknown SKU {line.get('sku')!r}")
+            q = line.get("quantity")
+            if not isinstance(q, int) or isinstance(q, bool) or q <= 0:
+                err(f"lines[{i}].quantity", f"quantity must be a positive integer, got {q!r}")
+            try:
+                if Decimal(str(line.get("unit_price"))) < 0:
+                    err(f"lines[{i}].unit_price", "unit price must not be negative")
+            except ArithmeticError:
+                err(f"lines[{i}].unit_price", f"not a decimal amount: {line.get('unit_price')!r}")
+        dealer_id = c.get("dealer_id")
+        if item.channel == "dealer" and not dealer_id:
+            err("dealer_id", "dealer orders need a dealer_id")
+        if dealer_id and dealer_id not in ref["dealers"]:
+            err("dealer_id", f"unknown dealer {dealer_id!r}")
+        elif dealer_id and self.fx.is_currency(currency):
+            dealer = batch.dealer(dealer_id) if batch else self.reference.get_dealer(dealer_id)
+            if currency != dealer.currency and not (
+                self.fx.has_rate(currency) and self.fx.has_rate(dealer.currency)
+            ):
+                err("currency", f"no ECB rate to convert {currency} into {dealer.currency}")
+        if errors:
+            raise ValidationFailed(errors)
+
+    # ------------------------------------------------------------------ intake
+    def intake(self, item: Intake) -> tuple[IntakeOutcome, int]:
+        """Take in one order (validate, receive, review, split, reserve). Idempotent."""
+        outcomes, nid = self.intake_batch([item])
+        outcome = outcomes[0]
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome, nid
+
+    def intake_batch(
+        self, items: list[Intake], *, all_or_nothing: bool = False
+    ) -> tuple[list[IntakeOutcome], int]:
+        """Many orders, ONE transaction (group commit). Per-item errors are returned, not raised;
+        with `all_or_nothing`, one bad item means nothing at all is stored.
+
+        On a version conflict the whole batch is decided again from fresh state. The first
+        attempt assumes an order is new unless this process knows it is stored (a stored one
+        makes the save fail on its version 1), which saves a read per order in the common case
+        and keeps a connector's retry from costing its whole batch a second pass."""
+        with self._intake_lock:
+            return retry_on_conflict(
+                lambda attempt: self._intake_attempt(items, all_or_nothing, attempt),
+                tries=MAX_CONFLICT_RETRIES,
+                backoff_s=0.0005,
+                gave_up="the order kept conflicting with concurrent writers; retry",
+            )
+
+    def _intake_attempt(
+        self, items: list[Intake], all_or_nothing: bool, attempt: int
+    ) -> tuple[list[IntakeOutcome], int]:
+        """One pass over the batch: decide every order, then save all it touched at once.
+        Whatever this pass changed in memory is forgotten unless its save succeeds."""
+        follower = self._follower
+        for first_pass in (attempt == 0, False):
+            follower.refresh()
+            batch = self._batch(follower)
+            try:
+                outcomes = [self._decide_intake(batch, item, not first_pass) for item in items]
+                break
+            except InvalidTransition:
+                follower.forget(batch.touched)
+                if not first_pass:
+                    raise
+                # e.g. credit already committed: the order exists after all; check the store
+            except BaseException:
+                follower.forget(batch.touched)
+                raise
+        if (all_or_nothing and any(o.error for o in outcomes)) or not batch.touched:
+            follower.forget(batch.touched)
+            if not batch.touched:  # repeats only: all of them are stored
+                self.known.remember(stored_ids(outcomes))
+            return outcomes, 0
+        try:
+            ids = self.store.commit_ids(*batch.touched.values())
+        except IntegrityError:
+            # Another writer won (a duplicate order, a stock or credit conflict): drop what
+            # this attempt changed in memory; the caller decides again.
+            follower.forget(batch.touched)
+            raise
+        follower.saved(ids)
+        self.known.remember(stored_ids(outcomes))
+        return outcomes, max(ids, default=0)
+
+    def _decide_intake(
+        self, batch: IntakeBatch, item: Intake, check_store: bool = True
+    ) -> IntakeOutcome:
+        canonical = item.canonical
+        external_id = str(canonical.get("external_id") or "")
+        order_id = Order.create_id(item.channel, external_id)
+        try:
+            self.validate(item, batch)
+        except ValidationFailed as exc:
+            return IntakeOutcome(order_id, False, error=exc)
+        digest = payload_hash(item.raw_payload)
+        existing: Order | None = batch.touched.get(order_id)  # type: ignore[assignment]
+        if existing is None and (check_store or order_id in self.known):
+            existing = self.store.read_fresh(order_id)
+        if existing is not None:
+            if existing.payload_hash == digest or (
+                existing.payload_hash == legacy_payload_hash(item.raw_payload)
+            ):
+                return IntakeOutcome(order_id, False, order=existing)
+            return IntakeOutcome(
+                order_id,
+                False,
+                error=DuplicateConflict(order_id, diff(existing.canonical, canonical)),
+            )
+        order = Order(
+            channel=item.channel,
+            external_id=external_id,
+            raw_payload=item.raw_payload,
+            payload_hash=digest,
+            canonical=canonical,
+            mapper_version=MAPPER_VERSION,
+        )
+        batch.touch(order)
+        self.allocator.review_and_allocate(batch, order, self.reference.current())
+        return IntakeOutcome(order_id, True, order=order)
+
+    # ------------------------------------------------------------------ order commands
+    def get_order(self, order_id: UUID) -> Order:
+        order = self.store.get_or_none(order_id)
+        if order is None or not isinstance(order, Order):
+            raise NotFound("order", str(order_id))
+        return order
+
+    def _change(
+        self, order_id: UUID, step: Callable[[IntakeBatch, Order], None]
+    ) -> tuple[Order, int]:
+        def attempt(touched: Touched) -> Order:
+            batch = self._batch()
+            order = self.get_order(order_id)
+            step(batch, order)
+            batch.touch(order)
+            touched.update(batch.touched)
+            return order
+
+        return self.store.retry(attempt)
+
+    def release_order(self, order_id: UUID, reason: str, by: str) -> tuple[Order, int]:
+        """An admin lifts a hold: the held rules are overridden and the order is decided again."""
+
+        def step(batch: IntakeBatch, order: Order) -> None:
+            order.release(reason=reason, released_by=by)
+            self.allocator.review_and_allocate(batch, order, self.reference.current())
+
+        return self._change(order_id, step)
+
+    def cancel_order(self, order_id: UUID, reason: str, by: str) -> tuple[Order, int]:
+        def step(batch: IntakeBatch, order: Order) -> None:
+            if order.status == ALLOCATED:
+                self.allocator.release(batch, order)
+            order.cancel(reason=reason, cancelled_by=by)
+
+        return self._change(order_id, step)
+
+    # ------------------------------------------------------------------ history
+    def order_events(self, order_id: UUID) -> list[Any]:
+        events = list(self.store.events.get(order_id))
+        if not events:
+            raise NotFound("order", str(order_id))
+        return events
+
+    def order_at(self, order_id: UUID, at: datetime) -> Order:
+        """The order as it stood at time `at` (time travel)."""
+        version = None
+        for e in self.order_events(order_id):
+            if e.timestamp <= at:
+                version = e.originator_version
+        if version is None:
+            raise NotFound("order", f"{order_id} at {at.isoformat()}")
+        order: Order = self.store.repository.get(order_id, version=version)
+        return order
+
+
+__all__ = ["DuplicateConflict", "Intake", "IntakeOutcome", "OrderUseCases", "ValidationFailed"]

@@ -1,0 +1,280 @@
+"""The intake path's machinery: what one order to take in is, how a repeat is recognised, and
+the aggregates a batch of orders shares (loaded once per transaction: group commit).
+
+Kept apart from the order use cases (domains/orders/application.py) because it is about speed:
+intake reads the notification log once per batch instead of re-reading every stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.domain import Aggregate
+
+from domains.common import DomainError, NotFound
+from domains.orders.model import Order
+from domains.ports import ShippingCostTable
+from domains.reference.model import Dealer
+from domains.store import Store
+from domains.warehouse.model import Inventory
+
+KNOWN_ORDERS_MAX = 200_000  # order ids remembered per process (about 30 MB)
+
+
+class DuplicateConflict(DomainError):
+    """A different payload for an external id we already hold (409)."""
+
+    def __init__(self, order_id: UUID, differences: list[dict[str, Any]]) -> None:
+        super().__init__(f"order {order_id} exists with different content")
+        self.order_id = order_id
+        self.differences = differences
+
+
+@dataclass
+class Intake:
+    """One order to take in: the channel's raw payload and its mapped canonical form."""
+
+    channel: str
+    raw_payload: Any
+    canonical: dict[str, Any]
+    source_paths: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class IntakeOutcome:
+    order_id: UUID
+    created: bool
+    order: Order | None = None
+    error: DomainError | None = None
+
+
+def payload_hash(payload: Any) -> str:
+    """SHA-256 of the payload serialised with sorted keys (so key order does not matter)."""
+    try:
+        text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str)
+    except (orjson.JSONEncodeError, TypeError):  # e.g. an integer beyond 64 bits
+        return legacy_payload_hash(payload)
+    return hashlib.sha256(text).hexdigest()
+
+
+def legacy_payload_hash(payload: Any) -> str:
+    """The hash orders stored before `payload_hash` moved to orjson (different bytes for
+    non-ASCII text and some floats); still accepted, so a repeat of an order taken in then is
+    recognised as the same payload."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
+    """Field-level differences between two JSON-like values, by path."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            out += diff(old.get(key), new.get(key), sub)
+        return out
+    if isinstance(old, list) and isinstance(new, list):
+        out = []
+        for i in range(max(len(old), len(new))):
+            a = old[i] if i < len(old) else None
+            b = new[i] if i < len(new) else None
+            out += diff(a, b, f"{path}[{i}]")
+        return out
+    return [] if old == new else [{"path": path, "stored": old, "received": new}]
+
+
+INVENTORY_TOPICS = [
+    f"domains.warehouse.model:Inventory.{name}"
+    for name in (
+        "Opened",
+        "Received",
+        "Reserved",
+        "ReservationReleased",
+        "Picked",
+        "ShortPicked",
+        "Counted",
+    )
+]
+DEALER_TOPICS = [
+    f"domains.reference.model:Dealer.{name}"
+    for name in ("Registered", "Revised", "CreditCommitted", "CreditReleased")
+]
+ORDER_RECEIVED_TOPIC = "domains.orders.model:Order.Received"
+
+
+class KnownOrders:
+    """Orders this process has taken in, seen stored, or seen other processes take in since it
+    started (oldest first). Intake assumes an order is new unless it is listed here; a repeat
+    it does not know (stored before this process started) costs a failed save and a second
+    pass of its batch."""
+
+    def __init__(self, limit: int = KNOWN_ORDERS_MAX) -> None:
+        self.limit = limit
+        self._ids: dict[UUID, None] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, order_id: object) -> bool:
+        return order_id in self._ids
+
+    def remember(self, order_ids: Iterable[UUID]) -> None:
+        known = self._ids
+        for order_id in order_ids:
+            known[order_id] = None
+        if len(known) > self.limit:  # forget the oldest half
+            for order_id in list(itertools.islice(known, len(known) // 2)):
+                del known[order_id]
+
+
+def stored_ids(outcomes: list[IntakeOutcome]) -> Iterable[UUID]:
+    """The orders of a saved batch that are now stored: taken in, repeated, or conflicting."""
+    for o in outcomes:
+        if o.order is not None or isinstance(o.error, DuplicateConflict):
+            yield o.order_id
+
+
+class IntakeFollower:
+    """The intake path's own copy of the inventory and dealer streams (the aggregates intake
+    changes besides the orders), kept current by reading the notification log ONCE per batch
+    (one query for every writer's changes, any process) instead of re-reading each stream; no
+    defensive copies, because only the intake path, under its lock, touches these objects. A
+    failed save makes it forget what it changed. The same query brings the orders other
+    processes took in, so a connector's retry that lands on another worker is known to be a
+    repeat (see `KnownOrders`)."""
+
+    def __init__(self, store: Store, known: KnownOrders) -> None:
+        self.store = store
+        self.known = known
+        self.position: int | None = None
+        self.items: dict[UUID, Inventory | Dealer | None] = {}
+        self.topics = [*INVENTORY_TOPICS, *DEALER_TOPICS, ORDER_RECEIVED_TOPIC]
+
+    def refresh(self) -> None:
+        if self.position is None:
+            self.position = self.store.max_notification_id()
+            return
+        while True:
+            notifications = self.store.recorder.select_notifications(
+                start=self.position, limit=1000, topics=self.topics, inclusive_of_start=False
+            )
+            received = []
+            for n in notifications:
+                if n.topic == ORDER_RECEIVED_TOPIC:
+                    received.append(UUID(str(n.originator_id)))
+                    continue
+                item_id = UUID(str(n.originator_id))
+                if item_id not in self.items:
+                    continue
+                current = self.items[item_id]
+                if current is None or n.originator_version > current.version + 1:
+                    del self.items[item_id]  # created meanwhile, or a gap: reload
+                elif n.originator_version == current.version + 1:
+                    self.store.mapper.to_domain_event(n).mutate(current)  # type: ignore[attr-defined]
+                # Versions already held (our own saves) are skipped.
+            self.known.remember(received)
+            if notifications:
+                self.position = notifications[-1].id
+            if len(notifications) < 1000:
+                return
+
+    def saved(self, ids: list[int]) -> None:
+        """Our own batch was just recorded under these notification ids. When they follow the
+        position without a gap, nobody else wrote in between (SQLite and the PostgreSQL
+        recorder both number notifications in commit order), so there is nothing to read
+        back: the objects we hold already carry these events."""
+        if self.position is None or not ids:
+            return
+        ordered = sorted(ids)
+        if ordered[0] == self.position + 1 and ordered[-1] - ordered[0] + 1 == len(ordered):
+            self.position = ordered[-1]
+
+    def get(self, aggregate_id: UUID) -> Any:
+        if aggregate_id not in self.items:
+            self.items[aggregate_id] = self.store.get_or_none(aggregate_id)
+        return self.items[aggregate_id]
+
+    def preload(self, limit: int) -> int:
+        """Loads up to `limit` inventory streams now; returns how many it holds. Streams written
+        after the follower's position are brought up to date by `refresh` as usual."""
+        self.refresh()
+        held = sum(isinstance(item, Inventory) for item in self.items.values())
+        start = 0
+        while held < limit:
+            opened = self.store.recorder.select_notifications(
+                start=start,
+                limit=min(1000, limit - held),
+                topics=[INVENTORY_TOPICS[0]],  # Opened: one per stream
+                inclusive_of_start=False,
+            )
+            for n in opened:
+                item_id = UUID(str(n.originator_id))
+                if item_id not in self.items:
+                    held += self.get(item_id) is not None
+            if not opened:
+                break
+            start = opened[-1].id
+        return held
+
+    def forget(self, ids: Iterable[UUID]) -> None:
+        for i in ids:
+            self.items.pop(i, None)
+
+
+class IntakeBatch:
+    """Aggregates loaded once and shared by every order decided in one transaction."""
+
+    def __init__(
+        self,
+        store: Store,
+        costs: ShippingCostTable,
+        today: date,
+        follower: IntakeFollower | None = None,
+    ) -> None:
+        self.store = store
+        self.costs = costs
+        self.follower = follower
+        self.inventories: dict[tuple[str, str], Inventory | None] = {}
+        self.dealers: dict[str, Dealer] = {}
+        self.touched: dict[UUID, Aggregate] = {}
+        self.today = today  # one decision day for the whole batch
+        self._lanes: dict[tuple[str, str], tuple[Decimal, Decimal, str]] = {}
+
+    def _get(self, aggregate_id: UUID) -> Any:
+        return self.follower.get(aggregate_id) if self.follower else self.store.get_or_none(
+            aggregate_id
+        )
+
+    def lane_cost(self, origin: str, destination: str) -> tuple[Decimal, Decimal, str]:
+        key = (origin, destination)
+        cost = self._lanes.get(key)
+        if cost is None:
+            cost = self._lanes[key] = self.costs.estimate(origin, destination, self.today)
+        return cost
+
+    def inventory(self, warehouse_id: str, sku: str) -> Inventory | None:
+        key = (warehouse_id, sku)
+        if key not in self.inventories:
+            self.inventories[key] = self._get(Inventory.create_id(warehouse_id, sku))
+        return self.inventories[key]
+
+    def dealer(self, code: str) -> Dealer:
+        if code not in self.dealers:
+            dealer = self._get(Dealer.create_id(code))
+            if dealer is None:
+                raise NotFound("dealer", code)
+            self.dealers[code] = dealer
+        return self.dealers[code]
+
+    def touch(self, *aggregates: Aggregate) -> None:
+        for a in aggregates:
+            self.touched[a.id] = a
