@@ -1,5 +1,6 @@
-"""Finance: the logistics cost ledger (per shipment, order and line) and carrier bills with
-three-way reconciliation and the dispute workflow. Finance role only."""
+"""Settlement: the logistics cost ledger (per shipment, order and line) and carrier bills with
+three-way reconciliation and the dispute workflow. Finance role only; the URLs stay under
+/v1/finance and the OpenAPI tag stays "finance" (the HTTP contract)."""
 
 from __future__ import annotations
 
