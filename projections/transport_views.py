@@ -1,6 +1,7 @@
 """Transport read models: shipments from allocation to delivery (carrier, waybill, tracking,
 SLA alerts), and every label ever issued with what was quoted for it (the "expected" side of a
-carrier bill) with the waybills already billed (duplicates across bills)."""
+carrier bill) with the waybills already billed (duplicates across bills); and the queries that
+read them."""
 
 from __future__ import annotations
 
@@ -286,3 +287,54 @@ class LabelsView(Projector):
                     "INSERT INTO view_billed VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     (event.carrier, waybill, str(event.originator_id)),
                 )
+
+
+# --- queries -----------------------------------------------------------------------------
+def wave_candidates(db: ViewDB, warehouse_id: str, cutoff: str) -> list[dict[str, Any]]:
+    """Shipments of the warehouse still waiting for a wave (allocated) whose cut-off is at or
+    before `cutoff` (ISO text, UTC), earliest cut-off first: order_id, shipment_no, cutoff."""
+    return db.query(
+        "SELECT order_id, shipment_no, cutoff FROM view_shipments WHERE warehouse_id = ? "
+        "AND status = 'allocated' AND cutoff <= ? ORDER BY cutoff, shipment_id",
+        (warehouse_id, cutoff),
+    )
+
+
+def open_shipments(db: ViewDB) -> list[dict[str, Any]]:
+    """Every shipment not delivered and not cancelled, all columns (the SLA check's input)."""
+    return db.query("SELECT * FROM view_shipments WHERE status NOT IN ('delivered', 'cancelled')")
+
+
+def shipments_with_alerts(db: ViewDB) -> list[dict[str, Any]]:
+    """Shipments that have raised an SLA alert, by shipment id; `alerts` is the JSON list."""
+    return db.query(
+        "SELECT shipment_id, order_id, warehouse_id, carrier, waybill, status, "
+        "alerts FROM view_shipments WHERE alerts <> '[]' ORDER BY shipment_id"
+    )
+
+
+def dispatched_shipments(db: ViewDB) -> list[dict[str, Any]]:
+    """What a carrier scorecard needs of every dispatched shipment."""
+    return db.query(
+        "SELECT s.carrier, s.service, s.warehouse_id, s.destination, s.dispatched_at, "
+        "s.delivered_at, s.eta, s.quoted_days_max, s.alerts, s.tracking_status, s.hold_reason "
+        "FROM view_shipments s WHERE s.dispatched_at IS NOT NULL"
+    )
+
+
+def issued_labels(db: ViewDB) -> list[dict[str, Any]]:
+    """Every label ever issued (voided ones too) with what was quoted for it: the expected side
+    of a carrier bill."""
+    return db.query(
+        "SELECT waybill, carrier, service, order_id, shipment_id, status, chargeable_weight_kg, "
+        "quoted_base_cents, quoted_fuel_cents, fuel_pct, quoted_surcharges, quoted_total_cents, "
+        "currency FROM view_labels"
+    )
+
+
+def billed_waybills(db: ViewDB, carrier: str) -> set[str]:
+    """The carrier's waybills that some recorded bill already charged for."""
+    return {
+        r["waybill"]
+        for r in db.query("SELECT waybill FROM view_billed WHERE carrier = ?", (carrier,))
+    }
