@@ -1,5 +1,6 @@
 """Warehouse read models: stock by lot and bin (expiry, putaway), daily demand, and pick lists
-for the handhelds. (Shipments awaiting a wave are read from the transport shipment view.)"""
+for the handhelds, and the queries that read them. (Shipments awaiting a wave are read from
+the transport shipment view; stock per warehouse and SKU from the order spine's stock view.)"""
 
 from __future__ import annotations
 
@@ -132,3 +133,45 @@ class PickListsView(Projector):
             )
         elif kind in ("Scanned", "ShortReported") and event.done:
             db.execute("UPDATE view_pick_lists SET status = 'done' WHERE pick_list_id = ?", (pid,))
+
+
+# --- queries -----------------------------------------------------------------------------
+def pick_lists_for(db: ViewDB, warehouse_id: str, picker: str) -> list[str]:
+    """Ids of the pick lists a picker may be offered: open ones and those already assigned to
+    them, earliest cut-off first, at most 50."""
+    rows = db.query(
+        "SELECT pick_list_id FROM view_pick_lists WHERE warehouse_id = ? AND "
+        "(status = 'open' OR (status = 'assigned' AND picker = ?)) ORDER BY cutoff, created_at "
+        "LIMIT 50",
+        (warehouse_id, picker),
+    )
+    return [r["pick_list_id"] for r in rows]
+
+
+def demand_since(db: ViewDB, warehouse_id: str, since: str) -> dict[str, int]:
+    """Units reserved per SKU in the warehouse from the business day `since` (ISO date) on."""
+    rows = db.query(
+        "SELECT sku, SUM(quantity) AS q FROM view_demand WHERE warehouse_id = ? "
+        "AND day >= ? GROUP BY sku",
+        (warehouse_id, since),
+    )
+    return {r["sku"]: r["q"] for r in rows}
+
+
+def demand_history(db: ViewDB, warehouse_id: str) -> list[dict[str, Any]]:
+    """Units reserved per SKU and business day in the warehouse (warehouse_id, sku, day,
+    quantity)."""
+    return db.query(
+        "SELECT warehouse_id, sku, day, quantity FROM view_demand WHERE warehouse_id = ?",
+        (warehouse_id,),
+    )
+
+
+def expiring_lots(db: ViewDB, warehouse_id: str) -> list[dict[str, Any]]:
+    """Lots in stock that have an expiry date, soonest first (then by SKU): sku, lot, bin,
+    expiry, on_hand, reserved."""
+    return db.query(
+        "SELECT sku, lot, bin, expiry, on_hand, reserved FROM view_lots WHERE "
+        "warehouse_id = ? AND expiry IS NOT NULL AND on_hand > 0 ORDER BY expiry, sku",
+        (warehouse_id,),
+    )
