@@ -19,9 +19,9 @@ from adapters.runtime import tune_gc
 from api import (
     errors,
     routes_customs,
-    routes_finance,
     routes_orders,
     routes_reference,
+    routes_settlement,
     routes_transport,
     routes_warehouse,
 )
@@ -83,7 +83,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_warehouse.router)
     api.include_router(routes_transport.router)
     api.include_router(routes_customs.router)
-    api.include_router(routes_finance.router)
+    api.include_router(routes_settlement.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

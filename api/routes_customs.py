@@ -15,8 +15,7 @@ from api.deps import Services, as_json, require, services
 from domains.common import ValidationFailed
 from domains.customs.model import Declaration
 from domains.customs.tariff import CustomsLine, Money
-from projections.customs_views import flags_of
-from projections.db import Where
+from projections.customs_views import clearance_delay_rates, customs_queue
 
 router = APIRouter(prefix="/v1", tags=["customs"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -130,19 +129,15 @@ def list_declarations(
 ) -> dict[str, Any]:
     """The review queue: drafted declarations with their flags, filtered and paged."""
     svc.fresh_views()
-    where = (
-        Where()
-        .equal("status", status)
-        .equal("destination", destination)
-        .equal("channel", channel)
-        .listed("flag_codes", flag)
+    rows, total = customs_queue(
+        svc.db,
+        limit=limit,
+        offset=offset,
+        status=status,
+        flag=flag,
+        destination=destination,
+        channel=channel,
     )
-    rows, total = svc.db.page(
-        "view_declarations", where, "drafted_at, declaration_id", limit, offset
-    )
-    for r in rows:
-        r["flags"] = flags_of(r)
-        r.pop("flag_codes")
     return {"items": rows, "total": total, "limit": limit, "offset": offset}
 
 
@@ -299,16 +294,7 @@ def clearance_delays(
 ) -> dict[str, Any]:
     """Share of submitted declarations held by customs, per destination and carrier."""
     svc.fresh_views()
-    rows = svc.db.query(
-        "SELECT d.destination, s.carrier, COUNT(*) AS submitted, "
-        "SUM(CASE WHEN d.held_at IS NOT NULL THEN 1 ELSE 0 END) AS held "
-        "FROM view_declarations d LEFT JOIN view_shipments s "
-        "ON s.shipment_id = d.order_id || '-S' || d.shipment_no "
-        "WHERE d.submitted_at IS NOT NULL GROUP BY d.destination, s.carrier ORDER BY d.destination"
-    )
-    for r in rows:
-        r["delay_rate"] = round(r["held"] / r["submitted"], 3) if r["submitted"] else None
-    return {"items": rows}
+    return {"items": clearance_delay_rates(svc.db)}
 
 
 @router.post("/quotes/landed-cost")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -18,7 +17,7 @@ from api.deps import Services, as_json, encode_json, require, scoped_channel, se
 from domains.common import ValidationFailed
 from domains.orders.intake import Intake
 from domains.orders.model import Order
-from projections.db import Where
+from projections.orders_views import orders_page
 
 router = APIRouter(prefix="/v1", tags=["orders"])
 CHANNELS = sorted([*MAPPERS, "dealer"])
@@ -174,15 +173,6 @@ async def push_dealer_csv(
     }
 
 
-def _utc_text(value: datetime | None) -> str | None:
-    """A time filter as the views store times: ISO text in UTC (naive means UTC)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat()
-
-
 @router.get("/orders")
 def list_orders(
     channel: str | None = None,
@@ -201,23 +191,19 @@ def list_orders(
         if channel not in (None, who.scope):
             return {"items": [], "total": 0, "limit": limit, "offset": offset}
         channel = who.scope
-    where = (
-        Where()
-        .equal("channel", channel)
-        .equal("status", status)
-        .equal("dealer_id", dealer)
-        .listed("hold_codes", hold_code)
-        .listed("warehouses", who.scope if who.role == "warehouse" else None)
-        .compare("placed_at", ">=", _utc_text(placed_from))
-        .compare("placed_at", "<=", _utc_text(placed_to))
-    )
     svc.fresh_views()
-    rows, total = svc.db.page("view_orders", where, "placed_at DESC, order_id", limit, offset)
-    for r in rows:
-        r["hold_reasons"] = json.loads(r["hold_reasons"])
-        r["warehouses"] = [w for w in r["warehouses"].split(",") if w]
-        r["hold_codes"] = [c for c in r["hold_codes"].split(",") if c]
-        r["id"] = r.pop("order_id")
+    rows, total = orders_page(
+        svc.db,
+        limit=limit,
+        offset=offset,
+        channel=channel,
+        status=status,
+        dealer=dealer,
+        hold_code=hold_code,
+        warehouse=who.scope if who.role == "warehouse" else None,
+        placed_from=placed_from,
+        placed_to=placed_to,
+    )
     return {"items": rows, "total": total, "limit": limit, "offset": offset}
 
 

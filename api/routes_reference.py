@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from api.auth import Principal
 from api.deps import Services, as_json, require, services
 from domains.common import ValidationFailed
-from projections.db import Where
+from projections.orders_views import stock_page
 
 router = APIRouter(prefix="/v1", tags=["reference data and stock"])
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -185,14 +185,7 @@ def stock(
             return {"items": [], "total": 0}
         warehouse = who.scope
     svc.fresh_views()
-    rows, total = svc.db.page(
-        "view_stock",
-        Where().equal("sku", sku).equal("warehouse_id", warehouse),
-        "warehouse_id, sku",
-        limit,
-        offset,
-        columns="warehouse_id, sku, on_hand, reserved, on_hand - reserved AS available, version",
-    )
+    rows, total = stock_page(svc.db, limit=limit, offset=offset, sku=sku, warehouse=warehouse)
     return {"items": rows, "total": total}
 
 

@@ -17,6 +17,7 @@ from api.auth import Principal
 from api.deps import Services, require, services
 from domains.common import ValidationFailed
 from domains.transport.rating import Parcel, QuoteRequest
+from projections.transport_views import dispatched_shipments, open_shipments, shipments_with_alerts
 
 router = APIRouter(prefix="/v1", tags=["transport"])
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -276,9 +277,7 @@ def check_exceptions(
     customs hold over 48 h, ETA passed, pick not started before the cut-off. Run it on a
     schedule; each alert is raised once."""
     svc.fresh_views()
-    rows = svc.db.query(
-        "SELECT * FROM view_shipments WHERE status NOT IN ('delivered', 'cancelled')"
-    )
+    rows = open_shipments(svc.db)
     raised = svc.app.transport.check_sla(rows)
     return {"raised": raised}
 
@@ -291,10 +290,7 @@ def exceptions(
 ) -> dict[str, Any]:
     svc.fresh_views()
     items = []
-    for r in svc.db.query(
-        "SELECT shipment_id, order_id, warehouse_id, carrier, waybill, status, "
-        "alerts FROM view_shipments WHERE alerts <> '[]' ORDER BY shipment_id"
-    ):
+    for r in shipments_with_alerts(svc.db):
         for a in json.loads(r["alerts"]):
             if kind and a["kind"] != kind:
                 continue
@@ -321,11 +317,7 @@ def exceptions(
 
 def _scorecard_frame(svc: Services) -> pd.DataFrame:
     svc.fresh_views()
-    rows = svc.db.query(
-        "SELECT s.carrier, s.service, s.warehouse_id, s.destination, s.dispatched_at, "
-        "s.delivered_at, s.eta, s.quoted_days_max, s.alerts, s.tracking_status, s.hold_reason "
-        "FROM view_shipments s WHERE s.dispatched_at IS NOT NULL"
-    )
+    rows = dispatched_shipments(svc.db)
     if not rows:
         return pd.DataFrame()
     df = pd.DataFrame(rows)

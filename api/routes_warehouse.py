@@ -16,7 +16,9 @@ from adapters.reports.replenishment import compute_replenishment
 from api.auth import Principal
 from api.deps import Services, as_json, require, services
 from domains.common import ValidationFailed
-from domains.warehouse.picking import OPEN
+from projections.orders_views import warehouse_stock
+from projections.transport_views import wave_candidates
+from projections.warehouse_views import demand_history, demand_since, expiring_lots, pick_lists_for
 
 router = APIRouter(prefix="/v1", tags=["warehouse"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -166,15 +168,8 @@ def release_wave(
     """Release reserved shipments (earliest cut-off first) into carts with optimised routes."""
     wh = _warehouse(who, warehouse_id)
     svc.fresh_views()
-    sql = (
-        "SELECT order_id, shipment_no, cutoff FROM view_shipments WHERE warehouse_id = ? "
-        "AND status = 'allocated'"
-    )
-    params: list[Any] = [wh]
     cutoff = body.cutoff.astimezone(UTC).isoformat() if body.cutoff else "9999-12-31T00:00:00+00:00"
-    sql += " AND cutoff <= ? ORDER BY cutoff, shipment_id"
-    params.append(cutoff)
-    rows = svc.db.query(sql, params)
+    rows = wave_candidates(svc.db, wh, cutoff)
     candidates = [(UUID(r["order_id"]), r["shipment_no"], r["cutoff"]) for r in rows]
     result, nid = svc.app.warehouse.release_wave(
         wh, candidates, body.max_lines, body.max_weight_g, cutoff, who.name
@@ -193,12 +188,8 @@ def next_task(
     assert who.scope is not None
     picker = _picker(who, x_picker_id)
     svc.fresh_views()
-    rows = svc.db.query(
-        "SELECT pick_list_id FROM view_pick_lists WHERE warehouse_id = ? AND "
-        "(status = ? OR (status = 'assigned' AND picker = ?)) ORDER BY cutoff, created_at LIMIT 50",
-        (who.scope, OPEN, picker),
-    )
-    task = svc.app.warehouse.next_task(who.scope, picker, [UUID(r["pick_list_id"]) for r in rows])
+    offered = pick_lists_for(svc.db, who.scope, picker)
+    task = svc.app.warehouse.next_task(who.scope, picker, [UUID(p) for p in offered])
     if task is None:
         raise HTTPException(status_code=404, detail="nothing to pick right now")
     return as_json(task.details())
@@ -290,12 +281,7 @@ def pack(
 
 def _velocity(svc: Services, warehouse_id: str, days: int = 28) -> dict[str, float]:
     since = (svc.app.clock.now().date() - timedelta(days=days)).isoformat()
-    rows = svc.db.query(
-        "SELECT sku, SUM(quantity) AS q FROM view_demand WHERE warehouse_id = ? "
-        "AND day >= ? GROUP BY sku",
-        (warehouse_id, since),
-    )
-    return {r["sku"]: r["q"] / days for r in rows}
+    return {sku: q / days for sku, q in demand_since(svc.db, warehouse_id, since).items()}
 
 
 @router.get("/warehouses/{warehouse_id}/expiry")
@@ -312,11 +298,7 @@ def expiry(
     today = svc.app.clock.now().date()
     products = svc.app.reference.current()["products"]
     items = []
-    for r in svc.db.query(
-        "SELECT sku, lot, bin, expiry, on_hand, reserved FROM view_lots WHERE "
-        "warehouse_id = ? AND expiry IS NOT NULL AND on_hand > 0 ORDER BY expiry, sku",
-        (wh,),
-    ):
+    for r in expiring_lots(svc.db, wh):
         p = products.get(r["sku"])
         red, yellow, blue = p.expiry_thresholds_days if p else (7, 30, 90)
         days_left = (date.fromisoformat(r["expiry"]) - today).days
@@ -358,18 +340,11 @@ def replenishment(
     svc.fresh_views()
     today = svc.app.clock.now().date()
     demand = pd.DataFrame(
-        svc.db.query(
-            "SELECT warehouse_id, sku, day, quantity FROM view_demand WHERE warehouse_id = ?", (wh,)
-        ),
-        columns=["warehouse_id", "sku", "day", "quantity"],
+        demand_history(svc.db, wh), columns=["warehouse_id", "sku", "day", "quantity"]
     )
     demand["day"] = pd.to_datetime(demand["day"]).dt.date
     stock = pd.DataFrame(
-        svc.db.query(
-            "SELECT warehouse_id, sku, on_hand, reserved FROM view_stock WHERE warehouse_id = ?",
-            (wh,),
-        ),
-        columns=["warehouse_id", "sku", "on_hand", "reserved"],
+        warehouse_stock(svc.db, wh), columns=["warehouse_id", "sku", "on_hand", "reserved"]
     )
     products = svc.app.reference.current()["products"]
     table = compute_replenishment(

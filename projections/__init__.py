@@ -1,11 +1,11 @@
-"""Read models built from the notification log."""
+"""Read models built from the notification log, one module per context."""
 
 from projections.customs_views import DeclarationsView
 from projections.db import ViewDB
-from projections.finance_views import LabelsView
+from projections.orders_views import OrderListView, StockView
 from projections.runner import ProjectionRunner, Projector
-from projections.views import OrderListView, StockView
-from projections.warehouse_views import LotsView, PickListsView, ShipmentsView
+from projections.transport_views import LabelsView, ShipmentsView
+from projections.warehouse_views import LotsView, PickListsView
 
 
 def spine_projectors() -> list[Projector]:

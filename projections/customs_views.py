@@ -1,10 +1,11 @@
-"""The customs review queue and clearance history, from declaration streams."""
+"""The customs review queue and clearance history, from declaration streams, and the queries
+that read them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from projections.db import ViewDB
+from projections.db import ViewDB, Where
 from projections.runner import Projector
 
 DECL = "domains.customs.model:Declaration."
@@ -86,3 +87,46 @@ class DeclarationsView(Projector):
 
 def flags_of(row: dict[str, Any]) -> list[str]:
     return [c for c in row["flag_codes"].split(",") if c]
+
+
+# --- queries -----------------------------------------------------------------------------
+def customs_queue(
+    db: ViewDB,
+    *,
+    limit: int,
+    offset: int,
+    status: str | None = None,
+    flag: str | None = None,
+    destination: str | None = None,
+    channel: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of declarations, oldest draft first, and how many match. A filter left None is
+    no filter; `flag` matches one of the declaration's flag codes. Each row carries its flags
+    as a list (`flags`) instead of `flag_codes`."""
+    where = (
+        Where()
+        .equal("status", status)
+        .equal("destination", destination)
+        .equal("channel", channel)
+        .listed("flag_codes", flag)
+    )
+    rows, total = db.page("view_declarations", where, "drafted_at, declaration_id", limit, offset)
+    for r in rows:
+        r["flags"] = flags_of(r)
+        r.pop("flag_codes")
+    return rows, total
+
+
+def clearance_delay_rates(db: ViewDB) -> list[dict[str, Any]]:
+    """Submitted declarations and how many of them customs held, per destination and carrier
+    (the carrier from the transport shipment view; None when unknown), with the share held."""
+    rows = db.query(
+        "SELECT d.destination, s.carrier, COUNT(*) AS submitted, "
+        "SUM(CASE WHEN d.held_at IS NOT NULL THEN 1 ELSE 0 END) AS held "
+        "FROM view_declarations d LEFT JOIN view_shipments s "
+        "ON s.shipment_id = d.order_id || '-S' || d.shipment_no "
+        "WHERE d.submitted_at IS NOT NULL GROUP BY d.destination, s.carrier ORDER BY d.destination"
+    )
+    for r in rows:
+        r["delay_rate"] = round(r["held"] / r["submitted"], 3) if r["submitted"] else None
+    return rows

@@ -66,13 +66,12 @@ def sla(every: float = typer.Option(0, help="seconds between checks; 0 checks on
     import time
 
     from api.app import build_services
+    from projections.transport_views import open_shipments
 
     svc = build_services()
     while True:
         svc.runner.catch_up()
-        rows = svc.db.query(
-            "SELECT * FROM view_shipments WHERE status NOT IN ('delivered', 'cancelled')"
-        )
+        rows = open_shipments(svc.db)
         raised = svc.app.transport.check_sla(rows)
         typer.echo(f"{len(raised)} new exception(s)")
         for a in raised:

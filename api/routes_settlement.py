@@ -1,5 +1,6 @@
-"""Finance: the logistics cost ledger (per shipment, order and line) and carrier bills with
-three-way reconciliation and the dispute workflow. Finance role only."""
+"""Settlement: the logistics cost ledger (per shipment, order and line) and carrier bills with
+three-way reconciliation and the dispute workflow. Finance role only; the URLs stay under
+/v1/finance and the OpenAPI tag stays "finance" (the HTTP contract)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from pydantic import BaseModel, StringConstraints
 
 from api.auth import Principal
 from api.deps import Services, require, services
+from projections.settlement_views import shipment_costs
+from projections.transport_views import billed_waybills, issued_labels
 
 router = APIRouter(prefix="/v1/finance", tags=["finance"])
 FINANCE = ("finance",)
@@ -31,21 +34,12 @@ def _rate(svc: Services, currency: str | None, day: str | None) -> Decimal:
     return svc.app.orders.fx.rate(currency, BASE, on)[0]
 
 
-def shipment_costs(svc: Services) -> pd.DataFrame:
-    """One row per shipment that has a current label: freight (as quoted on its label), duties
-    and import taxes we pay (DDP), handling; in the label's currency and in the base currency
-    at the ECB rate of the shipment date."""
+def cost_frame(svc: Services, order_id: str | None = None) -> pd.DataFrame:
+    """One row per shipment that has a current label (all, or one order's): freight (as quoted
+    on its label), duties and import taxes we pay (DDP), handling; in the label's currency and
+    in the base currency at the ECB rate of the shipment date."""
     svc.fresh_views()
-    rows = svc.db.query(
-        "SELECT s.shipment_id, s.order_id, s.warehouse_id, s.destination, s.channel, s.lines, "
-        "s.dispatched_at, s.placed_at, l.carrier, l.service, l.quoted_total_cents, l.currency, "
-        "l.labelled_at, d.duty, d.vat, d.currency AS duty_currency, d.incoterm, "
-        "o.total AS order_total, o.currency AS order_currency "
-        "FROM view_shipments s JOIN view_labels l ON l.shipment_id = s.shipment_id "
-        "AND l.status <> 'voided' LEFT JOIN view_declarations d ON "
-        "d.order_id || '-S' || d.shipment_no = s.shipment_id "
-        "LEFT JOIN view_orders o ON o.order_id = s.order_id"
-    )
+    rows = shipment_costs(svc.db, order_id)
     ref = svc.app.reference.current()["warehouses"]
     out = []
     for r in rows:
@@ -101,7 +95,7 @@ def costs(
 ) -> dict[str, Any]:
     """Logistics cost totals grouped by carrier, lane, month, channel or warehouse: cost per
     order and logistics cost as a share of order value, in the base currency."""
-    df = shipment_costs(svc)
+    df = cost_frame(svc)
     if df.empty:
         return {"group_by": group_by, "base_currency": BASE, "items": []}
     df["cost"] = df["cost_base"].astype(float)
@@ -137,7 +131,7 @@ def order_costs(
     """An order's cost is the sum of its shipments', allocated back to its lines by weight or
     by value, so a split order's cost is right per line."""
     order = svc.app.orders.get_order(order_id)
-    df = shipment_costs(svc)
+    df = cost_frame(svc, str(order_id))
     mine = df[df["order_id"] == str(order_id)] if not df.empty else df
     products = svc.app.reference.current()["products"]
     lines = []
@@ -188,11 +182,7 @@ MAX_BILL_BYTES = 10 * 1024 * 1024
 
 def _expected(svc: Services) -> pd.DataFrame:
     svc.fresh_views()
-    rows = svc.db.query(
-        "SELECT waybill, carrier, service, order_id, shipment_id, status, chargeable_weight_kg, "
-        "quoted_base_cents, quoted_fuel_cents, fuel_pct, quoted_surcharges, quoted_total_cents, "
-        "currency FROM view_labels"
-    )
+    rows = issued_labels(svc.db)
     cols = [
         "waybill",
         "carrier",
@@ -275,10 +265,7 @@ async def upload_bill(
                 for e in exc.errors
             ]
         ) from None
-    previously = {
-        r["waybill"]
-        for r in svc.db.query("SELECT waybill FROM view_billed WHERE carrier = ?", (carrier,))
-    }
+    previously = billed_waybills(svc.db, carrier)
     lines, discrepancies, totals = reconcile(bill, _expected(svc), previously_billed=previously)
     compact = [
         [

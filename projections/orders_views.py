@@ -1,12 +1,14 @@
-"""Read models for the order spine: the order list (with holds) and stock per warehouse and SKU."""
+"""Read models for the order spine: the order list (with holds) and stock per warehouse and SKU,
+and the queries that read them."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from projections.db import ViewDB
+from projections.db import ViewDB, Where
 from projections.runner import Projector
 
 
@@ -158,3 +160,76 @@ class StockView(Projector):
             "WHERE inventory_id = ?",
             (sign * int(event.quantity), *key),
         )
+
+
+# --- queries -----------------------------------------------------------------------------
+def _utc_text(value: datetime | None) -> str | None:
+    """A time filter as the views store times: ISO text in UTC (naive means UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+def orders_page(
+    db: ViewDB,
+    *,
+    limit: int,
+    offset: int,
+    channel: str | None = None,
+    status: str | None = None,
+    dealer: str | None = None,
+    hold_code: str | None = None,
+    warehouse: str | None = None,
+    placed_from: datetime | None = None,
+    placed_to: datetime | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the order list, newest first, and how many orders match. A filter left None
+    is no filter; `hold_code` and `warehouse` match one item of the order's lists. Each row has
+    its lists as lists (holds parsed) and its id as `id`."""
+    where = (
+        Where()
+        .equal("channel", channel)
+        .equal("status", status)
+        .equal("dealer_id", dealer)
+        .listed("hold_codes", hold_code)
+        .listed("warehouses", warehouse)
+        .compare("placed_at", ">=", _utc_text(placed_from))
+        .compare("placed_at", "<=", _utc_text(placed_to))
+    )
+    rows, total = db.page("view_orders", where, "placed_at DESC, order_id", limit, offset)
+    for r in rows:
+        r["hold_reasons"] = json.loads(r["hold_reasons"])
+        r["warehouses"] = [w for w in r["warehouses"].split(",") if w]
+        r["hold_codes"] = [c for c in r["hold_codes"].split(",") if c]
+        r["id"] = r.pop("order_id")
+    return rows, total
+
+
+def stock_page(
+    db: ViewDB,
+    *,
+    limit: int,
+    offset: int,
+    sku: str | None = None,
+    warehouse: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """On hand, reserved and available per warehouse and SKU (in that order), one page, and how
+    many rows match."""
+    return db.page(
+        "view_stock",
+        Where().equal("sku", sku).equal("warehouse_id", warehouse),
+        "warehouse_id, sku",
+        limit,
+        offset,
+        columns="warehouse_id, sku, on_hand, reserved, on_hand - reserved AS available, version",
+    )
+
+
+def warehouse_stock(db: ViewDB, warehouse_id: str) -> list[dict[str, Any]]:
+    """On hand and reserved of every SKU the warehouse has had."""
+    return db.query(
+        "SELECT warehouse_id, sku, on_hand, reserved FROM view_stock WHERE warehouse_id = ?",
+        (warehouse_id,),
+    )
