@@ -109,7 +109,7 @@ def test_the_log_holds_what_the_old_code_wrote(streams: dict[UUID, dict[str, Any
     for s in streams.values():
         counts[s["class"]] = counts.get(s["class"], 0) + 1
     assert counts == store["aggregates"]
-    # The story made every kind of aggregate there is, with one order per order taken in.
+    # One Order stream per order the story took in (repeats and conflicts recorded none).
     assert counts["Order"] == len(EXPECTED["story"]["orders"])
 
 
