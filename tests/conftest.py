@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
 
@@ -26,19 +27,38 @@ PG = {
 }
 
 
+def pg_connect(
+    env: Mapping[str, str],
+    *,
+    autocommit: bool = True,
+    in_schema: bool = False,
+    connect_timeout: int | None = None,
+) -> Any:
+    """The one way tests open a PostgreSQL connection of their own (the application opens its
+    own). `env` holds POSTGRES_* settings (PG, or a test's pg_env()); `in_schema` puts the test's
+    POSTGRES_SCHEMA first on the search path, so its tables need no schema prefix."""
+    import psycopg
+
+    options = {}
+    if in_schema:
+        options["options"] = f"-c search_path={env['POSTGRES_SCHEMA']}"
+    if connect_timeout is not None:
+        options["connect_timeout"] = connect_timeout
+    return psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        autocommit=autocommit,
+        **options,
+    )
+
+
 def postgres_available() -> str | None:
     """None when PostgreSQL answers, else why not."""
     try:
-        import psycopg
-
-        with psycopg.connect(
-            dbname=PG["POSTGRES_DBNAME"],
-            host=PG["POSTGRES_HOST"],
-            port=int(PG["POSTGRES_PORT"]),
-            user=PG["POSTGRES_USER"],
-            password=PG["POSTGRES_PASSWORD"],
-            connect_timeout=3,
-        ) as conn:
+        with pg_connect(PG, connect_timeout=3) as conn:
             conn.execute("SELECT 1")
         return None
     except Exception as exc:  # any failure means "no usable server here"
@@ -61,16 +81,7 @@ def pg_env() -> dict[str, str]:
 
 
 def drop_schema(env: dict[str, str]) -> None:
-    import psycopg
-
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=int(env["POSTGRES_PORT"]),
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        autocommit=True,
-    ) as conn:
+    with pg_connect(env) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{env["POSTGRES_SCHEMA"]}" CASCADE')
 
 
@@ -116,4 +127,4 @@ def sqlite_app(sqlite_store) -> Iterator[Crossdock]:
     a.close()
 
 
-__all__ = ["build_app", "make_app", "need_postgres", "pg_env", "store_env"]
+__all__ = ["build_app", "make_app", "need_postgres", "pg_connect", "pg_env", "store_env"]

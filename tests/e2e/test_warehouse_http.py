@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from adapters.seed import seed_reference
 from api.app import build_services, create_app
 from api.auth import KeyStore, new_key
+from domains.warehouse.model import Inventory
 
 TODAY = date(2026, 11, 20)
 
@@ -164,86 +166,74 @@ def stock_lax(c):
     receipt(c, "fra", "R6", "SKU-LED-STRIP", 10, "L9", "A-01-01-1")
 
 
-def test_wave_routes_two_pickers_scans_short_picks_and_packing(floor):
+# -- one wave over LAX, worked by two pickers ---------------------------------------------
+# W1 (phone cases, a charger) and W3 (a phone case) pick cleanly. W2 wants two earbuds and an
+# LED strip: the earbuds' first lot E1 turns out to hold one good unit (the other is damaged,
+# and lot E2 has more), and LAX's only LED strip is missing (FRA has ten).
+
+
+@pytest.fixture
+def waved(floor):
+    """LAX stocked, three web orders in, one wave released in carts of at most three lines."""
     c = floor
     stock_lax(c)
-    o1 = order(c, "W1", [("SKU-PHONE-CASE", 2), ("SKU-CHARGER-65W", 1)])
-    o2 = order(c, "W2", [("SKU-EARBUDS-TWS", 2), ("SKU-LED-STRIP", 1)])
-    o3 = order(c, "W3", [("SKU-PHONE-CASE", 1)])
-    wave = c.post("/v1/warehouses/LAX/waves", json={"max_lines": 3}, headers=c.keys["ann"])
-    assert wave.status_code == 201, wave.text
-    lists = wave.json()["pick_lists"]
-    assert wave.json()["shipments"] == 3 and len(lists) == 2
-    assert all(p["route_m"] <= p["s_shape_m"] for p in lists)
-    again = c.post("/v1/warehouses/LAX/waves", json={}, headers=c.keys["ann"]).json()
-    assert again["shipments"] == 0  # a shipment is never waved twice
-    assert c.get(f"/v1/orders/{o1['id']}", headers=c.keys["admin"]).json()["status"] == "picking"
+    w = SimpleNamespace(c=c)
+    w.o1 = order(c, "W1", [("SKU-PHONE-CASE", 2), ("SKU-CHARGER-65W", 1)])
+    w.o2 = order(c, "W2", [("SKU-EARBUDS-TWS", 2), ("SKU-LED-STRIP", 1)])
+    w.o3 = order(c, "W3", [("SKU-PHONE-CASE", 1)])
+    w.wave = c.post("/v1/warehouses/LAX/waves", json={"max_lines": 3}, headers=c.keys["ann"])
+    assert w.wave.status_code == 201, w.wave.text
+    w.lists = w.wave.json()["pick_lists"]
+    return w
 
-    # Two pickers at once never get the same list.
-    with ThreadPoolExecutor(2) as pool:
-        got = list(
-            pool.map(
-                lambda who: c.get("/v1/handheld/tasks/next", headers=c.keys[who]).json(),
-                ["ann", "bob"],
-            )
-        )
-    assert {g["id"] for g in got} == {p["id"] for p in lists} and got[0]["picker"] != got[1][
-        "picker"
-    ]
-    assert c.get("/v1/handheld/tasks/next", headers=c.keys["ann"]).json()["id"] == got[0]["id"]
 
-    task = next(g for g in got if any(n["order_id"] == o2["id"] for n in g["next"]))
-    who = task["picker"]
-    first = task["next"][0]
-    wrong = c.post(
-        f"/v1/handheld/tasks/{task['id']}/scans",
-        headers=c.keys[who],
-        json={
-            "scan_id": "s1",
-            "bin": "A-10-30-3",
-            "sku": first["sku"],
-            "lot": first["lot"],
-            "quantity": 1,
-        },
+@pytest.fixture
+def claimed(waved):
+    """Ann, then Bob, take the next list; `task` is the one holding W2, `who` its picker."""
+    w, c = waved, waved.c
+    w.got = {who: c.get("/v1/handheld/tasks/next", headers=c.keys[who]).json() for who in PICKERS}
+    w.who, w.task = next(
+        (who, t) for who, t in w.got.items() if any(n["order_id"] == w.o2["id"] for n in t["next"])
     )
-    assert wrong.status_code == 422 and wrong.json()["expected"]["bin"] == first["bin"]
-    assert "go to " + first["bin"] in wrong.json()["detail"][0]["msg"]
-    wrong_lot = c.post(
-        f"/v1/handheld/tasks/{task['id']}/scans",
-        headers=c.keys[who],
-        json={
-            "scan_id": "s1",
-            "bin": first["bin"],
-            "sku": first["sku"],
-            "lot": "NOPE",
-            "quantity": 1,
-        },
-    )
-    assert wrong_lot.status_code == 422 and wrong_lot.json()["detail"][0]["loc"] == "lot"
-    other = "bob" if who == "ann" else "ann"
-    stolen = c.post(
-        f"/v1/handheld/tasks/{task['id']}/scans",
-        headers=c.keys[other],
-        json={
-            "scan_id": "s1",
-            "bin": first["bin"],
-            "sku": first["sku"],
-            "lot": first["lot"],
-            "quantity": 1,
-        },
-    )
-    assert stolen.status_code == 409
+    w.other = next(who for who in PICKERS if who != w.who)
+    return w
 
-    # Work through the list; the earbuds bin E1 holds only... what the system says; report shorts.
+
+PICKERS = ("ann", "bob")
+
+
+def scan_body(line, scan_id, **changes):
+    body = {
+        "scan_id": scan_id,
+        "bin": line["bin"],
+        "sku": line["sku"],
+        "lot": line["lot"],
+        "quantity": line["quantity"],
+    }
+    return {**body, **changes}
+
+
+def task_now(w):
+    return w.c.get(f"/v1/handheld/tasks/{w.task['id']}", headers=w.c.keys[w.who]).json()
+
+
+@pytest.fixture
+def picked(claimed):
+    """W2's picker works through the list as the floor turns out: lot E1 of the earbuds yields
+    one good unit (one damaged), the LED strip's bin is empty, everything else is scanned (and
+    every scan sent twice, as a handheld retrying would). Each step's answers are kept."""
+    w, c = claimed, claimed.c
+    url = f"/v1/handheld/tasks/{w.task['id']}"
+    w.scans, w.repeats, w.shorts = [], [], {}
     for step in range(20):
-        t = c.get(f"/v1/handheld/tasks/{task['id']}", headers=c.keys[who]).json()
+        t = task_now(w)
         if not t["next"]:
             break
         line = t["next"][0]
         if line["sku"] == "SKU-EARBUDS-TWS" and line["lot"] == "E1":
-            r = c.post(
-                f"/v1/handheld/tasks/{task['id']}/shorts",
-                headers=c.keys[who],
+            w.shorts["damaged"] = c.post(
+                f"{url}/shorts",
+                headers=c.keys[w.who],
                 json={
                     "scan_id": f"short-{step}",
                     "bin": line["bin"],
@@ -253,14 +243,11 @@ def test_wave_routes_two_pickers_scans_short_picks_and_packing(floor):
                     "reason": "damaged",
                 },
             )
-            assert r.status_code == 200, r.text
-            assert "re-reserved in LAX" in r.json()["scan"]["resolution"]
-            assert any(n["lot"] == "E2" for n in r.json()["task"]["next"])  # re-planned route
             continue
         if line["sku"] == "SKU-LED-STRIP":
-            r = c.post(
-                f"/v1/handheld/tasks/{task['id']}/shorts",
-                headers=c.keys[who],
+            w.shorts["bin_empty"] = c.post(
+                f"{url}/shorts",
+                headers=c.keys[w.who],
                 json={
                     "scan_id": f"short-{step}",
                     "bin": line["bin"],
@@ -270,90 +257,147 @@ def test_wave_routes_two_pickers_scans_short_picks_and_packing(floor):
                     "reason": "bin_empty",
                 },
             )
-            assert "re-split to FRA" in r.json()["scan"]["resolution"]
             continue
-        body = {
-            "scan_id": f"scan-{step}",
-            "bin": line["bin"],
-            "sku": line["sku"],
-            "lot": line["lot"],
-            "quantity": line["quantity"],
-        }
-        r = c.post(f"/v1/handheld/tasks/{task['id']}/scans", headers=c.keys[who], json=body)
-        assert r.status_code == 200, r.text
-        repeat = c.post(f"/v1/handheld/tasks/{task['id']}/scans", headers=c.keys[who], json=body)
-        assert repeat.json()["repeated"] is True
-    done = c.get(f"/v1/handheld/tasks/{task['id']}", headers=c.keys[who]).json()
-    assert done["status"] == "done"
+        body = scan_body(line, f"scan-{step}")
+        w.scans.append(c.post(f"{url}/scans", headers=c.keys[w.who], json=body))
+        w.repeats.append(c.post(f"{url}/scans", headers=c.keys[w.who], json=body))
+    w.done = task_now(w)
+    w.sid = f"{w.o2['id']}-S1"
+    return w
 
-    o2_now = c.get(f"/v1/orders/{o2['id']}", headers=c.keys["admin"]).json()
-    assert [s["warehouse_id"] for s in o2_now["split"]["plan"]] == ["LAX", "FRA"]
-    earbuds = c.svc.app.repository.get(
-        __import__("domains.warehouse.model", fromlist=["x"]).Inventory.create_id(
-            "LAX", "SKU-EARBUDS-TWS"
-        )
+
+def pack(c, who, sid, weight_g, items, dimensions_mm=(100, 100, 50)):
+    parcel = {"weight_g": weight_g, "dimensions_mm": list(dimensions_mm), "items": items}
+    return c.post(
+        f"/v1/handheld/shipments/{sid}/pack", headers=c.keys[who], json={"parcels": [parcel]}
     )
+
+
+TWO_EARBUDS = [{"sku": "SKU-EARBUDS-TWS", "quantity": 2}]
+
+
+def test_a_wave_puts_every_reserved_shipment_on_a_cart_with_a_route_no_longer_than_s_shape(
+    waved,
+):
+    c = waved.c
+    assert waved.wave.json()["shipments"] == 3 and len(waved.lists) == 2
+    assert all(p["route_m"] <= p["s_shape_m"] for p in waved.lists)
+    for o in (waved.o1, waved.o2, waved.o3):
+        assert c.get(f"/v1/orders/{o['id']}", headers=c.keys["admin"]).json()["status"] == (
+            "picking"
+        )
+
+
+def test_a_shipment_is_never_waved_twice(waved):
+    c = waved.c
+    again = c.post("/v1/warehouses/LAX/waves", json={}, headers=c.keys["ann"]).json()
+    assert again["shipments"] == 0
+
+
+def test_two_pickers_asking_at_once_get_different_lists(waved):
+    c = waved.c
+    with ThreadPoolExecutor(2) as pool:
+        got = list(
+            pool.map(
+                lambda who: c.get("/v1/handheld/tasks/next", headers=c.keys[who]).json(),
+                PICKERS,
+            )
+        )
+    assert {g["id"] for g in got} == {p["id"] for p in waved.lists}
+    assert got[0]["picker"] != got[1]["picker"]
+    # Asking again gives a picker the list they already hold, not a new one.
+    assert c.get("/v1/handheld/tasks/next", headers=c.keys["ann"]).json()["id"] == got[0]["id"]
+
+
+def test_a_wrong_bin_scan_is_refused_with_the_bin_to_go_to(claimed):
+    w = claimed
+    first = w.task["next"][0]
+    wrong = w.c.post(
+        f"/v1/handheld/tasks/{w.task['id']}/scans",
+        headers=w.c.keys[w.who],
+        json=scan_body(first, "s1", bin="A-10-30-3", quantity=1),
+    )
+    assert wrong.status_code == 422 and wrong.json()["expected"]["bin"] == first["bin"]
+    assert "go to " + first["bin"] in wrong.json()["detail"][0]["msg"]
+    assert task_now(w)["next"][0] == first  # nothing recorded
+
+
+def test_a_wrong_lot_scan_is_refused_naming_the_lot(claimed):
+    w = claimed
+    first = w.task["next"][0]
+    wrong_lot = w.c.post(
+        f"/v1/handheld/tasks/{w.task['id']}/scans",
+        headers=w.c.keys[w.who],
+        json=scan_body(first, "s1", lot="NOPE", quantity=1),
+    )
+    assert wrong_lot.status_code == 422 and wrong_lot.json()["detail"][0]["loc"] == "lot"
+
+
+def test_a_picker_cannot_scan_on_another_pickers_list(claimed):
+    w = claimed
+    stolen = w.c.post(
+        f"/v1/handheld/tasks/{w.task['id']}/scans",
+        headers=w.c.keys[w.other],
+        json=scan_body(w.task["next"][0], "s1"),
+    )
+    assert stolen.status_code == 409
+    own = w.c.post(
+        f"/v1/handheld/tasks/{w.task['id']}/scans",
+        headers=w.c.keys[w.who],
+        json=scan_body(w.task["next"][0], "s1"),
+    )
+    assert own.status_code == 200, own.text
+
+
+def test_a_repeated_scan_is_answered_not_applied_twice(picked):
+    assert picked.scans and all(r.status_code == 200 for r in picked.scans), [
+        r.text for r in picked.scans
+    ]
+    assert all(r.json()["repeated"] is True for r in picked.repeats)
+
+
+def test_a_short_pick_with_another_lot_here_is_re_reserved_on_a_re_planned_route(picked):
+    c, r = picked.c, picked.shorts["damaged"]
+    assert r.status_code == 200, r.text
+    assert "re-reserved in LAX" in r.json()["scan"]["resolution"]
+    assert any(n["lot"] == "E2" for n in r.json()["task"]["next"])  # re-planned route
+    earbuds = c.svc.app.repository.get(Inventory.create_id("LAX", "SKU-EARBUDS-TWS"))
     assert earbuds.on_hand == 12 - 1 - 2  # one damaged unit written off, two picked
 
-    sid = f"{o2['id']}-S1"
+
+def test_a_short_pick_with_no_stock_here_re_splits_to_another_warehouse(picked):
+    c, r = picked.c, picked.shorts["bin_empty"]
+    assert "re-split to FRA" in r.json()["scan"]["resolution"]
+    o2_now = c.get(f"/v1/orders/{picked.o2['id']}", headers=c.keys["admin"]).json()
+    assert [s["warehouse_id"] for s in o2_now["split"]["plan"]] == ["LAX", "FRA"]
+
+
+def test_a_list_worked_through_with_shorts_is_done(picked):
+    assert picked.done["status"] == "done"
+
+
+def test_packing_refuses_parcels_that_do_not_hold_what_was_picked(picked):
     short_items = [{"sku": "SKU-EARBUDS-TWS", "quantity": 1}]
-    bad = c.post(
-        f"/v1/handheld/shipments/{sid}/pack",
-        headers=c.keys[who],
-        json={
-            "parcels": [{"weight_g": 100, "dimensions_mm": [100, 100, 50], "items": short_items}]
-        },
-    )
+    bad = pack(picked.c, picked.who, picked.sid, 100, short_items)
     assert bad.status_code == 422 and "picked 2, packed 1" in bad.json()["detail"][0]["msg"]
-    heavy = c.post(
-        f"/v1/handheld/shipments/{sid}/pack",
-        headers=c.keys[who],
-        json={
-            "parcels": [
-                {
-                    "weight_g": 250,
-                    "dimensions_mm": [100, 100, 50],
-                    "items": [{"sku": "SKU-EARBUDS-TWS", "quantity": 2}],
-                }
-            ]
-        },
-    )
+
+
+def test_packing_flags_a_parcel_off_its_expected_weight(picked):
+    heavy = pack(picked.c, picked.who, picked.sid, 250, TWO_EARBUDS)
     assert heavy.status_code == 200, heavy.text
     flags = heavy.json()["flags"]
     assert flags[0]["code"] == "weight_mismatch" and flags[0]["expected_g"] == 180
-    assert (
-        c.post(
-            f"/v1/handheld/shipments/{sid}/pack",
-            headers=c.keys[who],
-            json={
-                "parcels": [
-                    {
-                        "weight_g": 180,
-                        "dimensions_mm": [1, 1, 1],
-                        "items": [{"sku": "SKU-EARBUDS-TWS", "quantity": 2}],
-                    }
-                ]
-            },
-        ).status_code
-        == 409
-    )
-    assert (
-        c.post(
-            f"/v1/handheld/shipments/{sid}/pack",
-            headers=c.keys["fra"],
-            json={
-                "parcels": [
-                    {
-                        "weight_g": 180,
-                        "dimensions_mm": [1, 1, 1],
-                        "items": [{"sku": "SKU-EARBUDS-TWS", "quantity": 2}],
-                    }
-                ]
-            },
-        ).status_code
-        == 404
-    )
-    assert o3["id"]
+
+
+def test_a_packed_shipment_is_not_packed_again(picked):
+    assert pack(picked.c, picked.who, picked.sid, 180, TWO_EARBUDS).status_code == 200
+    again = pack(picked.c, picked.who, picked.sid, 180, TWO_EARBUDS, (1, 1, 1))
+    assert again.status_code == 409
+
+
+def test_another_warehouse_cannot_pack_the_shipment(picked):
+    assert pack(picked.c, "fra", picked.sid, 180, TWO_EARBUDS, (1, 1, 1)).status_code == 404
+    assert pack(picked.c, picked.who, picked.sid, 180, TWO_EARBUDS).status_code == 200
 
 
 def test_backorder_when_no_warehouse_has_the_shortfall(floor):

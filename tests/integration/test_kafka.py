@@ -35,7 +35,7 @@ from adapters.kafka.relay import event_id
 from domains.orders.intake import Intake
 from domains.orders.model import Order
 from domains.warehouse.model import Inventory
-from tests.conftest import drop_schema, make_app, pg_env
+from tests.conftest import drop_schema, make_app, pg_connect, pg_env
 from tests.kafka_broker import kafka_broker, kafka_env
 
 pytestmark = pytest.mark.postgres
@@ -107,23 +107,9 @@ def read_topic(settings: KafkaSettings, topic: str, timeout_s: float = 60) -> li
         consumer.close()
 
 
-def db(env: dict[str, str]) -> Any:
-    import psycopg
-
-    return psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=int(env["POSTGRES_PORT"]),
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        autocommit=True,
-        options=f"-c search_path={env['POSTGRES_SCHEMA']}",
-    )
-
-
 def count_events(env: dict[str, str], topic: str) -> tuple[int, int]:
     """(events, distinct aggregates) of one event topic in the store."""
-    with db(env) as conn:
+    with pg_connect(env, in_schema=True) as conn:
         row = conn.execute(
             "SELECT count(*), count(DISTINCT originator_id) FROM crossdock_events WHERE topic = %s",
             (topic,),
@@ -133,7 +119,7 @@ def count_events(env: dict[str, str], topic: str) -> tuple[int, int]:
 
 def received_ids(env: dict[str, str]) -> dict[str, int]:
     """Order id -> how many Received events it has (must be exactly one each)."""
-    with db(env) as conn:
+    with pg_connect(env, in_schema=True) as conn:
         rows = conn.execute(
             "SELECT originator_id, count(*) FROM crossdock_events WHERE topic = %s "
             "GROUP BY originator_id",
@@ -143,7 +129,7 @@ def received_ids(env: dict[str, str]) -> dict[str, int]:
 
 
 def relay_position(env: dict[str, str]) -> int:
-    with db(env) as conn:
+    with pg_connect(env, in_schema=True) as conn:
         exists = conn.execute("SELECT to_regclass('kafka_relay_tracking')").fetchone()[0]
         if exists is None:
             return 0
