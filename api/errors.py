@@ -10,8 +10,8 @@ from adapters.channels import PayloadError
 from domains.common import InsufficientStock, InvalidTransition, NotFound, ValidationFailed
 from domains.orders.intake import DuplicateConflict
 from domains.transport.rating import RateCardRejected
-from domains.warehouse.application import ScanRejected
 from domains.warehouse.layout import InvalidBinCode
+from domains.warehouse.scanning import ScanRejected
 
 
 def _loc(parts: tuple | list) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domains.warehouse.application import cutoff_for
+from domains.warehouse.waves import cutoff_for
 from projections.db import ViewDB
 from projections.runner import Projector
 
