@@ -13,6 +13,13 @@ from typing import Any
 from uuid import UUID
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
+from domains.customs.drafting import (
+    CUSTOMS_SETTINGS,
+    SELLER_REGISTRATIONS,
+    declaration_data,
+    declaration_lines,
+    parties,
+)
 from domains.customs.flags import declaration_flags
 from domains.customs.model import APPROVED, CustomsRules, Declaration
 from domains.customs.tariff import CustomsLine, Money, compute_duties, landed_cost
@@ -24,20 +31,6 @@ from domains.store import Store
 from domains.transport.rates import RateBook
 from domains.transport.rating import Parcel, QuoteRequest
 
-# Per channel: Incoterm, whether a declaration without flags is approved automatically, and
-# the seller's registrations (sample numbers with valid check digits).
-CUSTOMS_SETTINGS: dict[str, dict[str, Any]] = {
-    "amazon": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
-    "shopee": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": None},
-    "shopify": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
-    "web": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
-    "dealer": {"incoterm": "DAP", "auto_approve": False, "vat_scheme": None},
-}
-SELLER_REGISTRATIONS = {
-    "ioss_number": "IM2760000001",
-    "seller_vat_number": "GB980780684",
-    "seller_gst_registration": None,
-}
 COMMON_CURRENCIES = ("EUR", "GBP", "USD", "AUD", "CAD", "MYR", "SGD", "IDR", "JPY")
 
 
@@ -71,9 +64,7 @@ class CustomsUseCases:
         self.tariff_loader = tariff_loader
         self.shipped_tariffs = shipped_tariffs
         self.shipped_files = shipped_files
-        self._tariffs: LogCached[Any] = LogCached(
-            store, CUSTOMS_RULES_TOPICS, self._load_tariffs
-        )
+        self._tariffs: LogCached[Any] = LogCached(store, CUSTOMS_RULES_TOPICS, self._load_tariffs)
 
     @property
     def tariffs(self) -> Any:
@@ -119,29 +110,6 @@ class CustomsUseCases:
             except (ValueError, KeyError):
                 continue  # a currency with no reference rate: checks needing it say so
         return out
-
-    def _declaration_data(
-        self,
-        order: Order,
-        shipment_no: int,
-        lines: list[dict[str, Any]],
-        gross_weight_g: int,
-        origin: str,
-        on: date,
-    ) -> dict[str, Any]:
-        settings = CUSTOMS_SETTINGS.get(order.channel, CUSTOMS_SETTINGS["web"])
-        return {
-            "destination": order.canonical["ship_to"]["country"],
-            "on": on.isoformat(),
-            "currency": order.canonical["currency"],
-            "b2c": order.channel != "dealer",
-            "ship_from": origin,
-            "vat_scheme": settings["vat_scheme"],
-            **({k: v for k, v in SELLER_REGISTRATIONS.items() if v}),
-            "importer_eori": None,
-            "lines": lines,
-            "gross_weight_g": gross_weight_g,
-        }
 
     def _assess(
         self,
@@ -223,29 +191,10 @@ class CustomsUseCases:
             return None
         on = self.store.clock.now().date()
         entry = order.fulfilment[str(shipment_no)]
-        prices = {ln["sku"]: ln["unit_price"] for ln in order.canonical["lines"]}
-        lines = []
-        for n, (sku, qty) in enumerate(sorted(order.picked_quantities(shipment_no).items()), 1):
-            p = self.reference.product(sku)
-            lines.append(
-                {
-                    "line_no": n,
-                    "sku": sku,
-                    "description": p.name,
-                    "hs_code": p.hs_code,
-                    "national_code": None,
-                    "origin_country": p.origin_country,
-                    "quantity": qty,
-                    "unit": "pcs",
-                    "unit_value": prices[sku],
-                    "currency": order.canonical["currency"],
-                    "total_value": str((Decimal(prices[sku]) * qty).quantize(Decimal("0.01"))),
-                    "net_weight_g": p.unit_weight_g * qty,
-                }
-            )
+        lines = declaration_lines(order, shipment_no, self.reference.current()["products"])
         packed_g = sum(p["weight_g"] for p in entry["parcels"])
         declared_g = sum(ln["net_weight_g"] for ln in lines)
-        data = self._declaration_data(order, shipment_no, lines, declared_g, warehouse.country, on)
+        data = declaration_data(order, lines, declared_g, warehouse.country, on)
         settings = CUSTOMS_SETTINGS.get(order.channel, CUSTOMS_SETTINGS["web"])
         freight = self._freight_estimate(warehouse.country, destination, entry["parcels"], on)
         duties, flags = self._assess(data, settings["incoterm"], freight, packed_g, on)
@@ -262,18 +211,7 @@ class CustomsUseCases:
                 **data,
                 "parcels": entry["parcels"],
                 "packed_weight_g": packed_g,
-                "exporter": {
-                    "name": warehouse.name,
-                    "line1": warehouse.address,
-                    "city": warehouse.city,
-                    "postcode": "",
-                    "country": warehouse.country,
-                },
-                "importer": dict(
-                    order.canonical["ship_to"],
-                    email=order.canonical["customer"].get("email"),
-                    phone=order.canonical["customer"].get("phone"),
-                ),
+                **parties(warehouse, order),
                 "external_id": order.external_id,
                 "freight": {"amount": str(freight.amount), "currency": freight.currency}
                 if freight
