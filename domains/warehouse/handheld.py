@@ -186,9 +186,7 @@ class PickingUseCases:
             inv.pick(line["order_id"], line["lot"], line["bin"], quantity)
             p.scan(scan_id, picker, line["line_no"], quantity)
             touched[inv.id] = inv
-            touched[p.id] = p
-            self._finish_shipment(touched, p, line)
-            return {"repeated": False, "scan": p.scans[scan_id], "task": p.details()}
+            return self._scanned(touched, p, line, scan_id)
 
         return self.store.retry(step)
 
@@ -218,33 +216,14 @@ class PickingUseCases:
             missing = p.remaining(line) - found
             if missing <= 0:
                 raise InvalidTransition("nothing is short: scan the units as a normal pick")
-            product = self.reference.product(line["sku"])
             inv = self._inventory(touched, warehouse_id, line["sku"])
             touched[inv.id] = inv
             if found:
                 inv.pick(line["order_id"], line["lot"], line["bin"], found)
             inv.record_short(line["order_id"], line["lot"], line["bin"], missing, reason)
-            covered, new_lines = shortage.cover_here(inv, p, line, missing, product, today)
-            oid = UUID(line["order_id"])
-            order = touched.get(oid) or self.orders.get_order(oid)
-            touched[oid] = order
-            resolutions = []
-            if covered:
-                order.resolve_shortage(
-                    shipment_no=line["shipment_no"],
-                    sku=line["sku"],
-                    quantity=covered,
-                    resolution="rereserved",
-                    new_shipment=None,
-                    reason=reason,
-                )
-                resolutions.append(f"{covered} re-reserved in {warehouse_id}")
-            if missing - covered:
-                resolutions.append(
-                    self._resplit_or_backorder(
-                        touched, order, line, missing - covered, warehouse_id, reason, today
-                    )
-                )
+            new_lines, resolutions = self._cover_shortfall(
+                touched, inv, p, line, missing, reason, today
+            )
             bins = shortage.bins_left_to_visit(p, line, new_lines, found, missing)
             route = (
                 self.pick_router.route(layout, bins).to_dict()
@@ -255,11 +234,55 @@ class PickingUseCases:
                 scan_id, picker, line["line_no"], found, missing, reason, new_lines, route,
                 "; ".join(resolutions),
             )  # fmt: skip
-            touched[p.id] = p
-            self._finish_shipment(touched, p, line)
-            return {"repeated": False, "scan": p.scans[scan_id], "task": p.details()}
+            return self._scanned(touched, p, line, scan_id)
 
         return self.store.retry(step)
+
+    def _cover_shortfall(
+        self,
+        touched: Touched,
+        inv: Inventory,
+        p: PickList,
+        line: dict[str, Any],
+        missing: int,
+        reason: str,
+        today: date,
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """Covers `missing` units from other lots or bins here, the rest from another warehouse
+        or as a backorder, each recorded on the order. Answers the new pick-list lines and what
+        was done, in words."""
+        warehouse_id = p.warehouse_id
+        product = self.reference.product(line["sku"])
+        covered, new_lines = shortage.cover_here(inv, p, line, missing, product, today)
+        oid = UUID(line["order_id"])
+        order = touched.get(oid) or self.orders.get_order(oid)
+        touched[oid] = order
+        resolutions = []
+        if covered:
+            order.resolve_shortage(
+                shipment_no=line["shipment_no"],
+                sku=line["sku"],
+                quantity=covered,
+                resolution="rereserved",
+                new_shipment=None,
+                reason=reason,
+            )
+            resolutions.append(f"{covered} re-reserved in {warehouse_id}")
+        if missing - covered:
+            resolutions.append(
+                self._resplit_or_backorder(
+                    touched, order, line, missing - covered, warehouse_id, reason, today
+                )
+            )
+        return new_lines, resolutions
+
+    def _scanned(
+        self, touched: Touched, p: PickList, line: dict[str, Any], scan_id: str
+    ) -> dict[str, Any]:
+        """Saves the list with the scan; answers the scan and the task as it stands now."""
+        touched[p.id] = p
+        self._finish_shipment(touched, p, line)
+        return {"repeated": False, "scan": p.scans[scan_id], "task": p.details()}
 
     def _resplit_or_backorder(
         self,
