@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from domains.customs.duties import duty_per_line, formal_entry, line_duty, reported_scheme
+from domains.customs.registrations import registration_problems
 from domains.customs.reliefs import check_relief, covering_relief
 from domains.customs.tables import MarketRules, Money, Relief, hs_digits
 from domains.customs.valuation import CustomsLine, DestinationMoney, allocate, value_consignment
@@ -224,3 +225,40 @@ def test_the_scheme_reported_at_sale_first_then_formal_entry_then_the_first_reli
     assert reported_scheme(None, True, ["A"]) == "FORMAL_ENTRY"
     assert reported_scheme(None, False, ["A", "B"]) == "A"
     assert reported_scheme(None, False, []) == "STANDARD"
+
+
+# --- declaration screening: the registrations a consignment needs -------------------------
+
+IOSS = Relief(
+    code="IOSS", threshold=D("150"), currency="EUR", tax_at_sale=True,
+    registration="ioss_number", registration_optional=True, excluded_prefixes=("2208",),
+)  # fmt: skip
+
+
+def needed(declaration: dict, goods_value: str, digits: list[str], **kw):
+    m = market(reliefs=(IOSS,), **kw)
+    b2c = declaration.get("b2c", True)
+    return registration_problems(declaration, m, b2c, D(goods_value), digits, lambda c: D(1))
+
+
+def test_an_ioss_number_is_needed_only_when_the_channel_uses_ioss_within_its_threshold():
+    tshirt = [hs_digits("6109.10")]
+    uses_ioss = {"vat_scheme": "IOSS"}
+    assert needed(uses_ioss, "100", tshirt) == [("ioss_number", "missing", "IOSS", None)]
+    assert needed({"vat_scheme": None}, "100", tshirt) == []
+    over = str(IOSS.threshold + CENT)
+    assert needed(uses_ioss, over, tshirt) == []
+    assert needed(uses_ioss, "100", [hs_digits("2208.30")]) == []  # excluded goods only
+    valid = {**uses_ioss, "ioss_number": "IM2760000011"}
+    assert needed(valid, "100", tshirt) == []
+    (problem,) = needed({**uses_ioss, "ioss_number": "IM123"}, "100", tshirt)
+    assert problem[:1] == ("ioss_number",) and "IM123" in problem[1]
+
+
+def test_a_business_import_into_the_eu_needs_the_importers_eori():
+    b2b = {"b2c": False, "vat_scheme": None}
+    assert needed(b2b, "1000", ["610910"], union="EU") == [
+        ("importer_eori", "missing", "EU_B2B_IMPORT", None)
+    ]
+    assert needed({**b2b, "importer_eori": "DE123456789012345"}, "1000", [], union="EU") == []
+    assert needed(b2b, "1000", ["610910"]) == []  # outside the EU
