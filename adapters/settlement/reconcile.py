@@ -12,6 +12,9 @@
 Waybills match after removing spaces and upper-casing, on both sides. If `expected` holds a
 waybill twice, the last row wins.
 
+`reconcile` matches the lines, runs the checks (adapters/settlement/checks.py, one per rule
+below), then writes the discrepancy rows, the lines and the totals.
+
 Rules (each a row of `discrepancies`; one bill line can have several):
 
 - unknown_waybill: no label with that waybill. Nothing more is checked on the line.
@@ -67,15 +70,27 @@ expected totals per quote currency.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from adapters.settlement.bills import BillFrame
+from adapters.settlement.checks import (
+    Billed,
+    FuelCheck,
+    LineClasses,
+    Quoted,
+    SurchargeCheck,
+    WeightCheck,
+    classify_lines,
+    fuel_check,
+    surcharge_check,
+    weight_check,
+)
 
 DISCREPANCY_KINDS: tuple[str, ...] = (
     "unknown_waybill",
@@ -107,6 +122,7 @@ DISCREPANCY_COLUMNS: tuple[str, ...] = (
     "order_id",
     "shipment_id",
 )
+_CENTS_COLUMNS = ("expected_cents", "billed_cents", "difference_cents")
 
 
 def _key(s: pd.Series) -> pd.Series:
@@ -163,39 +179,6 @@ def _str_col(frame: pd.DataFrame, name: str, idx: np.ndarray, matched: np.ndarra
     return out
 
 
-def _quoted_surcharges(
-    values: pd.Series, names: Iterable[str]
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per surcharge name: (present bool, cents int64) per row of `values`.
-
-    JSON is parsed once per distinct value (quotes repeat a handful of surcharge sets), then
-    spread back with integer indexing.
-    """
-    names = list(names)
-    if not names:
-        return {}
-    text = values.map(
-        lambda v: json.dumps(v, sort_keys=True) if isinstance(v, dict) else ("" if v is None else v)
-    )
-    codes, uniques = pd.factorize(text.fillna("").astype(str), use_na_sentinel=False)
-    parsed: list[dict[str, Any]] = []
-    for u in uniques:  # distinct values only
-        u = str(u).strip()
-        try:
-            obj = json.loads(u) if u and u.lower() not in ("nan", "none", "null") else {}
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"quoted_surcharges is not JSON: {u[:60]!r}: {exc}") from None
-        if not isinstance(obj, dict):
-            raise ValueError(f"quoted_surcharges is not a JSON object: {u[:60]!r}")
-        parsed.append({str(k).strip().lower(): v for k, v in obj.items()})
-    out = {}
-    for name in names:
-        has_u = np.array([name in p for p in parsed], dtype=bool)
-        amt_u = np.array([int(round(float(p.get(name) or 0))) for p in parsed], dtype=np.int64)
-        out[name] = (has_u[codes], amt_u[codes])
-    return out
-
-
 def reconcile(
     bill: BillFrame | pd.DataFrame,
     expected: pd.DataFrame,
@@ -209,104 +192,128 @@ def reconcile(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Match every bill line to its label and quote; see the module doc for the rules."""
     b = (bill.frame if isinstance(bill, BillFrame) else bill).reset_index(drop=True)
-    n = len(b)
     # parse_bill's waybills are normalised already
     key = b["waybill"].astype(str) if isinstance(bill, BillFrame) else _key(b["waybill"])
+    exp, idx, matched = _match_labels(expected, key)
+    billed = _billed(b, key)
+    quoted = _quoted(exp, idx, matched)
+
+    classes = classify_lines(billed, quoted, previously_billed)
+    weight = weight_check(
+        billed.grams, quoted, classes.checkable, weight_tolerance_kg, weight_tolerance_pct
+    )
+    comparable = classes.checkable & classes.same_currency
+    base_diff = billed.base - quoted.base
+    base_mismatch = comparable & weight.agree & (np.abs(base_diff) > amount_tolerance_cents)
+    surcharges = surcharge_check(
+        billed,
+        quoted,
+        exp["quoted_surcharges"] if "quoted_surcharges" in exp else pd.Series([""] * len(exp)),
+        classes.checkable,
+        comparable & weight.agree,
+        amount_tolerance_cents,
+    )
+    fuel = fuel_check(billed, quoted, classes.checkable, fuel_pct_tolerance, fuel_on_surcharges)
+    masks = {
+        "unknown_waybill": classes.unknown,
+        "voided_label_billed": classes.voided,
+        "duplicate_billing": classes.duplicate,
+        "currency_mismatch": classes.currency_mismatch,
+        "overweight": weight.overweight,
+        "base_rate_mismatch": base_mismatch,
+        "surcharge_not_in_contract": _any(list(surcharges.not_in_contract.values()), len(b)),
+        "surcharge_amount_mismatch": _any([m for m, _ in surcharges.amount.values()], len(b)),
+        "wrong_fuel_pct": fuel.wrong,
+    }
+
+    rows = _DiscrepancyRows(b, billed.currency, quoted.order_id, quoted.shipment_id)
+    _rows_for_lines_not_owed(rows, billed, quoted, classes)
+    _rows_for_weight_and_base(rows, billed, quoted, classes, weight, base_diff, base_mismatch)
+    _rows_for_surcharges(rows, billed, surcharges)
+    _rows_for_fuel(rows, billed, quoted, fuel)
+    disc = rows.frame()
+    owed = _owed(billed, quoted, classes)
+    lines = _line_frame(b, quoted, owed, masks)
+    return lines, disc, _totals(lines, disc, billed, quoted, owed)
+
+
+# --- both sides of the match, as arrays in bill-line order ---------------------------------
+
+
+def _match_labels(
+    expected: pd.DataFrame, key: pd.Series
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The labels (one row per waybill: the last one wins), and for each bill line the row of
+    its label (0 where it has none) and whether it has one."""
     exp = expected.assign(_key=_key(expected["waybill"])).drop_duplicates("_key", keep="last")
     exp = exp.reset_index(drop=True)
     if len(exp) == 0:  # one placeholder row nothing matches, so indexing stays uniform
         exp = pd.DataFrame({c: [None] for c in exp.columns})
     idx = pd.Index(exp["_key"]).get_indexer(key)
     matched = idx >= 0
-    idx = np.where(matched, idx, 0)
+    return exp, np.where(matched, idx, 0), matched
 
-    total = b["total_cents"].to_numpy(np.int64)
-    base = b["base_cents"].to_numpy(np.int64)
-    fuel = b["fuel_cents"].to_numpy(np.int64)
-    billed_g = (
-        b["billed_weight_g"].to_numpy(np.int64)
-        if "billed_weight_g" in b
-        else np.rint(b["billed_weight_kg"].to_numpy(np.float64) * 1000).astype(np.int64)
+
+def _billed(b: pd.DataFrame, key: pd.Series) -> Billed:
+    names = [m.group(1) for c in b.columns if (m := _SURCHARGE_COL.match(c))]
+    return Billed(
+        key=key,
+        total=b["total_cents"].to_numpy(np.int64),
+        base=b["base_cents"].to_numpy(np.int64),
+        fuel=b["fuel_cents"].to_numpy(np.int64),
+        grams=(
+            b["billed_weight_g"].to_numpy(np.int64)
+            if "billed_weight_g" in b
+            else np.rint(b["billed_weight_kg"].to_numpy(np.float64) * 1000).astype(np.int64)
+        ),
+        currency=b["currency"].astype(str).str.upper().to_numpy(object),
+        surcharges={s: b[f"surcharge_{s}_cents"].to_numpy(np.int64) for s in names},
     )
-    cur = b["currency"].astype(str).str.upper().to_numpy(object)
-    surcharge_names = [m.group(1) for c in b.columns if (m := _SURCHARGE_COL.match(c))]
-    billed_sur = {s: b[f"surcharge_{s}_cents"].to_numpy(np.int64) for s in surcharge_names}
 
-    status = _str_col(exp, "status", idx, matched)
-    e_cur = np.char.upper(_str_col(exp, "currency", idx, matched).astype(str)).astype(object)
-    q_base = _int_col(exp, "quoted_base_cents", idx, matched)
-    q_fuel = _int_col(exp, "quoted_fuel_cents", idx, matched)
-    q_total = _int_col(exp, "quoted_total_cents", idx, matched)
+
+def _quoted(exp: pd.DataFrame, idx: np.ndarray, matched: np.ndarray) -> Quoted:
     chg_kg = pd.to_numeric(exp["chargeable_weight_kg"], errors="coerce").to_numpy(np.float64)[idx]
     chg_kg[~matched] = np.nan
-    has_chg = ~np.isnan(chg_kg)
-    chg_g = np.rint(np.nan_to_num(chg_kg) * 1000).astype(np.int64)
     fuel_pct = pd.to_numeric(exp["fuel_pct"], errors="coerce").to_numpy(np.float64)[idx]
     fuel_pct[~matched] = np.nan
-
-    # --- line classes
-    unknown = ~matched
-    voided = matched & (np.char.lower(status.astype(str)) == "voided")
-    prev = {re.sub(r"\s+", "", str(w)).upper() for w in previously_billed}
-    dup_here = key.duplicated(keep="first").to_numpy()
-    dup_prev = key.isin(prev).to_numpy() if prev else np.zeros(n, dtype=bool)
-    duplicate = dup_here | dup_prev
-    checkable = matched & ~voided & ~duplicate
-    same_cur = cur == e_cur
-    currency_mismatch = checkable & ~same_cur
-
-    # --- weight, in integer grams
-    tol_g = int(round(weight_tolerance_kg * 1000))
-    pct_ppm = int(round(weight_tolerance_pct * 1_000_000))
-    over_g = billed_g - chg_g
-    beyond = (np.abs(over_g) > tol_g) & (np.abs(over_g) * 1_000_000 > chg_g * pct_ppm)
-    overweight = checkable & has_chg & (over_g > 0) & beyond
-    weights_agree = has_chg & ~beyond
-    comparable = checkable & same_cur
-
-    base_diff = base - q_base
-    base_mismatch = comparable & weights_agree & (np.abs(base_diff) > amount_tolerance_cents)
-
-    # --- surcharges
-    quoted = _quoted_surcharges(
-        exp["quoted_surcharges"] if "quoted_surcharges" in exp else pd.Series([""] * len(exp)),
-        surcharge_names,
+    return Quoted(
+        idx=idx,
+        matched=matched,
+        status=_str_col(exp, "status", idx, matched),
+        currency=np.char.upper(_str_col(exp, "currency", idx, matched).astype(str)).astype(object),
+        base=_int_col(exp, "quoted_base_cents", idx, matched),
+        fuel=_int_col(exp, "quoted_fuel_cents", idx, matched),
+        total=_int_col(exp, "quoted_total_cents", idx, matched),
+        chargeable_kg=chg_kg,
+        fuel_pct=fuel_pct,
+        order_id=_str_col(exp, "order_id", idx, matched),
+        shipment_id=_str_col(exp, "shipment_id", idx, matched),
     )
-    sur_not_in: dict[str, np.ndarray] = {}
-    sur_amount: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for s in surcharge_names:
-        has_u, amt_u = quoted[s]
-        has = has_u[idx] & matched
-        q_amt = np.where(has, amt_u[idx], 0)
-        sur_not_in[s] = checkable & (billed_sur[s] != 0) & ~has
-        wrong = comparable & weights_agree & has
-        wrong &= np.abs(billed_sur[s] - q_amt) > amount_tolerance_cents
-        sur_amount[s] = (wrong, q_amt)
 
-    # --- fuel %, exact: pct in basis points, amounts x 10,000
-    fuel_set = {f.lower() for f in fuel_on_surcharges}
-    fuel_base = base.copy()
-    for s in surcharge_names:
-        if s in fuel_set or any(s.startswith(f) for f in fuel_set):
-            fuel_base += billed_sur[s]
-    has_pct = ~np.isnan(fuel_pct)
-    pct_bp = np.rint(np.nan_to_num(fuel_pct) * 100).astype(np.int64)
-    tol_bp = int(round(fuel_pct_tolerance * 100))
-    deviation = np.abs(fuel * 10_000 - fuel_base * pct_bp)
-    wrong_fuel = checkable & has_pct & (deviation > np.abs(fuel_base) * tol_bp + 5_000)
-    fuel_expected = np.sign(fuel_base * pct_bp) * ((np.abs(fuel_base * pct_bp) + 5_000) // 10_000)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        implied_pct = np.where(fuel_base != 0, fuel * 100.0 / fuel_base, np.nan)
 
-    # --- discrepancy rows, one block per kind; a callable argument gets the kind's mask, so
-    # only flagged rows are ever formatted
-    order_id = _str_col(exp, "order_id", idx, matched)
-    shipment_id = _str_col(exp, "shipment_id", idx, matched)
-    lines_col = b["line"].to_numpy(np.int64)
-    blocks: list[pd.DataFrame] = []
-    na = pd.NA
+def _any(masks: list[np.ndarray], n: int) -> np.ndarray:
+    return np.logical_or.reduce(masks or [np.zeros(n, dtype=bool)])
 
-    def block(
+
+# --- discrepancy rows -----------------------------------------------------------------------
+
+
+class _DiscrepancyRows:
+    """The discrepancy rows, one block per kind. A callable argument gets the kind's mask, so
+    only flagged rows are ever formatted."""
+
+    def __init__(
+        self, b: pd.DataFrame, currency: np.ndarray, order_id: np.ndarray, shipment_id: np.ndarray
+    ) -> None:
+        self.b = b
+        self.currency = currency
+        self.order_id = order_id
+        self.shipment_id = shipment_id
+        self.line = b["line"].to_numpy(np.int64)
+        self.blocks: list[pd.DataFrame] = []
+
+    def add(
+        self,
         kind: str,
         mask: np.ndarray,
         expected_s: Any,
@@ -333,10 +340,11 @@ def reconcile(
                 return pd.array(arr, dtype=dtype) if dtype else arr
             return pd.array([v] * count, dtype=dtype) if dtype else v
 
-        blocks.append(
+        b = self.b
+        self.blocks.append(
             pd.DataFrame(
                 {
-                    "line": lines_col[mask],
+                    "line": self.line[mask],
                     "waybill": b["waybill"].to_numpy(object)[mask],
                     "carrier": b["carrier"].to_numpy(object)[mask] if "carrier" in b else "",
                     "bill_line_ref": (
@@ -349,20 +357,55 @@ def reconcile(
                     "expected_cents": pick(expected_c, "Int64"),
                     "billed_cents": pick(billed_c, "Int64"),
                     "difference_cents": pick(diff, "Int64"),
-                    "currency": cur[mask],
+                    "currency": self.currency[mask],
                     "explanation": pick(explanation),
-                    "order_id": order_id[mask],
-                    "shipment_id": shipment_id[mask],
+                    "order_id": self.order_id[mask],
+                    "shipment_id": self.shipment_id[mask],
                 }
             )
         )
 
+    def frame(self) -> pd.DataFrame:
+        """Every row, by line, then kind in DISCREPANCY_KINDS order."""
+        if self.blocks:
+            disc = pd.concat(self.blocks, ignore_index=True)
+            disc["_k"] = disc["kind"].map(_KIND_ORDER)
+            disc = disc.sort_values(["line", "_k", "surcharge"], kind="stable").drop(columns="_k")
+            disc = disc.reset_index(drop=True)
+        else:
+            disc = pd.DataFrame({c: pd.Series(dtype=object) for c in DISCREPANCY_COLUMNS})
+            for c in _CENTS_COLUMNS:
+                disc[c] = disc[c].astype("Int64")
+            disc["line"] = disc["line"].astype("int64")
+        for c in DISCREPANCY_COLUMNS:
+            if c != "line" and c not in _CENTS_COLUMNS:
+                disc[c] = disc[c].astype(str)
+        return disc[list(DISCREPANCY_COLUMNS)]
+
+
+def _rows_for_lines_not_owed(
+    rows: _DiscrepancyRows, billed: Billed, quoted: Quoted, classes: LineClasses
+) -> None:
+    """Unknown, voided and duplicate lines (the whole total is the difference: we expect to pay
+    nothing), and lines billed in another currency than the quote (amounts not compared)."""
+    total, cur, e_cur, na = billed.total, billed.currency, quoted.currency, pd.NA
+
     def tot_s(m: np.ndarray) -> pd.Series:
         return money(total[m])
 
-    block(
+    def dup_expl(m: np.ndarray) -> np.ndarray:
+        firsts = pd.Series(rows.line, index=billed.key.to_numpy())
+        firsts = firsts[~firsts.index.duplicated(keep="first")]
+        first = firsts.reindex(billed.key.to_numpy()[m]).to_numpy()
+        return np.where(
+            classes.billed_before[m],
+            "already billed on an earlier bill",
+            "already billed on line " + pd.Series(first).astype(str) + " of this bill",
+        )
+
+    rows.add(
         "unknown_waybill",
-        unknown,
+        classes.unknown,
         "",
         tot_s,
         na,
@@ -370,9 +413,9 @@ def reconcile(
         total,
         "no label was issued with this waybill",
     )
-    block(
+    rows.add(
         "voided_label_billed",
-        voided,
+        classes.voided,
         "0.00",
         tot_s,
         0,
@@ -380,21 +423,10 @@ def reconcile(
         total,
         "the label was voided; nothing is owed",
     )
-
-    def dup_expl(m: np.ndarray) -> np.ndarray:
-        firsts = pd.Series(lines_col, index=key.to_numpy())
-        firsts = firsts[~firsts.index.duplicated(keep="first")]
-        first = firsts.reindex(key.to_numpy()[m]).to_numpy()
-        return np.where(
-            dup_prev[m],
-            "already billed on an earlier bill",
-            "already billed on line " + pd.Series(first).astype(str) + " of this bill",
-        )
-
-    block("duplicate_billing", duplicate, "0.00", tot_s, 0, total, total, dup_expl)
-    block(
+    rows.add("duplicate_billing", classes.duplicate, "0.00", tot_s, 0, total, total, dup_expl)
+    rows.add(
         "currency_mismatch",
-        currency_mismatch,
+        classes.currency_mismatch,
         e_cur,
         cur,
         na,
@@ -408,25 +440,39 @@ def reconcile(
             + "; amounts not compared"
         ),
     )
-    if overweight.any():
+
+
+def _rows_for_weight_and_base(
+    rows: _DiscrepancyRows,
+    billed: Billed,
+    quoted: Quoted,
+    classes: LineClasses,
+    weight: WeightCheck,
+    base_diff: np.ndarray,
+    base_mismatch: np.ndarray,
+) -> None:
+    base, q_base, na = billed.base, quoted.base, pd.NA
+    if weight.overweight.any():
+        same_cur = classes.same_currency
         ow_diff = pd.array(np.where(same_cur, base_diff, 0), dtype="Int64")
         ow_diff[~same_cur] = pd.NA
-        pct_g = chg_g * pct_ppm // 1_000_000
-        block(
+        chg_g = quoted.chargeable_g
+        pct_g = chg_g * weight.tolerance_ppm // 1_000_000
+        rows.add(
             "overweight",
-            overweight,
+            weight.overweight,
             lambda m: _kg(chg_g[m]),
-            lambda m: _kg(billed_g[m]),
+            lambda m: _kg(billed.grams[m]),
             na,
             na,
             ow_diff,
             lambda m: (
                 "billed "
-                + _kg(over_g[m])
+                + _kg(weight.over_g[m])
                 + " over the chargeable weight (flagged above both "
-                + _kg(np.full(int(m.sum()), tol_g))
+                + _kg(np.full(int(m.sum()), weight.tolerance_g))
                 + " and "
-                + f"{weight_tolerance_pct:.0%} = "
+                + f"{weight.tolerance_pct:.0%} = "
                 + _kg(pct_g[m])
                 + "); base "
                 + money(base[m])
@@ -434,7 +480,7 @@ def reconcile(
                 + money(q_base[m])
             ),
         )
-    block(
+    rows.add(
         "base_rate_mismatch",
         base_mismatch,
         lambda m: money(q_base[m]),
@@ -444,11 +490,13 @@ def reconcile(
         base_diff,
         "base rate is not the quoted contract rate for this zone and weight",
     )
-    for s in surcharge_names:
-        sur = billed_sur[s]
-        block(
+
+
+def _rows_for_surcharges(rows: _DiscrepancyRows, billed: Billed, check: SurchargeCheck) -> None:
+    for s, sur in billed.surcharges.items():
+        rows.add(
             "surcharge_not_in_contract",
-            sur_not_in[s],
+            check.not_in_contract[s],
             "0.00",
             lambda m, sur=sur: money(sur[m]),
             0,
@@ -457,8 +505,8 @@ def reconcile(
             f"surcharge {s} is not in the quote",
             surcharge=s,
         )
-        wrong, q_amt = sur_amount[s]
-        block(
+        wrong, q_amt = check.amount[s]
+        rows.add(
             "surcharge_amount_mismatch",
             wrong,
             lambda m, q_amt=q_amt: money(q_amt[m]),
@@ -469,120 +517,110 @@ def reconcile(
             f"surcharge {s} differs from the quote",
             surcharge=s,
         )
-    block(
+
+
+def _rows_for_fuel(rows: _DiscrepancyRows, billed: Billed, quoted: Quoted, fuel: FuelCheck) -> None:
+    rows.add(
         "wrong_fuel_pct",
-        wrong_fuel,
-        lambda m: _pct(fuel_pct[m]),
-        lambda m: _pct(implied_pct[m]),
-        fuel_expected,
-        fuel,
-        fuel - fuel_expected,
+        fuel.wrong,
+        lambda m: _pct(quoted.fuel_pct[m]),
+        lambda m: _pct(fuel.implied_pct[m]),
+        fuel.expected,
+        billed.fuel,
+        billed.fuel - fuel.expected,
         lambda m: (
             "fuel "
-            + money(fuel[m])
+            + money(billed.fuel[m])
             + " on a fuel base of "
-            + money(fuel_base[m])
+            + money(fuel.base[m])
             + "; the card's "
-            + _pct(fuel_pct[m])
+            + _pct(quoted.fuel_pct[m])
             + " gives "
-            + money(fuel_expected[m])
+            + money(fuel.expected[m])
         ),
     )
 
-    if blocks:
-        disc = pd.concat(blocks, ignore_index=True)
-        disc["_k"] = disc["kind"].map(_KIND_ORDER)
-        disc = disc.sort_values(["line", "_k", "surcharge"], kind="stable").drop(columns="_k")
-        disc = disc.reset_index(drop=True)
-    else:
-        disc = pd.DataFrame({c: pd.Series(dtype=object) for c in DISCREPANCY_COLUMNS})
-        for c in ("expected_cents", "billed_cents", "difference_cents"):
-            disc[c] = disc[c].astype("Int64")
-        disc["line"] = disc["line"].astype("int64")
-    for c in (
-        "waybill",
-        "carrier",
-        "bill_line_ref",
-        "kind",
-        "surcharge",
-        "expected",
-        "billed",
-        "currency",
-        "explanation",
-        "order_id",
-        "shipment_id",
-    ):
-        disc[c] = disc[c].astype(str)
-    disc = disc[list(DISCREPANCY_COLUMNS)]
 
-    # --- lines
-    masks = {
-        "unknown_waybill": unknown,
-        "voided_label_billed": voided,
-        "duplicate_billing": duplicate,
-        "currency_mismatch": currency_mismatch,
-        "overweight": overweight,
-        "base_rate_mismatch": base_mismatch,
-        "surcharge_not_in_contract": np.logical_or.reduce(
-            [m for m in sur_not_in.values()] or [np.zeros(n, dtype=bool)]
-        ),
-        "surcharge_amount_mismatch": np.logical_or.reduce(
-            [m for m, _ in sur_amount.values()] or [np.zeros(n, dtype=bool)]
-        ),
-        "wrong_fuel_pct": wrong_fuel,
-    }
-    kinds = np.full(n, "", dtype=object)
+# --- the lines and the totals ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Owed:
+    """What we expect to pay for each line: the quoted total in the quote's currency, or
+    nothing (in the bill line's currency) for a line not owed."""
+
+    cents: np.ndarray
+    currency: np.ndarray
+    difference: np.ndarray  # billed - expected, cents; 0 where the currencies differ
+    comparable: np.ndarray  # billed in the expected currency
+
+
+def _owed(billed: Billed, quoted: Quoted, classes: LineClasses) -> _Owed:
+    cents = np.where(classes.checkable, quoted.total, 0)
+    currency = np.where(classes.checkable, quoted.currency, billed.currency)
+    comparable = billed.currency == currency
+    return _Owed(cents, currency, np.where(comparable, billed.total - cents, 0), comparable)
+
+
+def _line_frame(
+    b: pd.DataFrame, quoted: Quoted, owed: _Owed, masks: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """The bill frame plus, per line, its label, what we expect to pay and the kinds found."""
+    kinds = np.full(len(b), "", dtype=object)
     for kind, mask in masks.items():
         if mask.any():
             kinds[mask] = kinds[mask] + ";" + kind
     kinds = pd.Series(kinds, dtype=str).str.lstrip(";")
-    expected_cents = np.where(checkable, q_total, 0)
-    expected_currency = np.where(checkable, e_cur, cur)
-    same_line_cur = cur == expected_currency
-    diff = pd.array(total - expected_cents, dtype="Int64")
-    diff[~same_line_cur] = pd.NA
-    chg_out = chg_kg.copy()
+    diff = pd.array(owed.difference, dtype="Int64")
+    diff[~owed.comparable] = pd.NA  # amounts in two currencies are not compared
     lines = b.copy()
-    lines["matched"] = matched
-    lines["order_id"] = order_id
-    lines["shipment_id"] = shipment_id
-    lines["status"] = status
-    lines["chargeable_weight_kg"] = chg_out
+    lines["matched"] = quoted.matched
+    lines["order_id"] = quoted.order_id
+    lines["shipment_id"] = quoted.shipment_id
+    lines["status"] = quoted.status
+    lines["chargeable_weight_kg"] = quoted.chargeable_kg.copy()
     for name, arr in (
-        ("quoted_base_cents", q_base),
-        ("quoted_fuel_cents", q_fuel),
-        ("quoted_total_cents", q_total),
+        ("quoted_base_cents", quoted.base),
+        ("quoted_fuel_cents", quoted.fuel),
+        ("quoted_total_cents", quoted.total),
     ):
         col = pd.array(arr, dtype="Int64")
-        col[~matched] = pd.NA
+        col[~quoted.matched] = pd.NA
         lines[name] = col
-    lines["expected_cents"] = expected_cents.astype(np.int64)
-    lines["expected_currency"] = expected_currency
+    lines["expected_cents"] = owed.cents.astype(np.int64)
+    lines["expected_currency"] = owed.currency
     lines["difference_cents"] = diff
     lines["discrepancy_kinds"] = kinds.to_numpy()
     lines["has_discrepancy"] = (kinds != "").to_numpy()
     for c in ("order_id", "shipment_id", "status", "expected_currency", "discrepancy_kinds"):
         lines[c] = lines[c].astype(str)
+    return lines
 
-    # --- totals
+
+def _totals(
+    lines: pd.DataFrame, disc: pd.DataFrame, billed: Billed, quoted: Quoted, owed: _Owed
+) -> dict[str, Any]:
+    """Billed totals per bill currency, expected totals per quote currency; over- and
+    undercharge add up the comparable (same currency) per-line differences."""
+    total, cur = billed.total, billed.currency
     by_currency: dict[str, dict[str, int]] = {}
     billed_by = pd.Series(total).groupby(cur).agg(["sum", "size"])
     for c, row in billed_by.iterrows():
         by_currency.setdefault(str(c), _zero())
         by_currency[str(c)]["billed_total"] = int(row["sum"])
         by_currency[str(c)]["lines"] = int(row["size"])
-    for c, v in pd.Series(expected_cents).groupby(expected_currency).sum().items():
+    for c, v in pd.Series(owed.cents).groupby(owed.currency).sum().items():
         by_currency.setdefault(str(c), _zero())["expected_total"] = int(v)
-    d = np.where(same_line_cur, total - expected_cents, 0)
+    d = owed.difference
     for c, v in pd.Series(np.maximum(d, 0)).groupby(cur).sum().items():
         by_currency[str(c)]["overcharge"] = int(v)
     for c, v in pd.Series(np.maximum(-d, 0)).groupby(cur).sum().items():
         by_currency[str(c)]["undercharge"] = int(v)
     single = next(iter(by_currency)) if len(by_currency) == 1 else None
     counts = disc["kind"].value_counts()
-    totals: dict[str, Any] = {
-        "lines": n,
-        "matched": int(matched.sum()),
+    return {
+        "lines": len(lines),
+        "matched": int(quoted.matched.sum()),
         "discrepancy_lines": int(lines["has_discrepancy"].sum()),
         "currency": single,
         **{
@@ -592,7 +630,6 @@ def reconcile(
         "by_currency": by_currency,
         "discrepancies": {k: int(counts.get(k, 0)) for k in DISCREPANCY_KINDS},
     }
-    return lines, disc, totals
 
 
 def _zero() -> dict[str, int]:

@@ -40,46 +40,48 @@ Flags (code: when):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from stdnum.eu import oss as eu_oss
-from stdnum.eu import vat as eu_vat
-from stdnum.gb import vat as gb_vat
+from domains.customs.goods_checks import (
+    HS_LENGTHS,
+    MIN_DESCRIPTION_WORDS,
+    VAGUE_TERMS,
+    description_problem,
+    hs_code_problem,
+)
+from domains.customs.registrations import (
+    EU_MEMBERS,
+    eori_problem,
+    eu_vat_problem,
+    gb_vat_problem,
+    ioss_number_problem,
+    registration_problems,
+)
+from domains.customs.tables import MarketRules, TariffTables, hs_digits
 
-from domains.customs.tariff import MarketRules, TariffTables, hs_digits
+__all__ = [
+    "EU_MEMBERS",
+    "HS_LENGTHS",
+    "MIN_DESCRIPTION_WORDS",
+    "VAGUE_TERMS",
+    "VALUE_DEVIATION_LIMIT",
+    "WEIGHT_TOLERANCE",
+    "Rate",
+    "declaration_flags",
+    "description_problem",
+    "eori_problem",
+    "eu_vat_problem",
+    "gb_vat_problem",
+    "hs_code_problem",
+    "ioss_number_problem",
+]
 
 VALUE_DEVIATION_LIMIT = Decimal("0.30")
 WEIGHT_TOLERANCE = Decimal("0.10")
-MIN_DESCRIPTION_WORDS = 2
-HS_LENGTHS = (6, 8, 9, 10)  # the HS subheading, or a national code (JP uses 9 digits)
-
-# Customs and carriers reject these as descriptions: they say nothing of what the goods are.
-VAGUE_TERMS = (
-    "gift", "gifts", "present", "presents", "sample", "samples", "part", "parts",
-    "spare parts", "goods", "item", "items", "merchandise", "general merchandise", "stuff",
-    "things", "accessories", "accessory", "clothes", "clothing", "apparel", "garments",
-    "electronics", "equipment", "product", "products", "misc", "miscellaneous", "various",
-    "personal effects", "personal items", "commodity", "commodities", "toys", "tools",
-)  # fmt: skip
-_VAGUE_RE = re.compile(
-    r"\b(" + "|".join(re.escape(t) for t in sorted(VAGUE_TERMS, key=len, reverse=True)) + r")\b"
-)
-_VAGUE_WORDS = frozenset(w for t in VAGUE_TERMS for w in t.split())
-# Words that carry no information about the goods either.
-_FILLER = frozenset(
-    "a an the of for and or with in on to by from x pc pcs piece pieces new used assorted "
-    "mixed lot box pack package parcel my your some set".split()
-)
-_WORD_RE = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
-
-EU_MEMBERS = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
-_EORI_RE = re.compile(r"^([A-Z]{2})[0-9A-Z]{1,15}$")
 
 Rate = Callable[[str], Decimal]  # units of the destination currency per unit of a currency
 
@@ -114,97 +116,6 @@ def _kg(grams: int | Decimal) -> str:
     return format((Decimal(grams) / 1000).quantize(Decimal("0.001")).normalize(), "f") + " kg"
 
 
-# --- single checks, usable on their own -----------------------------------------------------
-
-
-def hs_code_problem(hs_code: str | None) -> tuple[str, str] | None:
-    """(code, why) when the HS code is missing or malformed; None when it is well formed."""
-    if hs_code is None or not str(hs_code).strip():
-        return "hs_code_missing", "no HS code"
-    text = str(hs_code).strip()
-    if not re.fullmatch(r"\d+(\.\d+)*", text):
-        return "hs_code_malformed", f"HS code {text!r} has characters other than digits and dots"
-    digits = hs_digits(text)
-    if len(digits) < 6:
-        return (
-            "hs_code_malformed",
-            f"HS code {text!r} has {len(digits)} digits: at least the 6-digit subheading is needed",
-        )
-    if len(digits) not in HS_LENGTHS:
-        return (
-            "hs_code_malformed",
-            f"HS code {text!r} has {len(digits)} digits: use the 6-digit subheading or an "
-            "8-10 digit national code",
-        )
-    chapter = int(digits[:2])
-    if not 1 <= chapter <= 97 or chapter == 77:
-        return "hs_code_malformed", f"HS code {text!r}: chapter {digits[:2]} is not an HS chapter"
-    return None
-
-
-def description_problem(
-    description: str | None, min_words: int = MIN_DESCRIPTION_WORDS
-) -> str | None:
-    """Why the description is too vague for customs, or None."""
-    text = (description or "").strip().lower()
-    words = _WORD_RE.findall(text)
-    if not words:
-        return "no description"
-    vague = sorted(set(_VAGUE_RE.findall(text)))
-    informative = [
-        w for w in words if w not in _VAGUE_WORDS and w not in _FILLER and not w.isdigit()
-    ]
-    if vague and len(informative) < 2:
-        terms = ", ".join(f"'{t}'" for t in vague)
-        return (
-            f"{terms} does not say what the goods are: name the product, its material and its use"
-        )
-    if len(words) < min_words:
-        return (
-            f"{len(words)} word{'s' if len(words) != 1 else ''}: too short to say what the goods "
-            f"are, what they are made of and what they are for (at least {min_words} words)"
-        )
-    return None
-
-
-def ioss_number_problem(number: str | None) -> str | None:
-    if not number:
-        return "missing"
-    compact = eu_oss.compact(number)
-    if not compact.startswith("IM") or not eu_oss.is_valid(compact):
-        return f"{number!r} is not an IOSS number (IM + 10 digits with a member-state code)"
-    return None
-
-
-def gb_vat_problem(number: str | None) -> str | None:
-    if not number:
-        return "missing"
-    if not gb_vat.is_valid(number):
-        return f"{number!r} is not a valid UK VAT number"
-    return None
-
-
-def eu_vat_problem(number: str | None) -> str | None:
-    if not number:
-        return "missing"
-    if not eu_vat.is_valid(number):
-        return f"{number!r} is not a valid EU VAT number"
-    return None
-
-
-def eori_problem(number: str | None) -> str | None:
-    """The EORI's shape: an EU member state's ISO code and up to 15 letters or digits."""
-    if not number:
-        return "missing"
-    compact = re.sub(r"[\s.-]", "", number).upper()
-    match = _EORI_RE.match(compact)
-    if not match or match.group(1) not in EU_MEMBERS:
-        return (
-            f"{number!r} is not an EU EORI number (member state code + up to 15 letters or digits)"
-        )
-    return None
-
-
 # --- the whole declaration ------------------------------------------------------------------
 
 
@@ -224,73 +135,118 @@ def declaration_flags(
     when a value must be compared across currencies (and then its absence is an error, not a
     skipped check). `packed_weight_g` None: not packed yet, the weight is not checked."""
     destination = str(declaration["destination"]).upper()
+    market = rules.rules_for(destination, _declaration_day(declaration, on))
+    screening = _Screening(
+        destination=destination,
+        rules=rules,
+        catalogue=catalogue,
+        currency=str(declaration.get("currency") or market.currency),
+        rate=_rate_into(market.currency, fx),
+        min_description_words=min_description_words,
+    )
+    b2c = bool(declaration.get("b2c", True))
+    flags: list[dict[str, Any]] = []
+    goods_value = Decimal(0)
+    line_digits: list[str] = []
+    for i, line in enumerate(declaration.get("lines", [])):
+        line_flags, digits, value = _line_flags(f"lines[{i}]", line, screening)
+        flags.extend(line_flags)
+        line_digits.append(digits)
+        if value is not None:
+            goods_value += value
+    rate = screening.rate
+    flags.extend(_formal_entry(market, goods_value, rate))
+    flags.extend(_weight(declaration.get("gross_weight_g"), packed_weight_g))
+    needed = registration_problems(declaration, market, b2c, goods_value, line_digits, rate)
+    flags.extend(_id_flag(*problem) for problem in needed)
+    return flags
+
+
+def _declaration_day(declaration: Mapping[str, Any], on: date | None) -> date:
     day = on or declaration.get("on")
     if day is None:
         raise ValueError("the declaration's date is needed (on=) to pick the rules in force")
     if isinstance(day, str):
         day = date.fromisoformat(day)
-    market = rules.rules_for(destination, day)
-    dest_ccy = market.currency
-    decl_ccy = str(declaration.get("currency") or dest_ccy)
-    b2c = bool(declaration.get("b2c", True))
+    return day
 
+
+def _rate_into(destination_currency: str, fx: Mapping[str, Decimal] | None) -> Rate:
     def rate(currency: str) -> Decimal:
-        if currency == dest_ccy:
+        if currency == destination_currency:
             return Decimal(1)
         if fx is None or currency not in fx:
-            raise ValueError(f"no fx rate for {currency} into {dest_ccy}")
+            raise ValueError(f"no fx rate for {currency} into {destination_currency}")
         return Decimal(fx[currency])
 
+    return rate
+
+
+@dataclass(frozen=True)
+class _Screening:
+    """What every line of one declaration is checked against."""
+
+    destination: str
+    rules: TariffTables
+    catalogue: Mapping[str, Mapping[str, Any]]
+    currency: str  # the declaration's: a line without its own currency is in it
+    rate: Rate
+    min_description_words: int
+
+
+def _line_flags(
+    where: str, line: Mapping[str, Any], screening: _Screening
+) -> tuple[list[dict[str, Any]], str, Decimal | None]:
+    """One line's flags, its HS digits ("" when the code is unusable) and its value in the
+    destination currency (None when it declares none)."""
     flags: list[dict[str, Any]] = []
-    goods_value = Decimal(0)
-    line_digits: list[str] = []
-    for i, line in enumerate(declaration.get("lines", [])):
-        where = f"lines[{i}]"
-        hs = line.get("hs_code")
-        problem = hs_code_problem(hs)
-        if problem:
-            flags.append(_flag(problem[0], f"{where}.hs_code", problem[1], hs_code=hs))
-        line_digits.append("" if problem else hs_digits(str(hs)))
+    hs = line.get("hs_code")
+    problem = hs_code_problem(hs)
+    if problem:
+        flags.append(_flag(problem[0], f"{where}.hs_code", problem[1], hs_code=hs))
 
-        why = description_problem(line.get("description"), min_description_words)
-        if why:
-            flags.append(
-                _flag(
-                    "vague_description",
-                    f"{where}.description",
-                    f"description {line.get('description')!r}: {why}",
-                    description=line.get("description"),
-                )
+    why = description_problem(line.get("description"), screening.min_description_words)
+    if why:
+        flags.append(
+            _flag(
+                "vague_description",
+                f"{where}.description",
+                f"description {line.get('description')!r}: {why}",
+                description=line.get("description"),
             )
+        )
 
-        quantity = int(line.get("quantity") or 0)
-        unit_value = _dec(line.get("unit_value"))
-        currency = str(line.get("currency") or decl_ccy)
-        if unit_value is not None:
-            goods_value += unit_value * quantity * rate(currency)
-        flags.extend(_value_deviation(where, line, unit_value, currency, catalogue, rate))
-
-        if not problem:
-            for hit in rules.restrictions_for(destination, str(hs)):
-                verb = "prohibited" if hit.level == "prohibited" else "restricted"
-                flags.append(
-                    _flag(
-                        hit.level,
-                        f"{where}.hs_code",
-                        f"HS {hs} is {verb} for {destination} ({hit.category}): {hit.reason}",
-                        hs_code=hs,
-                        hs_prefix=hit.hs_prefix,
-                        category=hit.category,
-                        level=hit.level,
-                        list_version=rules.restrictions_version,
-                    )
-                )
-
-    flags.extend(_formal_entry(market, goods_value, rate))
-    flags.extend(_weight(declaration.get("gross_weight_g"), packed_weight_g))
+    quantity = int(line.get("quantity") or 0)
+    unit_value = _dec(line.get("unit_value"))
+    currency = str(line.get("currency") or screening.currency)
+    value = None if unit_value is None else unit_value * quantity * screening.rate(currency)
     flags.extend(
-        _importer_ids(declaration, market, destination, b2c, goods_value, line_digits, rate)
+        _value_deviation(where, line, unit_value, currency, screening.catalogue, screening.rate)
     )
+    if problem:
+        return flags, "", value
+    flags.extend(_restrictions(where, hs, screening.destination, screening.rules))
+    return flags, hs_digits(str(hs)), value
+
+
+def _restrictions(
+    where: str, hs: Any, destination: str, rules: TariffTables
+) -> list[dict[str, Any]]:
+    flags = []
+    for hit in rules.restrictions_for(destination, str(hs)):
+        verb = "prohibited" if hit.level == "prohibited" else "restricted"
+        flags.append(
+            _flag(
+                hit.level,
+                f"{where}.hs_code",
+                f"HS {hs} is {verb} for {destination} ({hit.category}): {hit.reason}",
+                hs_code=hs,
+                hs_prefix=hit.hs_prefix,
+                category=hit.category,
+                level=hit.level,
+                list_version=rules.restrictions_version,
+            )
+        )
     return flags
 
 
@@ -386,58 +342,6 @@ def _weight(declared: Any, packed_weight_g: int | None) -> list[dict[str, Any]]:
             tolerance=str(WEIGHT_TOLERANCE),
         )
     ]
-
-
-_VALIDATORS = {"ioss_number": ioss_number_problem}
-
-
-def _registration_problem(key: str, destination: str, number: str | None) -> str | None:
-    if key in _VALIDATORS:
-        return _VALIDATORS[key](number)
-    if key == "seller_vat_number":
-        return gb_vat_problem(number) if destination == "GB" else eu_vat_problem(number)
-    return None if number else "missing"  # no public format to check it against
-
-
-def _importer_ids(
-    declaration: Mapping[str, Any],
-    market: MarketRules,
-    destination: str,
-    b2c: bool,
-    goods_value: Decimal,
-    line_digits: list[str],
-    rate: Rate,
-) -> list[dict[str, Any]]:
-    flags: list[dict[str, Any]] = []
-    ship_from = str(declaration.get("ship_from") or "").upper() or None
-    for relief in market.reliefs:
-        if not relief.registration:
-            continue
-        if goods_value > relief.threshold * rate(relief.currency):
-            continue
-        if (relief.b2c_only and not b2c) or (
-            relief.ship_from and ship_from not in relief.ship_from
-        ):
-            continue
-        if not any(d and relief.covers(d) for d in line_digits):
-            continue  # only excluded goods (excise) in the parcel: the scheme is not for them
-        # An optional scheme (IOSS) needs the number only when the channel uses it; one that
-        # applies by law (GB) needs it for sales to consumers: a VAT-registered business buyer
-        # accounts for the VAT itself (reverse charge).
-        if relief.registration_optional and declaration.get("vat_scheme") != relief.code:
-            continue
-        if not relief.registration_optional and not b2c:
-            continue
-        number = declaration.get(relief.registration)
-        problem = _registration_problem(relief.registration, destination, number)
-        if problem:
-            flags.append(_id_flag(relief.registration, problem, relief.code, number))
-    if market.union == "EU" and not b2c:
-        number = declaration.get("importer_eori")
-        problem = eori_problem(number)
-        if problem:
-            flags.append(_id_flag("importer_eori", problem, "EU_B2B_IMPORT", number))
-    return flags
 
 
 def _id_flag(key: str, problem: str, scheme: str, number: Any) -> dict[str, Any]:

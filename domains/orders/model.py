@@ -14,27 +14,26 @@ from eventsourcing.domain import Aggregate, event
 
 from domains.common import InvalidTransition, stable_id
 
-RECEIVED = "received"
-APPROVED = "approved"
-HELD = "held"
-ALLOCATED = "allocated"
-PICKING = "picking"
-PACKED = "packed"
-DISPATCHED = "dispatched"
-DELIVERED = "delivered"
-CANCELLED = "cancelled"
-# How far each shipment has come; an order is as far as its least advanced shipment.
-SHIPMENT_STAGE = {
-    "allocated": 0,
-    "waved": 1,
-    "picked": 2,
-    "packed": 3,
-    "carrier_selected": 3,
-    "labelled": 3,
-    "dispatched": 4,
-    "in_transit": 4,
-    "delivered": 5,
-}
+# The statuses are re-exported: callers import them from here.
+from domains.orders.lifecycle import ALLOCATED as ALLOCATED
+from domains.orders.lifecycle import APPROVED as APPROVED
+from domains.orders.lifecycle import CANCELLED as CANCELLED
+from domains.orders.lifecycle import DELIVERED as DELIVERED
+from domains.orders.lifecycle import DISPATCHED as DISPATCHED
+from domains.orders.lifecycle import HELD as HELD
+from domains.orders.lifecycle import PACKED as PACKED
+from domains.orders.lifecycle import PICKING as PICKING
+from domains.orders.lifecycle import RECEIVED as RECEIVED
+from domains.orders.lifecycle import SHIPMENT_STAGE as SHIPMENT_STAGE
+from domains.orders.lifecycle import (
+    carrier_status,
+    hold_reasons,
+    is_repeat_scan,
+    order_status_for,
+    overrides_after_release,
+    stock_hold,
+    with_scan,
+)
 
 
 def order_total(canonical: dict[str, Any]) -> Decimal:
@@ -107,11 +106,7 @@ class Order(Aggregate):
             if aggregate.status in (ALLOCATED, CANCELLED):
                 raise InvalidTransition(f"order is {aggregate.status}; it cannot be reviewed again")
             aggregate.review = {"rules": self.rules, "outcome": self.outcome}
-            aggregate.hold_reasons = [
-                {"rule": r["rule"], "code": r["code"], "reason": r["reason"]}
-                for r in self.rules
-                if not r["passed"] and r["rule"] not in aggregate.overrides
-            ]
+            aggregate.hold_reasons = hold_reasons(self.rules, aggregate.overrides)
             aggregate.status = APPROVED if self.outcome == APPROVED else HELD
 
     def record_review(self, rules: list[dict[str, Any]], outcome: str) -> None:
@@ -135,14 +130,7 @@ class Order(Aggregate):
     def backorder(self, shortages: list[dict[str, Any]]) -> None:
         """Stock vanished between review and reservation (a competing order won the race)."""
         self.status = HELD
-        self.hold_reasons = [
-            {
-                "rule": "stock",
-                "code": "insufficient_stock",
-                "reason": "insufficient stock: "
-                + "; ".join(f"{s['sku']} short by {s['short']}" for s in shortages),
-            }
-        ]
+        self.hold_reasons = stock_hold(shortages)
 
     @event("Released")
     def release(self, reason: str, released_by: str) -> None:
@@ -150,10 +138,7 @@ class Order(Aggregate):
             raise InvalidTransition(f"order is {self.status}; only a held order is released")
         if not reason.strip():
             raise InvalidTransition("a release needs a reason")
-        # Stock cannot be overridden by a person: there is no stock to promise.
-        self.overrides = sorted(
-            {h["rule"] for h in self.hold_reasons if h["rule"] != "stock"} | set(self.overrides)
-        )
+        self.overrides = overrides_after_release(self.hold_reasons, self.overrides)
         self.status = RECEIVED
 
     # --- fulfilment, per shipment ------------------------------------------------------
@@ -166,6 +151,12 @@ class Order(Aggregate):
     def shipment_status(self, shipment_no: int) -> str:
         return self.fulfilment.get(str(shipment_no), {}).get("status", ALLOCATED)
 
+    def _require(self, shipment_no: int, statuses: tuple[str, ...], otherwise: str) -> None:
+        """Refuses a step the shipment is not ready for, saying where it stands."""
+        status = self.shipment_status(shipment_no)
+        if status not in statuses:
+            raise InvalidTransition(f"shipment {shipment_no} is {status}; {otherwise}")
+
     def _status_after(self, shipment_no: int, new_status: str) -> str:
         statuses = {
             str(s["shipment_no"]): self.shipment_status(s["shipment_no"])
@@ -173,11 +164,7 @@ class Order(Aggregate):
             if s["lines"]
         }
         statuses[str(shipment_no)] = new_status
-        stages = [SHIPMENT_STAGE[v] for v in statuses.values()]
-        low, high = min(stages), max(stages)
-        if high == 0:
-            return ALLOCATED
-        return {0: PICKING, 1: PICKING, 2: PICKING, 3: PACKED, 4: DISPATCHED, 5: DELIVERED}[low]
+        return order_status_for(statuses.values())
 
     def wave_shipment(self, shipment_no: int, wave_id: str, pick_list_id: str) -> None:
         self.shipment(shipment_no)
@@ -228,11 +215,7 @@ class Order(Aggregate):
         flags: list[dict[str, Any]],
         packed_by: str,
     ) -> None:
-        if self.shipment_status(shipment_no) != "picked":
-            raise InvalidTransition(
-                f"shipment {shipment_no} is {self.shipment_status(shipment_no)}; only a picked "
-                "shipment is packed"
-            )
+        self._require(shipment_no, ("picked",), "only a picked shipment is packed")
         self._packed(
             shipment_no=shipment_no,
             parcels=parcels,
@@ -255,11 +238,9 @@ class Order(Aggregate):
 
     # --- transport, per shipment --------------------------------------------------------
     def select_carrier(self, shipment_no: int, decision: dict[str, Any]) -> None:
-        status = self.shipment_status(shipment_no)
-        if status not in (PACKED, "carrier_selected"):
-            raise InvalidTransition(
-                f"shipment {shipment_no} is {status}; a carrier is chosen for a packed shipment"
-            )
+        self._require(
+            shipment_no, (PACKED, "carrier_selected"), "a carrier is chosen for a packed shipment"
+        )
         if decision.get("choice") is None:
             raise InvalidTransition("no carrier service can take this shipment")
         self._carrier_selected(shipment_no=shipment_no, decision=decision)
@@ -271,12 +252,11 @@ class Order(Aggregate):
     def label(
         self, shipment_no: int, carrier: str, service: str, waybill: str, label_format: str
     ) -> None:
-        status = self.shipment_status(shipment_no)
-        if status != "carrier_selected":
-            raise InvalidTransition(
-                f"shipment {shipment_no} is {status}; choose the carrier first "
-                "(or void the current label)"
-            )
+        self._require(
+            shipment_no,
+            ("carrier_selected",),
+            "choose the carrier first (or void the current label)",
+        )
         self._labelled(
             shipment_no=shipment_no,
             carrier=carrier,
@@ -294,11 +274,7 @@ class Order(Aggregate):
         )
 
     def void_label(self, shipment_no: int, reason: str) -> str:
-        status = self.shipment_status(shipment_no)
-        if status != "labelled":
-            raise InvalidTransition(
-                f"shipment {shipment_no} is {status}; only a label not yet dispatched is voided"
-            )
+        self._require(shipment_no, ("labelled",), "only a label not yet dispatched is voided")
         waybill = self.fulfilment[str(shipment_no)]["waybill"]
         self._voided(shipment_no=shipment_no, waybill=waybill, reason=reason)
         return waybill
@@ -311,11 +287,7 @@ class Order(Aggregate):
         entry.pop("waybill", None)
 
     def dispatch(self, shipment_no: int, eta: str | None, dispatched_at: str) -> None:
-        status = self.shipment_status(shipment_no)
-        if status != "labelled":
-            raise InvalidTransition(
-                f"shipment {shipment_no} is {status}; only a labelled shipment is dispatched"
-            )
+        self._require(shipment_no, ("labelled",), "only a labelled shipment is dispatched")
         self._dispatched(
             shipment_no=shipment_no,
             eta=eta,
@@ -338,13 +310,9 @@ class Order(Aggregate):
         entry = self.fulfilment.get(str(shipment_no), {})
         if entry.get("status") not in (DISPATCHED, "in_transit", DELIVERED):
             raise InvalidTransition(f"shipment {shipment_no} has not been dispatched")
-        seen = {(t["code"], t["occurred_at"]) for t in entry.get("tracking", [])}
-        if (event_data["code"], event_data["occurred_at"]) in seen:
+        if is_repeat_scan(entry.get("tracking", []), event_data):
             return False
-        history = sorted([*entry.get("tracking", []), event_data], key=lambda t: t["occurred_at"])
-        latest = history[-1]["status"]
-        if any(t["status"] == DELIVERED for t in history):
-            latest = DELIVERED  # delivered is final, whatever arrives after it
+        latest = carrier_status(with_scan(entry.get("tracking", []), event_data))
         stage = DELIVERED if latest == DELIVERED else "in_transit"
         self._tracked(
             shipment_no=shipment_no,
@@ -363,9 +331,7 @@ class Order(Aggregate):
         order_status: str,
     ) -> None:
         entry = self.fulfilment[str(shipment_no)]
-        entry["tracking"] = sorted(
-            [*entry.get("tracking", []), event_data], key=lambda t: t["occurred_at"]
-        )
+        entry["tracking"] = with_scan(entry.get("tracking", []), event_data)
         entry["tracking_status"] = tracking_status
         entry["status"] = DELIVERED if tracking_status == DELIVERED else "in_transit"
         if tracking_status == DELIVERED:

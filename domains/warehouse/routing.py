@@ -231,6 +231,7 @@ def held_karp(dist: Sequence[Sequence[int]]) -> tuple[int, list[int]]:
 # both a_j and b_j are touched.
 
 _NONE, _ODD, _EVEN = 0, 1, 2
+_INF = float("inf")
 
 
 def _add_degree(state: int, added: int) -> int:
@@ -256,69 +257,92 @@ def _aisle_options(ys: list[int], h: int, walkable: bool) -> list[tuple[int, int
     return options
 
 
+_State = tuple[int, int, bool]  # (deg_a, deg_b, joined)
+
+
 def optimal_length(layout: Layout, locations: Sequence[BinLocation]) -> int:
     """Length in cm of a shortest depot-to-depot tour through all the locations (exact)."""
     if not locations:
         return 0
-    h = layout.depth_cm
+    xs, aisle_xs, ys_by_x = _columns(layout, locations)
+    depot_x = layout.depot.x_cm
+    states: dict[_State, float] = {(_NONE, _NONE, False): 0}
+    for k, x in enumerate(xs):
+        ys = sorted(ys_by_x.get(x, []))
+        states = _cover_column(states, ys, layout.depth_cm, x in aisle_xs)
+        if k < len(xs) - 1:
+            states = _cross_to_next_column(states, xs[k + 1] - x, x == depot_x)
+    return _shortest_closed_tour(states, xs[-1] == depot_x)
+
+
+def _columns(
+    layout: Layout, locations: Sequence[BinLocation]
+) -> tuple[list[int], set[int], dict[int, list[int]]]:
+    """The columns to sweep, left to right: the aisles from the leftmost to the rightmost with
+    a stop or the depot (an optimal tour never goes beyond them), plus the depot's own point
+    when it is between aisles; the aisles' x; and each column's stops (their y)."""
     ys_by_x: dict[int, list[int]] = {}
     for loc in locations:
         ys_by_x.setdefault(loc.x_cm, []).append(loc.y_cm)
     depot_x = layout.depot.x_cm
-    # Columns: the aisles from the leftmost to the rightmost with a stop or the depot (an optimal
-    # tour never goes beyond them), plus the depot's own point when it is between aisles.
     lo = min([depot_x, *ys_by_x])
     hi = max([depot_x, *ys_by_x])
     aisle_xs = {layout.aisle_x_cm(g) for g in range(layout.aisle_count)}
     xs = sorted({x for x in aisle_xs if lo <= x <= hi} | {depot_x})
+    return xs, aisle_xs, ys_by_x
 
-    inf = float("inf")
-    states: dict[tuple[int, int, bool], float] = {(_NONE, _NONE, False): 0}
-    for k, x in enumerate(xs):
-        # Cover this column's stops.
-        ys = sorted(ys_by_x.get(x, []))
-        after: dict[tuple[int, int, bool], float] = {}
-        for (da, db, joined), cost in states.items():
-            for extra, add_a, add_b, joins in _aisle_options(ys, h, x in aisle_xs):
-                na, nb = _add_degree(da, add_a), _add_degree(db, add_b)
-                # A new touch of a or b by a one-sided option starts a part of its own.
-                keeps = joined and da != _NONE and db != _NONE
-                key = (na, nb, joins or keeps)
-                if cost + extra < after.get(key, inf):
-                    after[key] = cost + extra
-        if k == len(xs) - 1:
-            states = after
-            break
-        # Cross to the next column: 0, 1 or 2 copies of the front and the back edge.
-        width = xs[k + 1] - x
-        is_depot = x == depot_x
-        states = {}
-        for (da, db, joined), cost in after.items():
-            both = joined and da != _NONE and db != _NONE
-            for front in (0, 1, 2):
-                for back in (0, 1, 2):
-                    fa, fb = _add_degree(da, front), _add_degree(db, back)
-                    if fa == _ODD or fb == _ODD:
-                        continue  # a_j and b_j are final now: their degree must be even
-                    if is_depot and fa == _NONE:
-                        continue
-                    # Every part must continue to the right: there is a stop or the depot there.
-                    a_goes = fa != _NONE and (front > 0 or (both and back > 0))
-                    b_goes = fb != _NONE and (back > 0 or (both and front > 0))
-                    if (fa != _NONE and not a_goes) or (fb != _NONE and not b_goes):
-                        continue
-                    if fa == _NONE and fb == _NONE:
-                        continue  # the left part (a stop or the depot) would be cut off
-                    key = (
-                        _add_degree(_NONE, front),
-                        _add_degree(_NONE, back),
-                        both and front > 0 and back > 0,
-                    )
-                    total = cost + (front + back) * width
-                    if total < states.get(key, inf):
-                        states[key] = total
-    best = inf
-    last_is_depot = xs[-1] == depot_x
+
+def _cover_column(
+    states: dict[_State, float], ys: list[int], h: int, walkable: bool
+) -> dict[_State, float]:
+    """Every way to cover this column's stops, from every state the left part can be in."""
+    after: dict[_State, float] = {}
+    for (da, db, joined), cost in states.items():
+        for extra, add_a, add_b, joins in _aisle_options(ys, h, walkable):
+            na, nb = _add_degree(da, add_a), _add_degree(db, add_b)
+            # A new touch of a or b by a one-sided option starts a part of its own.
+            keeps = joined and da != _NONE and db != _NONE
+            key = (na, nb, joins or keeps)
+            if cost + extra < after.get(key, _INF):
+                after[key] = cost + extra
+    return after
+
+
+def _cross_to_next_column(
+    after: dict[_State, float], width: int, is_depot: bool
+) -> dict[_State, float]:
+    """Cross to the next column: 0, 1 or 2 copies of the front and of the back edge."""
+    states: dict[_State, float] = {}
+    for (da, db, joined), cost in after.items():
+        both = joined and da != _NONE and db != _NONE
+        for front in (0, 1, 2):
+            for back in (0, 1, 2):
+                fa, fb = _add_degree(da, front), _add_degree(db, back)
+                if fa == _ODD or fb == _ODD:
+                    continue  # a_j and b_j are final now: their degree must be even
+                if is_depot and fa == _NONE:
+                    continue
+                # Every part must continue to the right: there is a stop or the depot there.
+                a_goes = fa != _NONE and (front > 0 or (both and back > 0))
+                b_goes = fb != _NONE and (back > 0 or (both and front > 0))
+                if (fa != _NONE and not a_goes) or (fb != _NONE and not b_goes):
+                    continue
+                if fa == _NONE and fb == _NONE:
+                    continue  # the left part (a stop or the depot) would be cut off
+                key = (
+                    _add_degree(_NONE, front),
+                    _add_degree(_NONE, back),
+                    both and front > 0 and back > 0,
+                )
+                total = cost + (front + back) * width
+                if total < states.get(key, _INF):
+                    states[key] = total
+    return states
+
+
+def _shortest_closed_tour(states: dict[_State, float], last_is_depot: bool) -> int:
+    """The cheapest final state that is one closed tour: even degrees, one part, not empty."""
+    best = _INF
     for (da, db, joined), cost in states.items():
         if da == _ODD or db == _ODD:
             continue

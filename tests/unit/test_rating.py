@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 import random
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
 from adapters.rate_cards import SAMPLE_DIR, load_sample_cards, parse_rate_card_csv
+from domains.transport.charges import (
+    fuel_charge,
+    minimum_charge_uplift,
+    oversize_charges,
+    remote_area_charge,
+)
 from domains.transport.rating import (
     SAMPLE_NOTE,
     Exclusion,
@@ -80,6 +86,10 @@ def req(*parcels: Parcel, dest="US", postcode=None, origin="CN", goods=(), day=D
         goods_types=frozenset(goods),
         ship_date=day,
     )
+
+
+def cents(amount: Decimal) -> Decimal:
+    return amount.quantize(D("0.01"), rounding=ROUND_HALF_UP)
 
 
 def charges(rate: RateDetail | Exclusion) -> dict[str, Decimal]:
@@ -177,6 +187,69 @@ def test_minimum_charge_uplift_makes_the_total_the_minimum():
     assert rate.charges[-1].charge_type == "minimum_charge_uplift"
     above = quote_card(card(minimum_charge=D("5.00")), req(Parcel(400)))
     assert "minimum_charge_uplift" not in charges(above)
+
+
+# --- each charge on its own (domains/transport/charges.py) ---------------------------------
+
+
+def test_remote_area_charge_is_the_cards_formula_on_the_chargeable_weight():
+    c = card()
+    s = c.remote_area_surcharge
+    remote = req(dest="GB", postcode="KW15 1AA")
+    for kg in (D("0.5"), D("2"), D("4"), D("10.5")):
+        charge = remote_area_charge(c, remote, kg)
+        assert charge is not None and charge.charge_type == "remote_area"
+        assert charge.amount == cents(max(s.minimum, s.flat + s.per_kg * kg))
+    assert remote_area_charge(c, req(dest="GB", postcode="KW1 5AB"), D("2")) is None
+    assert remote_area_charge(c, req(dest="GB"), D("2")) is None  # no postcode: not checked
+
+
+def test_oversize_charges_bill_each_parcel_the_dearest_rule_it_triggers():
+    c = card()
+    dearest_first = sorted(c.oversize_rules, key=lambda r: r.amount, reverse=True)
+
+    def triggered(dims: tuple[int, int, int]) -> list[OversizeRule]:
+        a, b, longest = sorted(dims)  # mm; the limits are in cm
+        return [
+            r
+            for r in dearest_first
+            if (r.longest_side_cm is not None and longest > r.longest_side_cm * 10)
+            or (
+                r.length_plus_girth_cm is not None
+                and longest + 2 * (a + b) > r.length_plus_girth_cm * 10
+            )
+        ]
+
+    parcels = [
+        Parcel(1000, (1200, 600, 500)),  # both rules: only the dearest
+        Parcel(1000, (1100, 100, 90)),  # too long only
+        Parcel(1000, (200, 200, 200)),
+        Parcel(1000),  # no dimensions: not checked
+    ]
+    expected = [
+        (f"Oversize: {hits[0].name} (parcel {i})", hits[0].amount)
+        for i, p in enumerate(parcels, start=1)
+        if p.dims_mm and (hits := triggered(p.dims_mm))
+    ]
+    got = oversize_charges(c, req(*parcels, dest="GB"))
+    assert [(ch.name, ch.amount) for ch in got] == expected and len(expected) == 2
+
+
+def test_fuel_is_the_cards_percentage_of_the_charges_before_it():
+    c = card(fuel_surcharge_pct=D("12.5"))
+    for subtotal in (D("20.00"), D("32.04"), D("0.04")):
+        fuel = fuel_charge(c, subtotal)
+        assert fuel is not None and fuel.amount == cents(subtotal * c.fuel_surcharge_pct / 100)
+    assert fuel_charge(card(fuel_surcharge_pct=D("0")), D("20.00")) is None
+
+
+def test_minimum_charge_uplift_is_the_difference_up_to_the_minimum():
+    c = card(minimum_charge=D("25.00"))
+    for subtotal in (D("0.01"), D("11.00"), D("24.99")):
+        uplift = minimum_charge_uplift(c, subtotal)
+        assert uplift is not None and subtotal + uplift.amount == c.minimum_charge
+    assert minimum_charge_uplift(c, c.minimum_charge) is None
+    assert minimum_charge_uplift(c, D("30.00")) is None
 
 
 def test_money_is_quantized_half_up_to_cents():

@@ -6,12 +6,22 @@ import codecs
 import csv
 import io
 import json
+from fractions import Fraction
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
 from adapters.settlement import BillRejected, parse_bill, reconcile
+from adapters.settlement.checks import (
+    Billed,
+    Quoted,
+    classify_lines,
+    fuel_check,
+    surcharge_check,
+    weight_check,
+)
 from adapters.settlement.exports import RED, dispute_file, to_csv, to_xlsx
 
 GENERIC_HEADER = (
@@ -499,3 +509,127 @@ def test_dispute_file_per_carrier(planted):
         "6.00",
     )
     assert dispute_file(d, "ups").decode("utf-8-sig").count("\n") == 1  # header only
+
+
+# --------------------------------------------------------------------------------------------
+# Each check on its own (adapters/settlement/checks.py), on arrays in bill-line order
+
+
+def billed_lines(waybills, *, base=None, fuel=None, grams=None, currency="EUR", **surcharges):
+    n = len(waybills)
+    return Billed(
+        key=pd.Series(waybills, dtype=object),
+        total=np.zeros(n, dtype=np.int64),
+        base=np.array(base if base is not None else [2000] * n, dtype=np.int64),
+        fuel=np.array(fuel if fuel is not None else [400] * n, dtype=np.int64),
+        grams=np.array(grams if grams is not None else [2000] * n, dtype=np.int64),
+        currency=np.array([currency] * n, dtype=object),
+        surcharges={k: np.array(v, dtype=np.int64) for k, v in surcharges.items()},
+    )
+
+
+def quoted_lines(matched, *, status=None, kg=None, fuel_pct=None, currency="EUR"):
+    n = len(matched)
+    return Quoted(
+        idx=np.arange(n),
+        matched=np.array(matched, dtype=bool),
+        status=np.array(status or ["dispatched"] * n, dtype=object),
+        currency=np.array([currency] * n, dtype=object),
+        base=np.full(n, 2000, dtype=np.int64),
+        fuel=np.full(n, 400, dtype=np.int64),
+        total=np.full(n, 2400, dtype=np.int64),
+        chargeable_kg=np.array(kg if kg is not None else [2.0] * n, dtype=np.float64),
+        fuel_pct=np.array(fuel_pct if fuel_pct is not None else [20.0] * n, dtype=np.float64),
+        order_id=np.array([""] * n, dtype=object),
+        shipment_id=np.array([""] * n, dtype=object),
+    )
+
+
+def test_lines_not_owed_unknown_voided_and_duplicates_are_not_checked():
+    waybills = ["A", "B", "A", "C", "D", "E"]
+    labelled = {"A": "dispatched", "B": "labelled", "C": "voided", "E": "dispatched"}
+    earlier_bill = ["E "]  # waybills match without spaces
+    classes = classify_lines(
+        billed_lines(waybills),
+        quoted_lines(
+            [w in labelled for w in waybills],
+            status=[labelled.get(w, "") for w in waybills],
+        ),
+        earlier_bill,
+    )
+    seen: set[str] = set()
+    for i, w in enumerate(waybills):
+        repeated = w in seen
+        seen.add(w)
+        assert classes.unknown[i] == (w not in labelled)
+        assert classes.voided[i] == (labelled.get(w) == "voided")
+        assert classes.duplicate[i] == (repeated or w == earlier_bill[0].strip())
+        not_owed = classes.unknown[i] or classes.voided[i] or classes.duplicate[i]
+        assert classes.checkable[i] == (not not_owed)
+
+
+@pytest.mark.parametrize("chargeable_kg", [0.5, 2.0, 10.0, 20.0, 31.5])
+def test_overweight_is_beyond_both_tolerances(chargeable_kg):
+    tolerance_kg, tolerance_pct = 0.5, 0.05
+    chargeable_g = round(chargeable_kg * 1000)
+    billed_g = [chargeable_g + d for d in range(-1500, 1600, 50)]
+    n = len(billed_g)
+    check = weight_check(
+        np.array(billed_g, dtype=np.int64),
+        quoted_lines([True] * n, kg=[chargeable_kg] * n),
+        np.ones(n, dtype=bool),
+        tolerance_kg,
+        tolerance_pct,
+    )
+    for i, g in enumerate(billed_g):
+        over = g - chargeable_g
+        limit = max(Fraction(str(tolerance_kg)) * 1000, Fraction(str(tolerance_pct)) * chargeable_g)
+        assert check.overweight[i] == (over > limit), (chargeable_g, g)
+        assert check.agree[i] == (abs(over) <= limit)
+
+
+def test_fuel_is_checked_on_the_base_and_the_surcharges_it_applies_to():
+    base, remote, oversize, handling = 10_000, 1_500, 700, 1_650
+    fuel_pct = 19.75
+    fuel_base = base + remote + oversize  # handling is not a transport charge
+    right = (fuel_base * 1975 + 5_000) // 10_000  # cents, half up
+    billed = billed_lines(
+        ["A", "B", "C"],
+        base=[base] * 3,
+        fuel=[right, right + 1, right + 25],  # exact; a cent of rounding; 25 cents, over 0.1 point
+        remote_area=[remote] * 3,
+        oversize_long=[oversize] * 3,  # a named variant of oversize
+        additional_handling=[handling] * 3,
+    )
+    check = fuel_check(
+        billed, quoted_lines([True] * 3, fuel_pct=[fuel_pct] * 3), np.ones(3, dtype=bool), 0.1,
+        ("remote_area", "oversize"),
+    )  # fmt: skip
+    assert check.base.tolist() == [fuel_base] * 3
+    assert check.expected.tolist() == [right] * 3
+    tolerance = Fraction(1, 1000) * fuel_base + Fraction(1, 2)  # 0.1 point of the base + 1/2 cent
+    expected_wrong = [
+        abs(f - Fraction(fuel_pct) / 100 * fuel_base) > tolerance for f in billed.fuel
+    ]
+    assert check.wrong.tolist() == expected_wrong == [False, False, True]
+
+
+def test_a_surcharge_the_quote_does_not_name_is_not_in_the_contract():
+    quoted_sets = [{"remote_area": 1500}, {"remote_area": 1500}, {}]
+    billed = billed_lines(
+        ["A", "B", "C"], remote_area=[1500, 1600, 1500], additional_handling=[0, 1650, 0]
+    )
+    check = surcharge_check(
+        billed,
+        quoted_lines([True] * 3),
+        pd.Series([json.dumps(q) for q in quoted_sets]),
+        np.ones(3, dtype=bool),
+        np.ones(3, dtype=bool),
+        1,
+    )
+    for s, cents in billed.surcharges.items():
+        for i, quoted in enumerate(quoted_sets):
+            assert check.not_in_contract[s][i] == (cents[i] != 0 and s not in quoted)
+            wrong, q_amt = check.amount[s]
+            assert q_amt[i] == quoted.get(s, 0)
+            assert wrong[i] == (s in quoted and abs(cents[i] - quoted[s]) > 1)
