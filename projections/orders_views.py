@@ -33,36 +33,40 @@ class OrderListView(Projector):
         "CREATE INDEX IF NOT EXISTS view_orders_dealer ON view_orders (dealer_id)",
     )
 
+    @staticmethod
+    def _received(db: ViewDB, event: Any) -> None:
+        """A new row: the order as received, its total as quantity x unit price."""
+        oid = str(event.originator_id)
+        c = event.canonical
+        total = sum((Decimal(ln["unit_price"]) * ln["quantity"] for ln in c["lines"]), Decimal("0"))
+        db.execute(
+            "INSERT INTO view_orders (order_id, channel, external_id, status, dealer_id, "
+            "placed_at, received_at, currency, total, country, line_count, units, shipments,"
+            " warehouses, hold_codes, hold_reasons, version, updated_at) VALUES "
+            "(?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, 0, '', '', '[]', ?, ?)",
+            (
+                oid,
+                event.channel,
+                event.external_id,
+                c.get("dealer_id"),
+                c["placed_at"],
+                _iso(event.timestamp),
+                c["currency"],
+                str(total.quantize(Decimal("0.01"))),
+                c["ship_to"]["country"],
+                len(c["lines"]),
+                sum(int(ln["quantity"]) for ln in c["lines"]),
+                event.originator_version,
+                _iso(event.timestamp),
+            ),
+        )
+
     def handle(self, db: ViewDB, event: Any, notification_id: int) -> None:
         kind = type(event).__name__
         oid = str(event.originator_id)
         common = (event.originator_version, _iso(event.timestamp), oid)
         if kind == "Received":
-            c = event.canonical
-            total = sum(
-                (Decimal(ln["unit_price"]) * ln["quantity"] for ln in c["lines"]), Decimal("0")
-            )
-            db.execute(
-                "INSERT INTO view_orders (order_id, channel, external_id, status, dealer_id, "
-                "placed_at, received_at, currency, total, country, line_count, units, shipments,"
-                " warehouses, hold_codes, hold_reasons, version, updated_at) VALUES "
-                "(?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, 0, '', '', '[]', ?, ?)",
-                (
-                    oid,
-                    event.channel,
-                    event.external_id,
-                    c.get("dealer_id"),
-                    c["placed_at"],
-                    _iso(event.timestamp),
-                    c["currency"],
-                    str(total.quantize(Decimal("0.01"))),
-                    c["ship_to"]["country"],
-                    len(c["lines"]),
-                    sum(int(ln["quantity"]) for ln in c["lines"]),
-                    event.originator_version,
-                    _iso(event.timestamp),
-                ),
-            )
+            self._received(db, event)
         elif kind == "Reviewed":
             holds = [
                 {"rule": r["rule"], "code": r["code"], "reason": r["reason"]}

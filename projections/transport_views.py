@@ -225,6 +225,41 @@ class LabelsView(Projector):
             PRIMARY KEY (carrier, waybill, bill_id))""",
     )
 
+    @staticmethod
+    def _labelled(db: ViewDB, event: Any) -> None:
+        """The label's row, with the quoted charges split into base, fuel (and its share of
+        the rest) and named surcharges, in cents, from the carrier choice it was issued for."""
+        sid = f"{event.originator_id}-S{event.shipment_no}"
+        rows = db.query("SELECT choice FROM view_label_quotes WHERE shipment_id = ?", (sid,))
+        choice = json.loads(rows[0]["choice"]) if rows else {}
+        charges = {c["charge_type"]: c for c in choice.get("charges", [])}
+        base = _cents(charges["base"]["amount"]) if "base" in charges else None
+        fuel = _cents(charges["fuel"]["amount"]) if "fuel" in charges else None
+        extra = {
+            c["name"]: _cents(c["amount"]) for t, c in charges.items() if t not in ("base", "fuel")
+        }
+        fuel_pct = round(fuel * 100 / (base + sum(extra.values())), 2) if base and fuel else None
+        db.execute(
+            "INSERT INTO view_labels VALUES (?, ?, ?, ?, ?, 'labelled', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.waybill,
+                event.carrier,
+                event.service,
+                str(event.originator_id),
+                sid,
+                float(choice["chargeable_weight_kg"])
+                if choice.get("chargeable_weight_kg")
+                else None,
+                base,
+                fuel,
+                fuel_pct,
+                json.dumps(extra),
+                _cents(choice["total"]) if choice.get("total") else None,
+                choice.get("currency"),
+                event.timestamp.isoformat(),
+            ),
+        )
+
     def handle(self, db: ViewDB, event: Any, notification_id: int) -> None:
         kind = type(event).__name__
         if kind == "CarrierSelected":
@@ -237,40 +272,7 @@ class LabelsView(Projector):
                 ),
             )
         elif kind == "Labelled":
-            sid = f"{event.originator_id}-S{event.shipment_no}"
-            rows = db.query("SELECT choice FROM view_label_quotes WHERE shipment_id = ?", (sid,))
-            choice = json.loads(rows[0]["choice"]) if rows else {}
-            charges = {c["charge_type"]: c for c in choice.get("charges", [])}
-            base = _cents(charges["base"]["amount"]) if "base" in charges else None
-            fuel = _cents(charges["fuel"]["amount"]) if "fuel" in charges else None
-            extra = {
-                c["name"]: _cents(c["amount"])
-                for t, c in charges.items()
-                if t not in ("base", "fuel")
-            }
-            fuel_pct = (
-                round(fuel * 100 / (base + sum(extra.values())), 2) if base and fuel else None
-            )
-            db.execute(
-                "INSERT INTO view_labels VALUES (?, ?, ?, ?, ?, 'labelled', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    event.waybill,
-                    event.carrier,
-                    event.service,
-                    str(event.originator_id),
-                    sid,
-                    float(choice["chargeable_weight_kg"])
-                    if choice.get("chargeable_weight_kg")
-                    else None,
-                    base,
-                    fuel,
-                    fuel_pct,
-                    json.dumps(extra),
-                    _cents(choice["total"]) if choice.get("total") else None,
-                    choice.get("currency"),
-                    event.timestamp.isoformat(),
-                ),
-            )
+            self._labelled(db, event)
         elif kind == "LabelVoided":
             db.execute(
                 "UPDATE view_labels SET status = 'voided' WHERE waybill = ?", (event.waybill,)
