@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -24,46 +27,22 @@ def _loc(parts: tuple | list) -> str:
     return out
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(ValidationFailed)
-    async def _validation(_: Request, exc: ValidationFailed) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"error": "invalid", "detail": exc.errors})
+def _invalid(detail: list[dict[str, Any]]) -> Answer:
+    return 422, {"error": "invalid", "detail": detail}
 
-    @app.exception_handler(PayloadError)
-    async def _payload(_: Request, exc: PayloadError) -> JSONResponse:
-        detail = [{"loc": e.loc, "msg": e.msg} for e in exc.errors]
-        return JSONResponse(status_code=422, content={"error": "invalid", "detail": detail})
 
-    @app.exception_handler(RequestValidationError)
-    async def _request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        detail = [
+def _request_errors(exc: RequestValidationError) -> Answer:
+    return _invalid(
+        [
             {"loc": _loc([p for p in e["loc"] if p != "body"]) or "body", "msg": e["msg"]}
             for e in exc.errors()
         ]
-        return JSONResponse(status_code=422, content={"error": "invalid", "detail": detail})
+    )
 
-    @app.exception_handler(DuplicateConflict)
-    async def _duplicate(_: Request, exc: DuplicateConflict) -> JSONResponse:
-        return JSONResponse(
-            status_code=409,
-            content={
-                "error": "duplicate_external_id",
-                "detail": "an order with this external id exists with different content",
-                "order_id": str(exc.order_id),
-                "differences": exc.differences,
-            },
-        )
 
-    @app.exception_handler(ScanRejected)
-    async def _scan(_: Request, exc: ScanRejected) -> JSONResponse:
-        return JSONResponse(
-            status_code=422,
-            content={"error": "scan_rejected", "detail": exc.errors, "expected": exc.expected},
-        )
-
-    @app.exception_handler(RateCardRejected)
-    async def _card(_: Request, exc: RateCardRejected) -> JSONResponse:
-        detail = [
+def _card_errors(exc: RateCardRejected) -> Answer:
+    return _invalid(
+        [
             {
                 "loc": (f"line {e['line']}: " if e.get("line") else "") + e["field"],
                 "msg": e["msg"],
@@ -71,25 +50,46 @@ def install(app: FastAPI) -> None:
             }
             for e in exc.errors
         ]
-        return JSONResponse(status_code=422, content={"error": "invalid", "detail": detail})
+    )
 
-    @app.exception_handler(InvalidBinCode)
-    async def _bin(_: Request, exc: InvalidBinCode) -> JSONResponse:
-        return JSONResponse(
-            status_code=422,
-            content={"error": "invalid", "detail": [{"loc": "bin", "msg": str(exc)}]},
-        )
 
-    @app.exception_handler(NotFound)
-    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return JSONResponse(status_code=404, content={"error": "not_found", "detail": str(exc)})
+def _duplicate(exc: DuplicateConflict) -> Answer:
+    return 409, {
+        "error": "duplicate_external_id",
+        "detail": "an order with this external id exists with different content",
+        "order_id": str(exc.order_id),
+        "differences": exc.differences,
+    }
 
-    @app.exception_handler(InvalidTransition)
-    async def _conflict(_: Request, exc: InvalidTransition) -> JSONResponse:
-        return JSONResponse(status_code=409, content={"error": "conflict", "detail": str(exc)})
 
-    @app.exception_handler(InsufficientStock)
-    async def _stock(_: Request, exc: InsufficientStock) -> JSONResponse:
-        return JSONResponse(
-            status_code=409, content={"error": "insufficient_stock", "detail": str(exc)}
-        )
+Answer = tuple[int, dict[str, Any]]
+# Each error the app answers for itself: its status and body. Starlette finds the handler by the
+# exception's class hierarchy, so the order here does not matter.
+ANSWERS: dict[type[Exception], Callable[[Any], Answer]] = {
+    ValidationFailed: lambda e: _invalid(e.errors),
+    PayloadError: lambda e: _invalid([{"loc": x.loc, "msg": x.msg} for x in e.errors]),
+    RequestValidationError: _request_errors,
+    DuplicateConflict: _duplicate,
+    ScanRejected: lambda e: (
+        422,
+        {"error": "scan_rejected", "detail": e.errors, "expected": e.expected},
+    ),
+    RateCardRejected: _card_errors,
+    InvalidBinCode: lambda e: _invalid([{"loc": "bin", "msg": str(e)}]),
+    NotFound: lambda e: (404, {"error": "not_found", "detail": str(e)}),
+    InvalidTransition: lambda e: (409, {"error": "conflict", "detail": str(e)}),
+    InsufficientStock: lambda e: (409, {"error": "insufficient_stock", "detail": str(e)}),
+}
+
+
+def _handler(answer: Callable[[Any], Answer]) -> Callable[..., Any]:
+    async def handle(_: Request, exc: Exception) -> JSONResponse:
+        status, content = answer(exc)
+        return JSONResponse(status_code=status, content=content)
+
+    return handle
+
+
+def install(app: FastAPI) -> None:
+    for exc_type, answer in ANSWERS.items():
+        app.add_exception_handler(exc_type, _handler(answer))
