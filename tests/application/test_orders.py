@@ -69,9 +69,7 @@ def test_a_changed_order_under_a_known_external_id_is_refused_naming_what_change
     take_in(app, lines=[line("SKU-PHONE-CASE", 3)])
     with pytest.raises(DuplicateConflict) as refused:
         app.orders.intake(intake(order(lines=[line("SKU-PHONE-CASE", 4)])))
-    assert refused.value.differences == [
-        {"path": "lines[0].quantity", "stored": 3, "received": 4}
-    ]
+    assert refused.value.differences == [{"path": "lines[0].quantity", "stored": 3, "received": 4}]
 
 
 def test_an_order_with_bad_fields_is_refused_naming_each_field_and_nothing_is_stored(app):
@@ -110,9 +108,7 @@ def test_an_order_beyond_the_stock_is_held_for_stock_and_reserves_nothing(app):
     assert inventory(app, "LAX", "SKU-PHONE-CASE").reserved == 0
 
 
-def test_perishables_are_reserved_earliest_expiry_first_and_never_from_an_expired_lot(
-    app, clock
-):
+def test_perishables_are_reserved_earliest_expiry_first_and_never_from_an_expired_lot(app, clock):
     today = clock.now().date()
     receive(app, "LAX", "SKU-TEA-001", 5, "A-01-01-1", lot="SOON", expiry=today + timedelta(20))
     receive(app, "LAX", "SKU-TEA-001", 5, "A-05-10-1", lot="LATE", expiry=today + timedelta(200))
