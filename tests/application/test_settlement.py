@@ -100,9 +100,7 @@ def test_a_bill_records_every_waybill_it_charges_so_a_later_bill_charging_one_ag
 ):
     first, _, _ = upload(app, text=HEAD + CLEAN)
     charged = next(
-        e.waybills
-        for e in app.store.events.get(first.id)
-        if isinstance(e, CarrierBill.LinesBilled)
+        e.waybills for e in app.store.events.get(first.id) if isinstance(e, CarrierBill.LinesBilled)
     )
     assert charged == [W1] and first.discrepancies == []
     later, _, _ = upload(app, text=HEAD + CLEAN.replace(",1\n", ",9\n"), previously=charged)
