@@ -16,6 +16,7 @@ from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.customs.drafting import (
     CUSTOMS_SETTINGS,
     SELLER_REGISTRATIONS,
+    amended_document,
     declaration_data,
     declaration_lines,
     parties,
@@ -255,30 +256,8 @@ class CustomsUseCases:
         """Line changes (description, hs_code, unit_value, quantity, origin_country): duties and
         flags are recomputed before the amendment is recorded."""
         d = self.get_declaration(declaration_id)
-        document = {**d.document, "lines": [dict(ln) for ln in d.document["lines"]]}
-        errors = []
-        allowed = {"description", "hs_code", "unit_value", "quantity", "origin_country"}
-        for i, change in enumerate(changes):
-            n = change.get("line_no")
-            line = next((ln for ln in document["lines"] if ln["line_no"] == n), None)
-            if line is None:
-                errors.append({"loc": f"changes[{i}].line_no", "msg": f"no line {n}"})
-                continue
-            for key, value in change.items():
-                if key == "line_no":
-                    continue
-                if key not in allowed:
-                    errors.append(
-                        {
-                            "loc": f"changes[{i}].{key}",
-                            "msg": f"not amendable; one of {sorted(allowed)}",
-                        }
-                    )
-                    continue
-                line[key] = value
-            line["total_value"] = str(
-                (Decimal(line["unit_value"]) * line["quantity"]).quantize(Decimal("0.01"))
-            )
+        products = self.reference.current()["products"]
+        document, errors = amended_document(d.document, changes, products)
         if errors:
             raise ValidationFailed(errors)
         on = self.store.clock.now().date()

@@ -90,3 +90,56 @@ def parties(warehouse: Warehouse, order: Order) -> dict[str, Any]:
             phone=order.canonical["customer"].get("phone"),
         ),
     }
+
+
+AMENDABLE = ("description", "hs_code", "unit_value", "quantity", "origin_country")
+
+
+def _amendment_errors(i: int, change: dict[str, Any]) -> list[dict[str, str]]:
+    errors = []
+    for key in change:
+        if key != "line_no" and key not in AMENDABLE:
+            errors.append(
+                {"loc": f"changes[{i}].{key}", "msg": f"not amendable; one of {sorted(AMENDABLE)}"}
+            )
+    q = change.get("quantity", 1)
+    if not isinstance(q, int) or isinstance(q, bool) or q <= 0:
+        errors.append({"loc": f"changes[{i}].quantity", "msg": f"a positive integer, not {q!r}"})
+    try:
+        if "unit_value" in change and Decimal(str(change["unit_value"])) < 0:
+            raise ArithmeticError
+    except ArithmeticError:
+        errors.append(
+            {"loc": f"changes[{i}].unit_value", "msg": f"not an amount: {change['unit_value']!r}"}
+        )
+    return errors
+
+
+def amended_document(
+    document: dict[str, Any], changes: list[dict[str, Any]], products: dict[str, Product]
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The declaration's document with the line changes applied: each changed line's total
+    value and net weight (the catalogue's unit weight times the new quantity) recomputed, and
+    the gross weight as the sum of the lines. Answers the errors instead when a change names a
+    missing line, a field that cannot be amended, or a value that is not a quantity or amount."""
+    out = {**document, "lines": [dict(ln) for ln in document["lines"]]}
+    errors: list[dict[str, str]] = []
+    for i, change in enumerate(changes):
+        n = change.get("line_no")
+        line = next((ln for ln in out["lines"] if ln["line_no"] == n), None)
+        if line is None:
+            errors.append({"loc": f"changes[{i}].line_no", "msg": f"no line {n}"})
+            continue
+        problems = _amendment_errors(i, change)
+        errors += problems
+        if problems:
+            continue
+        line.update({k: v for k, v in change.items() if k != "line_no"})
+        line["total_value"] = str(
+            (Decimal(line["unit_value"]) * line["quantity"]).quantize(Decimal("0.01"))
+        )
+        product = products.get(line["sku"])
+        if product is not None and "quantity" in change:
+            line["net_weight_g"] = product.unit_weight_g * line["quantity"]
+    out["gross_weight_g"] = sum(ln["net_weight_g"] for ln in out["lines"])
+    return out, errors

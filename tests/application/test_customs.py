@@ -119,13 +119,6 @@ def test_amending_the_hs_code_charges_the_new_codes_rate(app):
     assert amended.duties["lines"][0]["rate_source"] == "851830"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="amend_declaration recomputes a changed line's total_value but not its "
-    "net_weight_g, nor the declaration's gross_weight_g, so the amended document declares "
-    "3 units at the weight of 4 and the weight check cannot see a quantity amendment",
-)
 def test_amending_a_lines_quantity_declares_that_quantitys_weight(app):
     _, d = declared(app, quantity=4, price="7.50")
     amended, _ = app.customs.amend_declaration(
@@ -134,6 +127,18 @@ def test_amending_a_lines_quantity_declares_that_quantitys_weight(app):
     assert amended.document["lines"][0]["total_value"] == "22.50"  # 3 x 7.50
     assert amended.document["lines"][0]["net_weight_g"] == 3 * 60
     assert amended.document["gross_weight_g"] == 3 * 60
+
+
+def test_an_amendment_with_a_quantity_or_value_that_is_no_number_is_refused_naming_it(app):
+    _, d = declared(app)
+    changes = [{"line_no": 1, "quantity": "three"}, {"line_no": 1, "unit_value": "cheap"}]
+    with pytest.raises(ValidationFailed) as refused:
+        app.customs.amend_declaration(d.id, "customs-1", "fix", changes)
+    assert [e["loc"] for e in refused.value.errors] == [
+        "changes[0].quantity",
+        "changes[1].unit_value",
+    ]
+    assert app.customs.get_declaration(d.id).version == d.version  # nothing recorded
 
 
 def test_an_amendment_naming_a_missing_line_or_a_fixed_field_is_refused_naming_each(app):
