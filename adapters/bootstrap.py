@@ -4,6 +4,8 @@ Configuration is by environment, with an embedded default (a SQLite file under .
   PERSISTENCE_MODULE=eventsourcing.sqlite   SQLITE_DBNAME=var/crossdock.db      (default)
   PERSISTENCE_MODULE=eventsourcing.postgres POSTGRES_DBNAME/HOST/PORT/USER/PASSWORD[/SCHEMA]
 Keys may be prefixed CROSSDOCK_ (the application's name), which wins over the plain key.
+The views live in the same database; CROSSDOCK_INLINE_PROJECTION=0 leaves them to separate
+`crossdock project` workers instead of catching up before each read.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from domains.store import Store
 from domains.transport.application import TransportUseCases
 from domains.transport.rates import RateBook, RateCardLaneCosts
 from domains.warehouse.application import WarehouseUseCases
+from projections.db import ViewDB
+from projections.live import LiveViews
 
 DEFAULT_SQLITE = "var/crossdock.db"
 
@@ -128,6 +132,14 @@ def ddl_lock(env: Mapping[str, str]) -> Iterator[None]:
 
 
 def build_app(overrides: Mapping[str, str] | None = None, clock: Clock | None = None) -> Crossdock:
+    return build_app_with_views(overrides, clock)[0]
+
+
+def build_app_with_views(
+    overrides: Mapping[str, str] | None = None, clock: Clock | None = None
+) -> tuple[Crossdock, LiveViews]:
+    """The application and its read side (the same object as `app.views`, with the view
+    database and the projection runner that entry points serving reads need)."""
     env = store_env(overrides)
     with ddl_lock(env):
         ensure_schema(env)
@@ -148,11 +160,13 @@ def _intake_lock(env: dict[str, str]) -> Any:
     return ProcessLock(Path(db + ".intake-lock"))
 
 
-def _construct(env: dict[str, str], clock: Clock | None) -> Crossdock:
+def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, LiveViews]:
     """Every context built through its constructor, each given what it calls (domains/crossdock.py
     shows the order); the only place that names concrete adapters."""
     split_time = float(os.environ.get("CROSSDOCK_SPLIT_TIME_LIMIT_S", "2.0"))
     store = Store(env, clock=clock)
+    inline = os.environ.get("CROSSDOCK_INLINE_PROJECTION", "1") != "0"
+    views = LiveViews(store, ViewDB(env), inline=inline)
     reference = ReferenceUseCases(store)
     rates = RateBook(store, _fx(), parse_rate_card_csv)
     # Split estimates come from the rate cards once there are any (else the lane table).
@@ -175,7 +189,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> Crossdock:
         shipped_tariffs=_tariffs(),
         shipped_files=shipped_files(),
     )
-    return Crossdock(
+    app = Crossdock(
         store=store,
         reference=reference,
         rates=rates,
@@ -193,4 +207,6 @@ def _construct(env: dict[str, str], clock: Clock | None) -> Crossdock:
             costs=lane_costs,
         ),
         settlement=SettlementUseCases(store),
+        views=views,
     )
+    return app, views

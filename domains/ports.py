@@ -34,3 +34,12 @@ class Clock(Protocol):
     """The time decisions are made at (FEFO shelf life, cut-offs, SLA); tests set it."""
 
     def now(self) -> datetime: ...
+
+
+class ReadSide(Protocol):
+    """The views a process reads (projections/live.py): brought up to the event log before a
+    read (read-your-writes), closed with the application."""
+
+    def fresh(self, until: int | None = None) -> None: ...
+
+    def close(self) -> None: ...
