@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from adapters.carriers.issuer import sandbox_issuers
+from adapters.carriers.tracking_codes import normalise
 from adapters.customs_data import load_tariffs, shipped_files, tables_from_files
 from adapters.rate_cards import parse_rate_card_csv
 from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable
+from adapters.reports.scorecards import carrier_scorecards
 from adapters.solvers.pick_route import OrToolsPickRouter
 from adapters.solvers.split_cpsat import CpSatSplitSolver
 from domains.crossdock import Crossdock
@@ -35,6 +37,7 @@ from domains.transport.rates import RateBook, RateCardLaneCosts
 from domains.warehouse.application import WarehouseUseCases
 from projections.db import ViewDB
 from projections.live import LiveViews
+from projections.transport_views import TransportViews
 
 DEFAULT_SQLITE = "var/crossdock.db"
 
@@ -196,7 +199,16 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         orders=orders,
         customs=customs,
         transport=TransportUseCases(
-            store, reference, orders, rates, customs, carriers=sandbox_issuers()
+            store,
+            reference,
+            orders,
+            rates,
+            customs,
+            carriers=sandbox_issuers(),
+            countries=_countries(),
+            views=TransportViews(views.db, views.fresh),
+            scorecards=carrier_scorecards,
+            tracking_codes=normalise,
         ),
         warehouse=WarehouseUseCases(
             store,
