@@ -23,6 +23,8 @@ from adapters.customs_data import load_tariffs, shipped_files, tables_from_files
 from adapters.rate_cards import parse_rate_card_csv
 from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable
 from adapters.reports.scorecards import carrier_scorecards
+from adapters.settlement.files import PandasBillFiles, reconcile_bill
+from adapters.settlement.ledger import cost_totals
 from adapters.solvers.pick_route import OrToolsPickRouter
 from adapters.solvers.split_cpsat import CpSatSplitSolver
 from domains.crossdock import Crossdock
@@ -37,6 +39,7 @@ from domains.transport.rates import RateBook, RateCardLaneCosts
 from domains.warehouse.application import WarehouseUseCases
 from projections.db import ViewDB
 from projections.live import LiveViews
+from projections.settlement_views import SettlementViews
 from projections.transport_views import TransportViews
 
 DEFAULT_SQLITE = "var/crossdock.db"
@@ -218,7 +221,17 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             pick_router=OrToolsPickRouter(),
             costs=lane_costs,
         ),
-        settlement=SettlementUseCases(store),
+        settlement=SettlementUseCases(
+            store,
+            reference,
+            orders,
+            fx=_fx(),
+            base_currency=os.environ.get("CROSSDOCK_BASE_CURRENCY", "EUR"),
+            views=SettlementViews(views.db, views.fresh),
+            bill_files=PandasBillFiles(),
+            reconcile=reconcile_bill,
+            cost_totals=cost_totals,
+        ),
         views=views,
     )
     return app, views

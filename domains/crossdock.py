@@ -3,7 +3,7 @@
 call `app.<context>.<use case>(...)`.
 
 Who calls whom (no circle): reference <- rates <- orders <- customs <- transport, warehouse;
-settlement stands alone. Each arrow is a constructor argument, so mypy sees every call.
+reference, orders <- settlement. Each arrow is a constructor argument, so mypy sees every call.
 """
 
 from __future__ import annotations

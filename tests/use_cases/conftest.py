@@ -43,36 +43,37 @@ def app(store: dict[str, str], clock: Clock) -> Iterator[Crossdock]:
     a.close()
 
 
-def push_web_order(app: Crossdock, ext: str, lines: list[tuple[str, int, str]]) -> UUID:
-    canonical = web_order(ext, lines)
+BINS = {"SKU-PHONE-CASE": "A-02-05-1", "SKU-CHARGER-65W": "A-05-10-1"}
+
+
+def push_web_order(app: Crossdock, ext: str, lines: list, **ship_to: Any) -> UUID:
+    canonical = web_order(ext, lines, **ship_to)
     outcome, _ = app.orders.intake(Intake("web", canonical, canonical))
     assert outcome.order is not None and outcome.order.status == "allocated", outcome
     return outcome.order_id
 
 
-def packed_shipment(app: Crossdock, ext: str, quantity: int = 2) -> UUID:
-    """A web order of phone cases from LAX, waved, picked and packed in one parcel: shipment 1."""
-    sku = "SKU-PHONE-CASE"
-    app.warehouse.receive_goods("LAX", sku, quantity, f"R-{ext}", "P1", "A-02-05-1", None)
-    order_id = push_web_order(app, ext, [(sku, quantity, "10.00")])
+def packed_shipment(
+    app: Crossdock, ext: str, goods: dict[str, int] | None = None, **ship_to: Any
+) -> UUID:
+    """A web order from LAX (two phone cases unless `goods` says otherwise; to the US unless
+    `ship_to` says otherwise), waved, picked and packed in one parcel: its shipment 1."""
+    goods = goods or {"SKU-PHONE-CASE": 2}
+    for sku, quantity in goods.items():
+        app.warehouse.receive_goods("LAX", sku, quantity, f"R-{ext}", "P1", BINS[sku], None)
+    order_id = push_web_order(app, ext, [(s, q, "10.00") for s, q in goods.items()], **ship_to)
     cutoff = cutoff_for(app.orders.get_order(order_id).canonical["placed_at"], "web")
     wave, _ = app.warehouse.release_wave("LAX", [(order_id, 1, cutoff)], 20, 25_000, cutoff, "ann")
     task = app.warehouse.next_task("LAX", "ann", [UUID(p["id"]) for p in wave["pick_lists"]])
-    for n, line in enumerate(task.details()["next"]):
+    for n, ln in enumerate(task.details()["next"]):
         app.warehouse.scan(
-            task.id,
-            "LAX",
-            "ann",
-            f"{ext}-{n}",
-            line["bin"],
-            line["sku"],
-            line["lot"],
-            line["quantity"],
+            task.id, "LAX", "ann", f"{ext}-{n}", ln["bin"], ln["sku"], ln["lot"], ln["quantity"]
         )
+    products = app.reference.current()["products"]
     parcel = {
-        "weight_g": 60 * quantity + 5,
+        "weight_g": sum(products[s].unit_weight_g * q for s, q in goods.items()),
         "dimensions_mm": [200, 150, 50],
-        "items": [{"sku": sku, "quantity": quantity}],
+        "items": [{"sku": s, "quantity": q} for s, q in goods.items()],
     }
     app.warehouse.pack_shipment(order_id, 1, [parcel], "ann", "LAX")
     return order_id
