@@ -20,6 +20,7 @@ from typing import Any
 from adapters.carriers.issuer import sandbox_issuers
 from adapters.carriers.tracking_codes import normalise
 from adapters.customs_data import load_tariffs, shipped_files, tables_from_files
+from adapters.documents import render_commercial_invoice, render_packing_list
 from adapters.rate_cards import parse_rate_card_csv
 from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable
 from adapters.reports.scorecards import carrier_scorecards
@@ -190,7 +191,13 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         store,
         reference,
         rates,
+        orders,
         fx=_fx(),
+        countries=_countries(),
+        documents={
+            "commercial-invoice.pdf": render_commercial_invoice,
+            "packing-list.pdf": render_packing_list,
+        },
         tariff_loader=tables_from_files,
         shipped_tariffs=_tariffs(),
         shipped_files=shipped_files(),

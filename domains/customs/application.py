@@ -6,38 +6,36 @@ value comes from transport's price list (domains/transport/rates.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
+from domains.customs.documents import document_data
+from domains.customs.drafting import (
+    CUSTOMS_SETTINGS,
+    SELLER_REGISTRATIONS,
+    amended,
+    declaration_data,
+    declared_lines,
+    parties,
+)
 from domains.customs.flags import declaration_flags
+from domains.customs.landed import Goods, customs_lines
 from domains.customs.model import APPROVED, CustomsRules, Declaration
 from domains.customs.tariff import CustomsLine, Money, compute_duties, landed_cost
 from domains.log_cache import LogCached
+from domains.orders.application import OrderUseCases
 from domains.orders.model import Order
-from domains.ports import FxRates
+from domains.ports import Countries, FxRates
 from domains.reference.application import ReferenceUseCases
 from domains.store import Store
 from domains.transport.rates import RateBook
 from domains.transport.rating import Parcel, QuoteRequest
 
-# Per channel: Incoterm, whether a declaration without flags is approved automatically, and
-# the seller's registrations (sample numbers with valid check digits).
-CUSTOMS_SETTINGS: dict[str, dict[str, Any]] = {
-    "amazon": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
-    "shopee": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": None},
-    "shopify": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
-    "web": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
-    "dealer": {"incoterm": "DAP", "auto_approve": False, "vat_scheme": None},
-}
-SELLER_REGISTRATIONS = {
-    "ioss_number": "IM2760000001",
-    "seller_vat_number": "GB980780684",
-    "seller_gst_registration": None,
-}
 COMMON_CURRENCIES = ("EUR", "GBP", "USD", "AUD", "CAD", "MYR", "SGD", "IDR", "JPY")
 
 
@@ -47,6 +45,7 @@ CUSTOMS_RULES_TOPICS = [
 
 
 TariffLoader = Callable[[dict[str, str]], Any]  # rule files -> TariffTables (adapters/)
+RenderDocument = Callable[[dict[str, Any]], bytes]  # document data -> PDF (adapters/documents.py)
 
 
 class CustomsUseCases:
@@ -55,25 +54,29 @@ class CustomsUseCases:
         store: Store,
         reference: ReferenceUseCases,
         rates: RateBook,
+        orders: OrderUseCases,
         *,
         fx: FxRates,
+        countries: Countries,
+        documents: Mapping[str, RenderDocument],
         tariff_loader: TariffLoader | None = None,
         shipped_tariffs: Any = None,
         shipped_files: dict[str, str] | None = None,
     ) -> None:
         """Without a `tariff_loader` no market has customs rules: every shipment is treated
         as needing no declaration. `shipped_tariffs` (from `shipped_files`) are in force until
-        a version is published."""
+        a version is published. `documents` prints each kind of document (PDF) from its data."""
         self.store = store
         self.reference = reference
         self.rates = rates
+        self.orders = orders
         self.fx = fx
+        self.countries = countries
+        self.documents = documents
         self.tariff_loader = tariff_loader
         self.shipped_tariffs = shipped_tariffs
         self.shipped_files = shipped_files
-        self._tariffs: LogCached[Any] = LogCached(
-            store, CUSTOMS_RULES_TOPICS, self._load_tariffs
-        )
+        self._tariffs: LogCached[Any] = LogCached(store, CUSTOMS_RULES_TOPICS, self._load_tariffs)
 
     @property
     def tariffs(self) -> Any:
@@ -119,29 +122,6 @@ class CustomsUseCases:
             except (ValueError, KeyError):
                 continue  # a currency with no reference rate: checks needing it say so
         return out
-
-    def _declaration_data(
-        self,
-        order: Order,
-        shipment_no: int,
-        lines: list[dict[str, Any]],
-        gross_weight_g: int,
-        origin: str,
-        on: date,
-    ) -> dict[str, Any]:
-        settings = CUSTOMS_SETTINGS.get(order.channel, CUSTOMS_SETTINGS["web"])
-        return {
-            "destination": order.canonical["ship_to"]["country"],
-            "on": on.isoformat(),
-            "currency": order.canonical["currency"],
-            "b2c": order.channel != "dealer",
-            "ship_from": origin,
-            "vat_scheme": settings["vat_scheme"],
-            **({k: v for k, v in SELLER_REGISTRATIONS.items() if v}),
-            "importer_eori": None,
-            "lines": lines,
-            "gross_weight_g": gross_weight_g,
-        }
 
     def _assess(
         self,
@@ -223,29 +203,10 @@ class CustomsUseCases:
             return None
         on = self.store.clock.now().date()
         entry = order.fulfilment[str(shipment_no)]
-        prices = {ln["sku"]: ln["unit_price"] for ln in order.canonical["lines"]}
-        lines = []
-        for n, (sku, qty) in enumerate(sorted(order.picked_quantities(shipment_no).items()), 1):
-            p = self.reference.product(sku)
-            lines.append(
-                {
-                    "line_no": n,
-                    "sku": sku,
-                    "description": p.name,
-                    "hs_code": p.hs_code,
-                    "national_code": None,
-                    "origin_country": p.origin_country,
-                    "quantity": qty,
-                    "unit": "pcs",
-                    "unit_value": prices[sku],
-                    "currency": order.canonical["currency"],
-                    "total_value": str((Decimal(prices[sku]) * qty).quantize(Decimal("0.01"))),
-                    "net_weight_g": p.unit_weight_g * qty,
-                }
-            )
+        lines = declared_lines(order, shipment_no, self.reference.product)
         packed_g = sum(p["weight_g"] for p in entry["parcels"])
         declared_g = sum(ln["net_weight_g"] for ln in lines)
-        data = self._declaration_data(order, shipment_no, lines, declared_g, warehouse.country, on)
+        data = declaration_data(order, lines, declared_g, warehouse.country, on)
         settings = CUSTOMS_SETTINGS.get(order.channel, CUSTOMS_SETTINGS["web"])
         freight = self._freight_estimate(warehouse.country, destination, entry["parcels"], on)
         duties, flags = self._assess(data, settings["incoterm"], freight, packed_g, on)
@@ -262,19 +223,7 @@ class CustomsUseCases:
                 **data,
                 "parcels": entry["parcels"],
                 "packed_weight_g": packed_g,
-                "exporter": {
-                    "name": warehouse.name,
-                    "line1": warehouse.address,
-                    "city": warehouse.city,
-                    "postcode": "",
-                    "country": warehouse.country,
-                },
-                "importer": dict(
-                    order.canonical["ship_to"],
-                    email=order.canonical["customer"].get("email"),
-                    phone=order.canonical["customer"].get("phone"),
-                ),
-                "external_id": order.external_id,
+                **parties(order, warehouse),
                 "freight": {"amount": str(freight.amount), "currency": freight.currency}
                 if freight
                 else None,
@@ -297,6 +246,21 @@ class CustomsUseCases:
             raise NotFound("declaration", str(declaration_id))
         return d
 
+    def declaration_with_history(self, declaration_id: UUID) -> tuple[Declaration, list[Any]]:
+        """A declaration and its order's events, oldest first (what the reviewer weighs)."""
+        d = self.get_declaration(declaration_id)
+        return d, self.orders.order_events(UUID(d.order_id))
+
+    def declaration_document(self, declaration_id: UUID, kind: str) -> bytes | str:
+        """A declaration's commercial invoice or packing list (`documents` prints the PDF), or
+        the declaration itself as JSON, all from the same data."""
+        d = self.get_declaration(declaration_id)
+        order = self.orders.get_order(UUID(d.order_id))
+        data = document_data(d, order.fulfilment.get(str(d.shipment_no), {}))
+        if kind == "declaration.json":
+            return json.dumps(data, default=str)
+        return self.documents[kind](data)
+
     def approve_declaration(
         self, declaration_id: UUID, by: str, note: str
     ) -> tuple[Declaration, int]:
@@ -317,30 +281,7 @@ class CustomsUseCases:
         """Line changes (description, hs_code, unit_value, quantity, origin_country): duties and
         flags are recomputed before the amendment is recorded."""
         d = self.get_declaration(declaration_id)
-        document = {**d.document, "lines": [dict(ln) for ln in d.document["lines"]]}
-        errors = []
-        allowed = {"description", "hs_code", "unit_value", "quantity", "origin_country"}
-        for i, change in enumerate(changes):
-            n = change.get("line_no")
-            line = next((ln for ln in document["lines"] if ln["line_no"] == n), None)
-            if line is None:
-                errors.append({"loc": f"changes[{i}].line_no", "msg": f"no line {n}"})
-                continue
-            for key, value in change.items():
-                if key == "line_no":
-                    continue
-                if key not in allowed:
-                    errors.append(
-                        {
-                            "loc": f"changes[{i}].{key}",
-                            "msg": f"not amendable; one of {sorted(allowed)}",
-                        }
-                    )
-                    continue
-                line[key] = value
-            line["total_value"] = str(
-                (Decimal(line["unit_value"]) * line["quantity"]).quantize(Decimal("0.01"))
-            )
+        document, errors = amended(d.document, changes)
         if errors:
             raise ValidationFailed(errors)
         on = self.store.clock.now().date()
@@ -380,6 +321,52 @@ class CustomsUseCases:
                 f"the customs declaration is {state}; a shipment leaves only "
                 "with an approved declaration"
             )
+
+    def quote_landed_cost(
+        self,
+        goods: Sequence[Goods],
+        destination: str,
+        warehouse_id: str | None = None,
+        incoterm: str = "DDP",
+        currency: str = "EUR",
+    ) -> dict[str, Any] | None:
+        """Goods value, freight (the cheapest quote from the warehouse), duty, VAT/GST and the
+        total, each itemised, in `currency`; from the warehouse whose total is lowest unless one
+        is named. None when no carrier service reaches the destination."""
+        reference = self.reference.current()
+        lines, grams, errors = customs_lines(goods, reference["products"])
+        if not self.countries.is_country(destination):
+            errors.append({"loc": "destination", "msg": f"{destination!r} is not an ISO country"})
+        if errors:
+            raise ValidationFailed(errors)
+        today = self.store.clock.now().date()
+        warehouses = reference["warehouses"]
+        if warehouse_id and warehouse_id not in warehouses:
+            msg = f"unknown warehouse {warehouse_id!r}"
+            raise ValidationFailed([{"loc": "warehouse_id", "msg": msg}])
+        best = None
+        for wh in [warehouse_id] if warehouse_id else list(warehouses):
+            parcel = Parcel(max(grams, 1))
+            rates = self.rates.quote(
+                QuoteRequest(
+                    origin_country=warehouses[wh].country,
+                    destination_country=destination,
+                    parcels=[parcel],
+                    ship_date=today,
+                )
+            )["rates"]
+            if not rates:
+                continue
+            freight = Money(Decimal(rates[0]["total"]), rates[0]["currency"])
+            result = self.landed_cost_quote(lines, freight, destination, incoterm, currency, today)
+            total = Decimal(str(result.get("total")))
+            if best is None or total < best[0]:
+                best = (total, wh, rates[0], result)
+        if best is None:
+            return None
+        _, wh, rate, result = best
+        chosen = {"warehouse_id": wh, "carrier": rate["carrier"], "service": rate["service"]}
+        return {**chosen, "ship_date": today.isoformat(), **result}
 
     def landed_cost_quote(
         self,

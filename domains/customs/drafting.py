@@ -1,0 +1,126 @@
+"""What a declaration's document is made of: the channel's customs settings, the data duties
+are assessed on, its lines (the goods as picked, valued at the order's prices), its parties
+(the shipping warehouse exports, the customer imports), and a reviewer's line changes applied.
+Pure: the order, reference data and changes in, plain data out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from domains.orders.model import Order
+
+# Per channel: Incoterm, whether a declaration without flags is approved automatically, and
+# the seller's registrations (sample numbers with valid check digits).
+CUSTOMS_SETTINGS: dict[str, dict[str, Any]] = {
+    "amazon": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
+    "shopee": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": None},
+    "shopify": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
+    "web": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
+    "dealer": {"incoterm": "DAP", "auto_approve": False, "vat_scheme": None},
+}
+SELLER_REGISTRATIONS = {
+    "ioss_number": "IM2760000001",
+    "seller_vat_number": "GB980780684",
+    "seller_gst_registration": None,
+}
+
+
+def declaration_data(
+    order: Order, lines: list[dict[str, Any]], gross_weight_g: int, origin: str, on: date
+) -> dict[str, Any]:
+    """What duties and flags are assessed on: destination, day, currency, B2C or not, where
+    from, the channel's VAT scheme, the seller's registrations, the lines and their weight."""
+    settings = CUSTOMS_SETTINGS.get(order.channel, CUSTOMS_SETTINGS["web"])
+    return {
+        "destination": order.canonical["ship_to"]["country"],
+        "on": on.isoformat(),
+        "currency": order.canonical["currency"],
+        "b2c": order.channel != "dealer",
+        "ship_from": origin,
+        "vat_scheme": settings["vat_scheme"],
+        **({k: v for k, v in SELLER_REGISTRATIONS.items() if v}),
+        "importer_eori": None,
+        "lines": lines,
+        "gross_weight_g": gross_weight_g,
+    }
+
+
+def declared_lines(
+    order: Order, shipment_no: int, product: Callable[[str], Any]
+) -> list[dict[str, Any]]:
+    """One line per SKU picked for the shipment, by SKU, numbered from 1."""
+    prices = {ln["sku"]: ln["unit_price"] for ln in order.canonical["lines"]}
+    lines = []
+    for n, (sku, qty) in enumerate(sorted(order.picked_quantities(shipment_no).items()), 1):
+        p = product(sku)
+        lines.append(
+            {
+                "line_no": n,
+                "sku": sku,
+                "description": p.name,
+                "hs_code": p.hs_code,
+                "national_code": None,
+                "origin_country": p.origin_country,
+                "quantity": qty,
+                "unit": "pcs",
+                "unit_value": prices[sku],
+                "currency": order.canonical["currency"],
+                "total_value": str((Decimal(prices[sku]) * qty).quantize(Decimal("0.01"))),
+                "net_weight_g": p.unit_weight_g * qty,
+            }
+        )
+    return lines
+
+
+def parties(order: Order, warehouse: Any) -> dict[str, Any]:
+    """The exporter (the shipping warehouse), the importer (the customer at the ship-to
+    address) and the order's reference."""
+    return {
+        "exporter": {
+            "name": warehouse.name,
+            "line1": warehouse.address,
+            "city": warehouse.city,
+            "postcode": "",
+            "country": warehouse.country,
+        },
+        "importer": dict(
+            order.canonical["ship_to"],
+            email=order.canonical["customer"].get("email"),
+            phone=order.canonical["customer"].get("phone"),
+        ),
+        "external_id": order.external_id,
+    }
+
+
+AMENDABLE = {"description", "hs_code", "unit_value", "quantity", "origin_country"}
+
+
+def amended(
+    document: dict[str, Any], changes: list[dict[str, Any]]
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """A copy of the document with each change applied to its line (by `line_no`) and the
+    line's total value recomputed; and what could not be applied (no such line, a field that
+    is not amendable), each at its place in `changes`."""
+    document = {**document, "lines": [dict(ln) for ln in document["lines"]]}
+    errors = []
+    for i, change in enumerate(changes):
+        n = change.get("line_no")
+        line = next((ln for ln in document["lines"] if ln["line_no"] == n), None)
+        if line is None:
+            errors.append({"loc": f"changes[{i}].line_no", "msg": f"no line {n}"})
+            continue
+        for key, value in change.items():
+            if key == "line_no":
+                continue
+            if key not in AMENDABLE:
+                msg = f"not amendable; one of {sorted(AMENDABLE)}"
+                errors.append({"loc": f"changes[{i}].{key}", "msg": msg})
+                continue
+            line[key] = value
+        line["total_value"] = str(
+            (Decimal(line["unit_value"]) * line["quantity"]).quantize(Decimal("0.01"))
+        )
+    return document, errors
