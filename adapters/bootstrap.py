@@ -19,6 +19,7 @@ from typing import Any
 
 from adapters.carriers.issuer import sandbox_issuers
 from adapters.carriers.tracking_codes import normalise
+from adapters.channels import parse_dealer_csv
 from adapters.customs_data import load_tariffs, shipped_files, tables_from_files
 from adapters.documents import render_commercial_invoice, render_packing_list
 from adapters.rate_cards import parse_rate_card_csv
@@ -184,6 +185,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         fx=_fx(),
         countries=_countries(),
         costs=lane_costs,
+        dealer_orders=parse_dealer_csv,
         split_solver=CpSatSplitSolver(time_limit_s=split_time),
         intake_lock=_intake_lock(env),
     )
