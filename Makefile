@@ -31,9 +31,9 @@ relay: install  ## Kafka relay (notification log -> logistics.events)
 
 lint: install
 	$(VENV)/bin/ruff check domains projections adapters api scripts tests
-	$(VENV)/bin/mypy domains
+	$(VENV)/bin/mypy domains api
 
-test: lint  ## lint, type-check the domain, run the whole suite
+test: lint  ## lint, type-check the domain and the API, run the whole suite
 	$(VENV)/bin/pytest
 
 bench: install  ## all benchmarks (intake, HTTP, routes, Kafka); figures go into the README

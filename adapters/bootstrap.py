@@ -4,6 +4,8 @@ Configuration is by environment, with an embedded default (a SQLite file under .
   PERSISTENCE_MODULE=eventsourcing.sqlite   SQLITE_DBNAME=var/crossdock.db      (default)
   PERSISTENCE_MODULE=eventsourcing.postgres POSTGRES_DBNAME/HOST/PORT/USER/PASSWORD[/SCHEMA]
 Keys may be prefixed CROSSDOCK_ (the application's name), which wins over the plain key.
+The views live in the same database; CROSSDOCK_INLINE_PROJECTION=0 leaves them to separate
+`crossdock project` workers instead of catching up before each read.
 """
 
 from __future__ import annotations
@@ -16,9 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from adapters.carriers.issuer import sandbox_issuers
+from adapters.carriers.tracking_codes import normalise
+from adapters.channels import parse_dealer_csv
 from adapters.customs_data import load_tariffs, shipped_files, tables_from_files
+from adapters.documents import render_commercial_invoice, render_packing_list
 from adapters.rate_cards import parse_rate_card_csv
 from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable
+from adapters.reports.scorecards import carrier_scorecards
+from adapters.settlement.files import PandasBillFiles, reconcile_bill
+from adapters.settlement.ledger import cost_totals
 from adapters.solvers.pick_route import OrToolsPickRouter
 from adapters.solvers.split_cpsat import CpSatSplitSolver
 from domains.crossdock import Crossdock
@@ -31,6 +39,10 @@ from domains.store import Store
 from domains.transport.application import TransportUseCases
 from domains.transport.rates import RateBook, RateCardLaneCosts
 from domains.warehouse.application import WarehouseUseCases
+from projections.db import ViewDB
+from projections.live import LiveViews
+from projections.settlement_views import SettlementViews
+from projections.transport_views import TransportViews
 
 DEFAULT_SQLITE = "var/crossdock.db"
 
@@ -128,6 +140,14 @@ def ddl_lock(env: Mapping[str, str]) -> Iterator[None]:
 
 
 def build_app(overrides: Mapping[str, str] | None = None, clock: Clock | None = None) -> Crossdock:
+    return build_app_with_views(overrides, clock)[0]
+
+
+def build_app_with_views(
+    overrides: Mapping[str, str] | None = None, clock: Clock | None = None
+) -> tuple[Crossdock, LiveViews]:
+    """The application and its read side (the same object as `app.views`, with the view
+    database and the projection runner that entry points serving reads need)."""
     env = store_env(overrides)
     with ddl_lock(env):
         ensure_schema(env)
@@ -148,11 +168,13 @@ def _intake_lock(env: dict[str, str]) -> Any:
     return ProcessLock(Path(db + ".intake-lock"))
 
 
-def _construct(env: dict[str, str], clock: Clock | None) -> Crossdock:
+def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, LiveViews]:
     """Every context built through its constructor, each given what it calls (domains/crossdock.py
     shows the order); the only place that names concrete adapters."""
     split_time = float(os.environ.get("CROSSDOCK_SPLIT_TIME_LIMIT_S", "2.0"))
     store = Store(env, clock=clock)
+    inline = os.environ.get("CROSSDOCK_INLINE_PROJECTION", "1") != "0"
+    views = LiveViews(store, ViewDB(env), inline=inline)
     reference = ReferenceUseCases(store)
     rates = RateBook(store, _fx(), parse_rate_card_csv)
     # Split estimates come from the rate cards once there are any (else the lane table).
@@ -163,6 +185,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> Crossdock:
         fx=_fx(),
         countries=_countries(),
         costs=lane_costs,
+        dealer_orders=parse_dealer_csv,
         split_solver=CpSatSplitSolver(time_limit_s=split_time),
         intake_lock=_intake_lock(env),
     )
@@ -170,19 +193,34 @@ def _construct(env: dict[str, str], clock: Clock | None) -> Crossdock:
         store,
         reference,
         rates,
+        orders,
         fx=_fx(),
+        countries=_countries(),
+        documents={
+            "commercial-invoice.pdf": render_commercial_invoice,
+            "packing-list.pdf": render_packing_list,
+        },
         tariff_loader=tables_from_files,
         shipped_tariffs=_tariffs(),
         shipped_files=shipped_files(),
     )
-    return Crossdock(
+    app = Crossdock(
         store=store,
         reference=reference,
         rates=rates,
         orders=orders,
         customs=customs,
         transport=TransportUseCases(
-            store, reference, orders, rates, customs, carriers=sandbox_issuers()
+            store,
+            reference,
+            orders,
+            rates,
+            customs,
+            carriers=sandbox_issuers(),
+            countries=_countries(),
+            views=TransportViews(views.db, views.fresh),
+            scorecards=carrier_scorecards,
+            tracking_codes=normalise,
         ),
         warehouse=WarehouseUseCases(
             store,
@@ -192,5 +230,17 @@ def _construct(env: dict[str, str], clock: Clock | None) -> Crossdock:
             pick_router=OrToolsPickRouter(),
             costs=lane_costs,
         ),
-        settlement=SettlementUseCases(store),
+        settlement=SettlementUseCases(
+            store,
+            reference,
+            orders,
+            fx=_fx(),
+            base_currency=os.environ.get("CROSSDOCK_BASE_CURRENCY", "EUR"),
+            views=SettlementViews(views.db, views.fresh),
+            bill_files=PandasBillFiles(),
+            reconcile=reconcile_bill,
+            cost_totals=cost_totals,
+        ),
+        views=views,
     )
+    return app, views

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from adapters.bootstrap import build_app, store_env
+from adapters.bootstrap import build_app_with_views
 from adapters.runtime import tune_gc
 from api import (
     errors,
@@ -30,7 +30,6 @@ from api.batcher import IntakeBatcher
 from api.deps import Services
 from api.fast_intake import CrossdockAPI
 from domains.ports import Clock
-from projections import ProjectionRunner, ViewDB, spine_projectors
 
 log = logging.getLogger("uvicorn.error")  # the server's own log: shown at its level
 
@@ -40,16 +39,14 @@ def build_services(
     keys: KeyStore | None = None,
     clock: Clock | None = None,
 ) -> Services:
-    app = build_app(overrides, clock)
-    db = ViewDB(store_env(overrides))
-    runner = ProjectionRunner(app, db, spine_projectors())
-    inline = os.environ.get("CROSSDOCK_INLINE_PROJECTION", "1") != "0"
+    app, views = build_app_with_views(overrides, clock)
     batcher = IntakeBatcher(
         app,
         max_batch=int(os.environ.get("CROSSDOCK_INTAKE_BATCH", "100")),
         max_wait_s=float(os.environ.get("CROSSDOCK_INTAKE_WAIT_MS", "2")) / 1000,
     )
-    return Services(app, db, runner, keys or KeyStore.from_env(), inline, batcher)
+    keys = keys or KeyStore.from_env()
+    return Services(app, views.db, views.runner, keys, views.inline, batcher)
 
 
 def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> FastAPI:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -13,8 +12,8 @@ from pydantic import BaseModel, Field, StringConstraints
 from api.auth import Principal
 from api.deps import Services, as_json, require, services
 from domains.common import ValidationFailed
+from domains.customs.landed import Goods
 from domains.customs.model import Declaration
-from domains.customs.tariff import CustomsLine, Money
 from projections.customs_views import clearance_delay_rates, customs_queue
 
 router = APIRouter(prefix="/v1", tags=["customs"])
@@ -108,7 +107,7 @@ def publish_rules(
     that do not load are refused whole (422); declarations cite the version they used."""
     import json
 
-    files = {
+    files: dict[str, str] = {
         name: json.dumps(content, indent=1, ensure_ascii=False)
         for name, content in body.files.items()
     }
@@ -148,14 +147,14 @@ def get_declaration(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """One declaration with each flag explained, and its order's history."""
-    d = svc.app.customs.get_declaration(declaration_id)
+    d, events = svc.app.customs.declaration_with_history(declaration_id)
     history = [
         {
             "version": e.originator_version,
             "type": type(e).__name__,
             "timestamp": e.timestamp.isoformat(),
         }
-        for e in svc.app.orders.order_events(UUID(d.order_id))
+        for e in events
     ]
     return {**declaration_out(d), "order_history": history}
 
@@ -217,56 +216,6 @@ def clearance(
     return {**declaration_out(d), "notification_id": nid}
 
 
-def _document(svc: Services, d: Declaration) -> dict[str, Any]:
-    doc, duties = d.document, d.duties
-    order = svc.app.orders.get_order(UUID(d.order_id))
-    entry = order.fulfilment.get(str(d.shipment_no), {})
-    freight = doc.get("freight") or {"amount": "0.00"}
-    return {
-        "declaration_id": str(d.id),
-        "shipment_id": d.shipment_id,
-        "order_id": d.order_id,
-        "external_id": doc.get("external_id", ""),
-        "status": d.status,
-        "incoterm": d.incoterm,
-        "currency": doc["currency"],
-        "destination_currency": duties["currency"],
-        "exporter": doc["exporter"],
-        "importer": doc["importer"],
-        "ioss_number": doc.get("ioss_number") if doc.get("vat_scheme") == "IOSS" else None,
-        "importer_id": doc.get("importer_eori"),
-        "invoice_number": f"CI-{d.shipment_id[:8].upper()}-{d.shipment_no}",
-        "invoice_date": doc["on"],
-        "lines": [{**ln, "gross_weight_g": ln["net_weight_g"]} for ln in doc["lines"]],
-        "parcels": [
-            dict(p, parcel_no=p.get("parcel_no", i + 1)) for i, p in enumerate(doc["parcels"])
-        ],
-        "totals": {
-            "goods_value": str(sum(Decimal(ln["total_value"]) for ln in doc["lines"])),
-            "freight": freight["amount"],
-            "insurance": "0.00",
-            "duty": duties["duty"],
-            "vat": duties["vat"],
-            "total_taxes": duties["total_taxes"],
-            "net_weight_g": sum(ln["net_weight_g"] for ln in doc["lines"]),
-            "gross_weight_g": doc.get("packed_weight_g"),
-            "packages": len(doc["parcels"]),
-        },
-        "carrier": (
-            {
-                "carrier": entry.get("carrier_code"),
-                "service": entry.get("service"),
-                "waybill": entry.get("waybill"),
-            }
-            if entry.get("waybill")
-            else None
-        ),
-        "tariff_version": str(d.versions.get("tariff")),
-        "vat_version": str(d.versions.get("vat")),
-        "prohibited_list_version": d.versions.get("prohibited_list") or 0,
-    }
-
-
 @router.get("/customs/declarations/{declaration_id}/documents/{kind}")
 def document(
     declaration_id: UUID,
@@ -276,16 +225,9 @@ def document(
 ) -> Response:
     """Commercial invoice and packing list (PDF) and the declaration (JSON), all from the same
     data."""
-    from adapters.documents import render_commercial_invoice, render_packing_list
-
-    d = svc.app.customs.get_declaration(declaration_id)
-    data = _document(svc, d)
-    if kind == "declaration.json":
-        import json
-
-        return Response(json.dumps(data, default=str), media_type="application/json")
-    render = render_commercial_invoice if kind == "commercial-invoice.pdf" else render_packing_list
-    return Response(render(data), media_type="application/pdf")
+    content = svc.app.customs.declaration_document(declaration_id, kind)
+    media = "application/json" if kind == "declaration.json" else "application/pdf"
+    return Response(content, media_type=media)
 
 
 @router.get("/customs/clearance-delays")
@@ -305,62 +247,13 @@ def landed(
 ) -> dict[str, Any]:
     """Goods value, freight (cheapest quote from the warehouse), duty, VAT/GST and the total,
     each itemised, in the requested currency."""
-    from domains.transport.rating import Parcel, QuoteRequest
-
-    products = svc.app.reference.current()["products"]
-    errors, lines, grams = [], [], 0
-    for i, g in enumerate(body.goods):
-        p = products.get(g.sku) if g.sku else None
-        if g.sku and p is None:
-            errors.append({"loc": f"goods[{i}].sku", "msg": f"unknown SKU {g.sku!r}"})
-            continue
-        hs = g.hs_code or (p.hs_code if p else None)
-        if not hs:
-            errors.append({"loc": f"goods[{i}].hs_code", "msg": "give an SKU or an HS code"})
-            continue
-        lines.append(
-            CustomsLine(hs_code=hs, value=g.value, currency=g.currency, quantity=g.quantity)
-        )
-        grams += g.weight_g or ((p.unit_weight_g * g.quantity) if p else 500 * g.quantity)
-    if not svc.app.orders.countries.is_country(body.destination):
-        errors.append({"loc": "destination", "msg": f"{body.destination!r} is not an ISO country"})
-    if errors:
-        raise ValidationFailed(errors)
-    today = svc.app.clock.now().date()
-    warehouses = svc.app.reference.current()["warehouses"]
-    choices = [body.warehouse_id] if body.warehouse_id else list(warehouses)
-    if body.warehouse_id and body.warehouse_id not in warehouses:
-        raise ValidationFailed(
-            [{"loc": "warehouse_id", "msg": f"unknown warehouse {body.warehouse_id!r}"}]
-        )
-    best = None
-    for wh in choices:
-        quoted = svc.app.rates.quote(
-            QuoteRequest(
-                origin_country=warehouses[wh].country,
-                destination_country=body.destination,
-                parcels=[Parcel(max(grams, 1))],
-                ship_date=today,
-            )
-        )
-        if quoted["rates"]:
-            rate = quoted["rates"][0]
-            freight = Money(Decimal(rate["total"]), rate["currency"])
-            result = svc.app.customs.landed_cost_quote(
-                lines, freight, body.destination, body.incoterm, body.currency, today
-            )
-            total = Decimal(str(result.get("total")))
-            if best is None or total < best[0]:
-                best = (total, wh, rate, result)
-    if best is None:
-        raise HTTPException(status_code=422, detail="no carrier service reaches that destination")
-    _, wh, rate, result = best
-    return as_json(
-        {
-            "warehouse_id": wh,
-            "carrier": rate["carrier"],
-            "service": rate["service"],
-            "ship_date": date.isoformat(today),
-            **result,
-        }
+    quote = svc.app.customs.quote_landed_cost(
+        [Goods(**g.model_dump()) for g in body.goods],
+        body.destination,
+        body.warehouse_id,
+        body.incoterm,
+        body.currency,
     )
+    if quote is None:
+        raise HTTPException(status_code=422, detail="no carrier service reaches that destination")
+    return as_json(quote)

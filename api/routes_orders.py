@@ -11,7 +11,7 @@ import orjson
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from adapters.channels import MAPPERS, FieldError, PayloadError, map_payload, parse_dealer_csv
+from adapters.channels import MAPPERS, FieldError, PayloadError, map_payload
 from api.auth import Principal
 from api.deps import Services, as_json, encode_json, require, scoped_channel, services
 from domains.common import ValidationFailed
@@ -62,16 +62,6 @@ def _visible(who: Principal, order: Order) -> None:
     scoped_channel(who, order.channel)
     if who.role == "warehouse" and who.scope not in {s["warehouse_id"] for s in order.shipments}:
         raise HTTPException(status_code=404, detail="not found")
-
-
-def _with_sources(exc: ValidationFailed, prefix: str = "") -> list[dict]:
-    out = []
-    for e in exc.errors:
-        e = dict(e)
-        if prefix:
-            e["order"] = prefix
-        out.append(e)
-    return out
 
 
 @router.post(
@@ -142,18 +132,7 @@ async def push_dealer_csv(
     body = await request.body()
     if len(body) > MAX_CSV_BYTES:
         raise HTTPException(status_code=413, detail=f"file over {MAX_CSV_BYTES} bytes")
-    orders = parse_dealer_csv(body)
-    items = [Intake("dealer", m.canonical, m.canonical, m.source_paths) for m in orders]
-    outcomes, nid = await run_in_threadpool(svc.app.orders.intake_batch, items, all_or_nothing=True)
-    errors = []
-    for item, o in zip(items, outcomes, strict=True):
-        if isinstance(o.error, ValidationFailed):
-            errors += _with_sources(o.error, item.canonical["external_id"])
-    if errors:
-        raise ValidationFailed(errors)
-    for o in outcomes:
-        if o.error is not None:
-            raise o.error
+    outcomes, nid = await run_in_threadpool(svc.app.orders.intake_dealer_file, body)
     created = sum(1 for o in outcomes if o.created)
     response.status_code = 201 if created else 200
     return {

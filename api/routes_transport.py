@@ -8,16 +8,13 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from adapters.carriers.tracking_codes import normalise
 from api.auth import Principal
 from api.deps import Services, require, services
-from domains.common import ValidationFailed
-from domains.transport.rating import Parcel, QuoteRequest
-from projections.transport_views import dispatched_shipments, open_shipments, shipments_with_alerts
+from domains.transport.application import Place as At
+from domains.transport.rating import Parcel
 
 router = APIRouter(prefix="/v1", tags=["transport"])
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -124,7 +121,9 @@ def rate_cards(
     who: Principal = Depends(require(*ANYONE)), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     return {
-        "cards": json.loads(json.dumps([c.describe() for c in svc.app.rates.rate_cards()], default=str))
+        "cards": json.loads(
+            json.dumps([c.describe() for c in svc.app.rates.rate_cards()], default=str)
+        )
     }
 
 
@@ -134,51 +133,17 @@ def quote(
 ) -> dict[str, Any]:
     """Every eligible service, cheapest first, each with chargeable weight, a charge breakdown,
     total and transit days; and the services excluded with why. Country and weight suffice."""
-    errors = []
-    origin_country = body.origin.country
-    if body.origin.warehouse_id:
-        warehouse = svc.app.reference.current()["warehouses"].get(body.origin.warehouse_id)
-        if warehouse is None:
-            errors.append(
-                {
-                    "loc": "origin.warehouse_id",
-                    "msg": f"unknown warehouse {body.origin.warehouse_id!r}",
-                }
-            )
-        else:
-            origin_country = warehouse.country
-    if not origin_country:
-        errors.append({"loc": "origin", "msg": "give a warehouse_id or a country"})
-    if not body.destination.country:
-        errors.append({"loc": "destination.country", "msg": "field required"})
-    for loc, code in (
-        ("origin.country", origin_country),
-        ("destination.country", body.destination.country),
-    ):
-        if code and not svc.app.orders.countries.is_country(code):
-            errors.append({"loc": loc, "msg": f"{code!r} is not an ISO 3166-1 country"})
-    if errors:
-        raise ValidationFailed(errors)
-    request = QuoteRequest(
-        origin_country=origin_country or "",
-        origin_postcode=body.origin.postcode,
-        destination_country=body.destination.country or "",
-        destination_postcode=body.destination.postcode,
-        parcels=[
-            Parcel(p.weight_g, tuple(p.dimensions_mm) if p.dimensions_mm else None)
-            for p in body.parcels
-        ],
-        ship_date=body.ship_date or svc.app.clock.now().date(),
-        goods_types=frozenset(g for g in body.goods_types if g != "general"),
+    return svc.app.transport.quote(
+        At(**body.origin.model_dump()),
+        At(**body.destination.model_dump()),
+        [Parcel(p.weight_g, _dims(p.dimensions_mm)) for p in body.parcels],
+        body.goods_types,
+        body.ship_date,
     )
-    return svc.app.rates.quote(request)
 
 
-def _exception_rates(svc: Services) -> dict[str, float]:
-    card = _scorecard_frame(svc)
-    if card.empty:
-        return {}
-    return {f"{r.carrier}/{r.service}": float(r.exception_rate) for r in card.itertuples()}
+def _dims(mm: list[int] | None) -> tuple[int, int, int] | None:
+    return (mm[0], mm[1], mm[2]) if mm else None  # three, as QuoteIn checks
 
 
 @router.post("/shipments/{shipment_id}/carrier")
@@ -191,8 +156,7 @@ def choose_carrier(
     """Choose the carrier service for a packed shipment under the channel's policy (or the one
     given): every quote, the exclusions, the policy and the choice are recorded."""
     order_id, number = _scoped_shipment(svc, who, shipment_id)
-    svc.fresh_views()
-    result, nid = svc.app.transport.choose_carrier(order_id, number, body.policy, _exception_rates(svc))
+    result, nid = svc.app.transport.choose_carrier(order_id, number, body.policy)
     return {**result, "notification_id": nid}
 
 
@@ -214,20 +178,11 @@ def get_label(
 ) -> Response:
     """The printable label (PDF or ZPL, as issued), rendered from the recorded shipment."""
     order_id, number = _scoped_shipment(svc, who, shipment_id)
-    order = svc.app.orders.get_order(order_id)
-    entry = order.fulfilment.get(str(number), {})
-    if entry.get("status") != "labelled" and not entry.get("waybill"):
+    label = svc.app.transport.label_document(order_id, number)
+    if label is None:
         raise HTTPException(status_code=404, detail="this shipment has no current label")
-    events = [
-        e
-        for e in svc.app.orders.order_events(order_id)
-        if type(e).__name__ == "Labelled" and e.shipment_no == number
-    ]
-    issued = events[-1]
-    data = svc.app.transport.label_request(order, number, issued.service, issued.label_format)
-    data["created_at"] = issued.timestamp.isoformat()
-    content = svc.app.transport.carriers[issued.carrier].render(data, issued.waybill)
-    media = "application/pdf" if issued.label_format == "PDF" else "application/x-zpl"
+    content, label_format = label
+    media = "application/pdf" if label_format == "PDF" else "application/x-zpl"
     return Response(content, media_type=media)
 
 
@@ -265,8 +220,8 @@ def tracking(
     is final. Unknown waybills are reported per event."""
     if who.role == "carrier" and who.scope != carrier:
         raise HTTPException(status_code=404, detail="not found")
-    results = svc.app.transport.ingest_tracking(carrier, [e.model_dump() for e in body.events], normalise)
-    return {"results": results}
+    events = [e.model_dump() for e in body.events]
+    return {"results": svc.app.transport.ingest_tracking(carrier, events)}
 
 
 @router.post("/exceptions/check")
@@ -276,10 +231,7 @@ def check_exceptions(
     """Look for MISSING events at the application's clock: no scan for 24 h after dispatch,
     customs hold over 48 h, ETA passed, pick not started before the cut-off. Run it on a
     schedule; each alert is raised once."""
-    svc.fresh_views()
-    rows = open_shipments(svc.db)
-    raised = svc.app.transport.check_sla(rows)
-    return {"raised": raised}
+    return {"raised": svc.app.transport.check_sla()}
 
 
 @router.get("/exceptions")
@@ -288,71 +240,8 @@ def exceptions(
     who: Principal = Depends(require("admin", "warehouse", "customs")),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    svc.fresh_views()
-    items = []
-    for r in shipments_with_alerts(svc.db):
-        for a in json.loads(r["alerts"]):
-            if kind and a["kind"] != kind:
-                continue
-            if who.role == "warehouse" and r["warehouse_id"] != who.scope:
-                continue
-            items.append(
-                {
-                    **{
-                        k: r[k]
-                        for k in (
-                            "shipment_id",
-                            "order_id",
-                            "warehouse_id",
-                            "carrier",
-                            "waybill",
-                            "status",
-                        )
-                    },
-                    **a,
-                }
-            )
-    return {"items": items}
-
-
-def _scorecard_frame(svc: Services) -> pd.DataFrame:
-    svc.fresh_views()
-    rows = dispatched_shipments(svc.db)
-    if not rows:
-        return pd.DataFrame()
-    df = pd.DataFrame(rows)
-    ref = svc.app.reference.current()["warehouses"]
-    df["lane"] = (
-        df["warehouse_id"].map(lambda w: ref[w].country if w in ref else w)
-        + "-"
-        + df["destination"]
-    )
-    dispatched = pd.to_datetime(df["dispatched_at"], utc=True, format="ISO8601")
-    delivered = pd.to_datetime(df["delivered_at"], utc=True, format="ISO8601")
-    eta = pd.to_datetime(df["eta"], utc=True, format="ISO8601")
-    df["delivered"] = delivered.notna()
-    df["on_time"] = df["delivered"] & (delivered <= eta)
-    df["transit_days"] = (delivered - dispatched).dt.total_seconds() / 86400
-    df["exception"] = (
-        (df["alerts"] != "[]")
-        | df["hold_reason"].notna()
-        | df["tracking_status"].isin(
-            ["delivery_failed", "return_to_sender", "on_hold", "delivery_delayed"]
-        )
-    )
-    grouped = df.groupby(["carrier", "service", "lane"], dropna=False)
-    out = grouped.agg(
-        shipments=("lane", "size"),
-        delivered=("delivered", "sum"),
-        on_time=("on_time", "sum"),
-        exceptions=("exception", "sum"),
-        mean_transit_days=("transit_days", "mean"),
-        quoted_days_max=("quoted_days_max", "mean"),
-    ).reset_index()
-    out["on_time_rate"] = (out["on_time"] / out["delivered"].where(out["delivered"] > 0)).round(3)
-    out["exception_rate"] = (out["exceptions"] / out["shipments"]).round(3)
-    out["mean_transit_days"] = out["mean_transit_days"].round(2)
-    return out
+    scope = who.scope if who.role == "warehouse" else None
+    return {"items": svc.app.transport.exception_queue(kind, scope)}
 
 
 @router.get("/carriers/scorecards")
@@ -362,5 +251,4 @@ def scorecards(
 ) -> dict[str, Any]:
     """On-time rate, exception rate and mean transit per carrier service and lane; quoted vs
     actual transit, from our own shipment history."""
-    frame = _scorecard_frame(svc)
-    return {"items": [] if frame.empty else json.loads(frame.to_json(orient="records"))}
+    return {"items": svc.app.transport.carrier_scorecards()}

@@ -3,7 +3,7 @@
 call `app.<context>.<use case>(...)`.
 
 Who calls whom (no circle): reference <- rates <- orders <- customs <- transport, warehouse;
-settlement stands alone. Each arrow is a constructor argument, so mypy sees every call.
+reference, orders <- settlement. Each arrow is a constructor argument, so mypy sees every call.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from domains.customs.application import CustomsUseCases
 from domains.orders.application import OrderUseCases
-from domains.ports import Clock
+from domains.ports import Clock, ReadSide
 from domains.reference.application import ReferenceUseCases
 from domains.settlement.application import SettlementUseCases
 from domains.store import Store
@@ -33,11 +33,16 @@ class Crossdock:
     transport: TransportUseCases
     warehouse: WarehouseUseCases
     settlement: SettlementUseCases
+    views: ReadSide  # the views this process reads (projections/live.py), closed with the store
 
     # The store's parts that readers (projections, relay, tests) use directly.
     @property
     def recorder(self) -> Any:
         return self.store.recorder
+
+    @property
+    def mapper(self) -> Any:
+        return self.store.mapper
 
     @property
     def repository(self) -> Any:
@@ -65,4 +70,5 @@ class Crossdock:
         return {"inventories": loaded, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
     def close(self) -> None:
+        self.views.close()
         self.store.close()

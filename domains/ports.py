@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class FxRates(Protocol):
@@ -34,3 +35,24 @@ class Clock(Protocol):
     """The time decisions are made at (FEFO shelf life, cut-offs, SLA); tests set it."""
 
     def now(self) -> datetime: ...
+
+
+class ReadSide(Protocol):
+    """The views a process reads (projections/live.py): brought up to the event log before a
+    read (read-your-writes), closed with the application."""
+
+    def fresh(self, until: int | None = None) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MappedOrder(Protocol):
+    """An order a channel sent, in canonical form, with where each field came from."""
+
+    canonical: dict[str, Any]
+    source_paths: dict[str, str]
+
+
+# A dealer order file (CSV bytes) -> its orders (adapters/channels/dealer_csv.py); a bad row
+# raises the adapter's PayloadError naming its line.
+DealerOrderFile = Callable[[bytes], Sequence[MappedOrder]]

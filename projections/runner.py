@@ -36,6 +36,8 @@ class Projector:
 
 class ProjectionRunner:
     def __init__(self, app: Any, db: ViewDB, projectors: list[Projector], batch: int = 1000):
+        """`app` is what holds the notification log: the event store, or the Crossdock over
+        it (either has `recorder`, `mapper` and `max_notification_id()`)."""
         self.app = app
         self.db = db
         self.projectors = projectors
@@ -92,7 +94,7 @@ class ProjectionRunner:
         )
         if not notifications:
             return 0
-        mapper = self.app.store.mapper
+        mapper = self.app.mapper
         with self.db.transaction() as tx:
             for n in notifications:
                 if n.topic.startswith(projector.topic_prefixes):

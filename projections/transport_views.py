@@ -6,6 +6,7 @@ read them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from domains.warehouse.waves import cutoff_for
@@ -340,3 +341,24 @@ def billed_waybills(db: ViewDB, carrier: str) -> set[str]:
         r["waybill"]
         for r in db.query("SELECT waybill FROM view_billed WHERE carrier = ?", (carrier,))
     }
+
+
+class TransportViews:
+    """The shipments view as transport's use cases read it (domains/transport/ports.py): each
+    read first brings the views up to the log (`fresh`, from projections/live.py)."""
+
+    def __init__(self, db: ViewDB, fresh: Callable[[], None]) -> None:
+        self.db = db
+        self.fresh = fresh
+
+    def open_shipments(self) -> list[dict[str, Any]]:
+        self.fresh()
+        return open_shipments(self.db)
+
+    def shipments_with_alerts(self) -> list[dict[str, Any]]:
+        self.fresh()
+        return [dict(r, alerts=json.loads(r["alerts"])) for r in shipments_with_alerts(self.db)]
+
+    def dispatched_shipments(self) -> list[dict[str, Any]]:
+        self.fresh()
+        return dispatched_shipments(self.db)

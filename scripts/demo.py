@@ -346,8 +346,6 @@ def warehouse_day(svc) -> dict:
 def transport_day(svc) -> dict:
     """Every packed shipment gets a carrier under its channel's policy, a sandbox label and is
     dispatched; the carriers then report scans (one parcel goes quiet: an SLA alert later)."""
-    from adapters.carriers.tracking_codes import normalise
-
     app, db = svc.app, svc.db
     svc.runner.catch_up()
     rows = db.query("SELECT order_id, shipment_no FROM view_shipments WHERE status = 'packed'")
@@ -382,7 +380,7 @@ def transport_day(svc) -> dict:
             for k, code in enumerate(codes)
         ]
         recorded += sum(
-            x["result"] == "recorded" for x in app.transport.ingest_tracking(carrier, events, normalise)
+            x["result"] == "recorded" for x in app.transport.ingest_tracking(carrier, events)
         )
     t = Table(title="Carriers")
     t.add_column("measure")

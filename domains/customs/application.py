@@ -6,27 +6,31 @@ value comes from transport's price list (domains/transport/rates.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
+from domains.customs.documents import document_data
 from domains.customs.drafting import (
     CUSTOMS_SETTINGS,
     SELLER_REGISTRATIONS,
-    amended_document,
+    amended,
     declaration_data,
-    declaration_lines,
+    declared_lines,
     parties,
 )
 from domains.customs.flags import declaration_flags
+from domains.customs.landed import Goods, customs_lines
 from domains.customs.model import APPROVED, CustomsRules, Declaration
 from domains.customs.tariff import CustomsLine, Money, compute_duties, landed_cost
 from domains.log_cache import LogCached
+from domains.orders.application import OrderUseCases
 from domains.orders.model import Order
-from domains.ports import FxRates
+from domains.ports import Countries, FxRates
 from domains.reference.application import ReferenceUseCases
 from domains.store import Store
 from domains.transport.rates import RateBook
@@ -41,6 +45,7 @@ CUSTOMS_RULES_TOPICS = [
 
 
 TariffLoader = Callable[[dict[str, str]], Any]  # rule files -> TariffTables (adapters/)
+RenderDocument = Callable[[dict[str, Any]], bytes]  # document data -> PDF (adapters/documents.py)
 
 
 class CustomsUseCases:
@@ -49,19 +54,25 @@ class CustomsUseCases:
         store: Store,
         reference: ReferenceUseCases,
         rates: RateBook,
+        orders: OrderUseCases,
         *,
         fx: FxRates,
+        countries: Countries,
+        documents: Mapping[str, RenderDocument],
         tariff_loader: TariffLoader | None = None,
         shipped_tariffs: Any = None,
         shipped_files: dict[str, str] | None = None,
     ) -> None:
         """Without a `tariff_loader` no market has customs rules: every shipment is treated
         as needing no declaration. `shipped_tariffs` (from `shipped_files`) are in force until
-        a version is published."""
+        a version is published. `documents` prints each kind of document (PDF) from its data."""
         self.store = store
         self.reference = reference
         self.rates = rates
+        self.orders = orders
         self.fx = fx
+        self.countries = countries
+        self.documents = documents
         self.tariff_loader = tariff_loader
         self.shipped_tariffs = shipped_tariffs
         self.shipped_files = shipped_files
@@ -192,7 +203,7 @@ class CustomsUseCases:
             return None
         on = self.store.clock.now().date()
         entry = order.fulfilment[str(shipment_no)]
-        lines = declaration_lines(order, shipment_no, self.reference.current()["products"])
+        lines = declared_lines(order, shipment_no, self.reference.product)
         packed_g = sum(p["weight_g"] for p in entry["parcels"])
         declared_g = sum(ln["net_weight_g"] for ln in lines)
         data = declaration_data(order, lines, declared_g, warehouse.country, on)
@@ -212,8 +223,7 @@ class CustomsUseCases:
                 **data,
                 "parcels": entry["parcels"],
                 "packed_weight_g": packed_g,
-                **parties(warehouse, order),
-                "external_id": order.external_id,
+                **parties(order, warehouse),
                 "freight": {"amount": str(freight.amount), "currency": freight.currency}
                 if freight
                 else None,
@@ -236,6 +246,21 @@ class CustomsUseCases:
             raise NotFound("declaration", str(declaration_id))
         return d
 
+    def declaration_with_history(self, declaration_id: UUID) -> tuple[Declaration, list[Any]]:
+        """A declaration and its order's events, oldest first (what the reviewer weighs)."""
+        d = self.get_declaration(declaration_id)
+        return d, self.orders.order_events(UUID(d.order_id))
+
+    def declaration_document(self, declaration_id: UUID, kind: str) -> bytes | str:
+        """A declaration's commercial invoice or packing list (`documents` prints the PDF), or
+        the declaration itself as JSON, all from the same data."""
+        d = self.get_declaration(declaration_id)
+        order = self.orders.get_order(UUID(d.order_id))
+        data = document_data(d, order.fulfilment.get(str(d.shipment_no), {}))
+        if kind == "declaration.json":
+            return json.dumps(data, default=str)
+        return self.documents[kind](data)
+
     def approve_declaration(
         self, declaration_id: UUID, by: str, note: str
     ) -> tuple[Declaration, int]:
@@ -257,7 +282,8 @@ class CustomsUseCases:
         flags are recomputed before the amendment is recorded."""
         d = self.get_declaration(declaration_id)
         products = self.reference.current()["products"]
-        document, errors = amended_document(d.document, changes, products)
+        weights = {sku: p.unit_weight_g for sku, p in products.items()}
+        document, errors = amended(d.document, changes, weights)
         if errors:
             raise ValidationFailed(errors)
         on = self.store.clock.now().date()
@@ -297,6 +323,52 @@ class CustomsUseCases:
                 f"the customs declaration is {state}; a shipment leaves only "
                 "with an approved declaration"
             )
+
+    def quote_landed_cost(
+        self,
+        goods: Sequence[Goods],
+        destination: str,
+        warehouse_id: str | None = None,
+        incoterm: str = "DDP",
+        currency: str = "EUR",
+    ) -> dict[str, Any] | None:
+        """Goods value, freight (the cheapest quote from the warehouse), duty, VAT/GST and the
+        total, each itemised, in `currency`; from the warehouse whose total is lowest unless one
+        is named. None when no carrier service reaches the destination."""
+        reference = self.reference.current()
+        lines, grams, errors = customs_lines(goods, reference["products"])
+        if not self.countries.is_country(destination):
+            errors.append({"loc": "destination", "msg": f"{destination!r} is not an ISO country"})
+        if errors:
+            raise ValidationFailed(errors)
+        today = self.store.clock.now().date()
+        warehouses = reference["warehouses"]
+        if warehouse_id and warehouse_id not in warehouses:
+            msg = f"unknown warehouse {warehouse_id!r}"
+            raise ValidationFailed([{"loc": "warehouse_id", "msg": msg}])
+        best = None
+        for wh in [warehouse_id] if warehouse_id else list(warehouses):
+            parcel = Parcel(max(grams, 1))
+            rates = self.rates.quote(
+                QuoteRequest(
+                    origin_country=warehouses[wh].country,
+                    destination_country=destination,
+                    parcels=[parcel],
+                    ship_date=today,
+                )
+            )["rates"]
+            if not rates:
+                continue
+            freight = Money(Decimal(rates[0]["total"]), rates[0]["currency"])
+            result = self.landed_cost_quote(lines, freight, destination, incoterm, currency, today)
+            total = Decimal(str(result.get("total")))
+            if best is None or total < best[0]:
+                best = (total, wh, rates[0], result)
+        if best is None:
+            return None
+        _, wh, rate, result = best
+        chosen = {"warehouse_id": wh, "carrier": rate["carrier"], "service": rate["service"]}
+        return {**chosen, "ship_date": today.isoformat(), **result}
 
     def landed_cost_quote(
         self,

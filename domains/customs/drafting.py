@@ -1,16 +1,16 @@
-"""What a parcel's customs declaration says, before duties: its lines (from what was picked,
-at the order's prices), the seller's registrations and Incoterm per channel, the exporter (the
-warehouse) and the importer (the buyer). Pure: the use case (domains/customs/application.py)
-adds duties, flags and the rule versions and records it."""
+"""What a declaration's document is made of: the channel's customs settings, the data duties
+are assessed on, its lines (the goods as picked, valued at the order's prices), its parties
+(the shipping warehouse exports, the customer imports), and a reviewer's line changes applied.
+Pure: the order, reference data and changes in, plain data out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from domains.orders.model import Order
-from domains.reference.model import Product, Warehouse
 
 # Per channel: Incoterm, whether a declaration without flags is approved automatically, and
 # the seller's registrations (sample numbers with valid check digits).
@@ -28,14 +28,34 @@ SELLER_REGISTRATIONS = {
 }
 
 
-def declaration_lines(
-    order: Order, shipment_no: int, products: dict[str, Product]
+def declaration_data(
+    order: Order, lines: list[dict[str, Any]], gross_weight_g: int, origin: str, on: date
+) -> dict[str, Any]:
+    """What duties and flags are assessed on: destination, day, currency, B2C or not, where
+    from, the channel's VAT scheme, the seller's registrations, the lines and their weight."""
+    settings = CUSTOMS_SETTINGS.get(order.channel, CUSTOMS_SETTINGS["web"])
+    return {
+        "destination": order.canonical["ship_to"]["country"],
+        "on": on.isoformat(),
+        "currency": order.canonical["currency"],
+        "b2c": order.channel != "dealer",
+        "ship_from": origin,
+        "vat_scheme": settings["vat_scheme"],
+        **({k: v for k, v in SELLER_REGISTRATIONS.items() if v}),
+        "importer_eori": None,
+        "lines": lines,
+        "gross_weight_g": gross_weight_g,
+    }
+
+
+def declared_lines(
+    order: Order, shipment_no: int, product: Callable[[str], Any]
 ) -> list[dict[str, Any]]:
-    """One line per SKU picked for the shipment (in SKU order), valued at the order's price."""
+    """One line per SKU picked for the shipment, by SKU, numbered from 1."""
     prices = {ln["sku"]: ln["unit_price"] for ln in order.canonical["lines"]}
     lines = []
     for n, (sku, qty) in enumerate(sorted(order.picked_quantities(shipment_no).items()), 1):
-        p = products[sku]
+        p = product(sku)
         lines.append(
             {
                 "line_no": n,
@@ -55,27 +75,9 @@ def declaration_lines(
     return lines
 
 
-def declaration_data(
-    order: Order, lines: list[dict[str, Any]], gross_weight_g: int, origin: str, on: date
-) -> dict[str, Any]:
-    """The facts duties and flags are computed from (also what an amendment recomputes)."""
-    settings = CUSTOMS_SETTINGS.get(order.channel, CUSTOMS_SETTINGS["web"])
-    return {
-        "destination": order.canonical["ship_to"]["country"],
-        "on": on.isoformat(),
-        "currency": order.canonical["currency"],
-        "b2c": order.channel != "dealer",
-        "ship_from": origin,
-        "vat_scheme": settings["vat_scheme"],
-        **({k: v for k, v in SELLER_REGISTRATIONS.items() if v}),
-        "importer_eori": None,
-        "lines": lines,
-        "gross_weight_g": gross_weight_g,
-    }
-
-
-def parties(warehouse: Warehouse, order: Order) -> dict[str, Any]:
-    """Exporter (the shipping warehouse) and importer (the buyer, with contact details)."""
+def parties(order: Order, warehouse: Any) -> dict[str, Any]:
+    """The exporter (the shipping warehouse), the importer (the customer at the ship-to
+    address) and the order's reference."""
     return {
         "exporter": {
             "name": warehouse.name,
@@ -89,6 +91,7 @@ def parties(warehouse: Warehouse, order: Order) -> dict[str, Any]:
             email=order.canonical["customer"].get("email"),
             phone=order.canonical["customer"].get("phone"),
         ),
+        "external_id": order.external_id,
     }
 
 
@@ -96,12 +99,13 @@ AMENDABLE = ("description", "hs_code", "unit_value", "quantity", "origin_country
 
 
 def _amendment_errors(i: int, change: dict[str, Any]) -> list[dict[str, str]]:
+    """What is wrong with one change: fields that cannot be amended, a quantity that is not a
+    positive integer, a unit value that is not an amount."""
     errors = []
     for key in change:
         if key != "line_no" and key not in AMENDABLE:
-            errors.append(
-                {"loc": f"changes[{i}].{key}", "msg": f"not amendable; one of {sorted(AMENDABLE)}"}
-            )
+            msg = f"not amendable; one of {sorted(AMENDABLE)}"
+            errors.append({"loc": f"changes[{i}].{key}", "msg": msg})
     q = change.get("quantity", 1)
     if not isinstance(q, int) or isinstance(q, bool) or q <= 0:
         errors.append({"loc": f"changes[{i}].quantity", "msg": f"a positive integer, not {q!r}"})
@@ -109,24 +113,24 @@ def _amendment_errors(i: int, change: dict[str, Any]) -> list[dict[str, str]]:
         if "unit_value" in change and Decimal(str(change["unit_value"])) < 0:
             raise ArithmeticError
     except ArithmeticError:
-        errors.append(
-            {"loc": f"changes[{i}].unit_value", "msg": f"not an amount: {change['unit_value']!r}"}
-        )
+        msg = f"not an amount: {change['unit_value']!r}"
+        errors.append({"loc": f"changes[{i}].unit_value", "msg": msg})
     return errors
 
 
-def amended_document(
-    document: dict[str, Any], changes: list[dict[str, Any]], products: dict[str, Product]
+def amended(
+    document: dict[str, Any], changes: list[dict[str, Any]], unit_weight_g: dict[str, int]
 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """The declaration's document with the line changes applied: each changed line's total
-    value and net weight (the catalogue's unit weight times the new quantity) recomputed, and
-    the gross weight as the sum of the lines. Answers the errors instead when a change names a
-    missing line, a field that cannot be amended, or a value that is not a quantity or amount."""
-    out = {**document, "lines": [dict(ln) for ln in document["lines"]]}
+    """A copy of the document with each change applied to its line (by `line_no`): the line's
+    total value recomputed, and for a new quantity its net weight (`unit_weight_g` of its SKU,
+    from the catalogue); the gross weight is the lines' sum. Also answers what could not be
+    applied (no such line, a field that is not amendable, a value that is no number), each at
+    its place in `changes`."""
+    document = {**document, "lines": [dict(ln) for ln in document["lines"]]}
     errors: list[dict[str, str]] = []
     for i, change in enumerate(changes):
         n = change.get("line_no")
-        line = next((ln for ln in out["lines"] if ln["line_no"] == n), None)
+        line = next((ln for ln in document["lines"] if ln["line_no"] == n), None)
         if line is None:
             errors.append({"loc": f"changes[{i}].line_no", "msg": f"no line {n}"})
             continue
@@ -138,8 +142,7 @@ def amended_document(
         line["total_value"] = str(
             (Decimal(line["unit_value"]) * line["quantity"]).quantize(Decimal("0.01"))
         )
-        product = products.get(line["sku"])
-        if product is not None and "quantity" in change:
-            line["net_weight_g"] = product.unit_weight_g * line["quantity"]
-    out["gross_weight_g"] = sum(ln["net_weight_g"] for ln in out["lines"])
-    return out, errors
+        if "quantity" in change and line["sku"] in unit_weight_g:
+            line["net_weight_g"] = unit_weight_g[line["sku"]] * line["quantity"]
+    document["gross_weight_g"] = sum(ln["net_weight_g"] for ln in document["lines"])
+    return document, errors

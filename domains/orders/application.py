@@ -34,7 +34,7 @@ from domains.orders.intake import (
 )
 from domains.orders.model import ALLOCATED, Order
 from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption
-from domains.ports import Countries, FxRates, ShippingCostTable
+from domains.ports import Countries, DealerOrderFile, FxRates, ShippingCostTable
 from domains.reference.application import ReferenceUseCases
 from domains.reference.model import Dealer
 from domains.store import MAX_CONFLICT_RETRIES, Store, Touched, retry_on_conflict
@@ -62,6 +62,7 @@ class OrderUseCases:
         fx: FxRates,
         countries: Countries,
         costs: ShippingCostTable,
+        dealer_orders: DealerOrderFile,
         split_solver: SplitSolver | None = None,
         intake_lock: AbstractContextManager[Any] | None = None,
     ) -> None:
@@ -74,6 +75,7 @@ class OrderUseCases:
         self.fx = fx
         self.countries = countries
         self.costs = costs
+        self.dealer_orders = dealer_orders
         self.split_solver = split_solver
         self.allocator = Allocator(fx, countries, split_solver)
         self.known = KnownOrders()
@@ -156,6 +158,27 @@ class OrderUseCases:
         if outcome.error is not None:
             raise outcome.error
         return outcome, nid
+
+    def intake_dealer_file(self, data: bytes) -> tuple[list[IntakeOutcome], int]:
+        """Dealer orders from a CSV file, one row per line, grouped by the dealer's order
+        number, taken in all or nothing: a bad row rejects the file naming its line, an invalid
+        order rejects it with every error naming its order, and nothing is stored."""
+        items = [
+            Intake("dealer", m.canonical, m.canonical, m.source_paths)
+            for m in self.dealer_orders(data)
+        ]
+        outcomes, nid = self.intake_batch(items, all_or_nothing=True)
+        errors = []
+        for item, outcome in zip(items, outcomes, strict=True):
+            if isinstance(outcome.error, ValidationFailed):
+                ext = item.canonical["external_id"]
+                errors += [dict(e, order=ext) if ext else dict(e) for e in outcome.error.errors]
+        if errors:
+            raise ValidationFailed(errors)
+        for outcome in outcomes:
+            if outcome.error is not None:
+                raise outcome.error
+        return outcomes, nid
 
     def intake_batch(
         self, items: list[Intake], *, all_or_nothing: bool = False

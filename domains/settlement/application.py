@@ -1,23 +1,130 @@
-"""Settlement use cases: record a reconciled carrier bill and work its discrepancies.
+"""Settlement use cases: the logistics cost ledger (per shipment, grouped, and per order line),
+carrier bills matched three ways (quote, label, bill line) and recorded with every discrepancy,
+the dispute workflow, and the bill reports and dispute files.
 
-Parsing and the (pandas, vectorised) three-way match run in adapters/settlement before this is
-called; here the outcome becomes events: the bill, the waybills it charges, one event per
-discrepancy with expected and billed amounts, and each resolution with who and why.
+Bill files, the vectorised match and the cost group-by run in adapters/settlement and the views
+are read through projections/, all behind ports (domains/settlement/ports.py); here their
+outcome becomes events: the bill, the waybills it charges, one event per discrepancy with
+expected and billed amounts, and each resolution with who and why.
 """
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from domains.common import NotFound
+from domains.orders.application import OrderUseCases
+from domains.ports import FxRates
+from domains.reference.application import ReferenceUseCases
+from domains.settlement.ledger import allocate, shipment_cost
 from domains.settlement.model import CarrierBill
+from domains.settlement.ports import BillFiles, CostTotals, LedgerViews, Reconcile, Reconciled
 from domains.store import Store
 
 
 class SettlementUseCases:
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self,
+        store: Store,
+        reference: ReferenceUseCases,
+        orders: OrderUseCases,
+        *,
+        fx: FxRates,
+        base_currency: str,
+        views: LedgerViews,
+        bill_files: BillFiles,
+        reconcile: Reconcile,
+        cost_totals: CostTotals,
+    ) -> None:
         self.store = store
+        self.reference = reference
+        self.orders = orders
+        self.fx = fx
+        self.base_currency = base_currency
+        self.views = views
+        self.bill_files = bill_files
+        self.reconcile = reconcile
+        self.group_costs = cost_totals
+
+    # ------------------------------------------------------------------ cost ledger
+    def cost_ledger(self, order_id: str | None = None) -> list[dict[str, Any]]:
+        """One row per shipment that has a current label (all, or one order's): freight (as
+        quoted on its label), duties and import taxes we pay (DDP), handling; in their own
+        currencies and in the base currency at the ECB rate of the shipment's day."""
+        rows = self.views.shipment_costs(order_id)
+        warehouses = self.reference.current()["warehouses"]
+        countries = {code: w.country for code, w in warehouses.items()}
+        return [shipment_cost(r, countries, self._in_base, self.base_currency) for r in rows]
+
+    def _in_base(self, currency: str | None, day: str) -> Decimal:
+        if not currency:
+            return Decimal("0")
+        on = date.fromisoformat(day[:10]) if day else self.store.clock.now().date()
+        return self.fx.rate(currency, self.base_currency, on)[0]
+
+    def cost_totals(self, group_by: str) -> list[dict[str, Any]]:
+        """Logistics cost grouped by carrier, lane, month, channel or warehouse: shipments,
+        orders, cost, cost per order and cost as a share of order value (base currency)."""
+        return self.group_costs(self.cost_ledger(), group_by)
+
+    def order_costs(self, order_id: UUID, allocate_by: str = "weight") -> dict[str, Any]:
+        """An order's cost is the sum of its shipments', allocated back to each shipment's
+        lines by weight or by value, so a split order's cost is right per line."""
+        order = self.orders.get_order(order_id)
+        shipments = [r for r in self.cost_ledger(str(order_id)) if r["order_id"] == str(order_id)]
+        cost_of: dict[str, Decimal] = {}
+        for r in shipments:
+            cost_of.setdefault(r["shipment_id"], Decimal(r["cost_base"]))
+        products = self.reference.current()["products"]
+        prices = {ln["sku"]: Decimal(ln["unit_price"]) for ln in order.canonical["lines"]}
+        lines = []
+        for s in order.shipments:
+            sid = f"{order_id}-S{s['shipment_no']}"
+            keys = {
+                ln["sku"]: products[ln["sku"]].unit_weight_g * ln["quantity"]
+                if allocate_by == "weight"
+                else prices[ln["sku"]] * ln["quantity"]
+                for ln in s["lines"]
+            }
+            shares = allocate(cost_of.get(sid, Decimal(0)), keys)
+            lines += [
+                {
+                    "shipment_id": sid,
+                    "sku": ln["sku"],
+                    "quantity": ln["quantity"],
+                    "allocated_cost": str(shares[ln["sku"]]),
+                }
+                for ln in s["lines"]
+            ]
+        total = sum((Decimal(x["allocated_cost"]) for x in lines), Decimal(0))
+        return {"total": str(total), "lines": lines, "shipments": shipments}
+
+    # ------------------------------------------------------------------ carrier bills
+    def upload_bill(
+        self, data: bytes, filename: str, layout: str, carrier: str, by: str
+    ) -> tuple[CarrierBill, bool, int]:
+        """A carrier bill file (CSV or XLSX, in one of the known layouts): every line matched
+        to our labels and quotes, and waybills billed before; the bill recorded with each
+        discrepancy's expected and billed amounts. A bad file raises ValidationFailed listing
+        its bad rows and stores nothing; the same file again answers the bill already made."""
+        bill = self.bill_files.read(data, filename, layout, carrier)
+        previously = self.views.billed_waybills(carrier)
+        matched = self.reconcile(bill, self.views.issued_labels(), previously)
+        digest = hashlib.sha256(data).hexdigest()
+        return self.record_bill(
+            carrier,
+            layout,
+            filename,
+            digest,
+            by,
+            matched.lines,
+            matched.discrepancies,
+            matched.totals,
+        )
 
     def record_bill(
         self,
@@ -63,4 +170,23 @@ class SettlementUseCases:
         return bill, self.store.commit(bill)
 
     def bills(self) -> list[CarrierBill]:
-        return [self.get_bill(UUID(i)) for i in self.store.registry().entries.get("carrier_bill", [])]
+        return [
+            self.get_bill(UUID(i)) for i in self.store.registry().entries.get("carrier_bill", [])
+        ]
+
+    def bill_report(self, bill_id: UUID, fmt: str) -> bytes:
+        """Every line of a bill (discrepancy rows marked) and a summary, as "xlsx" or "csv"."""
+        bill = self.get_bill(bill_id)
+        recorded = Reconciled(bill.lines, bill.discrepancies, bill.totals)
+        return self.bill_files.report(recorded, fmt)
+
+    def dispute_file(self, carrier: str) -> bytes:
+        """The dispute file for one carrier: every discrepancy marked disputed, across bills."""
+        disputed = [
+            dict(d, bill_id=str(b.id))
+            for b in self.bills()
+            if b.carrier == carrier
+            for d in b.discrepancies
+            if d.get("resolution") == "disputed"
+        ]
+        return self.bill_files.disputes(disputed, carrier)

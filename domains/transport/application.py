@@ -1,15 +1,19 @@
-"""Transport use cases: rate cards, quotes, carrier choice, labels, dispatch, tracking, SLA.
+"""Transport use cases: quotes between places, carrier choice, labels, dispatch, tracking, SLA
+checks and carrier scorecards.
 
-Prices (rate cards and quotes) live in domains/transport/rates.py; carriers are reached through
-connectors (adapters/carriers). Every choice is recorded with all quotes, the exclusions and
-the policy.
+Prices (rate cards and quotes) live in domains/transport/rates.py; carriers, their tracking
+codes, the shipments view and the scorecard arithmetic are reached through ports
+(domains/transport/ports.py). Every choice is recorded with all quotes, the exclusions and the
+policy.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -18,10 +22,13 @@ from domains.common import InvalidTransition, ValidationFailed
 from domains.customs.application import CustomsUseCases
 from domains.orders.application import OrderUseCases
 from domains.orders.model import Order
+from domains.ports import Countries
 from domains.reference.application import ReferenceUseCases
 from domains.store import Store, retry_on_conflict
 from domains.transport.choice import POLICIES, choose
+from domains.transport.labels import label_data
 from domains.transport.model import Waybill
+from domains.transport.ports import CarrierConnector, Scorecards, ShipmentViews, TrackingCodes
 from domains.transport.rates import RateBook
 from domains.transport.rating import Parcel, QuoteRequest
 from domains.transport.sla import ShipmentFacts, alerts
@@ -51,12 +58,13 @@ def goods_types(products: list[Any]) -> frozenset[str]:
     return frozenset(kinds)
 
 
-class CarrierConnector(Protocol):
-    """A carrier's label API (adapters/carriers): issues a waybill for a label request."""
+@dataclass(frozen=True)
+class Place:
+    """One end of a quote: a warehouse of ours, or a country (and postcode)."""
 
-    def issue(self, sequence: int, request: dict[str, Any]) -> dict[str, Any]: ...
-
-    def render(self, data: dict[str, Any], waybill: str) -> Any: ...
+    warehouse_id: str | None = None
+    country: str | None = None
+    postcode: str | None = None
 
 
 class TransportUseCases:
@@ -67,7 +75,12 @@ class TransportUseCases:
         orders: OrderUseCases,
         rates: RateBook,
         customs: CustomsUseCases,
-        carriers: dict[str, CarrierConnector],
+        *,
+        carriers: Mapping[str, CarrierConnector],
+        countries: Countries,
+        views: ShipmentViews,
+        scorecards: Scorecards,
+        tracking_codes: TrackingCodes,
     ) -> None:
         self.store = store
         self.reference = reference
@@ -75,6 +88,54 @@ class TransportUseCases:
         self.rates = rates
         self.customs = customs
         self.carriers = carriers
+        self.countries = countries
+        self.views = views
+        self.scorecards = scorecards
+        self.tracking_codes = tracking_codes
+
+    # ------------------------------------------------------------------ quotes
+    def quote(
+        self,
+        origin: Place,
+        destination: Place,
+        parcels: Sequence[Parcel],
+        goods_types: Iterable[str] = (),
+        ship_date: date | None = None,
+    ) -> dict[str, Any]:
+        """Every eligible service between two places, cheapest first, each with chargeable
+        weight, a charge breakdown, total and transit days; and the services excluded with
+        why. An unknown warehouse or country answers 422 at its place in the request."""
+        errors = []
+        origin_country = origin.country
+        if origin.warehouse_id:
+            warehouse = self.reference.current()["warehouses"].get(origin.warehouse_id)
+            if warehouse is None:
+                msg = f"unknown warehouse {origin.warehouse_id!r}"
+                errors.append({"loc": "origin.warehouse_id", "msg": msg})
+            else:
+                origin_country = warehouse.country
+        if not origin_country:
+            errors.append({"loc": "origin", "msg": "give a warehouse_id or a country"})
+        if not destination.country:
+            errors.append({"loc": "destination.country", "msg": "field required"})
+        for loc, code in (
+            ("origin.country", origin_country),
+            ("destination.country", destination.country),
+        ):
+            if code and not self.countries.is_country(code):
+                errors.append({"loc": loc, "msg": f"{code!r} is not an ISO 3166-1 country"})
+        if errors:
+            raise ValidationFailed(errors)
+        request = QuoteRequest(
+            origin_country=origin_country or "",
+            origin_postcode=origin.postcode,
+            destination_country=destination.country or "",
+            destination_postcode=destination.postcode,
+            parcels=parcels,
+            ship_date=ship_date or self.store.clock.now().date(),
+            goods_types=frozenset(g for g in goods_types if g != "general"),
+        )
+        return self.rates.quote(request)
 
     # ------------------------------------------------------------------ shipments
     def _shipment(self, order_id: UUID, shipment_no: int) -> tuple[Order, dict[str, Any]]:
@@ -86,8 +147,13 @@ class TransportUseCases:
         order_id: UUID,
         shipment_no: int,
         policy: str | None,
-        exception_rates: dict[str, float],
+        exception_rates: dict[str, float] | None = None,
     ) -> tuple[dict[str, Any], int]:
+        """The carrier service for a packed shipment under the channel's policy (or the one
+        given): every quote, the exclusions, the policy and the choice are recorded. Carriers'
+        exception rates come from their scorecards unless given."""
+        if exception_rates is None:
+            exception_rates = self.exception_rates()
         order, shipment = self._shipment(order_id, shipment_no)
         entry = order.fulfilment.get(str(shipment_no), {})
         if entry.get("status") not in ("packed", "carrier_selected"):
@@ -156,7 +222,9 @@ class TransportUseCases:
             request = self.label_request(order, shipment_no, service, label_format)
             # A conflict means another writer changed the order, or the number was taken:
             # the next attempt draws another sequence number.
-            label = connector.issue(self._waybill_sequence(order_id, shipment_no, entry, n), request)
+            label = connector.issue(
+                self._waybill_sequence(order_id, shipment_no, entry, n), request
+            )
             order.label(shipment_no, carrier, service, label["waybill"], label_format)
             index = Waybill(carrier, label["waybill"], str(order_id), shipment_no)
             nid = self.store.commit(order, index)
@@ -182,36 +250,27 @@ class TransportUseCases:
         self, order: Order, shipment_no: int, service: str, label_format: str
     ) -> dict[str, Any]:
         """Plain data for the carrier connector; also what a label is re-rendered from."""
-        shipment = order.shipment(shipment_no)
-        entry = order.fulfilment[str(shipment_no)]
-        warehouse = self.reference.current()["warehouses"][shipment["warehouse_id"]]
-        ship_to = order.canonical["ship_to"]
-        return {
-            "service": service,
-            "shipment_id": f"{order.id}-S{shipment_no}",
-            "sender": {
-                "name": warehouse.name,
-                "line1": warehouse.address,
-                "city": warehouse.city,
-                "country": warehouse.country,
-                "postcode": "",
-            },
-            "recipient": {
-                "name": ship_to.get("name", ""),
-                "line1": ship_to.get("line1", ""),
-                "line2": ship_to.get("line2") or "",
-                "city": ship_to.get("city", ""),
-                "region": ship_to.get("region") or "",
-                "postcode": ship_to.get("postcode") or "",
-                "country": ship_to["country"],
-            },
-            "parcels": [
-                {"weight_g": p["weight_g"], "dims_mm": p["dimensions_mm"]} for p in entry["parcels"]
-            ],
-            "reference": order.external_id,
-            "label_format": label_format,
-            "created_at": self.store.clock.now().isoformat(),
-        }
+        warehouse_id = order.shipment(shipment_no)["warehouse_id"]
+        warehouse = self.reference.current()["warehouses"][warehouse_id]
+        now = self.store.clock.now()
+        return label_data(order, shipment_no, warehouse, service, label_format, now)
+
+    def label_document(self, order_id: UUID, shipment_no: int) -> tuple[Any, str] | None:
+        """The shipment's current label (content, "PDF" or "ZPL") as it was issued, rendered
+        again from the recorded shipment; None when it has no current label."""
+        order = self.orders.get_order(order_id)
+        entry = order.fulfilment.get(str(shipment_no), {})
+        if entry.get("status") != "labelled" and not entry.get("waybill"):
+            return None
+        issued = [
+            e
+            for e in self.orders.order_events(order_id)
+            if type(e).__name__ == "Labelled" and e.shipment_no == shipment_no
+        ][-1]
+        data = self.label_request(order, shipment_no, issued.service, issued.label_format)
+        data["created_at"] = issued.timestamp.isoformat()
+        content = self.carriers[issued.carrier].render(data, issued.waybill)
+        return content, issued.label_format
 
     def void_label(self, order_id: UUID, shipment_no: int, reason: str) -> tuple[dict, int]:
         order = self.orders.get_order(order_id)
@@ -229,17 +288,16 @@ class TransportUseCases:
         return {"eta": eta, "order_status": order.status}, self.store.commit(order)
 
     # ------------------------------------------------------------------ tracking
-    def ingest_tracking(
-        self, carrier: str, events: list[dict[str, Any]], normalise: Any
-    ) -> list[dict[str, Any]]:
-        """Carrier-native scans, each answered: recorded, duplicate, or unknown waybill."""
+    def ingest_tracking(self, carrier: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Carrier-native scans, each mapped to a normalised status and incident reason and
+        answered: recorded, duplicate, rejected or unknown waybill."""
         results = []
         for i, e in enumerate(events):
             index = self.store.get_or_none(Waybill.create_id(carrier, e["waybill"]))
             if index is None:
                 results.append({"index": i, "waybill": e["waybill"], "result": "unknown_waybill"})
                 continue
-            status, incident = normalise(carrier, e["code"], e.get("description", ""))
+            status, incident = self.tracking_codes(carrier, e["code"], e.get("description", ""))
             data = {
                 "code": e["code"],
                 "description": e.get("description", ""),
@@ -278,27 +336,17 @@ class TransportUseCases:
         return retry_on_conflict(attempt, tries=10, backoff_s=0.0)
 
     # ------------------------------------------------------------------ SLA
-    def check_sla(self, shipments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Raise an exception event for every overdue step not yet raised (rows from the
-        shipments view)."""
+    def check_sla(self, shipments: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Looks for MISSING events at the application's clock (no scan for 24 h after
+        dispatch, customs hold over 48 h, ETA passed, pick not started before the cut-off) and
+        raises an exception event for each not raised before; answers the new ones. Over the
+        open shipments of the shipments view, or the given rows of it."""
+        if shipments is None:
+            shipments = self.views.open_shipments()
         now = self.store.clock.now()
         raised = []
-
-        def ts(v: str | None) -> datetime | None:
-            return datetime.fromisoformat(v) if v else None
-
         for row in shipments:
-            facts = ShipmentFacts(
-                shipment_id=row["shipment_id"],
-                status=row["status"],
-                cutoff=ts(row["cutoff"]),
-                dispatched_at=ts(row["dispatched_at"]),
-                last_scan_at=ts(row["last_scan_at"]),
-                on_hold_since=ts(row["on_hold_since"]),
-                hold_reason=row["hold_reason"],
-                eta=ts(row["eta"]),
-                delivered=row["status"] == "delivered",
-            )
+            facts = ShipmentFacts.from_view_row(row)
             found = alerts(facts, now)
             if not found:
                 continue
@@ -321,3 +369,32 @@ class TransportUseCases:
                     continue  # changed meanwhile: the next check sees it again
                 raised += [dict(a, shipment_id=row["shipment_id"]) for a in new]
         return raised
+
+    def exception_queue(
+        self, kind: str | None = None, warehouse_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every SLA alert raised (of one kind, of one warehouse's shipments when given), each
+        with its shipment, carrier and waybill, by shipment."""
+        keys = ("shipment_id", "order_id", "warehouse_id", "carrier", "waybill", "status")
+        return [
+            {**{k: row[k] for k in keys}, **alert}
+            for row in self.views.shipments_with_alerts()
+            if warehouse_id is None or row["warehouse_id"] == warehouse_id
+            for alert in row["alerts"]
+            if not kind or alert["kind"] == kind
+        ]
+
+    # ------------------------------------------------------------------ scorecards
+    def carrier_scorecards(self) -> list[dict[str, Any]]:
+        """On-time rate, exception rate and mean transit per carrier service and lane, quoted
+        against actual transit, from our own dispatched shipments."""
+        warehouses = self.reference.current()["warehouses"]
+        countries = {code: w.country for code, w in warehouses.items()}
+        return self.scorecards(self.views.dispatched_shipments(), countries)
+
+    def exception_rates(self) -> dict[str, float]:
+        """Each carrier service's share of shipments with an exception ("carrier/service")."""
+        return {
+            f"{r['carrier']}/{r['service']}": float(r["exception_rate"])
+            for r in self.carrier_scorecards()
+        }

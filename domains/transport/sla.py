@@ -33,6 +33,25 @@ class ShipmentFacts:
     eta: datetime | None = None
     delivered: bool = False
 
+    @classmethod
+    def from_view_row(cls, row: dict[str, Any]) -> ShipmentFacts:
+        """From a row of the shipments view (ISO timestamps as text)."""
+
+        def ts(v: str | None) -> datetime | None:
+            return datetime.fromisoformat(v) if v else None
+
+        return cls(
+            shipment_id=row["shipment_id"],
+            status=row["status"],
+            cutoff=ts(row["cutoff"]),
+            dispatched_at=ts(row["dispatched_at"]),
+            last_scan_at=ts(row["last_scan_at"]),
+            on_hold_since=ts(row["on_hold_since"]),
+            hold_reason=row["hold_reason"],
+            eta=ts(row["eta"]),
+            delivered=row["status"] == "delivered",
+        )
+
 
 def alerts(f: ShipmentFacts, now: datetime) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
