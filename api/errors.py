@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -79,6 +80,15 @@ ANSWERS: dict[type[Exception], Callable[[Any], Answer]] = {
     NotFound: lambda e: (404, {"error": "not_found", "detail": str(e)}),
     InvalidTransition: lambda e: (409, {"error": "conflict", "detail": str(e)}),
     InsufficientStock: lambda e: (409, {"error": "insufficient_stock", "detail": str(e)}),
+    # Any command that lost an optimistic-concurrency race without retrying it itself: nothing
+    # of it was stored, so the caller may simply send it again.
+    IntegrityError: lambda e: (
+        409,
+        {
+            "error": "conflict",
+            "detail": "another change to the same records was saved first; retry",
+        },
+    ),
 }
 
 

@@ -23,7 +23,7 @@ from domains.reference.application import ReferenceUseCases
 from domains.settlement.ledger import allocate, shipment_cost
 from domains.settlement.model import CarrierBill
 from domains.settlement.ports import BillFiles, CostTotals, LedgerViews, Reconcile, Reconciled
-from domains.store import Store
+from domains.store import Store, Touched
 
 
 class SettlementUseCases:
@@ -137,24 +137,33 @@ class SettlementUseCases:
         discrepancies: list[dict[str, Any]],
         totals: dict[str, Any],
     ) -> tuple[CarrierBill, bool, int]:
-        """Idempotent per (carrier, file): the same file again answers the bill already made."""
-        existing = self.store.get_or_none(CarrierBill.create_id(carrier, file_hash))
-        if isinstance(existing, CarrierBill):
-            return existing, False, 0
-        bill = CarrierBill(
-            carrier=carrier,
-            layout=layout,
-            filename=filename,
-            file_hash=file_hash,
-            uploaded_by=by,
-            totals=totals,
-        )
-        bill.bill_lines(carrier=carrier, waybills=[ln[1] for ln in lines], lines=lines)
-        for n, d in enumerate(discrepancies, start=1):
-            bill.found(number=n, discrepancy=d)
-        registry = self.store.registry()
-        registry.add("carrier_bill", str(bill.id))
-        return bill, True, self.store.commit(bill, registry)
+        """Idempotent per (carrier, file): the same file again answers the bill already made.
+        The bill is listed in the shared registry in the same transaction; a conflict with
+        another writer of the registry is retried, not lost."""
+
+        def step(touched: Touched) -> tuple[CarrierBill, bool]:
+            existing = self.store.get_or_none(CarrierBill.create_id(carrier, file_hash))
+            if isinstance(existing, CarrierBill):
+                return existing, False
+            bill = CarrierBill(
+                carrier=carrier,
+                layout=layout,
+                filename=filename,
+                file_hash=file_hash,
+                uploaded_by=by,
+                totals=totals,
+            )
+            bill.bill_lines(carrier=carrier, waybills=[ln[1] for ln in lines], lines=lines)
+            for n, d in enumerate(discrepancies, start=1):
+                bill.found(number=n, discrepancy=d)
+            registry = self.store.registry()
+            registry.add("carrier_bill", str(bill.id))
+            touched[bill.id] = bill
+            touched[registry.id] = registry
+            return bill, True
+
+        (bill, created), nid = self.store.retry(step)
+        return bill, created, nid
 
     def get_bill(self, bill_id: UUID) -> CarrierBill:
         bill = self.store.get_or_none(bill_id)

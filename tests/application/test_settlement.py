@@ -13,7 +13,6 @@ from uuid import uuid4
 
 import pandas as pd
 import pytest
-from eventsourcing.persistence import IntegrityError
 
 from adapters.settlement.bills import parse_bill
 from adapters.settlement.reconcile import reconcile
@@ -163,14 +162,6 @@ def test_an_unknown_bill_is_not_found(app):
         assert (missing.value.kind, missing.value.key) == ("carrier bill", str(nobody))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="record_bill saves the bill with the shared reference Registry in one commit and "
-    "does not retry (Store.retry) on a version conflict: a bill recorded while another "
-    "writer (another bill, a rate card, a product) changes the registry fails with the "
-    "library's IntegrityError (an HTTP 500) instead of being recorded",
-)
 def test_a_bill_recorded_while_another_bill_is_being_recorded_is_recorded_too(app, monkeypatch):
     registry = app.store.registry
 

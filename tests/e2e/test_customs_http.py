@@ -231,3 +231,34 @@ def test_rule_changes_are_versioned_events_that_new_declarations_cite(floor):  #
     assert d["versions"]["tariff"] == ok.json()["version"] and d["status"] == "pending_review"
     assert [f["code"] for f in d["flags"]] == ["prohibited"]
     assert decl(c, first["declaration_id"])["versions"]["tariff"] == v1  # the old one keeps its own
+
+
+def test_a_review_that_loses_a_race_answers_409_and_stores_nothing(floor, monkeypatch):  # noqa: F811
+    """Two desks act on one declaration at once: the one whose save comes second is told to
+    retry (409), never a 500, and nothing of its change is stored."""
+    c = floor
+    _, packed = ship_from_fra(c, "US9", "SKU-KNIFE-SET", 1, "79.00", "US", "10001", "NY")
+    did = packed["declaration_id"]
+    amend = {"reason": "broker", "changes": [{"line_no": 1, "description": "knife set"}]}
+    r = c.post(f"/v1/customs/declarations/{did}/amend", headers=c.keys["customs"], json=amend)
+    assert r.json()["status"] == "pending_review"
+    customs = c.svc.app.customs
+    read = customs.get_declaration
+
+    def read_then_a_colleague_saves(declaration_id):
+        stale = read(declaration_id)
+        monkeypatch.setattr(customs, "get_declaration", read)  # one interleaving only
+        customs.approve_declaration(declaration_id, "colleague", "looks fine")
+        return stale
+
+    monkeypatch.setattr(customs, "get_declaration", read_then_a_colleague_saves)
+    r = c.post(
+        f"/v1/customs/declarations/{did}/reject",
+        json={"reason": "undervalued"},
+        headers=c.keys["customs"],
+    )
+    assert r.status_code == 409 and "saved first; retry" in r.json()["detail"], r.text
+    after = decl(c, did)
+    assert after["status"] == "approved"  # the colleague's approval, not the rejection
+    assert [rv["action"] for rv in after["reviews"]][-1] == "approve"
+    assert "reject" not in [rv["action"] for rv in after["reviews"]]
