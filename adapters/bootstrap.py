@@ -17,18 +17,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from adapters.carriers.issuer import sandbox_issuers
-from adapters.carriers.tracking_codes import normalise
-from adapters.channels import parse_dealer_csv
-from adapters.customs_data import load_tariffs, shipped_files, tables_from_files
-from adapters.documents import render_commercial_invoice, render_packing_list
-from adapters.rate_cards import parse_rate_card_csv
-from adapters.reference_data import EcbRates, IsoCountries, LaneCostTable
-from adapters.reports.scorecards import carrier_scorecards
+from adapters.customs.documents import render_commercial_invoice, render_packing_list
+from adapters.customs.rules import load_tariffs, shipped_files, tables_from_files
+from adapters.orders.channels import parse_dealer_csv
+from adapters.orders.split_cpsat import CpSatSplitSolver
+from adapters.reference.facts import EcbRates, IsoCountries, LaneCostTable
 from adapters.settlement.files import PandasBillFiles, reconcile_bill
 from adapters.settlement.ledger import cost_totals
-from adapters.solvers.pick_route import OrToolsPickRouter
-from adapters.solvers.split_cpsat import CpSatSplitSolver
+from adapters.transport.carriers.issuer import sandbox_issuers
+from adapters.transport.carriers.tracking_codes import normalise
+from adapters.transport.rate_cards import parse_rate_card_csv
+from adapters.transport.scorecards import carrier_scorecards
+from adapters.warehouse.pick_route import OrToolsPickRouter
 from domains.crossdock import Crossdock
 from domains.customs.application import CustomsUseCases
 from domains.orders.application import OrderUseCases

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from adapters.channels import PayloadError
+from adapters.orders.channels import PayloadError
 from domains.common import InsufficientStock, InvalidTransition, NotFound, ValidationFailed
 from domains.orders.intake import DuplicateConflict
 from domains.transport.rating import RateCardRejected

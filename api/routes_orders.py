@@ -11,7 +11,7 @@ import orjson
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from adapters.channels import MAPPERS, FieldError, PayloadError, map_payload
+from adapters.orders.channels import MAPPERS, FieldError, PayloadError, map_payload
 from api.auth import Principal
 from api.deps import Services, as_json, encode_json, require, scoped_channel, services
 from domains.common import ValidationFailed

@@ -100,7 +100,7 @@ async def import_rate_card(
     who: Principal = Depends(require("admin")),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    """Import one rate card version from CSV (format in adapters/rate_cards.py). Bad rows
+    """Import one rate card version from CSV (format in adapters/transport/rate_cards.py). Bad rows
     answer 422 with their line numbers; a rejected file changes nothing."""
     body = await request.body()
     if len(body) > MAX_CSV_BYTES:

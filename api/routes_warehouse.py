@@ -12,7 +12,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from pydantic import BaseModel, Field, StringConstraints
 
-from adapters.reports.replenishment import compute_replenishment
+from adapters.warehouse.replenishment import compute_replenishment
 from api.auth import Principal
 from api.deps import Services, as_json, require, services
 from domains.common import ValidationFailed

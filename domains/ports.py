@@ -53,6 +53,6 @@ class MappedOrder(Protocol):
     source_paths: dict[str, str]
 
 
-# A dealer order file (CSV bytes) -> its orders (adapters/channels/dealer_csv.py); a bad row
+# A dealer order file (CSV bytes) -> its orders (adapters/orders/channels/dealer_csv.py); a bad row
 # raises the adapter's PayloadError naming its line.
 DealerOrderFile = Callable[[bytes], Sequence[MappedOrder]]

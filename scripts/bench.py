@@ -56,9 +56,9 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.bootstrap import build_app, ensure_schema, store_env
-from adapters.channels import PayloadError, map_payload, parse_dealer_csv
+from adapters.orders.channels import PayloadError, map_payload, parse_dealer_csv
+from adapters.reference.seed import load, seed_reference
 from adapters.runtime import tune_gc
-from adapters.seed import load, seed_reference
 from domains.common import DomainError
 from domains.crossdock import Crossdock
 from domains.orders.intake import Intake

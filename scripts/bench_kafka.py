@@ -71,11 +71,11 @@ def drop_schema(env: dict[str, str]) -> None:
 
 def payloads(total: int, seed: int = 11) -> list[tuple[str, dict[str, Any]]]:
     """`total` native payloads from the demo's day of orders, Kafka channels only."""
-    from adapters.seed import load
+    from adapters.reference.seed import load
     from scripts import demo_data
 
     products = load("products.json")
-    from adapters.channels import PayloadError, map_payload
+    from adapters.orders.channels import PayloadError, map_payload
 
     out: list[tuple[str, dict[str, Any]]] = []
     seen: set[tuple[str, str]] = set()
@@ -97,7 +97,7 @@ def payloads(total: int, seed: int = 11) -> list[tuple[str, dict[str, Any]]]:
 
 def demand(records: list[tuple[str, dict[str, Any]]]) -> dict[str, int]:
     """Units per SKU the orders ask for."""
-    from adapters.channels import PayloadError, map_payload
+    from adapters.orders.channels import PayloadError, map_payload
 
     units: dict[str, int] = {}
     for channel, payload in records:
@@ -114,7 +114,7 @@ def prepare_store(overrides: dict[str, str], records: list[tuple[str, dict[str, 
     """Seeded store; every warehouse that stocks a SKU in the demo receives enough of it for
     all the orders (or as much as its bins hold), so orders are allocated, not held."""
     from adapters.bootstrap import build_app
-    from adapters.seed import load, seed_reference
+    from adapters.reference.seed import load, seed_reference
     from domains.common import DomainError
     from scripts import demo_data
 
@@ -235,7 +235,7 @@ def _count_topic(app: Any, suffix: str) -> int:
 
 def bench_in_process(records: list[tuple[str, dict[str, Any]]], batch_size: int) -> dict[str, Any]:
     """The same orders straight into `intake_batch` (no Kafka): the store's own ceiling."""
-    from adapters.channels import map_payload
+    from adapters.orders.channels import map_payload
     from domains.orders.intake import Intake
 
     overrides = pg_overrides()

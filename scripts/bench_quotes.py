@@ -27,7 +27,7 @@ from typing import Any
 
 from rich.console import Console
 
-from adapters.rate_cards import SAMPLE_DIR, load_sample_cards
+from adapters.transport.rate_cards import SAMPLE_DIR, load_sample_cards
 from domains.transport.rating import Parcel, QuoteRequest, quote_all
 
 TARGET_PER_S = 2000

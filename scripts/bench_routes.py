@@ -24,7 +24,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from adapters.solvers.pick_route import OrToolsPickRouter
+from adapters.warehouse.pick_route import OrToolsPickRouter
 from domains.warehouse.layout import Layout, canonical_code, parse_bin
 from domains.warehouse.routing import (
     distinct,

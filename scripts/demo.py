@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from adapters.channels import PayloadError, map_payload, parse_dealer_csv
-from adapters.seed import load, seed_reference
+from adapters.orders.channels import PayloadError, map_payload, parse_dealer_csv
+from adapters.reference.seed import load, seed_reference
 from api.app import build_services
 from api.auth import DEFAULT_KEYS_FILE, new_key, write_keys
 from domains.common import InvalidTransition

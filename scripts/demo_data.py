@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from adapters.channels.dealer_csv import COLUMNS as CSV_COLUMNS
+from adapters.orders.channels.dealer_csv import COLUMNS as CSV_COLUMNS
 
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from adapters.bootstrap import build_app, store_env
-from adapters.seed import seed_reference
+from adapters.reference.seed import seed_reference
 from domains.crossdock import Crossdock
 
 PG = {

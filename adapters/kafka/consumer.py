@@ -30,9 +30,9 @@ from typing import Any, Protocol
 
 import orjson
 
-from adapters.channels import PayloadError, map_payload
 from adapters.kafka.clients import jsonable, make_consumer, make_producer, send_and_confirm
 from adapters.kafka.config import KafkaSettings
+from adapters.orders.channels import PayloadError, map_payload
 from domains.common import DomainError, InvalidTransition, ValidationFailed
 from domains.orders.intake import DuplicateConflict, Intake, IntakeOutcome
 

@@ -45,7 +45,7 @@ CUSTOMS_RULES_TOPICS = [
 
 
 TariffLoader = Callable[[dict[str, str]], Any]  # rule files -> TariffTables (adapters/)
-RenderDocument = Callable[[dict[str, Any]], bytes]  # document data -> PDF (adapters/documents.py)
+RenderDocument = Callable[[dict[str, Any]], bytes]  # document data -> PDF (adapters/customs/documents.py)
 
 
 class CustomsUseCases:

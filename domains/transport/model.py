@@ -1,6 +1,6 @@
 """Transport reference streams: rate cards (versioned per carrier service) and the waybill index.
 
-A rate card is stored as the CSV the admin uploaded (the format adapters/rate_cards.py documents)
+A rate card is stored as the CSV the admin uploaded (the format adapters/transport/rate_cards.py documents)
 plus what was parsed from it, so a quote can always say which version it priced with. The
 waybill index maps a carrier's waybill back to the order and shipment, for tracking scans.
 """

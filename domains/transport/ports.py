@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 
 class CarrierConnector(Protocol):
-    """A carrier's label API (adapters/carriers): issues a waybill for a label request."""
+    """A carrier's label API (adapters/transport/carriers): issues a waybill for a label request."""
 
     def issue(self, sequence: int, request: dict[str, Any]) -> dict[str, Any]: ...
 
@@ -38,5 +38,5 @@ TrackingCodes = Callable[[str, str, str], tuple[str, str | None]]
 
 # (dispatched shipments, warehouse -> country) -> one row per carrier, service and lane:
 # shipments, delivered, on_time, exceptions, mean_transit_days, quoted_days_max, on_time_rate,
-# exception_rate (adapters/reports/scorecards.py)
+# exception_rate (adapters/transport/scorecards.py)
 Scorecards = Callable[[list[dict[str, Any]], Mapping[str, str]], list[dict[str, Any]]]

@@ -14,7 +14,7 @@ import pytest
 from eventsourcing.popo import POPOApplicationRecorder
 
 from adapters.bootstrap import build_app
-from adapters.seed import seed_reference
+from adapters.reference.seed import seed_reference
 from domains.crossdock import Crossdock
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # a Friday morning; orders are placed at 08:00

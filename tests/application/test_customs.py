@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from adapters.customs_data import shipped_files
+from adapters.customs.rules import shipped_files
 from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.customs.tariff import CustomsLine, Money
 from tests.application.builders import packed_order

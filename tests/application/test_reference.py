@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.seed import load, seed_reference
+from adapters.reference.seed import load, seed_reference
 from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.reference.model import PRODUCT_FIELDS, Product, ProhibitedGoodsList
 from tests.application.builders import line, receive, ship_to, take_in

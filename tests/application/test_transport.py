@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.carriers.waybills import validate
-from adapters.reference_data import DATA
+from adapters.reference.facts import DATA
+from adapters.transport.carriers.waybills import validate
 from domains.common import InvalidTransition, ValidationFailed
 from domains.transport.model import Waybill
 from domains.transport.rating import Parcel, QuoteRequest

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from adapters.seed import seed_reference
+from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
 from api.auth import KeyStore, new_key
 from api.routes_orders import MAX_JSON_BYTES

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.seed import seed_reference
+from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
 from api.auth import KeyStore, new_key
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
-from adapters.carriers.waybills import validate
+from adapters.transport.carriers.waybills import validate
 from api.auth import KeyStore, new_key
 from tests.e2e.test_warehouse_http import floor, order, receipt  # noqa: F401 - fixture
 

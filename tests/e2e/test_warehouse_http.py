@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.seed import seed_reference
+from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
 from api.auth import KeyStore, new_key
 from domains.warehouse.model import Inventory

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pypdf import PdfReader
 
-from adapters.carriers import labels, tracking_codes, waybills
-from adapters.carriers.port import (
+from adapters.transport.carriers import labels, tracking_codes, waybills
+from adapters.transport.carriers.port import (
     CarrierConnector,
     CarrierError,
     LabelRequest,
@@ -18,9 +18,9 @@ from adapters.carriers.port import (
     QuoteRequest,
     TrackingEvent,
 )
-from adapters.carriers.sandbox import SandboxCarrier
-from adapters.carriers.tracking_codes import STATUS_RANK, STATUSES, normalise
-from adapters.carriers.waybills import generate, validate
+from adapters.transport.carriers.sandbox import SandboxCarrier
+from adapters.transport.carriers.tracking_codes import STATUS_RANK, STATUSES, normalise
+from adapters.transport.carriers.waybills import generate, validate
 
 T0 = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 SENDER = {

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.channels import (
+from adapters.orders.channels import (
     MAPPERS,
     FieldError,
     MappedOrder,
@@ -13,7 +13,7 @@ from adapters.channels import (
     map_payload,
     parse_dealer_csv,
 )
-from adapters.channels.dealer_csv import COLUMNS, MAX_ROWS
+from adapters.orders.channels.dealer_csv import COLUMNS, MAX_ROWS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.customs_data import load_tariffs
+from adapters.customs.rules import load_tariffs
 from domains.customs.flags import (
     declaration_flags,
     description_problem,

@@ -9,7 +9,7 @@ import re
 
 from pypdf import PdfReader
 
-from adapters.documents import render_commercial_invoice, render_packing_list
+from adapters.customs.documents import render_commercial_invoice, render_packing_list
 
 
 def declaration(lines: int = 2) -> dict:

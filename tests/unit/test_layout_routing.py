@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from adapters.solvers.pick_route import OrToolsPickRouter
+from adapters.warehouse.pick_route import OrToolsPickRouter
 from domains.common import DomainError
 from domains.warehouse.layout import InvalidBinCode, InvalidLayout, Layout, parse_bin
 from domains.warehouse.routing import (

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from adapters.rate_cards import SAMPLE_DIR, load_sample_cards, parse_rate_card_csv
+from adapters.transport.rate_cards import SAMPLE_DIR, load_sample_cards, parse_rate_card_csv
 from domains.transport.charges import (
     fuel_charge,
     minimum_charge_uplift,

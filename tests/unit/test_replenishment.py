@@ -10,7 +10,7 @@ from statistics import NormalDist
 import pandas as pd
 import pytest
 
-from adapters.reports.replenishment import COLUMNS, compute_replenishment
+from adapters.warehouse.replenishment import COLUMNS, compute_replenishment
 
 AS_OF = dt.date(2026, 3, 1)
 Z95 = NormalDist().inv_cdf(0.95)  # 1.644853...

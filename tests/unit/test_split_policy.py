@@ -6,7 +6,7 @@ import itertools
 import random
 from decimal import Decimal
 
-from adapters.solvers.split_cpsat import CpSatSplitSolver
+from adapters.orders.split_cpsat import CpSatSplitSolver
 from domains.orders.split import (
     SplitLine,
     SplitProblem,

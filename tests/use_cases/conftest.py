@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 
 from adapters.bootstrap import build_app
-from adapters.seed import seed_reference
+from adapters.reference.seed import seed_reference
 from domains.crossdock import Crossdock
 from domains.orders.intake import Intake
 from domains.warehouse.application import cutoff_for

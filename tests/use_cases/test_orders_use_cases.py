@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.channels import PayloadError
+from adapters.orders.channels import PayloadError
 from domains.common import ValidationFailed
 
 # The mapper tests' dealer file, for the dealers the seeded reference data knows.

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from adapters.reference_data import EcbRates
+from adapters.reference.facts import EcbRates
 from domains.common import ValidationFailed
 from tests.use_cases.conftest import dispatched_shipment, labelled_shipment
 

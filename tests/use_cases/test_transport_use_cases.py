@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.carriers.tracking_codes import normalise
+from adapters.transport.carriers.tracking_codes import normalise
 from domains.common import ValidationFailed
 from domains.transport.application import Place
 from domains.transport.rating import Parcel

@@ -58,7 +58,7 @@ from typing import Any
 
 import pycountry
 
-from adapters.reference_data import IsoCountries
+from adapters.reference.facts import IsoCountries
 from domains.transport.rating import (
     SAMPLE_NOTE,
     SPACED_POSTCODE_COUNTRIES,
@@ -71,7 +71,7 @@ from domains.transport.rating import (
     ZoneRule,
 )
 
-SAMPLE_DIR = Path(__file__).parent / "data" / "rate_cards"
+SAMPLE_DIR = Path(__file__).parent.parent / "data" / "rate_cards"
 
 RECORDS: dict[str, tuple[str, ...]] = {
     "card": ("key", "value"),

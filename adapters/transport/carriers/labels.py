@@ -24,8 +24,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from adapters.carriers.port import LabelRequest, Parcel
-from adapters.carriers.waybills import CARRIER_NAMES
+from adapters.transport.carriers.port import LabelRequest, Parcel
+from adapters.transport.carriers.waybills import CARRIER_NAMES
 
 PAGE = (4 * inch, 6 * inch)  # 288 x 432 pt
 ZPL_DPI = 203

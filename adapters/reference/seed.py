@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from adapters.reference_data import DATA
+from adapters.reference.facts import DATA
 from domains.crossdock import Crossdock
 
 
@@ -41,7 +41,7 @@ def seed_reference(app: Crossdock) -> dict[str, int]:
         changed["rate_cards"] += app.rates.publish_rate_card(path.read_text(), path.name, "seed")[0][
             "changed"
         ]
-    from adapters.customs_data import shipped_files
+    from adapters.customs.rules import shipped_files
 
     changed["customs_rules"] = int(
         app.customs.publish_customs_rules(shipped_files(), "seed", "shipped rules")[0]["changed"]

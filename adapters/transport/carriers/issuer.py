@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from adapters.carriers.labels import render
-from adapters.carriers.port import LabelRequest, Parcel
-from adapters.carriers.sandbox import SandboxCarrier
-from adapters.carriers.waybills import CARRIERS
+from adapters.transport.carriers.labels import render
+from adapters.transport.carriers.port import LabelRequest, Parcel
+from adapters.transport.carriers.sandbox import SandboxCarrier
+from adapters.transport.carriers.waybills import CARRIERS
 
 
 def to_request(carrier: str, data: dict[str, Any]) -> LabelRequest:

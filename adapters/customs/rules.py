@@ -34,7 +34,7 @@ import duty27_eu_vat
 
 from domains.customs.tariff import GoodsRestriction, MarketRules, Money, Relief, TariffTables
 
-DATA_DIR = Path(__file__).parent / "data" / "customs"
+DATA_DIR = Path(__file__).parent.parent / "data" / "customs"
 FILES = ("markets.json", "duty_rates.json", "restricted_goods.json")
 # duty27-eu-vat writes Greece as the EU does (EL); destinations are ISO codes (GR).
 EU_VAT_CODES = {"GR": "EL"}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pycountry
 from currency_converter import CurrencyConverter
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 
 
 class EcbRates:

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from adapters.carriers import labels, waybills
-from adapters.carriers.port import (
+from adapters.transport.carriers import labels, waybills
+from adapters.transport.carriers.port import (
     CarrierError,
     CarrierQuote,
     Label,

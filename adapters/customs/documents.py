@@ -52,8 +52,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from adapters.carriers.labels import service_name
-from adapters.carriers.waybills import CARRIER_NAMES
+from adapters.transport.carriers.labels import service_name
+from adapters.transport.carriers.waybills import CARRIER_NAMES
 
 __all__ = ["render_commercial_invoice", "render_packing_list"]
 

@@ -1,6 +1,6 @@
 """Carrier adapters: the connector port, waybill formats, labels, tracking-code mapping, sandbox."""
 
-from adapters.carriers.port import (
+from adapters.transport.carriers.port import (
     CarrierConnector,
     CarrierError,
     CarrierQuote,
@@ -11,7 +11,7 @@ from adapters.carriers.port import (
     TrackingEvent,
     VoidResult,
 )
-from adapters.carriers.sandbox import SandboxCarrier
+from adapters.transport.carriers.sandbox import SandboxCarrier
 
 __all__ = [
     "CarrierConnector",

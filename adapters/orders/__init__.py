@@ -1,0 +1,1 @@
+"""Adapters serving the orders context."""

@@ -1,1 +1,0 @@
-"""Reports computed from projections and event history (pandas)."""
