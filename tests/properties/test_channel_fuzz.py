@@ -559,6 +559,7 @@ HUGE_PRICE = "1" + "0" * 26
         ),
         ("amazon", ("OrderItems", 0, "ItemPrice", "Amount"), HUGE_PRICE + "0"),
     ],
+    ids=["web", "shopify", "shopee", "amazon"],
 )
 def test_an_amount_beyond_decimal_precision_is_taken_in_or_refused_naming_it(
     client, channel, path, amount
