@@ -4,7 +4,8 @@ Random pick lists of 10, 30 and 60 lines (bins drawn uniformly, so a list may na
 it is one stop) in a single-block warehouse of 10 aisles. For each list: the OR-Tools route, the
 exact optimum (Ratliff & Rosenthal's dynamic program), the S-shape and largest-gap walks and the
 bin-name order that Odoo and OpenBoxes use. Planning time is the router's wall time per list
-(parsing, baselines, model building and search), after one warm-up list.
+(parsing, baselines, model building and search), after one warm-up list: its median, 95th
+percentile and worst are reported here, and only here (the tests assert no wall times).
 
 Targets (issue 3): mean route <= 1.01 x optimum at 10 and 30 lines, at least 20% shorter than
 S-shape at 10 lines, median planning time <= 100 ms a list (at every size).
@@ -119,6 +120,7 @@ def run(quick: bool = False, seed: int = 20240601) -> dict[str, Any]:
             "shorter_than_bin_name_pct": round(100 * mean("vs_bin_name"), 1),
             "median_ms": round(statistics.median(times), 1),
             "p95_ms": round(_p95(times), 1),
+            "worst_ms": round(max(times), 1),
             "budget_ms": router.budget_ms(round(mean("stops"))),
             "methods": methods,
         }
@@ -169,6 +171,7 @@ def report(result: dict[str, Any], console: Console | None = None) -> None:
         "vs bin name",
         "median ms",
         "p95 ms",
+        "worst ms",
     ):
         table.add_column(col, justify="right")
     for lines, s in result["sizes"].items():
@@ -187,6 +190,7 @@ def report(result: dict[str, Any], console: Console | None = None) -> None:
             f"-{s['shorter_than_bin_name_pct']:.1f}%",
             f"{s['median_ms']:.1f}",
             f"{s['p95_ms']:.1f}",
+            f"{s['worst_ms']:.1f}",
         )
     console.print(table)
     for lines, s in result["sizes"].items():
