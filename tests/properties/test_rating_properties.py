@@ -25,7 +25,7 @@ from fractions import Fraction
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
-from adapters.rate_cards import load_sample_cards
+from adapters.transport.rate_cards import load_sample_cards
 from domains.transport.rating import (
     OversizeRule,
     Parcel,

@@ -22,7 +22,7 @@ import statistics
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from adapters.solvers.pick_route import OrToolsPickRouter
+from adapters.warehouse.pick_route import OrToolsPickRouter
 from domains.warehouse.layout import parse_bin
 from domains.warehouse.routing import distinct, held_karp, optimal_length, tour_length
 from scripts.bench_routes import LAYOUT

@@ -3,7 +3,7 @@
 Policy (domains/orders/split.py): fewest shipments first, then the lowest estimated cost, where
 a shipment from warehouse w carrying g grams costs round(fixed_w + per_kg_w x g / 1000) to the
 cent. Every generated case is feasible and no single warehouse holds the whole order, so
-`decide` always hands it to the CP-SAT solver (adapters/solvers/split_cpsat.py).
+`decide` always hands it to the CP-SAT solver (adapters/orders/split_cpsat.py).
 
 The oracle enumerates every allocation: for each line, every way to share its quantity among
 the warehouses within their stock, and every combination of those shares over the lines (2-4
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
 
-from adapters.solvers.split_cpsat import CpSatSplitSolver
+from adapters.orders.split_cpsat import CpSatSplitSolver
 from domains.orders.split import (
     CENT,
     SplitLine,

@@ -85,6 +85,9 @@ def to_quantity(value: Any) -> int:
 
 
 _DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
+# No order line is worth a trillion; past it an amount is a mistake (and beyond 26 digits it
+# no longer fits the 28 significant digits the cents arithmetic works in).
+MAX_AMOUNT = Decimal("1000000000000")
 
 
 def to_money(value: Any) -> Decimal:
@@ -101,6 +104,8 @@ def to_money(value: Any) -> Decimal:
         raise Invalid(f"expected a decimal amount, got {value!r}") from exc
     if amount < 0:
         raise Invalid(f"amount must not be negative, got {value!r}")
+    if amount >= MAX_AMOUNT:
+        raise Invalid(f"amount must be below {MAX_AMOUNT:,}, got {text[:40]}")
     return amount
 
 
