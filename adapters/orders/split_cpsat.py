@@ -1,6 +1,6 @@
 """Multi-warehouse split with OR-Tools CP-SAT, behind the plain-data `SplitSolver` port.
 
-Model: y_w (ship from w), x_ws (units of s from w). Minimise BIG_M * sum(y) + cost in cents, so
+Model: y_w (ship from w), x_ws (units of s from w). Minimise BIG_M * sum(y) + cost, so
 fewer shipments always wins and cost breaks ties. Time-capped, seeded with the greedy plan.
 """
 
@@ -14,6 +14,12 @@ from ortools.sat.python import cp_model
 from domains.orders.split import SplitPlan, SplitProblem, plan_cost
 
 
+def _units(amount_times_1000: Decimal) -> int:
+    """An amount given in thousandths (per kg x grams, or a fixed cost x 1000) as a whole
+    number of hundred-thousandths, rounded where a cost has more than two decimals."""
+    return int((amount_times_1000 * 100).to_integral_value())
+
+
 class CpSatSplitSolver:
     def __init__(self, time_limit_s: float = 2.0, workers: int = 1) -> None:
         self.time_limit_s = time_limit_s
@@ -23,29 +29,30 @@ class CpSatSplitSolver:
         started = time.perf_counter()
         model = cp_model.CpModel()
         weights = {ln.sku: ln.unit_weight_g for ln in problem.lines}
-        # Cost in integer cents; per-kg cost applied per gram to stay exact enough.
+        # Cost in integer hundred-thousandths of the currency unit: a lane's fixed and per-kg
+        # costs have at most two decimals and weights are whole grams, so every term is exact
+        # (whole cents per unit, truncated, made plans a cent apart look equal).
         y, x = {}, {}
         cost_terms = []
         total_units = sum(ln.quantity for ln in problem.lines)
         for o in problem.options:
             w = o.warehouse_id
             y[w] = model.new_bool_var(f"y_{w}")
-            cost_terms.append(int(o.fixed_cost * 100) * y[w])
+            cost_terms.append(_units(o.fixed_cost * 1000) * y[w])
             for ln in problem.lines:
                 cap = min(ln.quantity, o.available.get(ln.sku, 0))
                 if cap <= 0:
                     continue
                 x[w, ln.sku] = model.new_int_var(0, cap, f"x_{w}_{ln.sku}")
                 model.add(x[w, ln.sku] <= cap * y[w])
-                per_unit_cents = int(o.per_kg_cost * weights[ln.sku] / 10)  # (per kg * g/1000)*100
-                cost_terms.append(per_unit_cents * x[w, ln.sku])
+                cost_terms.append(_units(o.per_kg_cost * weights[ln.sku]) * x[w, ln.sku])
         for ln in problem.lines:
             model.add(sum(x[w, s] for (w, s) in x if s == ln.sku) == ln.quantity)
         big_m = (
             1
-            + sum(int(o.fixed_cost * 100) for o in problem.options)
+            + sum(_units(o.fixed_cost * 1000) for o in problem.options)
             + sum(
-                int(o.per_kg_cost * weights[ln.sku] / 10) * ln.quantity
+                _units(o.per_kg_cost * weights[ln.sku]) * ln.quantity
                 for o in problem.options
                 for ln in problem.lines
             )

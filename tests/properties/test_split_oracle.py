@@ -16,7 +16,6 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import pytest
 from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
 
@@ -228,16 +227,6 @@ def test_split_meets_the_brute_force_optimum_on_generated_multi_warehouse_cases(
     assert tally.greedy_beaten >= tally.cases * 0.05  # the solver has work to do
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: CpSatSplitSolver prices each unit at int(per_kg_cost x unit_weight_g / 10) cents "
-        "(truncated) while the plan's cost rounds each shipment's exact cost once, so among "
-        "plans with the fewest shipments it can return one that is a cent or more dearer than "
-        "the cheapest"
-    ),
-)
 @REPRODUCIBLE
 @given(multi_warehouse_problems())
 @example(CENT_EXAMPLE)
