@@ -84,12 +84,15 @@ def classify_lines(billed: Billed, quoted: Quoted, previously_billed: Iterable[s
     prev = {re.sub(r"\s+", "", str(w)).upper() for w in previously_billed}
     dup_here = billed.key.duplicated(keep="first").to_numpy()
     dup_prev = billed.key.isin(prev).to_numpy() if prev else np.zeros(n, dtype=bool)
-    checkable = quoted.matched & ~voided & ~(dup_here | dup_prev)
+    live = quoted.matched & ~voided
+    checkable = live & ~(dup_here | dup_prev)
+    # An unknown or voided line is owed nothing for that reason alone: it is not also a
+    # duplicate (that would dispute its amount twice).
     return LineClasses(
         unknown=~quoted.matched,
         voided=voided,
-        repeated_here=dup_here,
-        billed_before=dup_prev,
+        repeated_here=dup_here & live,
+        billed_before=dup_prev & live,
         checkable=checkable,
         same_currency=billed.currency == quoted.currency,
     )

@@ -22,7 +22,6 @@ import json
 from dataclasses import dataclass
 
 import pandas as pd
-import pytest
 from hypothesis import event, example, given, note, settings
 from hypothesis import strategies as st
 
@@ -310,16 +309,6 @@ UNKNOWN_TWICE = Case(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: a line owed nothing for two reasons (unknown or voided, and billed before) gets a "
-        "discrepancy row for each, both with the whole line total as difference_cents, though "
-        "the module doc says nothing more is checked on an unknown or voided line: the rows "
-        "dispute the line's amount twice"
-    ),
-)
 @settings(REPRODUCIBLE, max_examples=EXAMPLES)
 @given(cases())
 @example(UNKNOWN_TWICE)
