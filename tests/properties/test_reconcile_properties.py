@@ -276,7 +276,7 @@ def test_reconciliation_accounts_for_every_line_and_its_totals_add_up(case: Case
         assert bool(lines["has_discrepancy"].iloc[i]) == bool(kinds)
         if why is not None:
             # Flagged for why it is not owed, and for nothing that is checked on owed lines
-            # (that it is flagged for that reason alone is the xfail test below).
+            # (that it is flagged for that reason alone is the test below).
             assert why in kinds and kinds <= NOT_OWED
         else:
             assert not kinds & NOT_OWED
