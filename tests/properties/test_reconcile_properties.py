@@ -26,6 +26,7 @@ from hypothesis import event, example, given, note, settings
 from hypothesis import strategies as st
 
 from adapters.settlement import DISCREPANCY_KINDS, parse_bill, reconcile
+from adapters.settlement.files import EXPECTED_COLUMNS
 from tests.properties.settings import REPRODUCIBLE
 
 EXAMPLES = 200
@@ -35,22 +36,8 @@ HEADER = (
     + ",".join(f"surcharge_{s}" for s in SURCHARGES)
     + ",currency,bill_line_ref"
 )
-# The label columns, as api/routes_settlement.py builds them (also when there are no labels).
-LABEL_COLUMNS = [
-    "waybill",
-    "carrier",
-    "service",
-    "order_id",
-    "shipment_id",
-    "status",
-    "chargeable_weight_kg",
-    "quoted_base_cents",
-    "quoted_fuel_cents",
-    "fuel_pct",
-    "quoted_surcharges",
-    "quoted_total_cents",
-    "currency",
-]
+# The label columns, as the bill upload use case builds them (also when there are no labels).
+LABEL_COLUMNS = EXPECTED_COLUMNS
 NOT_OWED = {"unknown_waybill", "voided_label_billed", "duplicate_billing"}
 
 
