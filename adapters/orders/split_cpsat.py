@@ -29,35 +29,36 @@ class CpSatSplitSolver:
         started = time.perf_counter()
         model = cp_model.CpModel()
         weights = {ln.sku: ln.unit_weight_g for ln in problem.lines}
-        # Cost in integer hundred-thousandths of the currency unit: a lane's fixed and per-kg
-        # costs have at most two decimals and weights are whole grams, so every term is exact
-        # (whole cents per unit, truncated, made plans a cent apart look equal).
+        # Each shipment's cost as the plan prices it: its exact cost in hundred-thousandths
+        # (a lane's fixed and per-kg costs have at most two decimals, weights are whole grams)
+        # rounded half up to whole cents, so the solver's cheapest is the plan's cheapest to
+        # the cent (whole cents per unit, truncated, made plans a cent apart look equal).
         y, x = {}, {}
-        cost_terms = []
+        cents, cents_bounds = [], []
         total_units = sum(ln.quantity for ln in problem.lines)
         for o in problem.options:
             w = o.warehouse_id
             y[w] = model.new_bool_var(f"y_{w}")
-            cost_terms.append(_units(o.fixed_cost * 1000) * y[w])
+            exact = [_units(o.fixed_cost * 1000) * y[w]]
+            most = _units(o.fixed_cost * 1000)
             for ln in problem.lines:
                 cap = min(ln.quantity, o.available.get(ln.sku, 0))
                 if cap <= 0:
                     continue
                 x[w, ln.sku] = model.new_int_var(0, cap, f"x_{w}_{ln.sku}")
                 model.add(x[w, ln.sku] <= cap * y[w])
-                cost_terms.append(_units(o.per_kg_cost * weights[ln.sku]) * x[w, ln.sku])
+                per_unit = _units(o.per_kg_cost * weights[ln.sku])
+                exact.append(per_unit * x[w, ln.sku])
+                most += per_unit * cap
+            cents_bounds.append(most // 1000 + 1)
+            rounded = model.new_int_var(0, cents_bounds[-1], f"cents_{w}")
+            model.add(1000 * rounded - 500 <= sum(exact))
+            model.add(sum(exact) <= 1000 * rounded + 499)
+            cents.append(rounded)
         for ln in problem.lines:
             model.add(sum(x[w, s] for (w, s) in x if s == ln.sku) == ln.quantity)
-        big_m = (
-            1
-            + sum(_units(o.fixed_cost * 1000) for o in problem.options)
-            + sum(
-                _units(o.per_kg_cost * weights[ln.sku]) * ln.quantity
-                for o in problem.options
-                for ln in problem.lines
-            )
-        )
-        model.minimize(big_m * sum(y.values()) + sum(cost_terms))
+        big_m = 1 + sum(cents_bounds)  # more than any plan's cost: fewer shipments always win
+        model.minimize(big_m * sum(y.values()) + sum(cents))
         if hint is not None:
             for o in problem.options:
                 units = hint.allocations.get(o.warehouse_id, {})

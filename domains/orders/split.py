@@ -8,7 +8,7 @@ greedy plan that seeds the solver and stands in when it has nothing better.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 CENT = Decimal("0.01")
@@ -58,7 +58,7 @@ def option_cost(problem: SplitProblem, option: WarehouseOption, units: dict[str,
 
 
 def _cost_of(option: WarehouseOption, grams: int) -> Decimal:
-    return (option.fixed_cost + option.per_kg_cost * grams / 1000).quantize(CENT)
+    return (option.fixed_cost + option.per_kg_cost * grams / 1000).quantize(CENT, ROUND_HALF_UP)
 
 
 def shipment_costs(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
@@ -101,7 +101,8 @@ def _shares(quantity: int, caps: list[int]) -> list[tuple[int, ...]]:
 
 
 def _shipment_cost(option: WarehouseOption, grams: int) -> Decimal:
-    return (option.fixed_cost + option.per_kg_cost * grams / 1000).quantize(CENT)
+    """Money rounds half up to the cent (the house rule, domains/common.py `money`)."""
+    return (option.fixed_cost + option.per_kg_cost * grams / 1000).quantize(CENT, ROUND_HALF_UP)
 
 
 @dataclass
