@@ -14,8 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
-from domains.customs.documents import document_data
 from domains.customs.borders import Assessment, assess_consignment, crosses_border
+from domains.customs.documents import document_data
 from domains.customs.drafting import (
     CUSTOMS_SETTINGS,
     SELLER_OVER_EU_DISTANCE_THRESHOLD,
@@ -269,9 +269,7 @@ class CustomsUseCases:
             )
             return None
         freight = self._freight_estimate(warehouse.country, destination, entry["parcels"], on)
-        duties, flags = self._assess(
-            data, settings["incoterm"], freight, packed_g, on, marketplace
-        )
+        duties, flags = self._assess(data, settings["incoterm"], freight, packed_g, on, marketplace)
         duties["freight_basis"] = "cheapest quote at packing" if freight else "no quote: zero"
         prohibited = self.reference.current()["prohibited"]
         return Declaration(

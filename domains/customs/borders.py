@@ -114,14 +114,22 @@ def in_territory_scheme(
     if territory == "EU" and not b2c:
         return "EU_INTRA_B2B", destination, f"{inside}: intra-EU B2B supply, reverse charge"
     if territory == "EU" and over_distance_threshold:
-        return "EU_OSS", destination, (
-            f"{inside}: intra-EU distance sale at {destination}'s VAT rate under the OSS "
-            f"(seller over the EUR {EU_DISTANCE_THRESHOLD.amount:,.0f} EU-wide threshold)"
+        return (
+            "EU_OSS",
+            destination,
+            (
+                f"{inside}: intra-EU distance sale at {destination}'s VAT rate under the OSS "
+                f"(seller over the EUR {EU_DISTANCE_THRESHOLD.amount:,.0f} EU-wide threshold)"
+            ),
         )
     if territory == "EU":
-        return "EU_DISTANCE_SALE_ORIGIN", origin, (
-            f"{inside}: intra-EU distance sale under the EUR "
-            f"{EU_DISTANCE_THRESHOLD.amount:,.0f} threshold, taxed at {origin}'s VAT rate"
+        return (
+            "EU_DISTANCE_SALE_ORIGIN",
+            origin,
+            (
+                f"{inside}: intra-EU distance sale under the EUR "
+                f"{EU_DISTANCE_THRESHOLD.amount:,.0f} threshold, taxed at {origin}'s VAT rate"
+            ),
         )
     return "DOMESTIC", destination, f"{inside}: a domestic sale; its VAT is in the price"
 
@@ -164,7 +172,7 @@ def assess_consignment(
     the law makes it one (EU IOSS, UK low-value sales)."""
     destination = destination.upper()
     origin = origin.upper() if origin else None
-    common = {
+    common: dict[str, Any] = {
         "origin": origin,
         "destination": destination,
         "origin_territory": rules.territory_of(origin) if origin else None,
@@ -248,7 +256,8 @@ def _in_territory_duties(
     currency = dest_market.currency if dest_market else lines[0].currency
     exponent = dest_market.money_exponent if dest_market else rules.exponent(currency)
     vat_rate = vat_market.vat_rate if vat_market else ZERO
-    vat_name = (vat_market or dest_market).vat_name if (vat_market or dest_market) else "VAT"
+    named = vat_market or dest_market
+    vat_name = named.vat_name if named is not None else "VAT"
     if vat_market is None:
         notes.append(f"no VAT rules for {decision.vat_country}: the VAT in the price is not shown")
     elif vat_market.vat_basis is None:
