@@ -42,7 +42,7 @@ def quote(c, warehouse, destination, currency="EUR"):
     ],
 )
 def test_a_landed_cost_inside_one_customs_territory_has_no_duty_and_no_import_vat(
-    floor,
+    floor,  # noqa: F811
     warehouse,
     destination,
     scheme,  # noqa: F811
@@ -74,7 +74,7 @@ def test_a_landed_cost_inside_one_customs_territory_has_no_duty_and_no_import_va
     ],
 )
 def test_a_landed_cost_across_a_customs_border_is_an_import(
-    floor,
+    floor,  # noqa: F811
     warehouse,
     destination,
     currency,
