@@ -7,6 +7,11 @@
     duty_rates.json        the project's SAMPLE duty tables by HS prefix, one per market (the
                            member states share "EU")
     restricted_goods.json  prohibited and restricted goods by HS prefix per destination
+    territories.json       customs territories (the EU customs union, GB, US, ...): which
+                           countries clear goods between them without a declaration, and the
+                           exceptions the table does not cover. Optional in a stored rules
+                           stream (streams published before it existed): the shipped file is
+                           used then.
 
 EU member states get one `MarketRules` per stretch of time in which the EU block's version, the
 member's standard VAT rate (its dated history in duty27-eu-vat) and its currency (Bulgaria: the
@@ -36,6 +41,7 @@ from domains.customs.tariff import GoodsRestriction, MarketRules, Money, Relief,
 
 DATA_DIR = Path(__file__).parent.parent / "data" / "customs"
 FILES = ("markets.json", "duty_rates.json", "restricted_goods.json")
+OPTIONAL_FILES = ("territories.json",)  # filled from DATA_DIR when a stored version lacks them
 # duty27-eu-vat writes Greece as the EU does (EL); destinations are ISO codes (GR).
 EU_VAT_CODES = {"GR": "EL"}
 RESTRICTION_LEVELS = ("prohibited", "restricted")
@@ -225,12 +231,14 @@ def _restrictions(raw: dict[str, Any]) -> dict[str, tuple[GoodsRestriction, ...]
 
 @lru_cache(maxsize=8)
 def _load(data_dir: Path) -> TariffTables:
-    return tables_from_files({name: (data_dir / name).read_bytes() for name in FILES})
+    return tables_from_files(
+        {name: (data_dir / name).read_bytes() for name in (*FILES, *OPTIONAL_FILES)}
+    )
 
 
 def shipped_files(data_dir: Path = DATA_DIR) -> dict[str, str]:
     """The shipped rules as text, to publish as the first version of the rules stream."""
-    return {name: (Path(data_dir) / name).read_text() for name in FILES}
+    return {name: (Path(data_dir) / name).read_text() for name in (*FILES, *OPTIONAL_FILES)}
 
 
 @lru_cache(maxsize=16)
@@ -244,6 +252,9 @@ def tables_from_files(raw: dict[str, bytes | str]) -> TariffTables:
     missing = [n for n in FILES if n not in as_bytes]
     if missing:
         raise ValueError(f"missing rule files: {', '.join(missing)}")
+    for name in OPTIONAL_FILES:  # a version published before the file existed
+        if name not in as_bytes:
+            as_bytes[name] = (DATA_DIR / name).read_bytes()
     return _tables_cached(tuple(sorted(as_bytes.items())))
 
 
@@ -256,8 +267,9 @@ def _build(raw: dict[str, bytes]) -> TariffTables:
         f"duty27-eu-vat {metadata.version('duty27-eu-vat')} "
         f"(data as of {duty27_eu_vat.DATA_AS_OF.isoformat()})"
     )
+    territories, territories_version = _territories(raw["territories.json"])
     digest = hashlib.sha256()
-    for name in FILES:
+    for name in (*FILES, *OPTIONAL_FILES):
         digest.update(name.encode() + b"\0" + raw[name] + b"\0")
     digest.update(vat_package.encode())
     version = "customs-" + digest.hexdigest()[:12]
@@ -279,5 +291,28 @@ def _build(raw: dict[str, bytes]) -> TariffTables:
             "markets": "markets.json",
             "duty_rates": "duty_rates.json (SAMPLE tables)",
             "restrictions": restricted_raw.get("source", ""),
+            "territories": "territories.json",
         },
+        territories=territories,
+        territories_version=territories_version,
     )
+
+
+def _territories(raw: bytes) -> tuple[dict[str, str], str]:
+    """country -> territory code from territories.json, and the file's version. A country in
+    two territories, or a member that is not a two-letter code, is refused."""
+    data = json.loads(raw)
+    out: dict[str, str] = {}
+    for code, spec in data["territories"].items():
+        members = spec["members"]
+        if not members:
+            raise ValueError(f"territories.json {code}: no members")
+        for country in members:
+            if not (isinstance(country, str) and len(country) == 2 and country.isalpha()):
+                raise ValueError(f"territories.json {code}: {country!r} is not an ISO country")
+            if country.upper() in out:
+                raise ValueError(
+                    f"territories.json: {country} is in both {out[country.upper()]} and {code}"
+                )
+            out[country.upper()] = code
+    return out, "territories-" + hashlib.sha256(raw).hexdigest()[:12]

@@ -14,9 +14,11 @@ from typing import Any
 from uuid import UUID
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
+from domains.customs.borders import Assessment, assess_consignment, crosses_border
 from domains.customs.documents import document_data
 from domains.customs.drafting import (
     CUSTOMS_SETTINGS,
+    SELLER_OVER_EU_DISTANCE_THRESHOLD,
     SELLER_REGISTRATIONS,
     amended,
     declaration_data,
@@ -25,8 +27,8 @@ from domains.customs.drafting import (
 )
 from domains.customs.flags import declaration_flags
 from domains.customs.landed import Goods, customs_lines
-from domains.customs.model import APPROVED, CustomsRules, Declaration
-from domains.customs.tariff import CustomsLine, Money, compute_duties, landed_cost
+from domains.customs.model import APPROVED, CustomsNotRequired, CustomsRules, Declaration
+from domains.customs.tariff import CustomsLine, Money, landed_cost
 from domains.log_cache import LogCached
 from domains.orders.application import OrderUseCases
 from domains.orders.model import Order
@@ -123,17 +125,24 @@ class CustomsUseCases:
                 continue  # a currency with no reference rate: checks needing it say so
         return out
 
-    def _assess(
+    def _currency_of(self, destination: str, on: date, fallback: str) -> str:
+        """The destination market's currency; `fallback` where the rules hold no market for it
+        (a domestic sale in a country without import rules: nothing is converted)."""
+        if self.tariffs.has_rules_for(destination, on):
+            return str(self.tariffs.rules_for(destination, on).currency)
+        return fallback
+
+    def _consignment(
         self,
         data: dict[str, Any],
         incoterm: str,
         freight: Money | None,
-        packed_weight_g: int | None,
         on: date,
-    ) -> tuple[dict[str, Any], list[dict]]:
-        """Duties and flags for a declaration's data: computed before any event."""
+        marketplace: str | None,
+    ) -> Assessment:
+        """THE customs rule (borders.assess_consignment) on a declaration's data: whether it
+        crosses a customs border, its VAT scheme, its duty and taxes."""
         destination = data["destination"]
-        market = self.tariffs.rules_for(destination, on)
         currencies = {ln["currency"] for ln in data["lines"]} | set(COMMON_CURRENCIES)
         if freight is not None:
             currencies.add(freight.currency)
@@ -141,7 +150,8 @@ class CustomsUseCases:
         currencies |= {
             products[ln["sku"]].currency for ln in data["lines"] if ln["sku"] in products
         }
-        fx = self._fx_into(currencies, market.currency, on)
+        target = self._currency_of(destination, on, data["lines"][0]["currency"])
+        fx = self._fx_into(currencies, target, on)
         lines = [
             CustomsLine(
                 hs_code=ln["hs_code"],
@@ -154,18 +164,44 @@ class CustomsUseCases:
             for ln in data["lines"]
         ]
         registrations = {k: data.get(k) for k in (*SELLER_REGISTRATIONS, "importer_eori")}
-        duties = compute_duties(
+        return assess_consignment(
             lines,
             destination,
             incoterm,
             self.tariffs,
             fx,
             on,
+            origin=data["ship_from"],
             freight=freight,
             b2c=data["b2c"],
-            ship_from=data["ship_from"],
             registrations=registrations,
-        ).as_dict()
+            marketplace=marketplace,
+            over_eu_distance_threshold=SELLER_OVER_EU_DISTANCE_THRESHOLD,
+        )
+
+    def _assess(
+        self,
+        data: dict[str, Any],
+        incoterm: str,
+        freight: Money | None,
+        packed_weight_g: int | None,
+        on: date,
+        marketplace: str | None = None,
+    ) -> tuple[dict[str, Any], list[dict]]:
+        """Duties and flags for a declaration's data: computed before any event. The duties
+        carry the border decision (`customs`: territories, VAT scheme, deemed supplier)."""
+        assessed = self._consignment(data, incoterm, freight, on, marketplace)
+        duties = assessed.duties.as_dict()
+        duties["customs"] = assessed.decision.as_dict()
+        products = self.reference.current()["products"]
+        market = self.tariffs.rules_for(data["destination"], on)
+        currencies = {ln["currency"] for ln in data["lines"]} | set(COMMON_CURRENCIES)
+        currencies |= {
+            products[ln["sku"]].currency for ln in data["lines"] if ln["sku"] in products
+        }
+        if freight is not None:
+            currencies.add(freight.currency)
+        fx = self._fx_into(currencies, market.currency, on)
         catalogue = {
             s: {"unit_value": str(p.unit_value), "currency": p.currency}
             for s, p in products.items()
@@ -195,12 +231,15 @@ class CustomsUseCases:
 
     # ------------------------------------------------------------------ drafting
     def draft_declaration(self, order: Order, shipment_no: int) -> Declaration | None:
-        """Called when a shipment is packed; None for a domestic shipment."""
+        """Called when a shipment is packed. A shipment that stays inside one customs territory
+        (borders.assess_consignment) needs no declaration: None, and the decision (territories,
+        VAT scheme, rules versions) is recorded on the order as `CustomsNotRequired`, saved with
+        the packing. Without customs rules nothing is decided or recorded."""
+        if self.tariffs is None:
+            return None
         shipment = order.shipment(shipment_no)
         warehouse = self.reference.current()["warehouses"][shipment["warehouse_id"]]
         destination = order.canonical["ship_to"]["country"]
-        if warehouse.country == destination or self.tariffs is None:
-            return None
         on = self.store.clock.now().date()
         entry = order.fulfilment[str(shipment_no)]
         lines = declared_lines(order, shipment_no, self.reference.product)
@@ -208,8 +247,29 @@ class CustomsUseCases:
         declared_g = sum(ln["net_weight_g"] for ln in lines)
         data = declaration_data(order, lines, declared_g, warehouse.country, on)
         settings = CUSTOMS_SETTINGS.get(order.channel, CUSTOMS_SETTINGS["web"])
+        marketplace = settings.get("marketplace")
+        if not crosses_border(self.tariffs, warehouse.country, destination):
+            assessed = self._consignment(data, settings["incoterm"], None, on, marketplace)
+            d = assessed.duties
+            order.trigger_event(
+                CustomsNotRequired,
+                shipment_no=shipment_no,
+                decision={
+                    **assessed.decision.as_dict(),
+                    "currency": d.currency,
+                    "goods_value": str(d.goods_value),
+                    "vat_name": d.vat_name,
+                    "vat_rate": str(d.vat_rate),
+                    "vat_in_price": d.inputs["vat_in_price"],
+                    "duty": str(d.duty),
+                    "import_vat": str(d.import_vat),
+                    "notes": list(d.notes),
+                    "on": on.isoformat(),
+                },
+            )
+            return None
         freight = self._freight_estimate(warehouse.country, destination, entry["parcels"], on)
-        duties, flags = self._assess(data, settings["incoterm"], freight, packed_g, on)
+        duties, flags = self._assess(data, settings["incoterm"], freight, packed_g, on, marketplace)
         duties["freight_basis"] = "cheapest quote at packing" if freight else "no quote: zero"
         prohibited = self.reference.current()["prohibited"]
         return Declaration(
@@ -232,6 +292,7 @@ class CustomsUseCases:
             flags=flags,
             versions={
                 "tariff": self.tariffs.version,
+                "territories": self.tariffs.territories_version,
                 "restrictions": getattr(self.tariffs, "restrictions_version", None),
                 "vat": duties.get("tariff_version"),
                 "prohibited_list": prohibited.version if prohibited else 0,
@@ -290,8 +351,9 @@ class CustomsUseCases:
         freight = None
         if document.get("freight"):
             freight = Money(Decimal(document["freight"]["amount"]), document["freight"]["currency"])
+        marketplace = CUSTOMS_SETTINGS.get(d.channel, CUSTOMS_SETTINGS["web"]).get("marketplace")
         duties, flags = self._assess(
-            document, d.incoterm, freight, document.get("packed_weight_g"), on
+            document, d.incoterm, freight, document.get("packed_weight_g"), on, marketplace
         )
         duties["freight_basis"] = d.duties.get("freight_basis")
         d.amend(
@@ -312,9 +374,12 @@ class CustomsUseCases:
         return self.store.get_or_none(Declaration.create_id(str(order_id), shipment_no))
 
     def require_cleared_for_dispatch(self, order: Order, shipment_no: int) -> None:
+        """A shipment crossing a customs border leaves only with an approved declaration; one
+        inside a customs territory (the same rule as drafting) never waits for one."""
         shipment = order.shipment(shipment_no)
         warehouse = self.reference.current()["warehouses"][shipment["warehouse_id"]]
-        if warehouse.country == order.canonical["ship_to"]["country"] or self.tariffs is None:
+        destination = order.canonical["ship_to"]["country"]
+        if self.tariffs is None or not crosses_border(self.tariffs, warehouse.country, destination):
             return
         d = self.declaration_for(order.id, shipment_no)
         if d is None or d.status != APPROVED:
@@ -360,7 +425,10 @@ class CustomsUseCases:
             if not rates:
                 continue
             freight = Money(Decimal(rates[0]["total"]), rates[0]["currency"])
-            result = self.landed_cost_quote(lines, freight, destination, incoterm, currency, today)
+            result = self.landed_cost_quote(
+                lines, freight, destination, incoterm, currency, today,
+                origin=warehouses[wh].country,
+            )  # fmt: skip
             total = Decimal(str(result.get("total")))
             if best is None or total < best[0]:
                 best = (total, wh, rates[0], result)
@@ -378,12 +446,18 @@ class CustomsUseCases:
         incoterm: str,
         currency: str,
         on: date,
+        *,
+        origin: str | None = None,
+        marketplace: str | None = None,
     ) -> dict[str, Any]:
-        market = self.tariffs.rules_for(destination, on)
+        """The landed cost of goods shipped from `origin` (a country; None: taken to be an
+        import), by the same rule as the declaration (borders.assess_consignment): inside one
+        customs territory no duty or import VAT, the VAT in the price."""
+        target = self._currency_of(destination, on, lines[0].currency if lines else currency)
         currencies = (
             {ln.currency for ln in lines} | {freight.currency, currency} | set(COMMON_CURRENCIES)
         )
-        fx = self._fx_into(currencies, market.currency, on)
+        fx = self._fx_into(currencies, target, on)
         result = landed_cost(
             lines,
             freight,
@@ -394,5 +468,7 @@ class CustomsUseCases:
             fx=fx,
             on=on,
             registrations={**SELLER_REGISTRATIONS},
+            ship_from=origin,
+            marketplace=marketplace,
         )
         return result.as_dict() if hasattr(result, "as_dict") else result.__dict__

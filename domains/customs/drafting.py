@@ -12,15 +12,23 @@ from typing import Any
 
 from domains.orders.model import Order
 
-# Per channel: Incoterm, whether a declaration without flags is approved automatically, and
-# the seller's registrations (sample numbers with valid check digits).
+# Per channel: Incoterm, whether a declaration without flags is approved automatically, the
+# low-value VAT scheme it uses, and the marketplace that is the deemed supplier for VAT where
+# the law makes it one (EU IOSS sales up to EUR 150, UK sales up to GBP 135: Amazon charges and
+# remits that VAT itself; recorded on the declaration as `deemed_supplier`).
 CUSTOMS_SETTINGS: dict[str, dict[str, Any]] = {
-    "amazon": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
-    "shopee": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": None},
-    "shopify": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
-    "web": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS"},
-    "dealer": {"incoterm": "DAP", "auto_approve": False, "vat_scheme": None},
-}
+    "amazon": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS",
+               "marketplace": "Amazon"},
+    "shopee": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": None, "marketplace": None},
+    "shopify": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS",
+                "marketplace": None},
+    "web": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS", "marketplace": None},
+    "dealer": {"incoterm": "DAP", "auto_approve": False, "vat_scheme": None, "marketplace": None},
+}  # fmt: skip
+# The seller's intra-EU B2C distance sales over the last and current year are taken to be above
+# the EUR 10,000 EU-wide threshold: they are taxed at the destination's rate under the OSS.
+# False: the origin member state's rate (domains/customs/borders.py).
+SELLER_OVER_EU_DISTANCE_THRESHOLD = True
 SELLER_REGISTRATIONS = {
     "ioss_number": "IM2760000001",
     "seller_vat_number": "GB980780684",

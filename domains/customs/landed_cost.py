@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from domains.customs.borders import IN_TERRITORY_SCHEMES, assess_consignment
 from domains.customs.duties import compute_duties
 from domains.customs.results import DutyResult
 from domains.customs.tables import ZERO, MarketRules, Money, TariffTables, round_half_up
@@ -45,9 +46,11 @@ class LandedCost:
     incoterm: str
     payer: str
     duties: DutyResult  # the calculation, in the destination currency, with its inputs
+    customs: dict[str, Any] | None = None  # the border decision (borders.BorderDecision)
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "customs": self.customs,
             "currency": self.currency,
             "items": [i.as_dict() for i in self.items],
             "total": str(self.total),
@@ -77,6 +80,7 @@ def landed_cost(
     b2c: bool = True,
     ship_from: str | None = None,
     registrations: Mapping[str, str | None] | None = None,
+    marketplace: str | None = None,
 ) -> LandedCost:
     """Goods value, freight, insurance, duty and VAT/GST (at the border and at sale), and their
     total, in `currency`.
@@ -84,20 +88,43 @@ def landed_cost(
     `fx` is the same mapping as for `compute_duties` (units of the destination currency) and
     must also hold `currency`. Goods and freight are converted from their own currency straight
     into `currency`; duty and VAT from the destination currency; each item is rounded on its
-    own and the total is their sum."""
-    duties = compute_duties(
-        goods,
-        destination,
-        incoterm,
-        rules,
-        fx,
-        on,
-        freight=freight,
-        insurance=insurance,
-        b2c=b2c,
-        ship_from=ship_from,
-        registrations=registrations,
-    )
+    own and the total is their sum.
+
+    With the whole `TariffTables` the duty and VAT come from `borders.assess_consignment` (the
+    same rule as the declaration): from `ship_from` inside the destination's customs territory
+    nothing is charged at a border and the VAT is in the price. With one market's rules only,
+    the consignment is taken to be an import."""
+    customs: dict[str, Any] | None = None
+    if isinstance(rules, TariffTables):
+        assessed = assess_consignment(
+            goods,
+            destination,
+            incoterm,
+            rules,
+            fx,
+            on,
+            origin=ship_from,
+            freight=freight,
+            insurance=insurance,
+            b2c=b2c,
+            registrations=registrations,
+            marketplace=marketplace,
+        )
+        duties, customs = assessed.duties, assessed.decision.as_dict()
+    else:
+        duties = compute_duties(
+            goods,
+            destination,
+            incoterm,
+            rules,
+            fx,
+            on,
+            freight=freight,
+            insurance=insurance,
+            b2c=b2c,
+            ship_from=ship_from,
+            registrations=registrations,
+        )
     convert = _into_currency(fx, duties.currency, currency, _exponent(rules, currency))
     items = _items(goods, freight, insurance, duties, convert)
     amount = {i.item: i.amount for i in items}
@@ -114,6 +141,7 @@ def landed_cost(
         incoterm=duties.incoterm,
         payer=duties.payer,
         duties=duties,
+        customs=customs,
     )
 
 
@@ -162,7 +190,11 @@ def _into_currency(
 
 
 def vat_label(duties: DutyResult) -> str:
-    """'VAT 19%, at import and at sale (IOSS)': the tax's name, rate and where it is collected."""
+    """'VAT 19%, at import and at sale (IOSS)': the tax's name, rate and where it is collected;
+    'VAT 19%, in the price (EU_OSS)' for a sale that crosses no customs border."""
+    if duties.scheme in IN_TERRITORY_SCHEMES:
+        rate = f" {_percent(duties.vat_rate)}" if duties.vat_rate else ""
+        return f"{duties.vat_name}{rate}, in the price ({duties.scheme}): no import"
     where = []
     if duties.import_vat:
         where.append("at import")

@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domains.common import InvalidTransition, stable_id
+from domains.orders.model import Order
 
 PENDING, APPROVED, REJECTED = "pending_review", "approved", "rejected"
 CLEARANCE = ("submitted", "cleared", "held", "released", "refused")
@@ -129,3 +130,22 @@ class CustomsRules(Aggregate):
     ) -> None:
         self.files = dict(files)
         self.tables_version = tables_version
+
+
+class CustomsNotRequired(Order.Event):
+    """An event on the ORDER's stream (topic `domains.customs.model:CustomsNotRequired`): customs
+    decided, when the shipment was packed, that it needs no declaration because origin and
+    destination lie in one customs territory. `decision` is `borders.BorderDecision.as_dict()`
+    with the VAT figures of the sale (scheme, rate, VAT in the price): why, as data, with the
+    rules and territory-table versions it was decided on. Defined here (customs owns the
+    decision); the order keeps it on the shipment's fulfilment entry under "customs".
+
+    A new event type: no older event changed shape, so every stored stream still loads."""
+
+    shipment_no: int
+    decision: dict[str, Any]
+
+    def apply(self, aggregate: Order) -> None:
+        entry = aggregate.fulfilment.get(str(self.shipment_no))
+        if entry is not None:
+            entry["customs"] = self.decision

@@ -250,6 +250,10 @@ class TariffTables:
     restrictions_version: str = ""
     money_exponents: Mapping[str, int] = field(default_factory=dict)  # currency -> digits
     sources: Mapping[str, str] = field(default_factory=dict)
+    # Customs territories: country -> territory code (a country in none is its own territory),
+    # with the version of the territory table they were loaded from.
+    territories: Mapping[str, str] = field(default_factory=dict)
+    territories_version: str = ""
 
     _by_country: dict[str, tuple[MarketRules, ...]] = field(init=False, repr=False, compare=False)
 
@@ -286,6 +290,15 @@ class TariffTables:
 
     def exponent(self, currency: str) -> int:
         return self.money_exponents.get(currency, 2)
+
+    def territory_of(self, country: str) -> str:
+        """The customs territory `country` lies in: its code in the territory table ("EU" for
+        the member states), or the country itself when the table does not list it."""
+        country = country.upper()
+        return self.territories.get(country, country)
+
+    def has_rules_for(self, country: str, on: date) -> bool:
+        return any(r.effective_on(on) for r in self._by_country.get(country.upper(), ()))
 
 
 def market_rules_for(rules: TariffTables | MarketRules, destination: str, on: date) -> MarketRules:
