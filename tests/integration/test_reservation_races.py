@@ -279,7 +279,10 @@ def sqlite_races(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any
         )
         stock_up(seeded)
         seeded.close()
-    ctx = mp.get_context("spawn")
+    # Fresh processes (not forks of this multi-threaded one), forked from a server that has
+    # imported the application once.
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
     start, decided, results = ctx.Barrier(PROCESSES), ctx.Barrier(PROCESSES), ctx.Queue()
     procs = [
         ctx.Process(target=_sqlite_process, args=(n, phases, start, decided, results))

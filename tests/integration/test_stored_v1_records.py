@@ -19,9 +19,11 @@ old code's JSON (the library's transcoder: a datetime is {"_type_": "datetime_is
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
+import pytest
 from eventsourcing.persistence import StoredEvent
 
 from adapters.bootstrap import build_app, store_env
@@ -32,6 +34,14 @@ from projections import ProjectionRunner, ViewDB, spine_projectors
 ORDER = "domains.orders.model:Order"
 INVENTORY = "domains.warehouse.model:Inventory"
 SNAPSHOT = "eventsourcing.domain:Snapshot"  # the topic every snapshot is stored under
+
+
+@pytest.fixture
+def app(store: dict[str, str]) -> Iterator[Any]:
+    """An application on an empty store (no reference data: these records need none)."""
+    a = build_app(store)
+    yield a
+    a.close()
 
 
 def at(minute: int) -> str:

@@ -234,11 +234,19 @@ def test_the_story_fills_every_view_table(written: Written) -> None:
     assert set(written.live) == projector_tables()
     empty = [name for name, (_, rows) in written.live.items() if not rows]
     assert not empty, f"the story leaves these views empty: {empty}"
-    columns, rows = written.live["view_orders"]
-    statuses = {r[columns.index("status")] for r in rows}
-    channels = {r[columns.index("channel")] for r in rows}
+
+    def column(table: str, name: str) -> list[Any]:
+        columns, rows = written.live[table]
+        return [r[columns.index(name)] for r in rows]
+
+    statuses = set(column("view_orders", "status"))
     assert {"held", "cancelled", "allocated", "dispatched", "delivered"} <= statuses, statuses
+    channels = set(column("view_orders", "channel"))
     assert {"amazon", "shopee", "shopify", "web", "dealer"} <= channels, channels
+    assert max(column("view_orders", "shipments")) >= 2  # split over warehouses
+    assert {"approved", "rejected"} <= set(column("view_declarations", "status"))
+    assert {"done"} <= set(column("view_pick_lists", "status"))
+    assert "voided" in set(column("view_labels", "status"))
 
 
 def test_every_view_rebuilt_from_zero_in_a_fresh_store_equals_the_live_one(
