@@ -111,6 +111,7 @@ def check_never_over_reserved(app: Any, orders: dict[str, int]) -> dict[str, int
     inventories = {w: app.repository.get(Inventory.create_id(w, SKU)) for w in STOCK}
     for w, inv in inventories.items():
         assert inv.on_hand == STOCK[w] and 0 <= inv.reserved <= inv.on_hand, (w, inv.reserved)
+        assert sum(inv.reservations.values()) == inv.reserved, f"{w}: lots and orders disagree"
     available = sum(inv.available for inv in inventories.values())
     allocated = held = 0
     for ext, units in orders.items():
