@@ -228,6 +228,9 @@ def test_time_travel_and_views_rebuild_identically(app, store):
     stock = db.query("SELECT * FROM view_stock ORDER BY inventory_id")
     assert len(orders) == 6 and {o["status"] for o in orders} == {"cancelled", "allocated", "held"}
     assert stock[0]["reserved"] == 1 and stock[0]["on_hand"] == 1
+    # Damage both views: the rebuild must replay them from zero, not just catch up.
+    db.execute("DELETE FROM view_orders WHERE order_id = ?", (orders[0]["order_id"],))
+    db.execute("UPDATE view_stock SET reserved = reserved + 5")
     runner.rebuild()
     assert db.query("SELECT * FROM view_orders ORDER BY order_id") == orders
     assert db.query("SELECT * FROM view_stock ORDER BY inventory_id") == stock
