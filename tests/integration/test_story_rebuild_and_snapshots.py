@@ -34,7 +34,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from adapters.bootstrap import build_app
-from adapters.seed import seed_reference
+from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
 from domains.orders.model import Order
 from domains.reference.model import Dealer
