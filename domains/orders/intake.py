@@ -26,6 +26,7 @@ from domains.orders.model import Order
 from domains.ports import ShippingCostTable
 from domains.reference.model import Dealer
 from domains.store import Store
+from domains.transport.rates import weight_band
 from domains.warehouse.model import Inventory
 
 KNOWN_ORDERS_MAX = 200_000  # order ids remembered per process (about 30 MB)
@@ -274,7 +275,7 @@ class IntakeBatch:
         None without a lane-offer port or carrier data. Kept for the batch."""
         if self.offers is None:
             return None
-        key = (origin, destination, grams, goods, channel)
+        key = (origin, destination, weight_band(grams), goods, channel)
         if key not in self._offers:
             self._offers[key] = self.offers.offer(
                 origin, destination, grams, goods, self.today, channel

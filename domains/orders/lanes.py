@@ -53,8 +53,16 @@ class LaneScreen:
 
 
 def _public(offer: dict[str, Any]) -> dict[str, Any]:
-    """An offer as event data (amounts as strings)."""
-    return {k: (str(v) if k in ("fixed_cost", "per_kg_cost") else v) for k, v in offer.items()}
+    """What an event keeps of an offer: the service and card version it rests on, or why
+    there is none (the quote itself is in the split's candidates)."""
+    if offer["status"] == OK:
+        return {
+            "status": OK,
+            "carrier": offer["carrier"],
+            "service": offer["service"],
+            "card_version": offer["card_version"],
+        }
+    return {"status": offer["status"], "reason": offer["reason"]}
 
 
 def screen(
@@ -79,7 +87,7 @@ def screen(
             verdict = offer(origin, grams, goods_of[sku])
             if verdict is None:
                 return None
-            entry = {"warehouse_id": code, "origin": origin, **_public(verdict)}
+            entry = {"warehouse_id": code, **_public(verdict)}
             out.lines[sku]["warehouses"].append(entry)
             if verdict["status"] == OK:
                 shippable[sku] = units

@@ -57,7 +57,7 @@ class SplitSolver(Protocol):
 
 def lane_service(offer: dict[str, Any]) -> dict[str, Any]:
     """What a split event records of the service an option is priced on."""
-    keys = ("carrier", "service", "card_version", "sample", "weight_band_g", "quote", "currency")
+    keys = ("carrier", "service", "card_version", "weight_band_g", "quote")
     return {k: offer[k] for k in keys if k in offer}
 
 

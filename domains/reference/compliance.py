@@ -74,7 +74,7 @@ def compliance_errors(compliance: dict[str, Any] | None) -> list[dict[str, str]]
                     "dangerous_goods.packing_section",
                     f"{un} needs its packing section: one of {', '.join(sorted(PACKING_SECTIONS))}",
                 )
-        elif section is not None:
+        elif section is not None and isinstance(un, str) and UN_NUMBER.fullmatch(un):
             err("dangerous_goods.packing_section", "only lithium batteries name a section")
     excise = compliance.get("excise")
     if excise is not None and excise not in EXCISE:
