@@ -46,23 +46,29 @@ class LaneScreen:
     """Per line, each stocked warehouse's verdict; per warehouse, the option the split gets."""
 
     destination: str
-    lines: dict[str, dict[str, Any]] = field(default_factory=dict)  # sku -> goods, verdicts
+    # sku -> {goods, warehouses: {code: "carrier/service@version" or {status, reason}}}
+    lines: dict[str, dict[str, Any]] = field(default_factory=dict)
     available: dict[str, dict[str, int]] = field(default_factory=dict)  # the candidates
     offers: dict[str, dict[str, Any]] = field(default_factory=dict)  # warehouse -> offer
     excluded: list[dict[str, Any]] = field(default_factory=list)  # warehouses left out, why
 
 
-def _public(offer: dict[str, Any]) -> dict[str, Any]:
-    """What an event keeps of an offer: the service and card version it rests on, or why
-    there is none (the quote itself is in the split's candidates)."""
+def service_ref(offer: dict[str, Any]) -> str:
+    """A service and its card version as events cite it: `carrier/service@version`."""
+    return f"{offer['carrier']}/{offer['service']}@{offer['card_version']}"
+
+
+def _public(offer: dict[str, Any]) -> str | dict[str, Any]:
+    """What an event keeps of a verdict: the service and card version it rests on
+    (`carrier/service@version`), or why there is none (the quote is in the split's
+    candidates)."""
     if offer["status"] == OK:
-        return {
-            "status": OK,
-            "carrier": offer["carrier"],
-            "service": offer["service"],
-            "card_version": offer["card_version"],
-        }
+        return service_ref(offer)
     return {"status": offer["status"], "reason": offer["reason"]}
+
+
+def _status(verdict: str | dict[str, Any]) -> str:
+    return OK if isinstance(verdict, str) else str(verdict["status"])
 
 
 def screen(
@@ -78,7 +84,7 @@ def screen(
     None when no carrier data is published (every stocked warehouse stays a candidate)."""
     out = LaneScreen(destination)
     for sku in merged:
-        out.lines[sku] = {"goods": sorted(goods_of[sku]), "warehouses": []}
+        out.lines[sku] = {"goods": sorted(goods_of[sku]), "warehouses": {}}
     for code, held in availability.items():
         origin = origin_of[code]
         shippable: dict[str, int] = {}
@@ -87,12 +93,12 @@ def screen(
             verdict = offer(origin, grams, goods_of[sku])
             if verdict is None:
                 return None
-            entry = {"warehouse_id": code, **_public(verdict)}
-            out.lines[sku]["warehouses"].append(entry)
+            out.lines[sku]["warehouses"][code] = _public(verdict)
             if verdict["status"] == OK:
                 shippable[sku] = units
             else:
-                out.excluded.append({"warehouse_id": code, "sku": sku, **_public(verdict)})
+                why = {"status": verdict["status"], "reason": verdict["reason"]}
+                out.excluded.append({"warehouse_id": code, "sku": sku, **why})
         if not shippable:
             continue
         # One service must take everything the warehouse ships: when none takes it all, the
@@ -135,8 +141,8 @@ def line_holds(lanes: LaneScreen) -> list[dict[str, Any]]:
     holds = []
     for sku, line in lanes.lines.items():
         verdicts = line["warehouses"]
-        if not verdicts or any(v["status"] == OK for v in verdicts):
+        if not verdicts or any(_status(v) == OK for v in verdicts.values()):
             continue
-        code = NO_LANE if all(v["status"] == NO_LANE for v in verdicts) else NO_GOODS
+        code = NO_LANE if all(_status(v) == NO_LANE for v in verdicts.values()) else NO_GOODS
         holds.append({"sku": sku, "code": code, "goods": line["goods"], "warehouses": verdicts})
     return holds

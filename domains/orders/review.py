@@ -200,7 +200,7 @@ def check_lanes(f: ReviewFacts) -> dict | None:
     )
     parts = []
     for h in holds:
-        origins = ", ".join(f"{v['warehouse_id']} ({v['reason']})" for v in h["warehouses"])
+        origins = ", ".join(f"{code} ({v['reason']})" for code, v in h["warehouses"].items())
         what = "no carrier for " + (
             f"its goods ({', '.join(h['goods'])})"
             if h["code"] == "no_carrier_for_goods"

@@ -56,9 +56,13 @@ class SplitSolver(Protocol):
 
 
 def lane_service(offer: dict[str, Any]) -> dict[str, Any]:
-    """What a split event records of the service an option is priced on."""
-    keys = ("carrier", "service", "card_version", "weight_band_g", "quote")
-    return {k: offer[k] for k in keys if k in offer}
+    """What a split event records of the service an option is priced on: which one, on which
+    card version (`carrier/service@version`), and its quote (USD) at the weight band."""
+    return {
+        "ref": f"{offer['carrier']}/{offer['service']}@{offer['card_version']}",
+        "quote": offer["quote"],
+        "weight_band_g": offer["weight_band_g"],
+    }
 
 
 def option_cost(problem: SplitProblem, option: WarehouseOption, units: dict[str, int]) -> Decimal:
