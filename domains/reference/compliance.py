@@ -15,6 +15,9 @@ Pure: standard library only. A product's `compliance` is a plain dict (None: not
 `goods_classes` turns a product into what rate cards refuse (`refuse,<goods_type>` rows):
 lithium_batteries (batteries alone, and any product whose HS code is 8507.60),
 lithium_in_equipment, dangerous_goods (any other UN number), alcohol, tobacco, perishable.
+`perishable` is goods that need a temperature range (a cold chain), which is what carriers
+refuse; the product's own `perishable` flag means its lots carry expiry dates (FEFO, shelf
+life), which tea, chocolate or wine do without any carrier minding.
 """
 
 from __future__ import annotations
@@ -100,8 +103,8 @@ def compliance_errors(compliance: dict[str, Any] | None) -> list[dict[str, str]]
 def goods_classes(
     hs_code: str, perishable: bool, compliance: dict[str, Any] | None
 ) -> frozenset[str]:
-    """What carriers refuse or restrict about one product, from its HS code, its perishable
-    flag and its compliance attributes."""
+    """What carriers refuse or restrict about one product, from its HS code and its compliance
+    attributes (`perishable`, the expiry flag, is not a carrier's concern: see above)."""
     kinds: set[str] = set()
     if hs_code.startswith(LITHIUM_HS):
         kinds.add("lithium_batteries")
@@ -109,8 +112,6 @@ def goods_classes(
         kinds.add("alcohol")
     if hs_code.startswith(TOBACCO_HS):
         kinds.add("tobacco")
-    if perishable:
-        kinds.add("perishable")
     c = compliance or {}
     dg = c.get("dangerous_goods")
     if dg:
