@@ -120,7 +120,9 @@ class Product(Aggregate):
     def details(self) -> dict[str, Any]:
         out: dict[str, Any] = {"sku": self.sku}
         out.update({f: getattr(self, f) for f in PRODUCT_FIELDS})
-        out.update({f: getattr(self, f) for f in PRODUCT_OPTIONAL})
+        out.update({f: getattr(self, f) for f in PRODUCT_OPTIONAL if f != "compliance"})
+        if self.compliance is not None:  # answers about products without any stay as they were
+            out["compliance"] = self.compliance
         out["version"] = self.version
         return out
 
