@@ -104,6 +104,9 @@ class OrderUseCases:
         for origin in countries:
             for destination in countries:
                 self.costs.estimate(origin, destination, today)
+        if self.lane_offers is not None:
+            goods = {frozenset[str]()} | {p.goods_classes() for p in ref["products"].values()}
+            self.lane_offers.warm(countries, sorted(goods, key=sorted), today)
         if self.split_solver is not None:
             self.split_solver(_WARM_UP_SPLIT, None)
         return loaded

@@ -10,7 +10,7 @@ on the cheapest service that takes everything it would ship.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -35,6 +35,10 @@ class LaneOffers(Protocol):
         service, card_version, quote, fixed_cost, per_kg_cost, ...}), or why none
         ({status: no_carrier_for_lane | no_carrier_for_goods, reason}); None when no carrier
         data is published at all."""
+        ...
+
+    def warm(self, origins: Iterable[str], goods: Iterable[frozenset[str]], on: date) -> int:
+        """Prices the lanes from `origins` ahead of the first orders (a cache warm-up)."""
         ...
 
 

@@ -7,7 +7,7 @@ the carrier choice and labels are in domains/transport/application.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -191,6 +191,9 @@ class RateCardLaneOffers:
     def __init__(self, rates: RateBook) -> None:
         self.rates = rates
         self._cards: list[RateCard] | None = None
+        # Quotes per lane, band, goods and day (shared by every channel); the offer per
+        # channel promise on top of them.
+        self._quoted: dict[tuple[str, str, int, frozenset[str], date], Any] = {}
         self._cache: dict[
             tuple[str, str, int, frozenset[str], date, int], dict[str, Any] | None
         ] = {}
@@ -206,15 +209,39 @@ class RateCardLaneOffers:
     ) -> dict[str, Any] | None:
         cards = self.rates.rate_cards()
         if cards is not self._cards:  # a card was published: every cached offer is stale
-            self._cards, self._cache = cards, {}
+            self._cards, self._cache, self._quoted = cards, {}, {}
         band = weight_band(max(grams, 1))
         promise = CHANNEL_SETTINGS.get(channel, CHANNEL_SETTINGS["web"])["promise_days"]
         key = (origin, destination, band, goods, on, promise)
         if key not in self._cache:
-            self._cache[key] = self._offer(cards, origin, destination, band, goods, on, promise)
+            lane = (origin, destination, band, goods, on)
+            if lane not in self._quoted:
+                self._quoted[lane] = self._quote(cards, *lane)
+            self._cache[key] = self._choose(self._quoted[lane], origin, destination, band, goods,
+                                            on, promise)  # fmt: skip
         return self._cache[key]
 
-    def _offer(
+    def warm(self, origins: Iterable[str], goods: Iterable[frozenset[str]], on: date) -> int:
+        """Quotes every lane the cards serve from `origins`, at every weight band, for each
+        goods set, so the first orders of the day find their offers cached. Returns how many
+        lanes x bands x goods it quoted."""
+        cards = self.rates.rate_cards()
+        if cards is not self._cards:
+            self._cards, self._cache, self._quoted = cards, {}, {}
+        chosen, _ = select_cards(cards, on)
+        wanted = set(origins)
+        lanes = sorted({lane for c in chosen for lane in c._lanes if lane[0] in wanted})
+        n = 0
+        for origin, destination in lanes:
+            for band in WEIGHT_BANDS_G:
+                for g in goods:
+                    key = (origin, destination, band, g, on)
+                    if key not in self._quoted:
+                        self._quoted[key] = self._quote(cards, *key)
+                        n += 1
+        return n
+
+    def _quote(
         self,
         cards: list[RateCard],
         origin: str,
@@ -222,8 +249,9 @@ class RateCardLaneOffers:
         band: int,
         goods: frozenset[str],
         on: date,
-        promise_days: int,
-    ) -> dict[str, Any] | None:
+    ) -> Any:
+        """Every service's rate for the lane at the band (cheapest first, with the cards and
+        fx they came from), or the answer why there is none, or None without cards."""
         if not cards:
             return None
         chosen, _ = select_cards(cards, on)
@@ -251,6 +279,22 @@ class RateCardLaneOffers:
                 "goods": sorted(goods),
                 "reason": "; ".join(f"{e.carrier}/{e.service} {e.reason}" for e in excluded),
             }
+        return (serving, rates, fx)
+
+    def _choose(
+        self,
+        quoted: Any,
+        origin: str,
+        destination: str,
+        band: int,
+        goods: frozenset[str],
+        on: date,
+        promise_days: int,
+    ) -> dict[str, Any] | None:
+        if quoted is None or isinstance(quoted, dict):
+            return quoted  # type: ignore[no-any-return]
+        serving, rates, fx = quoted
+        lane = {"origin": origin, "destination": destination, "weight_band_g": band}
         in_time = [r for r in rates if r.transit_days_max <= promise_days]
         best = (in_time or rates)[0]
         card = serving[(best.carrier, best.service)]
