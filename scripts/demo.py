@@ -225,16 +225,16 @@ def summarise(svc, created, existing, errors, rejected, elapsed, total) -> dict:
 
 
 def lanes_served(svc) -> dict:
-    """Every allocated order's shipments, each checked for an active carrier service from its
-    warehouse to the buyer's country that takes the shipment's goods (the lane offers the split
-    was priced on), and the held orders' lane and licence holds."""
+    """Every allocated order's shipments, however far along they are now, each checked for an
+    active carrier service from its warehouse to the buyer's country that takes the shipment's
+    goods (the lane offers the split was priced on)."""
     app = svc.app
     ref = app.reference.current()
     offers = app.orders.lane_offers
     today = app.clock.now().date()
     served = unserved = 0
     services: Counter[str] = Counter()
-    for r in svc.db.query("SELECT order_id FROM view_orders WHERE status = 'allocated'"):
+    for r in svc.db.query("SELECT order_id FROM view_orders WHERE shipments > 0"):
         order = app.orders.get_order(UUID(r["order_id"]))
         country = order.canonical["ship_to"]["country"]
         for s in order.shipments:
