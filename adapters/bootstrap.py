@@ -37,7 +37,7 @@ from domains.reference.application import ReferenceUseCases
 from domains.settlement.application import SettlementUseCases
 from domains.store import Store
 from domains.transport.application import TransportUseCases
-from domains.transport.rates import RateBook, RateCardLaneCosts
+from domains.transport.rates import RateBook, RateCardLaneCosts, RateCardLaneOffers
 from domains.warehouse.application import WarehouseUseCases
 from projections.db import ViewDB
 from projections.live import LiveViews
@@ -188,6 +188,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         dealer_orders=parse_dealer_csv,
         split_solver=CpSatSplitSolver(time_limit_s=split_time),
         intake_lock=_intake_lock(env),
+        lane_offers=RateCardLaneOffers(rates),
     )
     customs = CustomsUseCases(
         store,

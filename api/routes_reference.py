@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.auth import Principal
 from api.deps import Services, as_json, require, services
@@ -25,6 +25,46 @@ class WarehouseIn(BaseModel):
     address: str = Field(min_length=1)
 
 
+class DangerousGoodsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    un_number: str = Field(pattern=r"^UN\d{4}$", description="UN3480, UN3481, UN3090, UN3091...")
+    hazard_class: str = Field(
+        alias="class",
+        pattern=r"^(1\.[1-6]|2\.[1-3]|3|4\.[1-3]|5\.[12]|6\.[12]|7|8|9)$",
+        description="UN hazard class or division (lithium batteries: 9)",
+    )
+    packing_section: Literal["IA", "IB", "I", "II"] | None = None
+
+
+class TemperatureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min: float = Field(ge=-80, le=60)
+    max: float = Field(ge=-80, le=60)
+
+
+class ComplianceIn(BaseModel):
+    """domains/reference/compliance.py: checked again there (lithium is class 9 with a
+    packing section; min <= max), so a 422 names the field whichever way it came in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dangerous_goods: DangerousGoodsIn | None = None
+    excise: Literal["alcohol", "tobacco"] | None = None
+    temperature_c: TemperatureIn | None = None
+    documents_required: dict[Country, list[Annotated[str, Field(min_length=1)]]] | None = None
+    documents_held: list[Annotated[str, Field(min_length=1)]] | None = None
+
+    def as_data(self) -> dict[str, Any]:
+        out = self.model_dump(by_alias=True, exclude_none=True)
+        if "temperature_c" in out:  # whole degrees stay ints, so a re-PUT is no change
+            out["temperature_c"] = {
+                k: int(v) if float(v).is_integer() else v for k, v in out["temperature_c"].items()
+            }
+        return out
+
+
 class ProductIn(BaseModel):
     name: str = Field(min_length=1)
     unit_weight_g: int = Field(gt=0)
@@ -41,6 +81,7 @@ class ProductIn(BaseModel):
     barcode: str | None = Field(None, min_length=4, max_length=64)
     lead_time_days: int | None = Field(None, ge=0, le=365)
     pack_size: int | None = Field(None, ge=1)
+    compliance: ComplianceIn | None = None
 
 
 class DealerIn(BaseModel):
@@ -101,7 +142,9 @@ def put_product(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     _check_country(svc, "origin_country", body.origin_country)
-    p, changed = svc.app.reference.register_product(sku, **body.model_dump())
+    values = body.model_dump(exclude={"compliance"})
+    values["compliance"] = body.compliance.as_data() if body.compliance else None
+    p, changed = svc.app.reference.register_product(sku, **values)
     return _answer(response, changed, as_json(p.details()))
 
 
@@ -138,7 +181,9 @@ def put_prohibited(
 def receive_stock(
     body: ReceiptIn, who: Principal = Depends(require("admin")), svc: Services = Depends(services)
 ) -> dict[str, Any]:
-    nid = svc.app.warehouse.receive_stock(body.warehouse_id, body.sku, body.quantity, body.receipt_ref)
+    nid = svc.app.warehouse.receive_stock(
+        body.warehouse_id, body.sku, body.quantity, body.receipt_ref
+    )
     return {"applied": nid > 0, "notification_id": nid}
 
 

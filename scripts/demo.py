@@ -151,6 +151,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
     elapsed = time.perf_counter() - started
     svc.runner.catch_up()
     summary = summarise(svc, created, existing, errors, rejected, elapsed, len(items))
+    summary["lanes"] = lanes_served(svc)
     summary["warehouse"] = warehouse_day(svc)
     summary["transport"] = transport_day(svc)
     keys = demo_keys()
@@ -221,6 +222,42 @@ def summarise(svc, created, existing, errors, rejected, elapsed, total) -> dict:
         "shipments": shipments,
         "orders_per_s": total / elapsed,
     }
+
+
+def lanes_served(svc) -> dict:
+    """Every allocated order's shipments, however far along they are now, each checked for an
+    active carrier service from its warehouse to the buyer's country that takes the shipment's
+    goods (the lane offers the split was priced on)."""
+    app = svc.app
+    ref = app.reference.current()
+    offers = app.orders.lane_offers
+    today = app.clock.now().date()
+    served = unserved = 0
+    services: Counter[str] = Counter()
+    for r in svc.db.query("SELECT order_id FROM view_orders WHERE shipments > 0"):
+        order = app.orders.get_order(UUID(r["order_id"]))
+        country = order.canonical["ship_to"]["country"]
+        for s in order.shipments:
+            origin = ref["warehouses"][s["warehouse_id"]].country
+            goods = frozenset().union(
+                *(ref["products"][ln["sku"]].goods_classes() for ln in s["lines"])
+            )
+            offer = offers.offer(origin, country, s["weight_g"], goods, today, order.channel)
+            if offer is not None and offer["status"] == "ok":
+                served += 1
+                lane = f"{s['warehouse_id']} -> {country}"
+                services[f"{lane}: {offer['carrier']}/{offer['service']}"] += 1
+            else:
+                unserved += 1
+    t = Table(title="Lanes: a carrier for every allocated shipment")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    t.add_row("allocated shipments with a carrier that serves them", f"{served:,}")
+    t.add_row("allocated shipments without one", f"{unserved:,}")
+    for lane, n in sorted(services.items(), key=lambda kv: -kv[1])[:12]:
+        t.add_row(f"  {lane}", f"{n:,}")
+    console.print(t)
+    return {"served": served, "unserved": unserved, "services": dict(services)}
 
 
 def warehouse_day(svc) -> dict:

@@ -109,7 +109,9 @@ EU = [
     "SKU-WINE-RED",
     "SKU-BEER-6PK",
 ]
-UK = ["SKU-WOOL-SCARF", "SKU-TEA-EARLGREY", "SKU-GIN-70CL"]
+# The e-bike battery (UN3480, lithium-ion alone) is stocked only in Birmingham, whose one GB
+# domestic service refuses loose lithium batteries: GB orders for it are held (no carrier).
+UK = ["SKU-WOOL-SCARF", "SKU-TEA-EARLGREY", "SKU-GIN-70CL", "SKU-EBIKE-BATT"]
 SEA = ["SKU-BATIK-SHIRT", "SKU-RATTAN-BAG", "SKU-COFFEE-1KG"]
 US = ["SKU-VITAMIN-C", "SKU-PLAYING-CARDS"]
 RISKY = {"SA": ["SKU-WINE-RED", "SKU-GIN-70CL", "SKU-PORK-JERKY"], "ID": ["SKU-GIN-70CL"]}
@@ -128,6 +130,7 @@ def opening_stock(products: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     for w in stock:  # scarce: drones and formula sell out
         stock[w]["SKU-DRONE-MINI"] = {"SZX": 40, "LAX": 15}.get(w, 0)
         stock[w]["SKU-BABY-FORMULA"] = {"FRA": 25}.get(w, 0)
+        stock[w]["SKU-EBIKE-BATT"] = {"BHX": 60}.get(w, 0)
     return stock
 
 

@@ -14,10 +14,20 @@ from typing import Any
 
 from domains.orders import review as review_rules
 from domains.orders.intake import IntakeBatch
+from domains.orders.lanes import LaneScreen, line_holds
+from domains.orders.lanes import screen as lanes_screen
 from domains.orders.model import APPROVED, Order
-from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption, decide
+from domains.orders.split import (
+    SplitLine,
+    SplitProblem,
+    SplitSolver,
+    WarehouseOption,
+    decide,
+    lane_service,
+)
 from domains.orders.split import describe as describe_split
 from domains.ports import Countries, FxRates
+from domains.reference.compliance import missing_documents
 from domains.reference.model import Dealer
 from domains.warehouse.lots import choose_lots, sellable
 
@@ -81,6 +91,7 @@ def review_facts(
     totals: dict[str, int],
     dealer: review_rules.DealerFacts | None,
     countries: Countries,
+    lanes: LaneScreen | None = None,
 ) -> review_rules.ReviewFacts:
     ship_to = order.canonical["ship_to"]
     country = ship_to["country"]
@@ -107,6 +118,40 @@ def review_facts(
         prohibited_list_version=prohibited.version if prohibited else 0,
         dealer=dealer,
         overrides=list(order.overrides),
+        lane_holds=None if lanes is None else line_holds(lanes),
+        lane_lines=None if lanes is None else lanes.lines,
+        documents={
+            sku: {"required": list(required), "missing": missing_documents(c, country)}
+            for sku in merged
+            for c in (products[sku].compliance,)
+            if (required := ((c or {}).get("documents_required") or {}).get(country))
+        },
+    )
+
+
+def screen_lanes(
+    batch: IntakeBatch,
+    ref: dict[str, Any],
+    channel: str,
+    destination: str,
+    merged: dict[str, int],
+    availability: dict[str, dict[str, int]],
+) -> LaneScreen | None:
+    """Which stocked warehouses have a carrier that takes each line to the destination
+    (domains/orders/lanes.py); None without carrier data."""
+    if batch.offers is None:
+        return None
+    warehouses, products = ref["warehouses"], ref["products"]
+    return lanes_screen(
+        destination,
+        merged,
+        availability,
+        origin_of={code: warehouses[code].country for code in availability},
+        weight_of={sku: products[sku].unit_weight_g for sku in merged},
+        goods_of={sku: products[sku].goods_classes() for sku in merged},
+        offer=lambda origin, grams, goods: batch.lane_offer(
+            origin, destination, grams, goods, channel
+        ),
     )
 
 
@@ -116,13 +161,36 @@ def split_problem(
     destination: str,
     merged: dict[str, int],
     availability: dict[str, dict[str, int]],
+    lanes: LaneScreen | None = None,
 ) -> SplitProblem:
-    """The split's input: each stocked warehouse with its units and lane cost to the buyer."""
+    """The split's input: each candidate warehouse with its units and lane cost to the buyer.
+    With a lane screen, only warehouses with a carrier for what they would ship, priced on the
+    cheapest such service's real quote; else every stocked warehouse at the lane estimate."""
     warehouses, products = ref["warehouses"], ref["products"]
+    lines = [SplitLine(s, q, products[s].unit_weight_g) for s, q in merged.items()]
+    if lanes is not None:
+        return SplitProblem(
+            destination=destination,
+            currency="USD",
+            lines=lines,
+            options=[
+                WarehouseOption(
+                    warehouse_id=code,
+                    country=warehouses[code].country,
+                    available=held,
+                    fixed_cost=offer["fixed_cost"],
+                    per_kg_cost=offer["per_kg_cost"],
+                    service=lane_service(offer),
+                )
+                for code, held in lanes.available.items()
+                for offer in (lanes.offers[code],)
+            ],
+            excluded=lanes.excluded,
+        )
     return SplitProblem(
         destination=destination,
         currency="USD",
-        lines=[SplitLine(s, q, products[s].unit_weight_g) for s, q in merged.items()],
+        lines=lines,
         options=[
             WarehouseOption(
                 warehouse_id=code,
@@ -176,12 +244,13 @@ class Allocator:
         availability, totals = sellable_stock(batch, ref, merged)
         dealer = batch.dealer(order.dealer_id) if order.dealer_id else None
         credit = dealer_facts(order, dealer, self.fx) if dealer else None
-        facts = review_facts(order, ref, merged, totals, credit, self.countries)
+        lanes = screen_lanes(batch, ref, order.channel, country, merged, availability)
+        facts = review_facts(order, ref, merged, totals, credit, self.countries, lanes)
         results, outcome = review_rules.review(facts)
         order.record_review(rules=results, outcome=outcome)
         if outcome != APPROVED:
             return
-        problem = split_problem(batch, ref, country, merged, availability)
+        problem = split_problem(batch, ref, country, merged, availability, lanes)
         plan, solver_used = decide(problem, self.split_solver)
         if not plan.allocations:
             order.backorder(

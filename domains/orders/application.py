@@ -32,6 +32,7 @@ from domains.orders.intake import (
     payload_hash,
     stored_ids,
 )
+from domains.orders.lanes import LaneOffers
 from domains.orders.model import ALLOCATED, Order
 from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption
 from domains.ports import Countries, DealerOrderFile, FxRates, ShippingCostTable
@@ -65,6 +66,7 @@ class OrderUseCases:
         dealer_orders: DealerOrderFile,
         split_solver: SplitSolver | None = None,
         intake_lock: AbstractContextManager[Any] | None = None,
+        lane_offers: LaneOffers | None = None,
     ) -> None:
         """`intake_lock` serialises intake batches; by default within this process only.
         Processes sharing one store can pass a lock held across processes (adapters/), so their
@@ -77,13 +79,16 @@ class OrderUseCases:
         self.costs = costs
         self.dealer_orders = dealer_orders
         self.split_solver = split_solver
+        self.lane_offers = lane_offers  # None: every stocked warehouse is a candidate
         self.allocator = Allocator(fx, countries, split_solver)
         self.known = KnownOrders()
         self._intake_lock: AbstractContextManager[Any] = intake_lock or threading.Lock()
         self._follower = IntakeFollower(store, self.known)
 
     def _batch(self, follower: IntakeFollower | None = None) -> IntakeBatch:
-        return IntakeBatch(self.store, self.costs, self.store.clock.now().date(), follower)
+        return IntakeBatch(
+            self.store, self.costs, self.store.clock.now().date(), follower, self.lane_offers
+        )
 
     def warm_up(self, inventories: int = 10_000) -> int:
         """Loads what the first orders would otherwise wait for: up to `inventories` inventory
@@ -99,6 +104,9 @@ class OrderUseCases:
         for origin in countries:
             for destination in countries:
                 self.costs.estimate(origin, destination, today)
+        if self.lane_offers is not None:
+            goods = {frozenset[str]()} | {p.goods_classes() for p in ref["products"].values()}
+            self.lane_offers.warm(countries, sorted(goods, key=sorted), today)
         if self.split_solver is not None:
             self.split_solver(_WARM_UP_SPLIT, None)
         return loaded

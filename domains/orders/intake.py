@@ -21,10 +21,12 @@ import orjson
 from eventsourcing.domain import Aggregate
 
 from domains.common import DomainError, NotFound
+from domains.orders.lanes import LaneOffers
 from domains.orders.model import Order
 from domains.ports import ShippingCostTable
 from domains.reference.model import Dealer
 from domains.store import Store
+from domains.transport.rates import weight_band
 from domains.warehouse.model import Inventory
 
 KNOWN_ORDERS_MAX = 200_000  # order ids remembered per process (about 30 MB)
@@ -239,9 +241,12 @@ class IntakeBatch:
         costs: ShippingCostTable,
         today: date,
         follower: IntakeFollower | None = None,
+        offers: LaneOffers | None = None,
     ) -> None:
         self.store = store
         self.costs = costs
+        self.offers = offers
+        self._offers: dict[tuple[str, str, int, frozenset[str], str], dict[str, Any] | None] = {}
         self.follower = follower
         self.inventories: dict[tuple[str, str], Inventory | None] = {}
         self.dealers: dict[str, Dealer] = {}
@@ -250,8 +255,10 @@ class IntakeBatch:
         self._lanes: dict[tuple[str, str], tuple[Decimal, Decimal, str]] = {}
 
     def _get(self, aggregate_id: UUID) -> Any:
-        return self.follower.get(aggregate_id) if self.follower else self.store.get_or_none(
-            aggregate_id
+        return (
+            self.follower.get(aggregate_id)
+            if self.follower
+            else self.store.get_or_none(aggregate_id)
         )
 
     def lane_cost(self, origin: str, destination: str) -> tuple[Decimal, Decimal, str]:
@@ -260,6 +267,20 @@ class IntakeBatch:
         if cost is None:
             cost = self._lanes[key] = self.costs.estimate(origin, destination, self.today)
         return cost
+
+    def lane_offer(
+        self, origin: str, destination: str, grams: int, goods: frozenset[str], channel: str
+    ) -> dict[str, Any] | None:
+        """The carrier service a shipment would take (domains/orders/lanes.py), or why none;
+        None without a lane-offer port or carrier data. Kept for the batch."""
+        if self.offers is None:
+            return None
+        key = (origin, destination, weight_band(grams), goods, channel)
+        if key not in self._offers:
+            self._offers[key] = self.offers.offer(
+                origin, destination, grams, goods, self.today, channel
+            )
+        return self._offers[key]
 
     def inventory(self, warehouse_id: str, sku: str) -> Inventory | None:
         key = (warehouse_id, sku)

@@ -77,8 +77,10 @@ def overrides_after_release(
     holds: Sequence[Mapping[str, Any]], overrides: Iterable[str]
 ) -> list[str]:
     """The rules a release overrides from now on: every rule that held the order, except stock
-    (a person cannot promise stock there is not)."""
-    return sorted({h["rule"] for h in holds if h["rule"] != "stock"} | set(overrides))
+    (a person cannot promise stock there is not) and lanes (nor a carrier there is not): those
+    are decided again on the day's stock and rate cards."""
+    kept = ("stock", "lanes")
+    return sorted({h["rule"] for h in holds if h["rule"] not in kept} | set(overrides))
 
 
 def carrier_status(history: Sequence[Mapping[str, Any]]) -> str:

@@ -69,6 +69,12 @@ class ReviewFacts:
     prohibited_list_version: int
     dealer: DealerFacts | None = None
     overrides: list[str] = field(default_factory=list)
+    # Lines no stocked warehouse has a carrier for (domains/orders/lanes.py line_holds), and
+    # every line's screening; None when no carrier data is published (not checked).
+    lane_holds: list[dict[str, Any]] | None = None
+    lane_lines: dict[str, Any] | None = None
+    # Per SKU, the licences/certificates the destination needs: {required, missing}.
+    documents: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def _result(rule: str, passed: bool, code: str, reason: str, inputs: dict[str, Any]) -> dict:
@@ -180,9 +186,66 @@ def check_address(f: ReviewFacts) -> dict:
     return _result("address", passed, "ok" if passed else "invalid_address", reason, inputs)
 
 
+def check_lanes(f: ReviewFacts) -> dict | None:
+    """Each line against the carriers of its lanes: some warehouse that stocks it must have an
+    active service to the destination that takes its goods classes and weight."""
+    if f.lane_holds is None:
+        return None
+    holds = f.lane_holds
+    codes = {h["code"] for h in holds}
+    code = (
+        "ok"
+        if not holds
+        else ("no_carrier_for_goods" if "no_carrier_for_goods" in codes else "no_carrier_for_lane")
+    )
+    parts = []
+    for h in holds:
+        origins = ", ".join(f"{code} ({v['reason']})" for code, v in h["warehouses"].items())
+        what = "no carrier for " + (
+            f"its goods ({', '.join(h['goods'])})"
+            if h["code"] == "no_carrier_for_goods"
+            else "the lane"
+        )
+        parts.append(f"{h['sku']} to {f.country}: {what}; from {origins}")
+    reason = "; ".join(parts) if holds else f"every line has a carrier to {f.country}"
+    inputs = {
+        "destination": f.country,
+        "holds": [{"sku": h["sku"], "code": h["code"]} for h in holds],
+        "lines": f.lane_lines or {},
+    }
+    return _result("lanes", not holds, code, reason, inputs)
+
+
+def check_documents(f: ReviewFacts) -> dict | None:
+    """Licences and certificates the destination needs for a line (restricted goods): a
+    missing one holds the order for the customs team, naming the document."""
+    if not f.documents:
+        return None
+    missing = {sku: d["missing"] for sku, d in f.documents.items() if d["missing"]}
+    reason = (
+        f"restricted for {f.country}, held for the customs team: "
+        + "; ".join(f"{sku} needs {', '.join(docs)}" for sku, docs in missing.items())
+        if missing
+        else f"every licence {f.country} needs is held"
+    )
+    inputs = {"country": f.country, "lines": f.documents}
+    code = "licence_required" if missing else "ok"
+    return _result("documents", not missing, code, reason, inputs)
+
+
 _COMPILED = {country: re.compile(p) for country, p in POSTCODE_PATTERNS.items()}
 
-RULES = (check_address, check_destination, check_region, check_credit, check_stock)
+RULES = (
+    check_address,
+    check_destination,
+    check_documents,
+    check_region,
+    check_credit,
+    check_stock,
+    check_lanes,
+)
+# Rules an admin release cannot override: it decides them again on today's data.
+NOT_OVERRIDABLE = ("stock", "lanes")
 
 
 def review(facts: ReviewFacts) -> tuple[list[dict], str]:
@@ -190,7 +253,7 @@ def review(facts: ReviewFacts) -> tuple[list[dict], str]:
     results = [r for rule in RULES if (r := rule(facts)) is not None]
     for r in results:
         r["overridden"] = (
-            (not r["passed"]) and r["rule"] in facts.overrides and r["rule"] != "stock"
+            (not r["passed"]) and r["rule"] in facts.overrides and r["rule"] not in NOT_OVERRIDABLE
         )
     held = any(not r["passed"] and not r["overridden"] for r in results)
     return results, ("held" if held else "approved")

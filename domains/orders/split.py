@@ -7,7 +7,7 @@ greedy plan that seeds the solver and stands in when it has nothing better.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
@@ -28,6 +28,9 @@ class WarehouseOption:
     available: dict[str, int]  # sku -> units available now
     fixed_cost: Decimal  # estimated cost of one shipment from here to the destination
     per_kg_cost: Decimal
+    # The carrier service the estimate comes from (carrier, service, card_version, quote at
+    # the weight band); None when estimated from the lane table.
+    service: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class SplitProblem:
     currency: str
     lines: list[SplitLine]
     options: list[WarehouseOption]
+    # Stocked warehouses left out for a line, with why (no carrier for the lane or goods).
+    excluded: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,16 @@ class SplitPlan:
 
 class SplitSolver(Protocol):
     def __call__(self, problem: SplitProblem, hint: SplitPlan | None) -> SplitPlan: ...
+
+
+def lane_service(offer: dict[str, Any]) -> dict[str, Any]:
+    """What a split event records of the service an option is priced on: which one, on which
+    card version (`carrier/service@version`), and its quote (USD) at the weight band."""
+    return {
+        "ref": f"{offer['carrier']}/{offer['service']}@{offer['card_version']}",
+        "quote": offer["quote"],
+        "weight_band_g": offer["weight_band_g"],
+    }
 
 
 def option_cost(problem: SplitProblem, option: WarehouseOption, units: dict[str, int]) -> Decimal:
@@ -153,9 +168,11 @@ def describe(problem: SplitProblem, plan: SplitPlan, solver_used: bool) -> dict[
                 "available": {s: o.available.get(s, 0) for s in skus},
                 "fixed_cost": str(o.fixed_cost),
                 "per_kg_cost": str(o.per_kg_cost),
+                **({"service": o.service} if o.service is not None else {}),
             }
             for o in problem.options
         ],
+        **({"excluded_candidates": problem.excluded} if problem.excluded else {}),
         "plan": shipments,
         "shipments": len(shipments),
         "estimated_cost": str(total),

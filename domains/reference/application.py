@@ -12,6 +12,7 @@ from typing import Any
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.log_cache import LogCached
+from domains.reference.compliance import compliance_errors
 from domains.reference.model import (
     PRODUCT_FIELDS,
     PRODUCT_OPTIONAL,
@@ -126,6 +127,9 @@ class ReferenceUseCases:
         missing = [f for f in PRODUCT_FIELDS if f not in values]
         if missing:
             raise ValidationFailed([{"loc": f, "msg": "field required"} for f in missing])
+        bad = compliance_errors(values.get("compliance"))
+        if bad:
+            raise ValidationFailed(bad)
         product, changed = self._upsert(
             "product", Product, sku, {f: values[f] for f in PRODUCT_FIELDS}
         )

@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domains.common import InvalidTransition, stable_id
+from domains.reference.compliance import goods_classes
 
 
 class Warehouse(Aggregate):
@@ -68,6 +69,7 @@ PRODUCT_OPTIONAL = {
     "barcode": None,
     "lead_time_days": 7,
     "pack_size": 1,
+    "compliance": None,  # domains/reference/compliance.py: dangerous goods, excise, documents
 }
 
 
@@ -77,6 +79,7 @@ class Product(Aggregate):
     barcode: str | None = None
     lead_time_days = 7
     pack_size = 1
+    compliance: dict[str, Any] | None = None
 
     @staticmethod
     def create_id(sku: str) -> UUID:
@@ -110,10 +113,16 @@ class Product(Aggregate):
         for key, value in changes.items():
             setattr(self, key, value)
 
+    def goods_classes(self) -> frozenset[str]:
+        """What carriers refuse or restrict about this product (lithium, alcohol, ...)."""
+        return goods_classes(self.hs_code, self.perishable, self.compliance)
+
     def details(self) -> dict[str, Any]:
         out: dict[str, Any] = {"sku": self.sku}
         out.update({f: getattr(self, f) for f in PRODUCT_FIELDS})
-        out.update({f: getattr(self, f) for f in PRODUCT_OPTIONAL})
+        out.update({f: getattr(self, f) for f in PRODUCT_OPTIONAL if f != "compliance"})
+        if self.compliance is not None:  # answers about products without any stay as they were
+            out["compliance"] = self.compliance
         out["version"] = self.version
         return out
 

@@ -25,6 +25,7 @@ from domains.orders.model import Order
 from domains.ports import Countries
 from domains.reference.application import ReferenceUseCases
 from domains.store import Store, retry_on_conflict
+from domains.transport.channels import CHANNEL_SETTINGS
 from domains.transport.choice import POLICIES, choose
 from domains.transport.labels import label_data
 from domains.transport.model import Waybill
@@ -33,29 +34,14 @@ from domains.transport.rates import RateBook
 from domains.transport.rating import Parcel, QuoteRequest
 from domains.transport.sla import ShipmentFacts, alerts
 
-# Per channel: the carrier policy and the delivery promise in days from placing the order.
-CHANNEL_SETTINGS: dict[str, dict[str, Any]] = {
-    "amazon": {"policy": "best_value", "promise_days": 10},
-    "shopee": {"policy": "cheapest", "promise_days": 14},
-    "shopify": {"policy": "best_value", "promise_days": 12},
-    "web": {"policy": "best_value", "promise_days": 12},
-    "dealer": {"policy": "cheapest", "promise_days": 21},
-}
-LITHIUM_HS = ("8507.60", "850760")
-ALCOHOL_HS = ("2203", "2204", "2205", "2206", "2207", "2208")
-
 
 def goods_types(products: list[Any]) -> frozenset[str]:
-    """What carriers refuse or restrict, derived from the products' HS codes and flags."""
-    kinds = set()
+    """What carriers refuse or restrict, from the products' HS codes, flags and compliance
+    attributes (domains/reference/compliance.py)."""
+    kinds: frozenset[str] = frozenset()
     for p in products:
-        if p.hs_code.startswith(LITHIUM_HS):
-            kinds.add("lithium_batteries")
-        if p.hs_code.startswith(ALCOHOL_HS):
-            kinds.add("alcohol")
-        if p.perishable:
-            kinds.add("perishable")
-    return frozenset(kinds)
+        kinds |= p.goods_classes()
+    return kinds
 
 
 @dataclass(frozen=True)

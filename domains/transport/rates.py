@@ -7,7 +7,7 @@ the carrier choice and labels are in domains/transport/application.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,8 +16,18 @@ from domains.common import InvalidTransition
 from domains.log_cache import LogCached
 from domains.ports import FxRates, ShippingCostTable
 from domains.store import Store
+from domains.transport.channels import CHANNEL_SETTINGS
 from domains.transport.model import RateCardStream
-from domains.transport.rating import Parcel, QuoteRequest, RateCard, quote_all
+from domains.transport.rating import (
+    CENT,
+    Parcel,
+    QuoteRequest,
+    RateCard,
+    RateDetail,
+    quote_all,
+    quote_card,
+    select_cards,
+)
 
 RATE_CARD_TOPICS = [
     f"domains.transport.model:RateCardStream.{name}" for name in ("Opened", "VersionPublished")
@@ -139,3 +149,188 @@ class RateCardLaneCosts:
         except (ValueError, KeyError):
             pass  # no usable card for this lane: the lane table's estimate stands
         return result
+
+
+# Weight bands the lane offers are quoted (and cached) at: a shipment is priced at the first
+# band that covers it; above the top band, per started 10 kg. Parcels of at most 20 kg, as the
+# packing bench would cut a heavy shipment.
+WEIGHT_BANDS_G = (500, 1000, 2000, 5000, 10000, 20000, 30000)
+PARCEL_MAX_G = 20000
+
+
+def weight_band(grams: int) -> int:
+    for band in WEIGHT_BANDS_G:
+        if grams <= band:
+            return band
+    return -(-grams // 10000) * 10000
+
+
+def band_parcels(band_g: int) -> list[Parcel]:
+    parcels, left = [], band_g
+    while left > 0:
+        parcels.append(Parcel(min(left, PARCEL_MAX_G)))
+        left -= PARCEL_MAX_G
+    return parcels
+
+
+class RateCardLaneOffers:
+    """Which carrier service a warehouse would ship a shipment with, for the order split and
+    the review (domains/orders/lanes.py): the cheapest active service from the origin country
+    to the destination that takes the goods classes at the shipment's weight band, with its
+    real quote (in USD) and card version; or why there is none (`no_carrier_for_lane`: no
+    active service serves the lane; `no_carrier_for_goods`: services do, but each refuses the
+    goods or the weight). Cached per lane, weight band, goods and day until a card is
+    published. None when no rate card is published at all (the lane table alone stands).
+
+    Services whose slowest transit misses the channel's delivery promise (channels.py) are
+    passed over while one that keeps it exists (a cheap 7-14 day post from abroad does not
+    beat a 2-day domestic service for a 12-day promise); else the cheapest stands, marked.
+    Country level: without the buyer's postcode a card prices its dearest zone for the
+    country, so the estimate errs high, never low."""
+
+    def __init__(self, rates: RateBook) -> None:
+        self.rates = rates
+        self._cards: list[RateCard] | None = None
+        # Quotes per lane, band, goods and day (shared by every channel); the offer per
+        # channel promise on top of them.
+        self._quoted: dict[tuple[str, str, int, frozenset[str], date], Any] = {}
+        self._cache: dict[
+            tuple[str, str, int, frozenset[str], date, int], dict[str, Any] | None
+        ] = {}
+
+    def offer(
+        self,
+        origin: str,
+        destination: str,
+        grams: int,
+        goods: frozenset[str],
+        on: date,
+        channel: str = "web",
+    ) -> dict[str, Any] | None:
+        cards = self.rates.rate_cards()
+        if cards is not self._cards:  # a card was published: every cached offer is stale
+            self._cards, self._cache, self._quoted = cards, {}, {}
+        band = weight_band(max(grams, 1))
+        promise = CHANNEL_SETTINGS.get(channel, CHANNEL_SETTINGS["web"])["promise_days"]
+        key = (origin, destination, band, goods, on, promise)
+        if key not in self._cache:
+            lane = (origin, destination, band, goods, on)
+            if lane not in self._quoted:
+                self._quoted[lane] = self._quote(cards, *lane)
+            self._cache[key] = self._choose(self._quoted[lane], origin, destination, band, goods,
+                                            on, promise)  # fmt: skip
+        return self._cache[key]
+
+    def warm(self, origins: Iterable[str], goods: Iterable[frozenset[str]], on: date) -> int:
+        """Quotes every lane the cards serve from `origins`, at every weight band, for each
+        goods set, so the first orders of the day find their offers cached. Returns how many
+        lanes x bands x goods it quoted."""
+        cards = self.rates.rate_cards()
+        if cards is not self._cards:
+            self._cards, self._cache, self._quoted = cards, {}, {}
+        chosen, _ = select_cards(cards, on)
+        wanted = set(origins)
+        lanes = sorted({lane for c in chosen for lane in c._lanes if lane[0] in wanted})
+        n = 0
+        for origin, destination in lanes:
+            for band in WEIGHT_BANDS_G:
+                for g in goods:
+                    key = (origin, destination, band, g, on)
+                    if key not in self._quoted:
+                        self._quoted[key] = self._quote(cards, *key)
+                        n += 1
+        return n
+
+    def _quote(
+        self,
+        cards: list[RateCard],
+        origin: str,
+        destination: str,
+        band: int,
+        goods: frozenset[str],
+        on: date,
+    ) -> Any:
+        """Every service's rate for the lane at the band (cheapest first, with the cards and
+        fx they came from), or the answer why there is none, or None without cards."""
+        if not cards:
+            return None
+        chosen, _ = select_cards(cards, on)
+        serving = {c.key: c for c in chosen if (origin, destination) in c._lanes}
+        lane = {"origin": origin, "destination": destination, "weight_band_g": band}
+        if not serving:
+            return {
+                "status": "no_carrier_for_lane",
+                **lane,
+                "reason": f"no active carrier service from {origin} to {destination}",
+            }
+        request = QuoteRequest(
+            origin_country=origin,
+            destination_country=destination,
+            parcels=band_parcels(band),
+            ship_date=on,
+            goods_types=goods,
+        )
+        fx = {c: self.rates.fx.rate(c, "USD", on)[0] for c in {c.currency for c in chosen}}
+        rates, excluded = quote_all(serving.values(), request, fx)
+        if not rates:
+            return {
+                "status": "no_carrier_for_goods",
+                **lane,
+                "goods": sorted(goods),
+                "reason": "; ".join(f"{e.carrier}/{e.service} {e.reason}" for e in excluded),
+            }
+        return (serving, rates, fx)
+
+    def _choose(
+        self,
+        quoted: Any,
+        origin: str,
+        destination: str,
+        band: int,
+        goods: frozenset[str],
+        on: date,
+        promise_days: int,
+    ) -> dict[str, Any] | None:
+        if quoted is None or isinstance(quoted, dict):
+            return quoted  # type: ignore[no-any-return]
+        serving, rates, fx = quoted
+        lane = {"origin": origin, "destination": destination, "weight_band_g": band}
+        in_time = [r for r in rates if r.transit_days_max <= promise_days]
+        best = (in_time or rates)[0]
+        card = serving[(best.carrier, best.service)]
+        total = best.total * fx[best.currency]
+        # The same service at a second weight gives the slope; the line passes through the
+        # real quote at the band, so a shipment of the band's weight is estimated exactly.
+        other_g = 500 if band > 500 else 1000
+        other = quote_card(
+            card,
+            QuoteRequest(
+                origin_country=origin,
+                destination_country=destination,
+                parcels=band_parcels(other_g),
+                ship_date=on,
+                goods_types=goods,
+            ),
+        )
+        slope = Decimal("0")
+        if isinstance(other, RateDetail):
+            other_total = other.total * fx[other.currency]
+            slope = max(Decimal("0"), (total - other_total) * 1000 / (band - other_g))
+        fixed = total - slope * band / 1000
+        if fixed < 0:
+            fixed, slope = Decimal("0"), total * 1000 / band
+        return {
+            "status": "ok",
+            **lane,
+            "carrier": best.carrier,
+            "service": best.service,
+            "card_version": best.card_version,
+            "sample": best.sample,
+            "quote": str(total.quantize(CENT)),
+            "transit_days_max": best.transit_days_max,
+            "promise_days": promise_days,
+            "meets_promise": bool(in_time),
+            "fixed_cost": fixed.quantize(CENT),
+            "per_kg_cost": slope.quantize(CENT),
+            "currency": "USD",
+        }

@@ -328,3 +328,41 @@ def test_concurrent_http_pushes_share_commits_and_never_over_reserve(client):
     assert sum(s["reserved"] for s in stock) == 105 and all(s["available"] >= 0 for s in stock)
     listed = client.get("/v1/orders?limit=500", headers=client.keys["admin"]).json()["items"]
     assert sum(1 for o in listed if o["status"] == "allocated") == 21
+
+
+def test_product_compliance_attributes_are_validated_naming_the_field(client):
+    admin = client.keys["admin"]
+    body = {
+        "name": "Spare e-bike battery",
+        "unit_weight_g": 2800,
+        "dimensions_mm": [370, 90, 110],
+        "hs_code": "8507.60",
+        "origin_country": "CN",
+        "unit_value": "189.00",
+        "currency": "USD",
+        "compliance": {"dangerous_goods": {"un_number": "3480", "class": "9"}},
+    }
+    r = client.put("/v1/admin/products/SKU-BATT-X", headers=admin, json=body)
+    assert r.status_code == 422
+    assert [d["loc"] for d in r.json()["detail"]] == ["compliance.dangerous_goods.un_number"]
+    body["compliance"]["dangerous_goods"] = {"un_number": "UN3480", "class": "10"}
+    r = client.put("/v1/admin/products/SKU-BATT-X", headers=admin, json=body)
+    assert r.status_code == 422
+    assert [d["loc"] for d in r.json()["detail"]] == ["compliance.dangerous_goods.class"]
+    # Lithium batteries are class 9 and name their packing section (checked by the use case).
+    body["compliance"]["dangerous_goods"] = {"un_number": "UN3480", "class": "3"}
+    r = client.put("/v1/admin/products/SKU-BATT-X", headers=admin, json=body)
+    assert r.status_code == 422
+    assert {d["loc"] for d in r.json()["detail"]} == {
+        "compliance.dangerous_goods.class",
+        "compliance.dangerous_goods.packing_section",
+    }
+    body["compliance"] = {
+        "dangerous_goods": {"un_number": "UN3480", "class": "9", "packing_section": "IA"},
+        "documents_required": {"US": ["FDA prior notice"]},
+    }
+    first = client.put("/v1/admin/products/SKU-BATT-X", headers=admin, json=body)
+    assert first.status_code == 200, first.text
+    assert first.json()["compliance"]["dangerous_goods"]["class"] == "9"
+    again = client.put("/v1/admin/products/SKU-BATT-X", headers=admin, json=body).json()
+    assert again["changed"] is False
