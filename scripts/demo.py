@@ -153,6 +153,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
     summary = summarise(svc, created, existing, errors, rejected, elapsed, len(items))
     summary["lanes"] = lanes_served(svc)
     summary["warehouse"] = warehouse_day(svc)
+    summary["customs"] = customs_by_scheme(svc)
     summary["transport"] = transport_day(svc)
     keys = demo_keys()
     console.print("[bold]API keys for trying the API[/bold] (also in var/demo-keys.json):")
@@ -378,6 +379,35 @@ def warehouse_day(svc) -> dict:
         "packed": packed,
         "weight_flags": flagged,
     }
+
+
+def customs_by_scheme(svc) -> dict:
+    """Packed shipments by VAT scheme: those inside one customs territory carry the decision
+    that no declaration was needed; the others have a declaration citing its scheme."""
+    app, db = svc.app, svc.db
+    svc.runner.catch_up()
+    rows = db.query(
+        "SELECT DISTINCT order_id, shipment_no FROM view_shipments WHERE status = 'packed'"
+    )
+    declared: Counter[str] = Counter()
+    not_needed: Counter[str] = Counter()
+    for r in rows:
+        order = app.orders.get_order(UUID(r["order_id"]))
+        decision = order.fulfilment.get(str(r["shipment_no"]), {}).get("customs")
+        if decision:
+            not_needed[decision.get("vat_scheme") or "?"] += 1
+            continue
+        d = app.customs.declaration_for(order.id, r["shipment_no"])
+        if d is not None:
+            declared[(d.duties.get("customs") or {}).get("vat_scheme") or "?"] += 1
+    t = Table(title="Customs: packed shipments by VAT scheme")
+    t.add_column("scheme")
+    t.add_column("no declaration (one territory)", justify="right")
+    t.add_column("declared", justify="right")
+    for scheme in sorted(set(declared) | set(not_needed)):
+        t.add_row(scheme, f"{not_needed[scheme]}", f"{declared[scheme]}")
+    console.print(t)
+    return {"not_needed": dict(not_needed), "declared": dict(declared)}
 
 
 def transport_day(svc) -> dict:
