@@ -80,8 +80,9 @@ def test_keys_are_stored_hashed_and_the_file_is_readable_by_its_owner_only(tmp_p
     assert key.startswith("cdk_") and len(key) > 40
     assert entry == {"name": "ops", "role": "admin", "scope": None, "key_sha256": hash_key(key)}
     assert key not in json.dumps(entry)
-    path = tmp_path / "keys" / "api-keys.json"
-    write_keys(path, [entry])
+    path = tmp_path / "var" / "keys" / "api-keys.json"  # folders made as needed
+    write_keys(path, [])
+    write_keys(path, [entry])  # and written again over an existing file
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert json.loads(path.read_text()) == [entry]
 
