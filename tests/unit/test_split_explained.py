@@ -33,7 +33,7 @@ def test_the_split_record_lists_each_shipment_its_lines_weight_and_cost_and_ever
         ],
     )
     plan = SplitPlan(
-        {"SZX": {"A": 3}, "LAX": {"B": 2, "A": 0}}, "OPTIMAL", Decimal("18.12"), 12.3456
+        {"SZX": {"A": 2, "B": 0}, "LAX": {"B": 2, "A": 1}}, "OPTIMAL", Decimal("17.74"), 12.3456
     )
     assert describe(p, plan, True) == {
         "policy": "fewest_shipments_then_cost",
@@ -49,14 +49,15 @@ def test_the_split_record_lists_each_shipment_its_lines_weight_and_cost_and_ever
         ],
         "plan": [
             # numbered in warehouse order; a zero-unit line is not listed
-            {"shipment_no": 1, "warehouse_id": "LAX", "lines": [{"sku": "B", "quantity": 2}],
-             "weight_g": 500, "estimated_cost": "4.62"},  # 4.625, half to even
-            {"shipment_no": 2, "warehouse_id": "SZX", "lines": [{"sku": "A", "quantity": 3}],
-             "weight_g": 1500, "estimated_cost": "13.50"},
+            {"shipment_no": 1, "warehouse_id": "LAX",
+             "lines": [{"sku": "A", "quantity": 1}, {"sku": "B", "quantity": 2}],
+             "weight_g": 1000, "estimated_cost": "5.25"},
+            {"shipment_no": 2, "warehouse_id": "SZX", "lines": [{"sku": "A", "quantity": 2}],
+             "weight_g": 1000, "estimated_cost": "12.50"},
         ],
         "shipments": 2,
-        "estimated_cost": "18.12",
-        "objective": "18.12",
+        "estimated_cost": "17.75",
+        "objective": "17.74",  # the solver's own figure, passed through as given
         "solver": {"used": True, "status": "OPTIMAL", "solve_ms": 12.35},
     }
     unsolved = describe(p, SplitPlan({}, "infeasible"), False)
