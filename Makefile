@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install demo serve test lint bench project consume relay clean
+.PHONY: install demo serve test lint bench mutate project consume relay clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ test: lint  ## lint, type-check the domain and the API, run the whole suite
 
 bench: install  ## all benchmarks (intake, HTTP, routes, Kafka); figures go into the README
 	$(PY) -m scripts.bench --kafka
+
+# Mutation check (issue 21), not part of `make test`: mutmut over the modules that carry
+# guarantees, each with the tests that exercise it (groups and test subsets in scripts/mutate.py).
+# Report: var/mutate-report.md. E.g. `make mutate MUTATE_GROUPS="retry split" MUTATE_BUDGET=300`.
+MUTATE_GROUPS ?=
+MUTATE_BUDGET ?= 900
+mutate: install  ## mutation check per guarantee group; scores and surviving mutants in var/mutate-report.md
+	$(PY) -m scripts.mutate --budget $(MUTATE_BUDGET) $(MUTATE_GROUPS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
