@@ -25,7 +25,16 @@ COST_GROUPS = ("carrier", "lane", "month", "channel", "warehouse")
 WAREHOUSES = ("SZX", "LAX", "FRA", "BHX", "CGK")
 DEALERS = ("DLR-EU-01", "DLR-US-01", "DLR-GB-01", "DLR-SEA-01")
 CHANNELS = ("amazon", "shopee", "shopify", "web", "dealer")
-CARRIERS = ("dhl_express", "ups", "fedex", "postal", "dhl_parcel_de", "jnt_express")
+CARRIERS = (
+    "dhl_express",
+    "ups",
+    "fedex",
+    "postal",
+    "dhl_parcel_de",
+    "jnt_express",
+    "royal_mail",
+    "sf_express",
+)
 
 
 def key_table() -> list[tuple[str, str, str | None]]:

@@ -204,7 +204,9 @@ def test_generation_rejects_bad_input():
 
 def test_carriers_for_detects_formats():
     assert waybills.carriers_for("1Z999AA10123456784") == ["ups"]
-    assert waybills.carriers_for("RB123456785GB") == ["postal"]
+    # A GB S10 number is a UPU postal item, and Royal Mail (the GB postal operator) issues it.
+    assert waybills.carriers_for("RB123456785GB") == ["postal", "royal_mail"]
+    assert waybills.carriers_for("RB123456785CN") == ["postal"]
     assert waybills.carriers_for("3318810025") == ["dhl_express"]
 
 
@@ -566,3 +568,28 @@ def test_postal_label_needs_a_sender_country():
     no_country = {k: v for k, v in SENDER.items() if k != "country"}
     with pytest.raises(CarrierError, match="country"):
         SandboxCarrier("postal").create_label(request("postal", sender=no_country))
+
+
+def test_every_carrier_with_a_sample_rate_card_can_issue_a_label_for_its_own_country():
+    """A carrier the split and the carrier choice can pick must be able to label the parcel:
+    otherwise its shipments stop at the label (found when domestic cards for GB and CN came
+    without connectors)."""
+    from adapters.transport.carriers.issuer import sandbox_issuers
+    from adapters.transport.rate_cards import load_sample_cards
+
+    issuers = sandbox_issuers()
+    for card in load_sample_cards():
+        assert card.carrier in issuers, f"{card.carrier} has a rate card but no connector"
+        label = SandboxCarrier(card.carrier).create_label(request(card.carrier))
+        assert validate(card.carrier, label.waybill), (card.carrier, label.waybill)
+
+
+@pytest.mark.parametrize(
+    ("carrier", "pattern"),
+    [("royal_mail", r"TT\d{9}GB"), ("sf_express", r"SF\d{13}")],
+)
+def test_domestic_services_number_their_parcels_in_their_own_format(carrier, pattern):
+    number = generate(carrier, 5)
+    assert re.fullmatch(pattern, number) and validate(carrier, number)
+    broken = number[:-3] + str((int(number[-3]) + 1) % 10) + number[-2:]
+    assert not validate(carrier, broken)  # the check digit catches a mistyped digit

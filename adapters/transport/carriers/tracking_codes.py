@@ -12,7 +12,7 @@ For other exception codes the description can only fill in a missing reason.
 Vocabularies are the carriers' public ones as far as they are documented: DHL Express
 checkpoint codes, UPS activity status types (I, P, M, D, X...) plus a few activity and Track API
 status codes, FedEx scan event codes, UPU EMSEVT item events. The regional services
-(dhl_parcel_de, jnt_express) are sandboxed without their own code lists, so they share the plain
+(dhl_parcel_de, jnt_express, royal_mail, sf_express) are sandboxed without their own code lists, so they share the plain
 GENERIC vocabulary below.
 """
 
@@ -234,6 +234,8 @@ CODE_TABLES: Mapping[str, Mapping[str, Entry]] = MappingProxyType(
         "postal": POSTAL,
         "dhl_parcel_de": GENERIC,
         "jnt_express": GENERIC,
+        "royal_mail": GENERIC,
+        "sf_express": GENERIC,
     }
 )
 
@@ -246,6 +248,8 @@ DESCRIPTIVE_CODES: Mapping[str, frozenset[str]] = MappingProxyType(
         "postal": frozenset({"EMH", "EDA", "EDF", "EXD"}),
         "dhl_parcel_de": frozenset({"EXCEPTION", "DELIVERY_ATTEMPTED", "DELAYED"}),
         "jnt_express": frozenset({"EXCEPTION", "DELIVERY_ATTEMPTED", "DELAYED"}),
+        "royal_mail": frozenset({"EXCEPTION", "DELIVERY_ATTEMPTED", "DELAYED"}),
+        "sf_express": frozenset({"EXCEPTION", "DELIVERY_ATTEMPTED", "DELAYED"}),
     }
 )
 

@@ -14,8 +14,10 @@ Carrier codes are the rate cards' (adapters/data/rate_cards).
 | postal        | UPU S10: 2 letters, 8 digits, check, country     | weights 8,6,4,2,3,5,9,7; 11 - S mod 11; 10 -> 0, 11 -> 5 |
 | dhl_parcel_de | 12 or 14 digits, German parcel service style     | GS1 mod 10, weights 3,1 from the right |
 | jnt_express   | generic: SX + origin country + 10 digits + check | Luhn over the 10 digits           |
+| royal_mail    | UPU S10 ending GB (Royal Mail Tracked)           | as postal                         |
+| sf_express    | SF + 12 digits + check                           | Luhn over the 12 digits           |
 
-The dhl_parcel_de and jnt_express formats are plausible stand-ins for the regional services, not
+The dhl_parcel_de, jnt_express and sf_express formats are plausible stand-ins for the regional services, not
 those carriers' own published schemes; the other four follow the carriers' documented formats.
 """
 
@@ -34,6 +36,8 @@ CARRIERS: tuple[str, ...] = (
     "postal",
     "dhl_parcel_de",
     "jnt_express",
+    "royal_mail",
+    "sf_express",
 )
 CARRIER_NAMES: dict[str, str] = {
     "dhl_express": "DHL Express",
@@ -42,6 +46,8 @@ CARRIER_NAMES: dict[str, str] = {
     "postal": "Postal (UPU)",
     "dhl_parcel_de": "DHL Paket",
     "jnt_express": "J&T Express",
+    "royal_mail": "Royal Mail",
+    "sf_express": "SF Express",
 }
 
 
@@ -161,6 +167,15 @@ def _jnt_express(sequence: int, *, country: str = "ID") -> str:
     return f"SX{_country(country, 'origin country')}{serial}{luhn_check(serial)}"
 
 
+def _royal_mail(sequence: int, *, service_indicator: str = "TT") -> str:
+    return _postal(sequence, service_indicator=service_indicator, country="GB")
+
+
+def _sf_express(sequence: int) -> str:
+    serial = _serial(sequence, 12)
+    return f"SF{serial}{luhn_check(serial)}"
+
+
 _GENERATORS: dict[str, Callable[..., str]] = {
     "dhl_express": _dhl_express,
     "ups": _ups,
@@ -168,6 +183,8 @@ _GENERATORS: dict[str, Callable[..., str]] = {
     "postal": _postal,
     "dhl_parcel_de": _dhl_parcel_de,
     "jnt_express": _jnt_express,
+    "royal_mail": _royal_mail,
+    "sf_express": _sf_express,
 }
 
 # Options each generator takes (beyond the sequence), for callers that pass request data through.
@@ -178,6 +195,8 @@ GENERATE_OPTIONS: dict[str, tuple[str, ...]] = {
     "postal": ("service_indicator", "country"),
     "dhl_parcel_de": ("digits",),
     "jnt_express": ("country",),
+    "royal_mail": ("service_indicator",),
+    "sf_express": (),
 }
 
 
@@ -202,6 +221,8 @@ _FORMATS: dict[str, re.Pattern[str]] = {
     "postal": re.compile(r"[A-Z]{2}(?P<serial>\d{8})(?P<check>\d)(?P<country>[A-Z]{2})", re.ASCII),
     "dhl_parcel_de": re.compile(r"(?P<serial>\d{11}|\d{13})(?P<check>\d)", re.ASCII),
     "jnt_express": re.compile(r"SX(?P<country>[A-Z]{2})(?P<serial>\d{10})(?P<check>\d)", re.ASCII),
+    "royal_mail": re.compile(r"[A-Z]{2}(?P<serial>\d{8})(?P<check>\d)GB", re.ASCII),
+    "sf_express": re.compile(r"SF(?P<serial>\d{12})(?P<check>\d)", re.ASCII),
 }
 _CHECKS: dict[str, Callable[[str], int]] = {
     "dhl_express": dhl_express_check,
@@ -210,6 +231,8 @@ _CHECKS: dict[str, Callable[[str], int]] = {
     "postal": s10_check,
     "dhl_parcel_de": gs1_mod10_check,
     "jnt_express": luhn_check,
+    "royal_mail": s10_check,
+    "sf_express": luhn_check,
 }
 
 
