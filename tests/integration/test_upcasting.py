@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from eventsourcing.persistence import StoredEvent
 
 from domains.warehouse.model import Inventory
@@ -53,3 +54,18 @@ def test_v1_snapshot_state_upcasts():
     Inventory.upcast_v1_v2(state)
     assert state["lots"]["UNLOTTED|"]["reserved"] == 2
     assert state["allocations"] == {"o1": [{"lot": "UNLOTTED", "bin": None, "quantity": 2}]}
+
+
+@pytest.mark.parametrize(
+    ("on_hand", "reservations", "lot_units"),
+    [(7, {}, (7, 0)), (0, {}, None), (5, {"o1": 5}, (5, 5))],
+    ids=["stock-nothing-reserved", "empty", "all-reserved"],
+)
+def test_a_v1_snapshot_keeps_its_stock_as_one_unlotted_lot(on_hand, reservations, lot_units):
+    """Stock with no reservations is still stock: it must come back as a lot that can be
+    reserved (an empty stream keeps no lot at all)."""
+    state = {"warehouse_id": "LAX", "sku": "S", "on_hand": on_hand}
+    state.update(reservations=reservations, receipts=["r"])
+    Inventory.upcast_v1_v2(state)
+    lot = state["lots"].get("UNLOTTED|")
+    assert (None if lot is None else (lot["on_hand"], lot["reserved"])) == lot_units
