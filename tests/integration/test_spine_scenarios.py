@@ -245,3 +245,20 @@ def test_order_stream_keeps_raw_payload(app):
     first = app.orders.order_events(out.order_id)[0]
     assert type(first).__name__ == "Received" and first.raw_payload == raw
     assert isinstance(app.orders.get_order(out.order_id), Order)
+
+
+def test_rebuilding_one_view_by_name_repairs_that_view_and_leaves_the_others_alone(app, store):
+    app.warehouse.receive_stock("LAX", "SKU-TEA-001", 2, "r1")
+    for n in range(2):
+        push(app, web_order(f"R-{n}", [("SKU-TEA-001", 1, "12.50")]))
+    db = ViewDB(__import__("adapters.bootstrap", fromlist=["x"]).store_env(store))
+    runner = ProjectionRunner(app, db, spine_projectors())
+    runner.catch_up()
+    orders = db.query("SELECT * FROM view_orders ORDER BY order_id")
+    db.execute("DELETE FROM view_orders WHERE order_id = ?", (orders[0]["order_id"],))
+    db.execute("UPDATE view_stock SET reserved = reserved + 5")  # damage the other view too
+    runner.rebuild("orders")
+    assert db.query("SELECT * FROM view_orders ORDER BY order_id") == orders  # repaired
+    # Only the named view was replayed: the stock view keeps its (damaged) rows.
+    assert [r["reserved"] for r in db.query("SELECT reserved FROM view_stock")] == [7]
+    db.close()
