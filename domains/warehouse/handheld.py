@@ -27,7 +27,13 @@ from domains.warehouse.packing import packing_errors, weigh_parcels
 from domains.warehouse.picking import ASSIGNED, OPEN, PickList, plan_carts
 from domains.warehouse.routing import PickRouter
 from domains.warehouse.scanning import match_scan, picked_for
-from domains.warehouse.waves import numbered_lines, record_wave, wave_shipment
+from domains.warehouse.waves import (
+    Claims,
+    claimed_by_open_lists,
+    numbered_lines,
+    record_wave,
+    wave_shipment,
+)
 
 
 class PickingUseCases:
@@ -78,14 +84,21 @@ class PickingUseCases:
 
         def step(touched: Touched) -> dict[str, Any]:
             shipments = []
+            claims: dict[UUID, Claims] = {}
             for order_id, shipment_no, ship_cutoff in candidates:
+                order = self.store.get_or_none(order_id)
+                if isinstance(order, Order) and order_id not in claims:
+                    claims[order_id] = claimed_by_open_lists(
+                        order, warehouse_id, lambda i: self.store.get_or_none(UUID(i))
+                    )
                 found = wave_shipment(
-                    self.store.get_or_none(order_id),
+                    order,
                     shipment_no,
                     warehouse_id,
                     ship_cutoff,
                     lambda sku: self._inventory(touched, warehouse_id, sku),
                     products,
+                    claims.get(order_id, {}),
                 )
                 if found is not None:
                     shipments.append(found)

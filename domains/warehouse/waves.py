@@ -25,6 +25,29 @@ def cutoff_for(placed_at: str, channel: str) -> str:
     return (datetime.fromisoformat(placed_at) + timedelta(hours=hours)).isoformat()
 
 
+Claims = dict[tuple[str, str, str, str | None], int]  # (order, sku, lot, bin) -> units
+
+
+def claimed_by_open_lists(
+    order: Order, warehouse_id: str, pick_list: Callable[[str], Any]
+) -> Claims:
+    """Units of the order's reservations here that shipments already on a pick list still have
+    to pick: another shipment of the same order must not be given them again (reservations are
+    per order and warehouse, not per shipment)."""
+    claims: Claims = {}
+    order_key = str(order.id)
+    for shipment in order.shipments:
+        entry = order.fulfilment.get(str(shipment["shipment_no"]), {})
+        if shipment["warehouse_id"] != warehouse_id or entry.get("status") != "waved":
+            continue
+        p = pick_list(entry["pick_list_id"])
+        for ln in p.lines if p is not None else []:
+            if ln["order_id"] == order_key and ln["shipment_no"] == shipment["shipment_no"]:
+                key = (order_key, ln["sku"], ln["lot"], ln["bin"])
+                claims[key] = claims.get(key, 0) + p.remaining(ln)
+    return claims
+
+
 def wave_shipment(
     order: Any,
     shipment_no: int,
@@ -32,10 +55,12 @@ def wave_shipment(
     cutoff: str,
     inventory: Callable[[str], Inventory | None],
     products: dict[str, Product],
+    claims: Claims,
 ) -> dict[str, Any] | None:
-    """The shipment with its picks (one per reserved lot and bin), or None when it cannot go
-    into a wave now: not an allocated shipment of this warehouse, or stock not yet in a bin
-    (it must be put away before it can be picked)."""
+    """The shipment with its picks (its own quantity per line, from the order's reserved lots
+    and bins not claimed by another of its shipments; the claims are updated), or None when it
+    cannot go into a wave now: not an allocated shipment of this warehouse, or stock not yet in
+    a bin (it must be put away before it can be picked)."""
     if not isinstance(order, Order) or order.status not in ("allocated", "picking"):
         return None
     if order.shipment_status(shipment_no) != "allocated":
@@ -44,22 +69,38 @@ def wave_shipment(
     if shipment["warehouse_id"] != warehouse_id or not shipment["lines"]:
         return None
     order_key = str(order.id)
-    picks = []
+    picks: list[dict[str, Any]] = []
+    taken: Claims = {}
     for line in shipment["lines"]:
         inv = inventory(line["sku"])
+        wanted = line["quantity"]
+        reserved: dict[tuple[str, str | None], int] = {}  # per lot and bin, in order
         for a in inv.allocations.get(order_key, []) if inv else []:
+            reserved[a["lot"], a["bin"]] = reserved.get((a["lot"], a["bin"]), 0) + a["quantity"]
+        for (lot, bin_code), quantity in reserved.items() if wanted else []:
+            key = (order_key, line["sku"], lot, bin_code)
+            free = quantity - claims.get(key, 0) - taken.get(key, 0)
+            units = min(free, wanted)
+            if units <= 0:
+                continue
+            taken[key] = taken.get(key, 0) + units
+            wanted -= units
             picks.append(
                 {
                     "order_id": order_key,
                     "shipment_no": shipment_no,
                     "sku": line["sku"],
-                    "lot": a["lot"],
-                    "bin": a["bin"],
-                    "quantity": a["quantity"],
+                    "lot": lot,
+                    "bin": bin_code,
+                    "quantity": units,
                 }
             )
+            if not wanted:
+                break
     if not picks or any(p["bin"] is None for p in picks):
         return None
+    for key, units in taken.items():
+        claims[key] = claims.get(key, 0) + units
     return {
         "shipment_id": f"{order_key}-S{shipment_no}",
         "order": order,

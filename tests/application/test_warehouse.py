@@ -271,14 +271,6 @@ def test_reporting_short_when_every_unit_was_found_is_refused(app):
         short(app, task, "ann", "s1", task.lines[0], found=2, reason="bin_empty")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvalidTransition,
-    reason="release_wave gives each shipment ALL of the order's allocations of the SKU in "
-    "that warehouse, not the shipment's own quantity: after a short is re-split to a "
-    "warehouse that already ships that SKU for the order, both shipments list all 6 units, "
-    "the first is picked with 6 (its line says 5) and the second cannot be scanned",
-)
 def test_a_shortfall_re_split_to_a_warehouse_already_shipping_that_sku_is_picked_on_its_own(
     app,
 ):
