@@ -169,29 +169,20 @@ def split_problem(
     warehouses, products = ref["warehouses"], ref["products"]
     lines = [SplitLine(s, q, products[s].unit_weight_g) for s, q in merged.items()]
     if lanes is not None:
-        return SplitProblem(
-            destination=destination,
-            currency="USD",
-            lines=lines,
-            options=[
-                WarehouseOption(
-                    warehouse_id=code,
-                    country=warehouses[code].country,
-                    available=held,
-                    fixed_cost=offer["fixed_cost"],
-                    per_kg_cost=offer["per_kg_cost"],
-                    service=lane_service(offer),
-                )
-                for code, held in lanes.available.items()
-                for offer in (lanes.offers[code],)
-            ],
-            excluded=lanes.excluded,
-        )
-    return SplitProblem(
-        destination=destination,
-        currency="USD",
-        lines=lines,
-        options=[
+        options = [
+            WarehouseOption(
+                warehouse_id=code,
+                country=warehouses[code].country,
+                available=held,
+                fixed_cost=offer["fixed_cost"],
+                per_kg_cost=offer["per_kg_cost"],
+                service=lane_service(offer),
+            )
+            for code, held in lanes.available.items()
+            for offer in (lanes.offers[code],)
+        ]
+    else:
+        options = [
             WarehouseOption(
                 warehouse_id=code,
                 country=warehouses[code].country,
@@ -201,7 +192,13 @@ def split_problem(
             )
             for code, held in availability.items()
             for lane in (batch.lane_cost(warehouses[code].country, destination),)
-        ],
+        ]
+    return SplitProblem(
+        destination=destination,
+        currency="USD",
+        lines=lines,
+        options=options,
+        excluded=lanes.excluded if lanes is not None else [],
     )
 
 
