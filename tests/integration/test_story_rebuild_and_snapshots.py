@@ -43,58 +43,12 @@ from domains.warehouse.model import Inventory
 from domains.warehouse.picking import PickList
 from projections import ProjectionRunner, ViewDB, spine_projectors
 from tests.conftest import drop_schema, pg_env
-from tests.fixtures.make_legacy_store import START, Clock, Story, make_keys
+from tests.fixtures.make_legacy_store import START, Clock, Story, make_keys, run_story
 
 # Every snapshotted class, snapshotted every few events while the story runs (a dealer has
 # only a few events in it: every second one).
 STORY_SNAPSHOT_INTERVALS = {cls: 2 if cls is Dealer else 3 for cls in Store.snapshotting_intervals}
 MUST_SNAPSHOT = (Order, Inventory, Dealer, PickList)
-
-
-def drive(s: Story) -> None:
-    """The legacy fixture's story (run_story) without its explicit snapshots and its long
-    inventory stream: here the application snapshots every class on its own."""
-    s.reference_changes()
-    s.opening_stock()
-    s.later(hours=2)
-    s.intake()
-    s.later(hours=1)
-    for warehouse in ("LAX", "FRA"):
-        s.wave_and_pick(warehouse)
-    s.later(hours=1)
-    s.pack_all("LAX", heavy=f"{s.orders['LEG-EARBUDS']}-S1")
-    s.pack_all("FRA")
-    s.customs_rules()  # declarations drafted from here on cite the new rules
-    s.later(minutes=30)
-    for warehouse in ("SZX", "BHX", "CGK"):
-        s.wave_and_pick(warehouse)
-    late = s.canonical("LEG-LATE", [("SKU-PHONE-CASE", 1, "6.90")], "US", "90001", "CA")
-    s.push("web", late, 201)  # taken in after the waves: allocated, never picked
-    s.later(hours=1)
-    for warehouse in ("SZX", "BHX", "CGK"):
-        s.pack_all(warehouse)
-    s.later(hours=1)
-    for n, sid in enumerate(sorted(s.packed)):
-        s.ship(
-            sid,
-            policy=("fastest", None, "best_value", "cheapest")[n % 4],
-            fmt="ZPL" if n % 3 == 1 else "PDF",
-        )
-    voided = sorted(s.labels)[0]
-    who = f"wh-{s.warehouse_of(voided)}"
-    s.post(who, f"/v1/shipments/{voided}/void", json={"reason": "box damaged"})
-    s.labels[voided] = s.post(who, f"/v1/shipments/{voided}/label", 201, json={"format": "PDF"})
-    s.later(hours=1)
-    waiting = [sid for sid in sorted(s.labels) if not s.dispatch(sid)]
-    s.customs_desk()
-    for sid in waiting:
-        s.dispatch(sid)
-    s.later(hours=2)
-    s.clearance()
-    s.tracking()
-    s.later(days=2)
-    s.post("admin", "/v1/exceptions/check")
-    s.carrier_bill()
 
 
 # ------------------------------------------------------------------------------ views
@@ -220,7 +174,7 @@ def written(
         seed_reference(svc.app)
         with TestClient(create_app(svc)) as c:  # leaving it closes the app and its views
             story = Story(c, keys, clock, svc)
-            drive(story)
+            run_story(story, explicit_snapshots=False)
             svc.runner.catch_up()
             end = svc.app.max_notification_id()
             live = view_tables(svc.db)
