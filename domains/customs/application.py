@@ -7,13 +7,14 @@ consignment and landed-cost quotes come from `CustomsAssessment` (domains/custom
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.customs.assessing import CustomsAssessment
-from domains.customs.borders import crosses_border
+from domains.customs.borders import Assessment, crosses_border
 from domains.customs.documents import document_data
 from domains.customs.drafting import (
     CUSTOMS_SETTINGS,
@@ -25,6 +26,24 @@ from domains.customs.drafting import (
 from domains.customs.model import APPROVED, CustomsNotRequired, Declaration
 from domains.customs.tariff import Money
 from domains.orders.model import Order
+
+
+def not_required_decision(assessed: Assessment, on: date) -> dict[str, Any]:
+    """Why a shipment inside one customs territory needs no declaration: the border decision
+    (territories, VAT scheme, rules versions) with the sale's VAT figures."""
+    d = assessed.duties
+    return {
+        **assessed.decision.as_dict(),
+        "currency": d.currency,
+        "goods_value": str(d.goods_value),
+        "vat_name": d.vat_name,
+        "vat_rate": str(d.vat_rate),
+        "vat_in_price": d.inputs["vat_in_price"],
+        "duty": str(d.duty),
+        "import_vat": str(d.import_vat),
+        "notes": list(d.notes),
+        "on": on.isoformat(),
+    }
 
 
 class CustomsUseCases(CustomsAssessment):
@@ -49,22 +68,10 @@ class CustomsUseCases(CustomsAssessment):
         marketplace = settings.get("marketplace")
         if not crosses_border(self.tariffs, warehouse.country, destination):
             assessed = self._consignment(data, settings["incoterm"], None, on, marketplace)
-            d = assessed.duties
             order.trigger_event(
                 CustomsNotRequired,
                 shipment_no=shipment_no,
-                decision={
-                    **assessed.decision.as_dict(),
-                    "currency": d.currency,
-                    "goods_value": str(d.goods_value),
-                    "vat_name": d.vat_name,
-                    "vat_rate": str(d.vat_rate),
-                    "vat_in_price": d.inputs["vat_in_price"],
-                    "duty": str(d.duty),
-                    "import_vat": str(d.import_vat),
-                    "notes": list(d.notes),
-                    "on": on.isoformat(),
-                },
+                decision=not_required_decision(assessed, on),
             )
             return None
         freight = self._freight_estimate(warehouse.country, destination, entry["parcels"], on)

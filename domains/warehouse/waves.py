@@ -48,6 +48,29 @@ def claimed_by_open_lists(
     return claims
 
 
+def line_picks(
+    inv: Inventory | None, order_key: str, line: dict[str, Any], claims: Claims, taken: Claims
+) -> list[tuple[str, str | None, int]]:
+    """(lot, bin, units) covering the line's quantity from the order's reservations of its SKU
+    here, lot and bin in reservation order, skipping units claimed by another shipment
+    (`claims`) or by an earlier line of this one (`taken`, updated)."""
+    reserved: dict[tuple[str, str | None], int] = {}
+    for a in inv.allocations.get(order_key, []) if inv else []:
+        reserved[a["lot"], a["bin"]] = reserved.get((a["lot"], a["bin"]), 0) + a["quantity"]
+    out, wanted = [], line["quantity"]
+    for (lot, bin_code), quantity in reserved.items():
+        key = (order_key, line["sku"], lot, bin_code)
+        units = min(quantity - claims.get(key, 0) - taken.get(key, 0), wanted)
+        if units <= 0:
+            continue
+        taken[key] = taken.get(key, 0) + units
+        wanted -= units
+        out.append((lot, bin_code, units))
+        if not wanted:
+            break
+    return out
+
+
 def wave_shipment(
     order: Any,
     shipment_no: int,
@@ -72,19 +95,9 @@ def wave_shipment(
     picks: list[dict[str, Any]] = []
     taken: Claims = {}
     for line in shipment["lines"]:
-        inv = inventory(line["sku"])
-        wanted = line["quantity"]
-        reserved: dict[tuple[str, str | None], int] = {}  # per lot and bin, in order
-        for a in inv.allocations.get(order_key, []) if inv else []:
-            reserved[a["lot"], a["bin"]] = reserved.get((a["lot"], a["bin"]), 0) + a["quantity"]
-        for (lot, bin_code), quantity in reserved.items() if wanted else []:
-            key = (order_key, line["sku"], lot, bin_code)
-            free = quantity - claims.get(key, 0) - taken.get(key, 0)
-            units = min(free, wanted)
-            if units <= 0:
-                continue
-            taken[key] = taken.get(key, 0) + units
-            wanted -= units
+        for lot, bin_code, units in line_picks(
+            inventory(line["sku"]), order_key, line, claims, taken
+        ):
             picks.append(
                 {
                     "order_id": order_key,
@@ -95,8 +108,6 @@ def wave_shipment(
                     "quantity": units,
                 }
             )
-            if not wanted:
-                break
     if not picks or any(p["bin"] is None for p in picks):
         return None
     for key, units in taken.items():
