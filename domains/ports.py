@@ -56,3 +56,11 @@ class MappedOrder(Protocol):
 # A dealer order file (CSV bytes) -> its orders (adapters/orders/channels/dealer_csv.py); a bad row
 # raises the adapter's PayloadError naming its line.
 DealerOrderFile = Callable[[bytes], Sequence[MappedOrder]]
+
+
+# A lane offer for one destination and channel: (origin country, grams, goods classes) -> the
+# cheapest active service that takes them ({status: ok, ref, carrier, service, quote,
+# fixed_cost, per_kg_cost, ...}) or why there is none ({status, reason}); None without carrier
+# data. A pricer hands one out per destination and channel (domains/transport/rates.py).
+LaneOffer = Callable[[str, int, frozenset[str]], "dict[str, Any] | None"]
+LanePricer = Callable[[str, str], LaneOffer]

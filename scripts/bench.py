@@ -377,6 +377,7 @@ def bench_intake(
     app = prepare_app(stores.fresh(kind, f"intake-{mode}-{stock}"), stock)
     try:
         app.warm_up()
+        tune_gc()  # as the server does after its warm-up: what it loaded is frozen
         n0 = app.max_notification_id()
         elapsed, tally = run_intake(app, items, mode)
         n1 = app.max_notification_id()
@@ -403,6 +404,7 @@ def profile_batched(stores: Stores, items: list[Intake], kind: str) -> str:
     """cProfile of batched intake; the top functions by own time and by cumulative time."""
     app = prepare_app(stores.fresh(kind, f"profile-{kind}"), "ample")
     app.warm_up()  # as bench_intake does: the steady state, not the first touches
+    tune_gc()
     profiler = cProfile.Profile()
     try:
         profiler.enable()

@@ -128,7 +128,9 @@ def prepare_store(overrides: dict[str, str], records: list[tuple[str, dict[str, 
             quantity = min(AMPLE_STOCK, 2 * wanted[sku] + 100)
             while quantity > 0:
                 try:
-                    app.warehouse.receive_stock(warehouse, sku, quantity, f"bench-kafka-{warehouse}-{sku}")
+                    app.warehouse.receive_stock(
+                        warehouse, sku, quantity, f"bench-kafka-{warehouse}-{sku}"
+                    )
                     break
                 except DomainError:  # no room for that much: take what fits
                     quantity //= 2

@@ -338,7 +338,9 @@ def warehouse_day(svc) -> dict:
             ]
             if not items:
                 continue  # every unit of it was short: nothing to pack
-            grams = sum(app.reference.product(i["sku"]).unit_weight_g * i["quantity"] for i in items)
+            grams = sum(
+                app.reference.product(i["sku"]).unit_weight_g * i["quantity"] for i in items
+            )
             weight = int(grams * (1.25 if packed % 7 == 3 else 1.03)) + 1  # one box weighs wrong
             result, _ = app.warehouse.pack_shipment(
                 order.id,

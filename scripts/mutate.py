@@ -132,9 +132,23 @@ GROUPS = [
 ]
 BY_NAME = {g.name: g for g in GROUPS}
 
-STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped",
-          36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout",
-          37: "type check", None: "not checked", -11: "segfault", -9: "segfault"}
+STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    -24: "timeout",
+    24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    37: "type check",
+    None: "not checked",
+    -11: "segfault",
+    -9: "segfault",
+}
 
 
 def prepare(group: Group) -> Path:
@@ -164,8 +178,9 @@ def run_group(group: Group, budget: float, children: int) -> dict:
     cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *group.functions]
     log = (d / "mutmut.log").open("w")
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=d, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=d, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     timed_out = False
     try:
         proc.wait(timeout=budget)
@@ -178,8 +193,12 @@ def run_group(group: Group, budget: float, children: int) -> dict:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     elapsed = time.monotonic() - started
-    result = {"group": group.name, "seconds": round(elapsed), "timed_out": timed_out,
-              "exit_code": proc.returncode}
+    result = {
+        "group": group.name,
+        "seconds": round(elapsed),
+        "timed_out": timed_out,
+        "exit_code": proc.returncode,
+    }
     (d / "run.json").write_text(json.dumps(result))
     return result
 
@@ -197,12 +216,18 @@ def function_span(source: str, mangled: str) -> tuple[int, int] | None:
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == name:
                     first = min([item.lineno, *(dec.lineno for dec in item.decorator_list)])
                     return first, item.end_lineno or item.lineno
-        if cls is None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+        if (
+            cls is None
+            and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name == name
+        ):
             return node.lineno, node.end_lineno or node.lineno
     return None
 
 
-def locate(source_lines: list[str], span: tuple[int, int] | None, diff: str) -> tuple[int | None, str]:
+def locate(
+    source_lines: list[str], span: tuple[int, int] | None, diff: str
+) -> tuple[int | None, str]:
     """The file line of the mutation and a one-line `old -> new` description. `mutmut show`
     diffs the function alone, so its hunk offset is added to the function's first line; the
     line's text confirms it (else the nearest line with that text in the function is taken)."""
@@ -214,7 +239,7 @@ def locate(source_lines: list[str], span: tuple[int, int] | None, diff: str) -> 
         m = re.match(r"@@ -(\d+)", ln)
         if m:
             n = int(m.group(1))
-            for body in lines[i + 1:]:
+            for body in lines[i + 1 :]:
                 if body.startswith("-"):
                     offset = n
                     break
@@ -254,16 +279,25 @@ def collect(group: Group) -> dict:
             counts[status] = counts.get(status, 0) + 1
             if status in ("survived", "no tests", "suspicious"):
                 diff = subprocess.run(
-                    [sys.executable, "-m", "mutmut", "show", key], cwd=d, capture_output=True,
-                    text=True, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+                    [sys.executable, "-m", "mutmut", "show", key],
+                    cwd=d,
+                    capture_output=True,
+                    text=True,
+                    env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
                 ).stdout
                 mangled = key.split(".")[-1].rsplit("__mutmut_", 1)[0]
                 line, desc = locate(lines, function_span(source, mangled), diff)
-                survivors.append({"mutant": key, "status": status, "file": rel, "line": line,
-                                  "mutation": desc})
+                survivors.append(
+                    {"mutant": key, "status": status, "file": rel, "line": line, "mutation": desc}
+                )
         files.append({"file": rel, **counts})
-    return {**info, "group": group.name, "tests": group.tests, "files": files,
-            "survivors": survivors}
+    return {
+        **info,
+        "group": group.name,
+        "tests": group.tests,
+        "files": files,
+        "survivors": survivors,
+    }
 
 
 def _mutant_order(key: str) -> tuple[str, int]:
@@ -281,11 +315,15 @@ def write_report(results: list[dict]) -> None:
     out = ROOT / "var"
     out.mkdir(exist_ok=True)
     (out / "mutate-report.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    md = ["# Mutation check (mutmut)", "",
-          "Score = (killed + timeout) / checked. `no tests`: no test in the group's subset runs "
-          "the function. `not checked`: the group's time box ran out first.", "",
-          "| group | file | killed | survived | timeout | no tests | not checked | score | time |",
-          "|---|---|---|---|---|---|---|---|---|"]
+    md = [
+        "# Mutation check (mutmut)",
+        "",
+        "Score = (killed + timeout) / checked. `no tests`: no test in the group's subset runs "
+        "the function. `not checked`: the group's time box ran out first.",
+        "",
+        "| group | file | killed | survived | timeout | no tests | not checked | score | time |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         for f in r["files"]:
             md.append(
@@ -320,8 +358,10 @@ def main() -> None:
     if not args.report_only:
         for g in chosen:
             r = run_group(g, args.budget, args.children)
-            print(f"{g.name}: {r['seconds']}s{' (time box hit)' if r['timed_out'] else ''}",
-                  flush=True)
+            print(
+                f"{g.name}: {r['seconds']}s{' (time box hit)' if r['timed_out'] else ''}",
+                flush=True,
+            )
     # The report covers every group that has run, not only this invocation's: the others'
     # results are read back from var/mutate/<group>/result.json.
     results = []

@@ -97,6 +97,7 @@ def review_facts(
     country = ship_to["country"]
     products = ref["products"]
     prohibited = ref["prohibited"]
+    holds = None if lanes is None else line_holds(lanes)
     return review_rules.ReviewFacts(
         country=country,
         country_valid=countries.is_country(country),
@@ -118,8 +119,8 @@ def review_facts(
         prohibited_list_version=prohibited.version if prohibited else 0,
         dealer=dealer,
         overrides=list(order.overrides),
-        lane_holds=None if lanes is None else line_holds(lanes),
-        lane_lines=None if lanes is None else lanes.lines,
+        lane_holds=holds,
+        lane_lines=None if lanes is None else lanes_recorded(lanes, holds or []),
         documents={
             sku: {"required": list(required), "missing": missing_documents(c, country)}
             for sku in merged
@@ -127,6 +128,15 @@ def review_facts(
             if (required := ((c or {}).get("documents_required") or {}).get(country))
         },
     )
+
+
+def lanes_recorded(lanes: LaneScreen, holds: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the review keeps of the lane screen: every line's verdict per warehouse when a
+    line is held (the explanation), else only the lines some stocked warehouse could not take
+    (the service each candidate ships with is in the split event's candidates)."""
+    if holds:
+        return lanes.lines
+    return {sku: line for sku, line in lanes.lines.items() if sku in lanes.refused}
 
 
 def screen_lanes(
@@ -139,19 +149,17 @@ def screen_lanes(
 ) -> LaneScreen | None:
     """Which stocked warehouses have a carrier that takes each line to the destination
     (domains/orders/lanes.py); None without carrier data."""
-    if batch.offers is None:
+    price = batch.lane_pricer()
+    if price is None:
         return None
-    warehouses, products = ref["warehouses"], ref["products"]
     return lanes_screen(
         destination,
         merged,
         availability,
-        origin_of={code: warehouses[code].country for code in availability},
-        weight_of={sku: products[sku].unit_weight_g for sku in merged},
-        goods_of={sku: products[sku].goods_classes() for sku in merged},
-        offer=lambda origin, grams, goods: batch.lane_offer(
-            origin, destination, grams, goods, channel
-        ),
+        origin_of=ref["origins"],
+        weight_of=ref["weights"],
+        goods_of=ref["goods"],
+        offer=price(destination, channel),
     )
 
 

@@ -21,12 +21,11 @@ import orjson
 from eventsourcing.domain import Aggregate
 
 from domains.common import DomainError, NotFound
-from domains.orders.lanes import LaneOffers
+from domains.orders.lanes import LaneOffers, LanePricer
 from domains.orders.model import Order
 from domains.ports import ShippingCostTable
 from domains.reference.model import Dealer
 from domains.store import Store
-from domains.transport.rates import weight_band
 from domains.warehouse.model import Inventory
 
 KNOWN_ORDERS_MAX = 200_000  # order ids remembered per process (about 30 MB)
@@ -246,7 +245,7 @@ class IntakeBatch:
         self.store = store
         self.costs = costs
         self.offers = offers
-        self._offers: dict[tuple[str, str, int, frozenset[str], str], dict[str, Any] | None] = {}
+        self._pricer: LanePricer | None = None
         self.follower = follower
         self.inventories: dict[tuple[str, str], Inventory | None] = {}
         self.dealers: dict[str, Dealer] = {}
@@ -268,19 +267,15 @@ class IntakeBatch:
             cost = self._lanes[key] = self.costs.estimate(origin, destination, self.today)
         return cost
 
-    def lane_offer(
-        self, origin: str, destination: str, grams: int, goods: frozenset[str], channel: str
-    ) -> dict[str, Any] | None:
-        """The carrier service a shipment would take (domains/orders/lanes.py), or why none;
-        None without a lane-offer port or carrier data. Kept for the batch."""
+    def lane_pricer(self) -> LanePricer | None:
+        """The carrier service a shipment would take (domains/orders/lanes.py), or why none:
+        one pricer for the whole batch, so its orders are priced on the same cards. None
+        without a lane-offer port."""
         if self.offers is None:
             return None
-        key = (origin, destination, weight_band(grams), goods, channel)
-        if key not in self._offers:
-            self._offers[key] = self.offers.offer(
-                origin, destination, grams, goods, self.today, channel
-            )
-        return self._offers[key]
+        if self._pricer is None:
+            self._pricer = self.offers.pricer(self.today)
+        return self._pricer
 
     def inventory(self, warehouse_id: str, sku: str) -> Inventory | None:
         key = (warehouse_id, sku)

@@ -59,7 +59,7 @@ def lane_service(offer: dict[str, Any]) -> dict[str, Any]:
     """What a split event records of the service an option is priced on: which one, on which
     card version (`carrier/service@version`), and its quote (USD) at the weight band."""
     return {
-        "ref": f"{offer['carrier']}/{offer['service']}@{offer['card_version']}",
+        "ref": offer.get("ref") or f"{offer['carrier']}/{offer['service']}@{offer['card_version']}",
         "quote": offer["quote"],
         "weight_band_g": offer["weight_band_g"],
     }

@@ -43,18 +43,28 @@ class ReferenceUseCases:
 
     # ------------------------------------------------------------------ reads
     def current(self) -> dict[str, Any]:
-        """`warehouses` (code -> Warehouse), `products` (SKU -> Product), `dealers` (codes) and
-        `prohibited` (the list in force, or None), cached."""
+        """`warehouses` (code -> Warehouse), `products` (SKU -> Product), `origins`
+        (warehouse -> country), `weights` (SKU -> unit grams), `goods` (SKU -> the goods classes
+        carriers screen), `dealers` (codes) and `prohibited` (the list in force,
+        or None), cached."""
         return self._cache.get()
 
     def _load(self) -> dict[str, Any]:
         registry = self.store.registry()
         get = self.store.repository.get
+        products: dict[str, Product] = {
+            sku: get(Product.create_id(sku)) for sku in registry.entries["product"]
+        }
+        warehouses: dict[str, Warehouse] = {
+            code: get(Warehouse.create_id(code)) for code in registry.entries["warehouse"]
+        }
         return {
-            "warehouses": {
-                code: get(Warehouse.create_id(code)) for code in registry.entries["warehouse"]
-            },
-            "products": {sku: get(Product.create_id(sku)) for sku in registry.entries["product"]},
+            "warehouses": warehouses,
+            "products": products,
+            # what the intake's lane screen reads per order, kept beside the aggregates
+            "origins": {code: w.country for code, w in warehouses.items()},
+            "weights": {sku: p.unit_weight_g for sku, p in products.items()},
+            "goods": {sku: p.goods_classes() for sku, p in products.items()},
             "dealers": list(registry.entries["dealer"]),
             "prohibited": self.store.get_or_none(ProhibitedGoodsList.create_id()),
         }

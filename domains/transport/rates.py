@@ -7,6 +7,7 @@ the carrier choice and labels are in domains/transport/application.py.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
@@ -14,7 +15,7 @@ from typing import Any
 
 from domains.common import InvalidTransition
 from domains.log_cache import LogCached
-from domains.ports import FxRates, ShippingCostTable
+from domains.ports import FxRates, LaneOffer, LanePricer, ShippingCostTable
 from domains.store import Store
 from domains.transport.channels import CHANNEL_SETTINGS
 from domains.transport.model import RateCardStream
@@ -156,6 +157,12 @@ class RateCardLaneCosts:
 # packing bench would cut a heavy shipment.
 WEIGHT_BANDS_G = (500, 1000, 2000, 5000, 10000, 20000, 30000)
 PARCEL_MAX_G = 20000
+# Warmed ahead of the first orders: the bands and the first heavy ones (a few cartons).
+WARM_BANDS_G = (*WEIGHT_BANDS_G, 40000, 50000, 60000)
+
+
+_MISSING = object()
+_PROMISE_DAYS = {channel: s["promise_days"] for channel, s in CHANNEL_SETTINGS.items()}
 
 
 def weight_band(grams: int) -> int:
@@ -192,11 +199,19 @@ class RateCardLaneOffers:
         self.rates = rates
         self._cards: list[RateCard] | None = None
         # Quotes per lane, band, goods and day (shared by every channel); the offer per
-        # channel promise on top of them.
+        # channel on top of them; the slope quote per service, lane, goods and weight. A new
+        # card replaces the dicts (a pricer already handed out keeps the ones it began with).
         self._quoted: dict[tuple[str, str, int, frozenset[str], date], Any] = {}
         self._cache: dict[
             tuple[str, str, int, frozenset[str], date, int], dict[str, Any] | None
         ] = {}
+        self._slopes: dict[tuple[Any, ...], Any] = {}
+
+    def _cards_now(self) -> list[RateCard]:
+        cards = self.rates.rate_cards()
+        if cards is not self._cards:  # a card was published: every cached offer is stale
+            self._cards, self._cache, self._quoted, self._slopes = cards, {}, {}, {}
+        return cards
 
     def offer(
         self,
@@ -207,38 +222,61 @@ class RateCardLaneOffers:
         on: date,
         channel: str = "web",
     ) -> dict[str, Any] | None:
-        cards = self.rates.rate_cards()
-        if cards is not self._cards:  # a card was published: every cached offer is stale
-            self._cards, self._cache, self._quoted = cards, {}, {}
-        band = weight_band(max(grams, 1))
-        promise = CHANNEL_SETTINGS.get(channel, CHANNEL_SETTINGS["web"])["promise_days"]
-        key = (origin, destination, band, goods, on, promise)
-        if key not in self._cache:
-            lane = (origin, destination, band, goods, on)
-            if lane not in self._quoted:
-                self._quoted[lane] = self._quote(cards, *lane)
-            self._cache[key] = self._choose(self._quoted[lane], origin, destination, band, goods,
-                                            on, promise)  # fmt: skip
-        return self._cache[key]
+        return self.pricer(on)(destination, channel)(origin, grams, goods)
+
+    def pricer(self, on: date) -> LanePricer:
+        """`offer` for one day on the cards published now: an intake batch takes one, so its
+        orders are all priced on the same cards, and each lookup is one dict read once the
+        lane, band, goods and channel were priced (by any batch of the day)."""
+        cards = self._cards_now()
+        cache, quoted = self._cache, self._quoted
+        bands = WEIGHT_BANDS_G
+
+        def to(destination: str, channel: str) -> LaneOffer:
+            promise = _PROMISE_DAYS.get(channel, _PROMISE_DAYS["web"])
+
+            def price(origin: str, grams: int, goods: frozenset[str]) -> dict[str, Any] | None:
+                band = bands[bisect_left(bands, grams)] if grams <= bands[-1] else (
+                    -(-grams // 10000) * 10000)  # fmt: skip
+                key = (origin, destination, band, goods, on, promise)
+                found = cache.get(key, _MISSING)
+                if found is not _MISSING:
+                    return found  # type: ignore[return-value]
+                lane = (origin, destination, band, goods, on)
+                if lane not in quoted:
+                    quoted[lane] = self._quote(cards, *lane)
+                cache[key] = self._choose(quoted[lane], *lane, promise)
+                return cache[key]
+
+            return price
+
+        return to
 
     def warm(self, origins: Iterable[str], goods: Iterable[frozenset[str]], on: date) -> int:
-        """Quotes every lane the cards serve from `origins`, at every weight band, for each
-        goods set, so the first orders of the day find their offers cached. Returns how many
-        lanes x bands x goods it quoted."""
-        cards = self.rates.rate_cards()
-        if cards is not self._cards:
-            self._cards, self._cache, self._quoted = cards, {}, {}
+        """Prices every lane the cards serve from `origins`, at every weight band, for each
+        goods set and every union of them (an order mixing goods), and chooses the service for
+        every channel's delivery promise, so the first orders of the day find their offers
+        cached. Returns how many lanes x bands x goods it quoted."""
+        cards = self._cards_now()
         chosen, _ = select_cards(cards, on)
         wanted = set(origins)
         lanes = sorted({lane for c in chosen for lane in c._lanes if lane[0] in wanted})
+        mixes: set[frozenset[str]] = set()
+        for g in goods:
+            mixes |= {g} | {g | m for m in mixes}
+        promises = sorted({s["promise_days"] for s in CHANNEL_SETTINGS.values()})
         n = 0
         for origin, destination in lanes:
-            for band in WEIGHT_BANDS_G:
-                for g in goods:
+            for band in WARM_BANDS_G:
+                for g in sorted(mixes, key=sorted):
                     key = (origin, destination, band, g, on)
                     if key not in self._quoted:
                         self._quoted[key] = self._quote(cards, *key)
                         n += 1
+                    for days in promises:
+                        if (*key, days) not in self._cache:
+                            self._cache[(*key, days)] = self._choose(self._quoted[key], *key,
+                                                                     days)  # fmt: skip
         return n
 
     def _quote(
@@ -302,16 +340,19 @@ class RateCardLaneOffers:
         # The same service at a second weight gives the slope; the line passes through the
         # real quote at the band, so a shipment of the band's weight is estimated exactly.
         other_g = 500 if band > 500 else 1000
-        other = quote_card(
-            card,
-            QuoteRequest(
-                origin_country=origin,
-                destination_country=destination,
-                parcels=band_parcels(other_g),
-                ship_date=on,
-                goods_types=goods,
-            ),
-        )
+        slope_key = (id(card), origin, destination, goods, on, other_g)
+        if slope_key not in self._slopes:
+            self._slopes[slope_key] = quote_card(
+                card,
+                QuoteRequest(
+                    origin_country=origin,
+                    destination_country=destination,
+                    parcels=band_parcels(other_g),
+                    ship_date=on,
+                    goods_types=goods,
+                ),
+            )
+        other = self._slopes[slope_key]
         slope = Decimal("0")
         if isinstance(other, RateDetail):
             other_total = other.total * fx[other.currency]
@@ -322,6 +363,7 @@ class RateCardLaneOffers:
         return {
             "status": "ok",
             **lane,
+            "ref": f"{best.carrier}/{best.service}@{best.card_version}",
             "carrier": best.carrier,
             "service": best.service,
             "card_version": best.card_version,

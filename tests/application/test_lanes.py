@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -63,7 +64,12 @@ def test_goods_a_warehouses_only_domestic_carrier_refuses_ship_from_one_that_tak
     (excluded,) = o.split["excluded_candidates"]
     assert (excluded["warehouse_id"], excluded["status"]) == ("BHX", "no_carrier_for_goods")
     assert "royal_mail/tracked_48 refuses lithium_batteries" in excluded["reason"]
-    assert rule(o, "lanes")["passed"]
+    lanes = rule(o, "lanes")
+    assert lanes["passed"]
+    # A passing review keeps the lines some stocked warehouse could not take, with why.
+    verdicts = lanes["inputs"]["lines"]["SKU-POWERBANK-10K"]["warehouses"]
+    assert verdicts["BHX"]["status"] == "no_carrier_for_goods"
+    assert verdicts["FRA"] == o.split["candidates"][0]["service"]["ref"]
 
 
 def test_a_gb_order_from_birmingham_ships_with_the_gb_domestic_service(app):
@@ -71,6 +77,25 @@ def test_a_gb_order_from_birmingham_ships_with_the_gb_domestic_service(app):
     o = take_in(app, currency="GBP", ship_to=LONDON, lines=[line("SKU-WOOL-SCARF", 1, "29.00")])
     assert [s["warehouse_id"] for s in o.shipments] == ["BHX"]
     assert o.split["candidates"][0]["service"]["ref"] == "royal_mail/tracked_48@2025"
+    # Every stocked warehouse could ship every line: the review names no line (the service
+    # each candidate ships with is in the split's candidates).
+    assert rule(o, "lanes")["inputs"]["lines"] == {}
+
+
+def test_a_batch_keeps_the_cards_it_began_with_and_the_next_sees_a_new_one(app):
+    today = app.clock.now().date()
+    before = app.orders.lane_offers.pricer(today)("CZ", "web")
+    assert before("DE", 120, frozenset())["ref"] == "dhl_parcel_de/paket@2025"
+    card = Path("adapters/data/rate_cards/dhl_paket_de_2025.csv").read_text()
+    card = card.replace("card,version,2025", "card,version,2025-07")
+    card = card.replace("card,effective_from,2025-01-01", f"card,effective_from,{today}")
+    app.rates.publish_rate_card(card, "dhl_paket_2025-07.csv", "admin")
+    assert before("DE", 120, frozenset())["ref"] == "dhl_parcel_de/paket@2025"  # same batch
+    after = app.orders.lane_offers.pricer(today)("CZ", "web")
+    assert after("DE", 120, frozenset())["ref"] == "dhl_parcel_de/paket@2025-07"
+    receive(app, "FRA", "SKU-PHONE-CASE", 10, "A-01-01-1")
+    o = take_in(app, currency="EUR", ship_to=CZ, lines=[line("SKU-PHONE-CASE", 1)])
+    assert o.split["candidates"][0]["service"]["ref"] == "dhl_parcel_de/paket@2025-07"
 
 
 # ---------------------------------------------------------------------------------- hold codes
