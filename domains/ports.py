@@ -58,9 +58,10 @@ class MappedOrder(Protocol):
 DealerOrderFile = Callable[[bytes], Sequence[MappedOrder]]
 
 
-# A lane offer for one destination and channel: (origin country, grams, goods classes) -> the
+# A lane offer for one destination and channel: (origin country, grams, goods classes, longest
+# item side in mm) -> the
 # cheapest active service that takes them ({status: ok, ref, carrier, service, quote,
 # fixed_cost, per_kg_cost, ...}) or why there is none ({status, reason}); None without carrier
 # data. A pricer hands one out per destination and channel (domains/transport/rates.py).
-LaneOffer = Callable[[str, int, frozenset[str]], "dict[str, Any] | None"]
+LaneOffer = Callable[[str, int, frozenset[str], int], "dict[str, Any] | None"]
 LanePricer = Callable[[str, str], LaneOffer]

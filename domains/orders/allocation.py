@@ -160,6 +160,7 @@ def screen_lanes(
         weight_of=ref["weights"],
         goods_of=ref["goods"],
         offer=price(destination, channel),
+        length_of=ref["lengths"],
     )
 
 

@@ -32,8 +32,9 @@ class LaneOffers(Protocol):
         goods: frozenset[str],
         on: date,
         channel: str = "web",
+        longest_mm: int = 0,
     ) -> dict[str, Any] | None:
-        """The cheapest active service for the lane, weight and goods (keeping the channel's
+        """The cheapest active service for the lane, weight, goods and longest item (keeping the channel's
         delivery promise when one can) ({status: ok, carrier,
         service, card_version, quote, fixed_cost, per_kg_cost, ...}), or why none
         ({status: no_carrier_for_lane | no_carrier_for_goods, reason}); None when no carrier
@@ -42,7 +43,7 @@ class LaneOffers(Protocol):
 
     def pricer(self, on: date) -> LanePricer:
         """`offer` for one day, fixed on the cards published now (one intake batch's): given a
-        destination and channel, the lookup of an origin, weight and goods."""
+        destination and channel, the lookup of an origin, weight, goods and longest side."""
         ...
 
     def warm(self, origins: Iterable[str], goods: Iterable[frozenset[str]], on: date) -> int:
@@ -92,11 +93,14 @@ def screen(
     weight_of: dict[str, int],
     goods_of: dict[str, frozenset[str]],
     offer: Offer,
+    length_of: dict[str, int] | None = None,
 ) -> LaneScreen | None:
     """Screens every (line, stocked warehouse) pair and builds each warehouse's option.
     None when no carrier data is published (every stocked warehouse stays a candidate).
-    `origin_of`, `weight_of` and `goods_of` may hold more warehouses and SKUs than the order's
-    (the reference data's own maps)."""
+    `origin_of`, `weight_of`, `goods_of` and `length_of` (an item's longest side, mm) may hold
+    more warehouses and SKUs than the order's (the reference data's own maps)."""
+    lengths = length_of or {}
+    longest = max((lengths.get(sku, 0) for sku in merged), default=0)
     out = LaneScreen(destination)
     verdicts: dict[str, dict[str, Any]] = {}
     for sku in merged:
@@ -111,7 +115,8 @@ def screen(
         for sku, units in held.items():
             grams += weight_of[sku] * (units if units < merged[sku] else merged[sku])
         goods = _NONE if plain else frozenset().union(*(goods_of[s] for s in held))
-        best = offer(origin, grams, goods)
+        size = longest if len(held) == len(merged) else max(lengths.get(s, 0) for s in held)
+        best = offer(origin, grams, goods, size)
         if best is None:
             return None
         if best["status"] == OK:
@@ -123,7 +128,8 @@ def screen(
             continue
         shippable: dict[str, int] = {}
         for sku, units in held.items():
-            verdict = offer(origin, weight_of[sku] * min(units, merged[sku]), goods_of[sku])
+            grams = weight_of[sku] * min(units, merged[sku])
+            verdict = offer(origin, grams, goods_of[sku], lengths.get(sku, 0))
             if verdict is None:
                 return None
             out.lines[sku]["warehouses"][code] = _public(verdict)
@@ -135,7 +141,7 @@ def screen(
                 out.excluded.append({"warehouse_id": code, "sku": sku, **why})
         if shippable:
             _take_what_one_service_can(out, code, origin, shippable, merged, weight_of,
-                                       goods_of, offer)  # fmt: skip
+                                       goods_of, lengths, offer)  # fmt: skip
     return out
 
 
@@ -147,6 +153,7 @@ def _take_what_one_service_can(
     merged: dict[str, int],
     weight_of: dict[str, int],
     goods_of: dict[str, frozenset[str]],
+    lengths: dict[str, int],
     offer: Offer,
 ) -> None:
     """One service must take everything a warehouse ships: when none takes every line it
@@ -154,7 +161,7 @@ def _take_what_one_service_can(
     service still takes the lot (the others are left to other warehouses)."""
     grams = sum(weight_of[s] * min(q, merged[s]) for s, q in shippable.items())
     goods = frozenset().union(*(goods_of[s] for s in shippable))
-    best = offer(origin, grams, goods)
+    best = offer(origin, grams, goods, max(lengths.get(s, 0) for s in shippable))
     taken = shippable
     if best is None or best["status"] != OK:
         taken, best = {}, None
@@ -162,7 +169,7 @@ def _take_what_one_service_can(
             trial = {**taken, sku: shippable[sku]}
             grams = sum(weight_of[s] * min(q, merged[s]) for s, q in trial.items())
             goods = frozenset().union(*(goods_of[s] for s in trial))
-            verdict = offer(origin, grams, goods)
+            verdict = offer(origin, grams, goods, max(lengths.get(s, 0) for s in trial))
             if verdict is not None and verdict["status"] == OK:
                 taken, best = trial, verdict
                 continue

@@ -45,7 +45,7 @@ class ReferenceUseCases:
     def current(self) -> dict[str, Any]:
         """`warehouses` (code -> Warehouse), `products` (SKU -> Product), `origins`
         (warehouse -> country), `weights` (SKU -> unit grams), `goods` (SKU -> the goods classes
-        carriers screen), `dealers` (codes) and `prohibited` (the list in force,
+        carriers screen), `lengths` (SKU -> longest side, mm), `dealers` (codes) and `prohibited` (the list in force,
         or None), cached."""
         return self._cache.get()
 
@@ -65,6 +65,7 @@ class ReferenceUseCases:
             "origins": {code: w.country for code, w in warehouses.items()},
             "weights": {sku: p.unit_weight_g for sku, p in products.items()},
             "goods": {sku: p.goods_classes() for sku, p in products.items()},
+            "lengths": {sku: max(p.dimensions_mm or [0]) for sku, p in products.items()},
             "dealers": list(registry.entries["dealer"]),
             "prohibited": self.store.get_or_none(ProhibitedGoodsList.create_id()),
         }

@@ -17,6 +17,7 @@ from domains.common import InvalidTransition
 from domains.log_cache import LogCached
 from domains.ports import FxRates, LaneOffer, LanePricer, ShippingCostTable
 from domains.store import Store
+from domains.transport.cards import plain
 from domains.transport.channels import CHANNEL_SETTINGS
 from domains.transport.model import RateCardStream
 from domains.transport.rating import (
@@ -201,9 +202,10 @@ class RateCardLaneOffers:
         # Quotes per lane, band, goods and day (shared by every channel); the offer per
         # channel on top of them; the slope quote per service, lane, goods and weight. A new
         # card replaces the dicts (a pricer already handed out keeps the ones it began with).
-        self._quoted: dict[tuple[str, str, int, frozenset[str], date], Any] = {}
+        self._quoted: dict[tuple[str, str, int, frozenset[str], date, int], Any] = {}
+        self._length_limits: list[int] = []  # the cards' longest-side limits, ascending
         self._cache: dict[
-            tuple[str, str, int, frozenset[str], date, int], dict[str, Any] | None
+            tuple[str, str, int, frozenset[str], date, int, int], dict[str, Any] | None
         ] = {}
         self._slopes: dict[tuple[Any, ...], Any] = {}
 
@@ -211,6 +213,9 @@ class RateCardLaneOffers:
         cards = self.rates.rate_cards()
         if cards is not self._cards:  # a card was published: every cached offer is stale
             self._cards, self._cache, self._quoted, self._slopes = cards, {}, {}, {}
+            self._length_limits = sorted(
+                {c._max_length_mm for c in cards if c._max_length_mm is not None}
+            )
         return cards
 
     def offer(
@@ -221,8 +226,9 @@ class RateCardLaneOffers:
         goods: frozenset[str],
         on: date,
         channel: str = "web",
+        longest_mm: int = 0,
     ) -> dict[str, Any] | None:
-        return self.pricer(on)(destination, channel)(origin, grams, goods)
+        return self.pricer(on)(destination, channel)(origin, grams, goods, longest_mm)
 
     def pricer(self, on: date) -> LanePricer:
         """`offer` for one day on the cards published now: an intake batch takes one, so its
@@ -231,21 +237,28 @@ class RateCardLaneOffers:
         cards = self._cards_now()
         cache, quoted = self._cache, self._quoted
         bands = WEIGHT_BANDS_G
+        limits = self._length_limits
+        shortest = limits[0] if limits else 1 << 62
 
         def to(destination: str, channel: str) -> LaneOffer:
             promise = _PROMISE_DAYS.get(channel, _PROMISE_DAYS["web"])
 
-            def price(origin: str, grams: int, goods: frozenset[str]) -> dict[str, Any] | None:
+            def price(
+                origin: str, grams: int, goods: frozenset[str], longest_mm: int = 0
+            ) -> dict[str, Any] | None:
                 band = bands[bisect_left(bands, grams)] if grams <= bands[-1] else (
                     -(-grams // 10000) * 10000)  # fmt: skip
-                key = (origin, destination, band, goods, on, promise)
+                # How many of the cards' length limits the longest item exceeds (0 nearly
+                # always: one cache entry for every item that fits every card).
+                size = 0 if longest_mm <= shortest else bisect_left(limits, longest_mm)
+                key = (origin, destination, band, goods, on, promise, size)
                 found = cache.get(key, _MISSING)
                 if found is not _MISSING:
                     return found  # type: ignore[return-value]
                 lane = (origin, destination, band, goods, on)
-                if lane not in quoted:
-                    quoted[lane] = self._quote(cards, *lane)
-                cache[key] = self._choose(quoted[lane], *lane, promise)
+                if (*lane, size) not in quoted:
+                    quoted[(*lane, size)] = self._quote(cards, *lane, limits[:size])
+                cache[key] = self._choose(quoted[(*lane, size)], *lane, promise)
                 return cache[key]
 
             return price
@@ -270,13 +283,13 @@ class RateCardLaneOffers:
             for band in WARM_BANDS_G:
                 for g in sorted(mixes, key=sorted):
                     key = (origin, destination, band, g, on)
-                    if key not in self._quoted:
-                        self._quoted[key] = self._quote(cards, *key)
+                    if (*key, 0) not in self._quoted:
+                        self._quoted[(*key, 0)] = self._quote(cards, *key)
                         n += 1
                     for days in promises:
-                        if (*key, days) not in self._cache:
-                            self._cache[(*key, days)] = self._choose(self._quoted[key], *key,
-                                                                     days)  # fmt: skip
+                        if (*key, days, 0) not in self._cache:
+                            self._cache[(*key, days, 0)] = self._choose(
+                                self._quoted[(*key, 0)], *key, days)  # fmt: skip
         return n
 
     def _quote(
@@ -287,9 +300,12 @@ class RateCardLaneOffers:
         band: int,
         goods: frozenset[str],
         on: date,
+        too_long_for: Iterable[int] = (),
     ) -> Any:
         """Every service's rate for the lane at the band (cheapest first, with the cards and
-        fx they came from), or the answer why there is none, or None without cards."""
+        fx they came from), or the answer why there is none, or None without cards.
+        `too_long_for`: the longest-side limits (mm) the shipment's longest item exceeds; a
+        card with one of them refuses it."""
         if not cards:
             return None
         chosen, _ = select_cards(cards, on)
@@ -300,6 +316,20 @@ class RateCardLaneOffers:
                 "status": "no_carrier_for_lane",
                 **lane,
                 "reason": f"no active carrier service from {origin} to {destination}",
+            }
+        exceeded = set(too_long_for)
+        too_long = [c for c in serving.values() if c._max_length_mm in exceeded]
+        for c in too_long:
+            del serving[c.key]
+        if not serving:
+            return {
+                "status": "no_carrier_for_goods",
+                **lane,
+                "goods": sorted(goods),
+                "reason": "; ".join(
+                    f"{c.carrier}/{c.service} takes items up to {plain(c.max_length_cm or Decimal(0))} cm"
+                    for c in too_long
+                ),
             }
         request = QuoteRequest(
             origin_country=origin,
@@ -315,7 +345,14 @@ class RateCardLaneOffers:
                 "status": "no_carrier_for_goods",
                 **lane,
                 "goods": sorted(goods),
-                "reason": "; ".join(f"{e.carrier}/{e.service} {e.reason}" for e in excluded),
+                "reason": "; ".join(
+                    [f"{e.carrier}/{e.service} {e.reason}" for e in excluded]
+                    + [
+                        f"{c.carrier}/{c.service} takes items up to "
+                        f"{plain(c.max_length_cm or Decimal(0))} cm"
+                        for c in too_long
+                    ]
+                ),
             }
         return (serving, rates, fx)
 

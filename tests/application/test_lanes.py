@@ -98,6 +98,43 @@ def test_a_batch_keeps_the_cards_it_began_with_and_the_next_sees_a_new_one(app):
     assert o.split["candidates"][0]["service"]["ref"] == "dhl_parcel_de/paket@2025-07"
 
 
+def _a_long_product(app, sku="SKU-RUG-70", longest_mm=700):
+    """A rolled rug 70 cm long: over Royal Mail's 61 cm, within the couriers' limits."""
+    values = app.reference.product("SKU-WOOL-SCARF").details()
+    values = {k: v for k, v in values.items() if k not in ("sku", "version")}
+    values.update(name="Rolled rug", dimensions_mm=[longest_mm, 150, 150], unit_weight_g=900)
+    app.reference.register_product(sku, **values)
+    return sku
+
+
+def test_an_item_longer_than_every_service_of_the_lane_takes_is_held_naming_the_limit(app):
+    rug = _a_long_product(app)
+    receive(app, "BHX", rug, 5, "A-01-01-1")
+    o = take_in(app, currency="GBP", ship_to=LONDON, lines=[line(rug, 1, "59.00")])
+    assert o.status == "held"
+    (hold,) = o.hold_reasons
+    assert (hold["rule"], hold["code"]) == ("lanes", "no_carrier_for_goods")
+    assert "royal_mail/tracked_48 takes items up to 61 cm" in hold["reason"]
+
+
+def test_a_long_item_ships_from_a_warehouse_whose_service_takes_its_length(app):
+    rug = _a_long_product(app)
+    receive(app, "BHX", rug, 5, "A-01-01-1")
+    receive(app, "FRA", rug, 5, "A-01-01-1")
+    o = take_in(app, currency="GBP", ship_to=LONDON, lines=[line(rug, 1, "59.00")])
+    assert [s["warehouse_id"] for s in o.shipments] == ["FRA"]
+    (excluded,) = o.split["excluded_candidates"]
+    assert (excluded["warehouse_id"], excluded["status"]) == ("BHX", "no_carrier_for_goods")
+    # The same rug at 60 cm fits Royal Mail: the domestic warehouse ships it.
+    short = _a_long_product(app, "SKU-RUG-60", 600)
+    receive(app, "BHX", short, 5, "A-01-01-2")
+    receive(app, "FRA", short, 5, "A-01-01-2")
+    o = take_in(
+        app, external_id="W-2", currency="GBP", ship_to=LONDON, lines=[line(short, 1, "49.00")]
+    )
+    assert [s["warehouse_id"] for s in o.shipments] == ["BHX"]
+
+
 # ---------------------------------------------------------------------------------- hold codes
 def test_a_line_no_stocked_warehouse_has_a_lane_for_is_held_naming_line_and_destination(app):
     receive(app, "SZX", "SKU-PHONE-CASE", 10, "A-01-01-1")
