@@ -181,6 +181,30 @@ def band_parcels(band_g: int) -> list[Parcel]:
     return parcels
 
 
+def _fitting(quoted: Any, exceeded: list[int], lane: tuple[Any, ...]) -> Any:
+    """A lane's quotes without the services whose longest-side limit (mm) is among `exceeded`
+    (the shipment's longest item is over it), or why none is left."""
+    if quoted is None or isinstance(quoted, dict):
+        return quoted
+    serving, rates, fx = quoted
+    too_long = {k: c for k, c in serving.items() if c._max_length_mm in exceeded}
+    left = [r for r in rates if (r.carrier, r.service) not in too_long]
+    if left:
+        return (serving, left, fx)
+    origin, destination, band, goods, _ = lane
+    return {
+        "status": "no_carrier_for_goods",
+        "origin": origin,
+        "destination": destination,
+        "weight_band_g": band,
+        "goods": sorted(goods),
+        "reason": "; ".join(
+            f"{c.carrier}/{c.service} takes items up to {plain(c.max_length_cm or Decimal(0))} cm"
+            for c in too_long.values()
+        ),
+    }
+
+
 class RateCardLaneOffers:
     """Which carrier service a warehouse would ship a shipment with, for the order split and
     the review (domains/orders/lanes.py): the cheapest active service from the origin country
@@ -202,7 +226,7 @@ class RateCardLaneOffers:
         # Quotes per lane, band, goods and day (shared by every channel); the offer per
         # channel on top of them; the slope quote per service, lane, goods and weight. A new
         # card replaces the dicts (a pricer already handed out keeps the ones it began with).
-        self._quoted: dict[tuple[str, str, int, frozenset[str], date, int], Any] = {}
+        self._quoted: dict[tuple[str, str, int, frozenset[str], date], Any] = {}
         self._length_limits: list[int] = []  # the cards' longest-side limits, ascending
         self._cache: dict[
             tuple[str, str, int, frozenset[str], date, int, int], dict[str, Any] | None
@@ -256,9 +280,10 @@ class RateCardLaneOffers:
                 if found is not _MISSING:
                     return found  # type: ignore[return-value]
                 lane = (origin, destination, band, goods, on)
-                if (*lane, size) not in quoted:
-                    quoted[(*lane, size)] = self._quote(cards, *lane, limits[:size])
-                cache[key] = self._choose(quoted[(*lane, size)], *lane, promise)
+                if lane not in quoted:
+                    quoted[lane] = self._quote(cards, *lane)
+                rates = quoted[lane] if not size else _fitting(quoted[lane], limits[:size], lane)
+                cache[key] = self._choose(rates, *lane, promise)
                 return cache[key]
 
             return price
@@ -283,13 +308,13 @@ class RateCardLaneOffers:
             for band in WARM_BANDS_G:
                 for g in sorted(mixes, key=sorted):
                     key = (origin, destination, band, g, on)
-                    if (*key, 0) not in self._quoted:
-                        self._quoted[(*key, 0)] = self._quote(cards, *key)
+                    if key not in self._quoted:
+                        self._quoted[key] = self._quote(cards, *key)
                         n += 1
                     for days in promises:
                         if (*key, days, 0) not in self._cache:
                             self._cache[(*key, days, 0)] = self._choose(
-                                self._quoted[(*key, 0)], *key, days)  # fmt: skip
+                                self._quoted[key], *key, days)  # fmt: skip
         return n
 
     def _quote(
@@ -300,12 +325,9 @@ class RateCardLaneOffers:
         band: int,
         goods: frozenset[str],
         on: date,
-        too_long_for: Iterable[int] = (),
     ) -> Any:
         """Every service's rate for the lane at the band (cheapest first, with the cards and
-        fx they came from), or the answer why there is none, or None without cards.
-        `too_long_for`: the longest-side limits (mm) the shipment's longest item exceeds; a
-        card with one of them refuses it."""
+        fx they came from), or the answer why there is none, or None without cards."""
         if not cards:
             return None
         chosen, _ = select_cards(cards, on)
@@ -316,20 +338,6 @@ class RateCardLaneOffers:
                 "status": "no_carrier_for_lane",
                 **lane,
                 "reason": f"no active carrier service from {origin} to {destination}",
-            }
-        exceeded = set(too_long_for)
-        too_long = [c for c in serving.values() if c._max_length_mm in exceeded]
-        for c in too_long:
-            del serving[c.key]
-        if not serving:
-            return {
-                "status": "no_carrier_for_goods",
-                **lane,
-                "goods": sorted(goods),
-                "reason": "; ".join(
-                    f"{c.carrier}/{c.service} takes items up to {plain(c.max_length_cm or Decimal(0))} cm"
-                    for c in too_long
-                ),
             }
         request = QuoteRequest(
             origin_country=origin,
@@ -345,14 +353,7 @@ class RateCardLaneOffers:
                 "status": "no_carrier_for_goods",
                 **lane,
                 "goods": sorted(goods),
-                "reason": "; ".join(
-                    [f"{e.carrier}/{e.service} {e.reason}" for e in excluded]
-                    + [
-                        f"{c.carrier}/{c.service} takes items up to "
-                        f"{plain(c.max_length_cm or Decimal(0))} cm"
-                        for c in too_long
-                    ]
-                ),
+                "reason": "; ".join(f"{e.carrier}/{e.service} {e.reason}" for e in excluded),
             }
         return (serving, rates, fx)
 
