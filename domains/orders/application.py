@@ -54,6 +54,16 @@ _WARM_UP_SPLIT = SplitProblem(
 )
 
 
+def _names_known(ref: dict[str, Any], canonical: dict[str, Any]) -> bool:
+    """Whether every SKU and the dealer an order names are in the reference data `ref`."""
+    products = ref["products"]
+    for line in canonical.get("lines") or ():
+        if not isinstance(line, dict) or line.get("sku") not in products:
+            return False
+    dealer_id = canonical.get("dealer_id")
+    return not dealer_id or dealer_id in ref["dealers"]
+
+
 class OrderUseCases:
     def __init__(
         self,
@@ -113,9 +123,13 @@ class OrderUseCases:
 
     # ------------------------------------------------------------------ validation
     def validate(self, item: Intake, batch: IntakeBatch | None = None) -> None:
-        """Reference checks after structural mapping: unknown SKU, country, currency, dealer."""
+        """Reference checks after structural mapping: unknown SKU, country, currency, dealer.
+        A SKU or dealer the cached reference data lacks is looked up in the log before it is
+        called unknown: another process may have registered it a moment ago."""
         ref = self.reference.current()
         c = item.canonical
+        if not _names_known(ref, c):
+            ref = self.reference.latest()
         errors: list[dict[str, str]] = []
 
         def err(loc: str, msg: str) -> None:

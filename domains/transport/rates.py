@@ -74,6 +74,11 @@ class RateBook:
         parsed once and kept until a card is published (domains/log_cache.py)."""
         return self._cards.get()
 
+    def latest_cards(self) -> list[RateCard]:
+        """`rate_cards()` as of everything recorded by now, by any process (one look at the
+        log): asked before answering that no card serves a request."""
+        return self._cards.latest()
+
     def _load(self) -> list[RateCard]:
         cards = []
         for key in self.store.registry().entries.get("rate_card", []):
@@ -88,6 +93,8 @@ class RateBook:
         on = request.ship_date
         fx = {c: self.fx.rate(c, compare_in, on)[0] for c in {c.currency for c in cards}}
         rates, excluded = quote_all(cards, request, fx)
+        if not rates and self.latest_cards() is not cards:  # a card published a moment ago
+            return self.quote(request, compare_in)
         out = []
         for r in rates:
             d = r.as_dict()
@@ -244,7 +251,11 @@ class RateCardLaneOffers:
                     return found  # type: ignore[return-value]
                 lane = (origin, destination, band, goods, on)
                 if lane not in quoted:
-                    quoted[lane] = self._quote(cards, *lane)
+                    found = self._quote(cards, *lane)
+                    if not isinstance(found, tuple) and self.rates.latest_cards() is not cards:
+                        # no service on the cards held, but one was published since: ask them
+                        return self.offer(origin, destination, grams, goods, on, channel)
+                    quoted[lane] = found
                 cache[key] = self._choose(quoted[lane], *lane, promise)
                 return cache[key]
 
