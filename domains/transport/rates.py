@@ -238,6 +238,18 @@ class RateCardLaneOffers:
         cards = self._cards_now()
         cache, quoted = self._cache, self._quoted
         bands = WEIGHT_BANDS_G
+        newer: list[LanePricer] = []  # the pricer on cards published since, if any
+        looked = False
+
+        def missed(destination: str, channel: str, *offer: Any) -> dict[str, Any] | None:
+            """No service on the cards held: before the order is held for it, one look per
+            pricer at the log (another process may have published a card a moment ago)."""
+            nonlocal looked
+            if not looked:
+                looked = True
+                if self.rates.latest_cards() is not cards:
+                    newer.append(self.pricer(on))
+            return newer[0](destination, channel)(*offer[:3]) if newer else offer[3]
 
         def to(destination: str, channel: str) -> LaneOffer:
             promise = _PROMISE_DAYS.get(channel, _PROMISE_DAYS["web"])
@@ -247,17 +259,14 @@ class RateCardLaneOffers:
                     -(-grams // 10000) * 10000)  # fmt: skip
                 key = (origin, destination, band, goods, on, promise)
                 found = cache.get(key, _MISSING)
-                if found is not _MISSING:
-                    return found  # type: ignore[return-value]
-                lane = (origin, destination, band, goods, on)
-                if lane not in quoted:
-                    found = self._quote(cards, *lane)
-                    if not isinstance(found, tuple) and self.rates.latest_cards() is not cards:
-                        # no service on the cards held, but one was published since: ask them
-                        return self.offer(origin, destination, grams, goods, on, channel)
-                    quoted[lane] = found
-                cache[key] = self._choose(quoted[lane], *lane, promise)
-                return cache[key]
+                if found is _MISSING:
+                    lane = (origin, destination, band, goods, on)
+                    if lane not in quoted:
+                        quoted[lane] = self._quote(cards, *lane)
+                    found = cache[key] = self._choose(quoted[lane], *lane, promise)
+                if found is None or found["status"] != "ok":  # type: ignore[index]
+                    return missed(destination, channel, origin, grams, goods, found)
+                return found  # type: ignore[return-value]
 
             return price
 

@@ -164,6 +164,25 @@ def test_a_lane_quote_right_after_a_card_is_published_uses_it_on_every_worker(tw
         assert "andes_post" in {c["carrier"] for c in cards["cards"]}
 
 
+def test_an_order_on_a_lane_a_card_opened_a_moment_ago_is_not_held_for_no_carrier(two_workers):
+    a, b = two_workers
+    a.svc.app.warehouse.receive_stock("SZX", "SKU-PHONE-CASE", 20, "opening")
+
+    def to_chile(worker: Worker, external_id: str) -> dict[str, Any]:
+        order = web(external_id, [("SKU-PHONE-CASE", 1)], "CL", "8320000")
+        pushed = worker.post("/v1/channels/web/orders", "web", json=order)
+        assert pushed.status_code == 201, pushed.text
+        return pushed.json()["order"]  # type: ignore[no-any-return]
+
+    held = to_chile(b, "CL-0")  # b has priced the lane on the shipped cards: no carrier
+    assert held["status"] == "held"
+    assert [h["code"] for h in held["hold_reasons"]] == ["no_carrier_for_lane"]
+    assert a.post("/v1/admin/rate-cards", "admin", csv=CHILE_CARD).status_code == 201
+    for worker, external_id in ((b, "CL-1"), (a, "CL-2")):
+        taken = to_chile(worker, external_id)
+        assert taken["status"] == "allocated" and taken["hold_reasons"] == []
+
+
 def test_a_known_sku_costs_no_look_at_the_log(two_workers, monkeypatch):
     """The fast path stays fast: with the reference data cached, orders for known SKUs and
     dealers read nothing from the log for it (batched intake runs thousands a second)."""
