@@ -79,6 +79,14 @@ class CustomsAssessment:
             return None
         return self._tariffs.get()
 
+    def latest_tariffs(self) -> Any:
+        """`tariffs` as of everything recorded by now, by any process (one look at the log):
+        for a decision recorded on them, a declaration drafted or a shipment let go without
+        one, never on rules another worker replaced a moment ago."""
+        if self.tariff_loader is None:
+            return None
+        return self._tariffs.latest()
+
     def _tariffs_for(self, destination: str, on: date) -> Any:
         """The rules in force, looked up in the log first when they hold no market for
         `destination` on `on`: a version another process published a moment ago may."""

@@ -9,6 +9,7 @@ answering "unknown") can explain an answer; no test waits or times anything.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -181,6 +182,30 @@ def test_an_order_on_a_lane_a_card_opened_a_moment_ago_is_not_held_for_no_carrie
     for worker, external_id in ((b, "CL-1"), (a, "CL-2")):
         taken = to_chile(worker, external_id)
         assert taken["status"] == "allocated" and taken["hold_reasons"] == []
+
+
+def test_a_landed_cost_quote_right_after_rules_for_a_market_are_published(two_workers):
+    a, b = two_workers
+
+    def landed_to_nz(worker: Worker) -> Any:
+        goods = [{"sku": "SKU-PHONE-CASE", "value": "40.00", "currency": "USD", "quantity": 2}]
+        body = {"goods": goods, "destination": "NZ", "warehouse_id": "SZX", "currency": "NZD"}
+        return worker.post("/v1/quotes/landed-cost", "admin", json=body)
+
+    refused = landed_to_nz(b)  # b holds the shipped rules: none for NZ
+    assert refused.status_code == 422 and "no customs rules for NZ" in refused.text
+    markets = json.loads(a.svc.app.customs.shipped_files["markets.json"])
+    markets["markets"]["NZ"] = markets["markets"]["AU"]  # the test's NZ: AU's rules
+    published = a.put(
+        "/v1/admin/customs-rules",
+        "admin",
+        {"files": {"markets.json": markets}, "note": "NZ goods and services tax"},
+    )
+    assert published.status_code == 200 and published.json()["changed"], published.text
+    for worker in (b, a):
+        quoted = landed_to_nz(worker)
+        assert quoted.status_code == 200, quoted.text
+        assert quoted.json()["currency"] == "NZD"
 
 
 def test_a_known_sku_costs_no_look_at_the_log(two_workers, monkeypatch):
