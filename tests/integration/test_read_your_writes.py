@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
 from api.auth import KeyStore, new_key
+from tests.application.builders import packed_order
 from tests.e2e.test_http import web
 
 NEVER_S = 1e9  # no periodic look at the log during a test
@@ -101,6 +103,7 @@ def two_workers(store) -> Iterator[tuple[Worker, Worker]]:
         ("admin", "admin", None),
         ("web", "connector", "web"),
         ("dealer", "connector", "dealer"),
+        ("customs", "customs", None),
     ]:
         key, entry = new_key(name, role, scope)
         keys[name] = {"Authorization": f"Bearer {key}"}
@@ -206,6 +209,30 @@ def test_a_landed_cost_quote_right_after_rules_for_a_market_are_published(two_wo
         quoted = landed_to_nz(worker)
         assert quoted.status_code == 200, quoted.text
         assert quoted.json()["currency"] == "NZD"
+
+
+def test_a_shipment_packed_right_after_a_ban_is_declared_on_the_new_rules(two_workers):
+    """A decision recorded on customs rules (the declaration drafted at packing) is made on
+    the rules another worker published a moment ago: the banned good is flagged."""
+    a, b = two_workers
+    packer = b.svc.app
+    _, first = packed_order(packer, "SZX", "SKU-PHONE-CASE", 2, "7.50", external_id="CB-1")
+    before = packer.customs.get_declaration(UUID(first["declaration_id"]))
+    assert before.status == "approved" and before.flags == []
+    restricted = json.loads(a.svc.app.customs.shipped_files["restricted_goods.json"])
+    ban = {"hs_prefix": "3926", "category": "plastics", "reason": "test ban", "level": "prohibited"}
+    restricted["rules"]["US"] = [*restricted["rules"].get("US", []), ban]
+    published = a.put(
+        "/v1/admin/customs-rules",
+        "customs",
+        {"files": {"restricted_goods.json": restricted}, "note": "ban plastics to the US"},
+    )
+    assert published.status_code == 200 and published.json()["changed"], published.text
+    _, second = packed_order(packer, "SZX", "SKU-PHONE-CASE", 2, "7.50", external_id="CB-2")
+    after = packer.customs.get_declaration(UUID(second["declaration_id"]))
+    assert after.status == "pending_review"
+    assert [f["code"] for f in after.flags] == ["prohibited"]
+    assert after.versions["tariff"] == published.json()["version"]
 
 
 def test_a_known_sku_costs_no_look_at_the_log(two_workers, monkeypatch):
