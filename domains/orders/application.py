@@ -36,7 +36,7 @@ from domains.orders.lanes import LaneOffers
 from domains.orders.model import ALLOCATED, Order
 from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption
 from domains.ports import Countries, DealerOrderFile, FxRates, ShippingCostTable
-from domains.reference.application import ReferenceUseCases
+from domains.reference.application import REFERENCE_TOPICS, ReferenceUseCases
 from domains.reference.model import Dealer
 from domains.store import MAX_CONFLICT_RETRIES, Store, Touched, retry_on_conflict
 
@@ -93,7 +93,10 @@ class OrderUseCases:
         self.allocator = Allocator(fx, countries, split_solver)
         self.known = KnownOrders()
         self._intake_lock: AbstractContextManager[Any] = intake_lock or threading.Lock()
-        self._follower = IntakeFollower(store, self.known)
+        # Reference data another process changed is noticed by the batch's one log read, so
+        # a batch decides on what was acknowledged before it began (a product's revision, the
+        # prohibited list), without a read of its own.
+        self._follower = IntakeFollower(store, self.known, REFERENCE_TOPICS, reference.latest)
 
     def _batch(self, follower: IntakeFollower | None = None) -> IntakeBatch:
         return IntakeBatch(

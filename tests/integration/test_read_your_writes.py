@@ -97,7 +97,7 @@ class Worker:
 @pytest.fixture
 def two_workers(store) -> Iterator[tuple[Worker, Worker]]:
     """Two API workers on one store (SQLite file and PostgreSQL), the first seeded, both
-    warmed up as a serving process is, with their caches loaded."""
+    with their caches of reference data, rate cards and customs rules loaded."""
     keys, entries = {}, []
     for name, role, scope in [
         ("admin", "admin", None),
@@ -115,7 +115,8 @@ def two_workers(store) -> Iterator[tuple[Worker, Worker]]:
     services = (first, second)
     for svc in services:
         svc.app.store.REFERENCE_TTL_S = NEVER_S
-        svc.app.warm_up()
+        # what a serving process holds once it answered its first requests
+        svc.app.reference.current(), svc.app.rates.rate_cards(), svc.app.customs.tariffs
     with TestClient(create_app(first)) as a, TestClient(create_app(second)) as b:
         yield Worker(a, keys, first), Worker(b, keys, second)
 
@@ -152,6 +153,23 @@ def test_a_dealers_orders_right_after_its_registration_are_taken_by_every_worker
     assert statuses == ["allocated", "allocated"]  # credit checked against the new dealer
     unknown = b.dealer_order("DLR-NOBODY", "PO-3")
     assert unknown.status_code == 422 and "unknown dealer" in unknown.text
+
+
+def test_an_order_right_after_its_goods_are_prohibited_is_held_by_every_worker(two_workers):
+    """A decision on reference data, not a refusal: the batch reads what another worker
+    published before it began (the one log read it makes anyway)."""
+    a, b = two_workers
+    assert b.web_order("PG-0", "SKU-TEA-001").json()["order"]["status"] == "allocated"
+    hs = a.svc.app.reference.product("SKU-TEA-001").hs_code
+    ban = {"hs_prefix": hs.replace(".", "")[:4], "category": "tea", "reason": "test ban"}
+    published = a.put(
+        "/v1/admin/prohibited-goods", "admin", {"source": "test", "rules": {"US": [ban]}}
+    )
+    assert published.status_code == 200 and published.json()["changed"], published.text
+    for worker, external_id in ((b, "PG-1"), (a, "PG-2")):
+        order = worker.web_order(external_id, "SKU-TEA-001").json()["order"]
+        assert order["status"] == "held"
+        assert [h["code"] for h in order["hold_reasons"]] == ["prohibited_goods"]
 
 
 def test_a_lane_quote_right_after_a_card_is_published_uses_it_on_every_worker(two_workers):
@@ -239,6 +257,7 @@ def test_a_known_sku_costs_no_look_at_the_log(two_workers, monkeypatch):
     """The fast path stays fast: with the reference data cached, orders for known SKUs and
     dealers read nothing from the log for it (batched intake runs thousands a second)."""
     _, b = two_workers
+    assert b.web_order("FAST-0", "SKU-TEA-001").status_code == 201  # b is serving
     looks: list[str] = []
     store = b.svc.app.store
     for name in ("max_notification_id", "changed_since"):
