@@ -78,6 +78,9 @@ def store_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
 
         out["APPLICATION_RECORDER_TOPIC"] = get("APPLICATION_RECORDER_TOPIC") or TOPIC
     out["AGGREGATE_CACHE_MAXSIZE"] = get("AGGREGATE_CACHE_MAXSIZE") or "20000"
+    ttl = get("REFERENCE_TTL_S")
+    if ttl:
+        out["REFERENCE_TTL_S"] = ttl
     return out
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from adapters.orders.channels import PayloadError
 from domains.common import InsufficientStock, InvalidTransition, NotFound, ValidationFailed
+from domains.customs.tables import NoTariffRules
 from domains.orders.intake import DuplicateConflict
 from domains.transport.rating import RateCardRejected
 from domains.warehouse.layout import InvalidBinCode
@@ -78,6 +79,7 @@ ANSWERS: dict[type[Exception], Callable[[Any], Answer]] = {
     RateCardRejected: _card_errors,
     InvalidBinCode: lambda e: _invalid([{"loc": "bin", "msg": str(e)}]),
     NotFound: lambda e: (404, {"error": "not_found", "detail": str(e)}),
+    NoTariffRules: lambda e: _invalid([{"loc": "destination", "msg": str(e)}]),
     InvalidTransition: lambda e: (409, {"error": "conflict", "detail": str(e)}),
     InsufficientStock: lambda e: (409, {"error": "insufficient_stock", "detail": str(e)}),
     # Any command that lost an optimistic-concurrency race without retrying it itself: nothing

@@ -192,8 +192,9 @@ def reference(
     who: Principal = Depends(require("admin", "customs", "finance", "warehouse", "connector")),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    """Warehouses, products and the prohibited-goods list version."""
-    ref = svc.app.reference.current()
+    """Warehouses, products and the prohibited-goods list version: as of the log, so what
+    another worker acknowledged a moment ago is listed (one look at the log per request)."""
+    ref = svc.app.reference.latest()
     prohibited = ref["prohibited"]
     return {
         "warehouses": [w.details() for w in ref["warehouses"].values()],

@@ -122,7 +122,7 @@ def rate_cards(
 ) -> dict[str, Any]:
     return {
         "cards": json.loads(
-            json.dumps([c.describe() for c in svc.app.rates.rate_cards()], default=str)
+            json.dumps([c.describe() for c in svc.app.rates.latest_cards()], default=str)
         )
     }
 

@@ -70,6 +70,9 @@ class Store(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, *, clock: Clock | None = None) -> None:
         super().__init__(env)
         self.clock: Clock = clock or UtcClock()
+        ttl = self.env.get("REFERENCE_TTL_S")
+        if ttl:  # how stale cached reference data may get when nothing asks for what it lacks
+            self.REFERENCE_TTL_S = float(ttl)
 
     # ------------------------------------------------------------------ reads
     def get_or_none(self, aggregate_id: UUID) -> Any:

@@ -52,8 +52,9 @@ class CustomsUseCases(CustomsAssessment):
         """Called when a shipment is packed. A shipment that stays inside one customs territory
         (borders.assess_consignment) needs no declaration: None, and the decision (territories,
         VAT scheme, rules versions) is recorded on the order as `CustomsNotRequired`, saved with
-        the packing. Without customs rules nothing is decided or recorded."""
-        if self.tariffs is None:
+        the packing. Without customs rules nothing is decided or recorded. Decided on the
+        rules in the log now (a packing is no hot path): one look at it."""
+        if self.latest_tariffs() is None:
             return None
         shipment = order.shipment(shipment_no)
         warehouse = self.reference.current()["warehouses"][shipment["warehouse_id"]]
@@ -185,7 +186,8 @@ class CustomsUseCases(CustomsAssessment):
         shipment = order.shipment(shipment_no)
         warehouse = self.reference.current()["warehouses"][shipment["warehouse_id"]]
         destination = order.canonical["ship_to"]["country"]
-        if self.tariffs is None or not crosses_border(self.tariffs, warehouse.country, destination):
+        tariffs = self.latest_tariffs()
+        if tariffs is None or not crosses_border(tariffs, warehouse.country, destination):
             return
         d = self.declaration_for(order.id, shipment_no)
         if d is None or d.status != APPROVED:

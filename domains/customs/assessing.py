@@ -79,6 +79,22 @@ class CustomsAssessment:
             return None
         return self._tariffs.get()
 
+    def latest_tariffs(self) -> Any:
+        """`tariffs` as of everything recorded by now, by any process (one look at the log):
+        for a decision recorded on them, a declaration drafted or a shipment let go without
+        one, never on rules another worker replaced a moment ago."""
+        if self.tariff_loader is None:
+            return None
+        return self._tariffs.latest()
+
+    def _tariffs_for(self, destination: str, on: date) -> Any:
+        """The rules in force, looked up in the log first when they hold no market for
+        `destination` on `on`: a version another process published a moment ago may."""
+        tariffs = self.tariffs
+        if tariffs is not None and not tariffs.has_rules_for(destination, on):
+            tariffs = self._tariffs.latest()
+        return tariffs
+
     def _load_tariffs(self) -> Any:
         stream = self.store.get_or_none(CustomsRules.create_id())
         if self.tariff_loader is None or not (stream and stream.files):
@@ -119,8 +135,9 @@ class CustomsAssessment:
     def _currency_of(self, destination: str, on: date, fallback: str) -> str:
         """The destination market's currency; `fallback` where the rules hold no market for it
         (a domestic sale in a country without import rules: nothing is converted)."""
-        if self.tariffs.has_rules_for(destination, on):
-            return str(self.tariffs.rules_for(destination, on).currency)
+        tariffs = self._tariffs_for(destination, on)
+        if tariffs.has_rules_for(destination, on):
+            return str(tariffs.rules_for(destination, on).currency)
         return fallback
 
     def _declaration_fx(
@@ -189,7 +206,7 @@ class CustomsAssessment:
     ) -> tuple[dict[str, Any], list[dict]]:
         """Duties and flags for a declaration's data: computed before any event. The duties
         carry the border decision (`customs`: territories, VAT scheme, deemed supplier)."""
-        self.tariffs.rules_for(data["destination"], on)  # a declared market has rules
+        self._tariffs_for(data["destination"], on).rules_for(data["destination"], on)  # has rules
         fx = self._declaration_fx(data, freight, on)
         assessed = self._consignment(data, incoterm, freight, on, marketplace, fx)
         duties = assessed.duties.as_dict()
@@ -235,6 +252,10 @@ class CustomsAssessment:
         total, each itemised, in `currency`; from the warehouse whose total is lowest unless one
         is named. None when no carrier service reaches the destination."""
         reference = self.reference.current()
+        if any(g.sku and g.sku not in reference["products"] for g in goods) or (
+            warehouse_id and warehouse_id not in reference["warehouses"]
+        ):
+            reference = self.reference.latest()  # registered a moment ago by another process?
         lines, grams, errors = customs_lines(goods, reference["products"])
         if not self.countries.is_country(destination):
             errors.append({"loc": "destination", "msg": f"{destination!r} is not an ISO country"})

@@ -36,7 +36,7 @@ from domains.orders.lanes import LaneOffers
 from domains.orders.model import ALLOCATED, Order
 from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption
 from domains.ports import Countries, DealerOrderFile, FxRates, ShippingCostTable
-from domains.reference.application import ReferenceUseCases
+from domains.reference.application import REFERENCE_TOPICS, ReferenceUseCases
 from domains.reference.model import Dealer
 from domains.store import MAX_CONFLICT_RETRIES, Store, Touched, retry_on_conflict
 
@@ -52,6 +52,16 @@ _WARM_UP_SPLIT = SplitProblem(
         WarehouseOption("B", "US", {"WARM-UP": 1}, Decimal("6"), Decimal("1")),
     ],
 )
+
+
+def _names_known(ref: dict[str, Any], canonical: dict[str, Any]) -> bool:
+    """Whether every SKU and the dealer an order names are in the reference data `ref`."""
+    products = ref["products"]
+    for line in canonical.get("lines") or ():
+        if not isinstance(line, dict) or line.get("sku") not in products:
+            return False
+    dealer_id = canonical.get("dealer_id")
+    return not dealer_id or dealer_id in ref["dealers"]
 
 
 class OrderUseCases:
@@ -83,7 +93,10 @@ class OrderUseCases:
         self.allocator = Allocator(fx, countries, split_solver)
         self.known = KnownOrders()
         self._intake_lock: AbstractContextManager[Any] = intake_lock or threading.Lock()
-        self._follower = IntakeFollower(store, self.known)
+        # Reference data another process changed is noticed by the batch's one log read, so
+        # a batch decides on what was acknowledged before it began (a product's revision, the
+        # prohibited list), without a read of its own.
+        self._follower = IntakeFollower(store, self.known, REFERENCE_TOPICS, reference.latest)
 
     def _batch(self, follower: IntakeFollower | None = None) -> IntakeBatch:
         return IntakeBatch(
@@ -113,9 +126,13 @@ class OrderUseCases:
 
     # ------------------------------------------------------------------ validation
     def validate(self, item: Intake, batch: IntakeBatch | None = None) -> None:
-        """Reference checks after structural mapping: unknown SKU, country, currency, dealer."""
+        """Reference checks after structural mapping: unknown SKU, country, currency, dealer.
+        A SKU or dealer the cached reference data lacks is looked up in the log before it is
+        called unknown: another process may have registered it a moment ago."""
         ref = self.reference.current()
         c = item.canonical
+        if not _names_known(ref, c):
+            ref = self.reference.latest()
         errors: list[dict[str, str]] = []
 
         def err(loc: str, msg: str) -> None:

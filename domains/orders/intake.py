@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -153,17 +153,28 @@ class IntakeFollower:
     processes took in, so a connector's retry that lands on another worker is known to be a
     repeat (see `KnownOrders`)."""
 
-    def __init__(self, store: Store, known: KnownOrders) -> None:
+    def __init__(
+        self,
+        store: Store,
+        known: KnownOrders,
+        watched: Iterable[str] = (),
+        on_watched: Callable[[], object] | None = None,
+    ) -> None:
+        """`on_watched` is called once per refresh that read an event of the `watched` topics
+        (reference data another process changed): the same query, no extra read."""
         self.store = store
         self.known = known
         self.position: int | None = None
         self.items: dict[UUID, Inventory | Dealer | None] = {}
-        self.topics = [*INVENTORY_TOPICS, *DEALER_TOPICS, ORDER_RECEIVED_TOPIC]
+        self.watched = frozenset(watched)
+        self.on_watched = on_watched
+        self.topics = [*INVENTORY_TOPICS, *DEALER_TOPICS, ORDER_RECEIVED_TOPIC, *self.watched]
 
     def refresh(self) -> None:
         if self.position is None:
             self.position = self.store.max_notification_id()
             return
+        watched = False
         while True:
             notifications = self.store.recorder.select_notifications(
                 start=self.position, limit=1000, topics=self.topics, inclusive_of_start=False
@@ -172,6 +183,9 @@ class IntakeFollower:
             for n in notifications:
                 if n.topic == ORDER_RECEIVED_TOPIC:
                     received.append(UUID(str(n.originator_id)))
+                    continue
+                if n.topic in self.watched:
+                    watched = True
                     continue
                 item_id = UUID(str(n.originator_id))
                 if item_id not in self.items:
@@ -186,6 +200,8 @@ class IntakeFollower:
             if notifications:
                 self.position = notifications[-1].id
             if len(notifications) < 1000:
+                if watched and self.on_watched is not None:
+                    self.on_watched()
                 return
 
     def saved(self, ids: list[int]) -> None:

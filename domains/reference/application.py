@@ -49,6 +49,13 @@ class ReferenceUseCases:
         or None), cached."""
         return self._cache.get()
 
+    def latest(self) -> dict[str, Any]:
+        """`current()` as of everything recorded by now, by any process (one look at the log;
+        a reload only when reference data changed since the cache was built). Ask it before
+        answering that a SKU, warehouse or dealer is unknown: another process may have
+        acknowledged it a moment ago. Never per request: `current()` is the fast path."""
+        return self._cache.latest()
+
     def _load(self) -> dict[str, Any]:
         registry = self.store.registry()
         get = self.store.repository.get
@@ -76,11 +83,15 @@ class ReferenceUseCases:
     def product(self, sku: str) -> Product:
         product = self.current()["products"].get(sku)
         if product is None:
+            product = self.latest()["products"].get(sku)
+        if product is None:
             raise NotFound("product", sku)
         return product  # type: ignore[no-any-return]
 
     def warehouse(self, code: str) -> Warehouse:
         warehouse = self.current()["warehouses"].get(code)
+        if warehouse is None:
+            warehouse = self.latest()["warehouses"].get(code)
         if warehouse is None:
             raise NotFound("warehouse", code)
         return warehouse  # type: ignore[no-any-return]

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domains.common import InvalidTransition, ValidationFailed
+from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.customs.application import CustomsUseCases
 from domains.orders.application import OrderUseCases
 from domains.orders.model import Order
@@ -94,7 +94,10 @@ class TransportUseCases:
         errors = []
         origin_country = origin.country
         if origin.warehouse_id:
-            warehouse = self.reference.current()["warehouses"].get(origin.warehouse_id)
+            try:
+                warehouse = self.reference.warehouse(origin.warehouse_id)
+            except NotFound:
+                warehouse = None
             if warehouse is None:
                 msg = f"unknown warehouse {origin.warehouse_id!r}"
                 errors.append({"loc": "origin.warehouse_id", "msg": msg})

@@ -75,6 +75,11 @@ class RateBook:
         parsed once and kept until a card is published (domains/log_cache.py)."""
         return self._cards.get()
 
+    def latest_cards(self) -> list[RateCard]:
+        """`rate_cards()` as of everything recorded by now, by any process (one look at the
+        log): asked before answering that no card serves a request."""
+        return self._cards.latest()
+
     def _load(self) -> list[RateCard]:
         cards = []
         for key in self.store.registry().entries.get("rate_card", []):
@@ -89,6 +94,8 @@ class RateBook:
         on = request.ship_date
         fx = {c: self.fx.rate(c, compare_in, on)[0] for c in {c.currency for c in cards}}
         rates, excluded = quote_all(cards, request, fx)
+        if not rates and self.latest_cards() is not cards:  # a card published a moment ago
+            return self.quote(request, compare_in)
         out = []
         for r in rates:
             d = r.as_dict()
@@ -263,6 +270,20 @@ class RateCardLaneOffers:
         bands = WEIGHT_BANDS_G
         limits = self._length_limits
         shortest = limits[0] if limits else 1 << 62
+        newer: list[LanePricer] = []  # the pricer on cards published since, if any
+        looked = False
+
+        def missed(
+            destination: str, channel: str, offer: tuple[Any, ...], found: dict[str, Any] | None
+        ) -> dict[str, Any] | None:
+            """No service on the cards held: before the order is held for it, one look per
+            pricer at the log (another process may have published a card a moment ago)."""
+            nonlocal looked
+            if not looked:
+                looked = True
+                if self.rates.latest_cards() is not cards:
+                    newer.append(self.pricer(on))
+            return newer[0](destination, channel)(*offer) if newer else found
 
         def to(destination: str, channel: str) -> LaneOffer:
             promise = _PROMISE_DAYS.get(channel, _PROMISE_DAYS["web"])
@@ -277,14 +298,22 @@ class RateCardLaneOffers:
                 size = 0 if longest_mm <= shortest else bisect_left(limits, longest_mm)
                 key = (origin, destination, band, goods, on, promise, size)
                 found = cache.get(key, _MISSING)
-                if found is not _MISSING:
-                    return found  # type: ignore[return-value]
-                lane = (origin, destination, band, goods, on)
-                if lane not in quoted:
-                    quoted[lane] = self._quote(cards, *lane)
-                rates = quoted[lane] if not size else _fitting(quoted[lane], limits[:size], lane)
-                cache[key] = self._choose(rates, *lane, promise)
-                return cache[key]
+                if found is _MISSING:
+                    lane = (origin, destination, band, goods, on)
+                    if lane not in quoted:
+                        quoted[lane] = self._quote(cards, *lane)
+                    rates = (
+                        quoted[lane] if not size else _fitting(quoted[lane], limits[:size], lane)
+                    )
+                    found = cache[key] = self._choose(rates, *lane, promise)
+                if found is None or found["status"] != "ok":  # type: ignore[index]
+                    return missed(
+                        destination,
+                        channel,
+                        (origin, grams, goods, longest_mm),
+                        found,  # type: ignore[arg-type]
+                    )
+                return found  # type: ignore[return-value]
 
             return price
 
