@@ -75,6 +75,7 @@ class PrivacyUseCases:
                 )
         return {
             "order_id": str(order.id),
+            "erased": self.orders.personal.is_erased(order.canonical.get("ship_to")),
             "channel": order.channel,
             "external_id": order.external_id,
             "status": order.status,
@@ -87,7 +88,9 @@ class PrivacyUseCases:
         held = [self._holding(o) for o in orders]
         return {
             "subject_id": subject_id,
-            "erased": not self.keys.has_key(subject_id),
+            # Erased: none of the personal data held can be read any more (a repeat of an
+            # old payload may have given the subject a new key, which opens nothing old).
+            "erased": bool(held) and all(h["erased"] for h in held),
             "orders": held,
             "counts": {
                 "orders": len(held),
