@@ -21,7 +21,7 @@ from adapters.customs.documents import render_commercial_invoice, render_packing
 from adapters.customs.rules import load_tariffs, shipped_files, tables_from_files
 from adapters.orders.channels import parse_dealer_csv
 from adapters.orders.split_cpsat import CpSatSplitSolver
-from adapters.privacy.keys import SqlSubjectKeys
+from adapters.privacy.keys import MemorySubjectKeys, SqlSubjectKeys
 from adapters.reference.facts import EcbRates, IsoCountries, LaneCostTable
 from adapters.settlement.files import PandasBillFiles, reconcile_bill
 from adapters.settlement.ledger import cost_totals
@@ -184,7 +184,11 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
     # Split estimates come from the rate cards once there are any (else the lane table).
     lane_costs = RateCardLaneCosts(rates, fallback=LaneCostTable())
     # Personal data is sealed per data subject under keys kept outside the event log.
-    subject_keys = SqlSubjectKeys(env)
+    subject_keys = (
+        MemorySubjectKeys()
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.popo"
+        else SqlSubjectKeys(env)
+    )
     orders = OrderUseCases(
         store,
         reference,

@@ -63,36 +63,47 @@ def _dumps(value: Any) -> bytes:
         return json.dumps(value, default=str).encode()
 
 
-class SqlSubjectKeys:
-    def __init__(self, env: Mapping[str, str], *, cache_max: int = CACHE_MAX) -> None:
-        self.db = ViewDB(env)
+class SubjectKeyCipher:
+    """AES-GCM sealing with per-subject keys, their cache and the erasure check; where the keys
+    are stored is the subclass's (a table, or memory for the in-memory store)."""
+
+    def __init__(self, *, cache_max: int = CACHE_MAX) -> None:
         self.cache_max = cache_max
         self._cache: OrderedDict[str, AESGCM] = OrderedDict()
         self._lock = threading.Lock()
-        for ddl in _ddl(self.db.dialect):
-            self.db.execute(ddl)
         kek = os.environ.get("CROSSDOCK_PRIVACY_KEK")
         self._kek = AESGCM(base64.b64decode(kek)) if kek else None
-        self._secret = self._load_secret()
-        rows = self.db.query("SELECT MAX(seq) AS seq FROM privacy_key_erasures")
-        self._erasure_seq = int(rows[0]["seq"] or 0)
+        configured = os.environ.get("CROSSDOCK_PRIVACY_SECRET")
+        generated = base64.b64encode(os.urandom(32)).decode()
+        self._secret = (configured or self._stored_secret(generated)).encode()
+        self._erasure_seq = self._last_erasure()
         self._checked = time.monotonic()
 
+    # ------------------------------------------------------------------ storage
+    def _stored_secret(self, generated: str) -> str:
+        raise NotImplementedError
+
+    def _last_erasure(self) -> int:
+        raise NotImplementedError
+
+    def _erasures_since(self, seq: int) -> list[tuple[int, str]]:
+        raise NotImplementedError
+
+    def _select(self, subject_ids: list[str]) -> list[tuple[str, bytes]]:
+        raise NotImplementedError
+
+    def _insert(self, rows: list[tuple[str, bytes, str]]) -> None:
+        """New keys; a subject that has one already keeps it."""
+        raise NotImplementedError
+
+    def _delete(self, subject_id: str, at: str) -> bool:
+        """Deletes the key and records the erasure, in one transaction."""
+        raise NotImplementedError
+
     def close(self) -> None:
-        self.db.close()
+        pass
 
     # ------------------------------------------------------------------ subject ids
-    def _load_secret(self) -> bytes:
-        configured = os.environ.get("CROSSDOCK_PRIVACY_SECRET")
-        if configured:
-            return configured.encode()
-        self.db.execute(
-            "INSERT INTO privacy_settings (name, value) VALUES ('subject_secret', ?) "
-            "ON CONFLICT (name) DO NOTHING",
-            (base64.b64encode(os.urandom(32)).decode(),),
-        )
-        rows = self.db.query("SELECT value FROM privacy_settings WHERE name = 'subject_secret'")
-        return str(rows[0]["value"]).encode()
 
     def subject_id(self, kind: str, value: str) -> str:
         digest = hmac.new(self._secret, f"{kind}:{value}".encode(), hashlib.sha256)
@@ -117,14 +128,11 @@ class SqlSubjectKeys:
         if now - self._checked < ERASURE_CHECK_S:
             return
         self._checked = now
-        rows = self.db.query(
-            "SELECT seq, subject_id FROM privacy_key_erasures WHERE seq > ? ORDER BY seq",
-            (self._erasure_seq,),
-        )
+        rows = self._erasures_since(self._erasure_seq)
         with self._lock:
-            for row in rows:
-                self._cache.pop(row["subject_id"], None)
-                self._erasure_seq = max(self._erasure_seq, int(row["seq"]))
+            for seq, subject_id in rows:
+                self._cache.pop(subject_id, None)
+                self._erasure_seq = max(self._erasure_seq, seq)
 
     def _remember(self, subject_id: str, key: AESGCM) -> None:
         cache = self._cache
@@ -135,17 +143,10 @@ class SqlSubjectKeys:
 
     def _load(self, subject_ids: list[str]) -> None:
         for start in range(0, len(subject_ids), 500):
-            chunk = subject_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.query(
-                "SELECT subject_id, key_bytes FROM privacy_subject_keys "  # noqa: S608 - marks only
-                f"WHERE subject_id IN ({marks})",
-                chunk,
-            )
+            rows = self._select(subject_ids[start : start + 500])
             with self._lock:
-                for row in rows:
-                    sid = row["subject_id"]
-                    self._remember(sid, AESGCM(self._unwrap(sid, row["key_bytes"])))
+                for sid, stored in rows:
+                    self._remember(sid, AESGCM(self._unwrap(sid, stored)))
 
     def prepare(self, subject_ids: Collection[str]) -> None:
         self._forget_erased()
@@ -157,11 +158,7 @@ class SqlSubjectKeys:
         if not new:
             return
         now = datetime.now(UTC).isoformat()
-        self.db.executemany(
-            "INSERT INTO privacy_subject_keys (subject_id, key_bytes, created_at) "
-            "VALUES (?, ?, ?) ON CONFLICT (subject_id) DO NOTHING",
-            [(s, self._wrap(s, AESGCM.generate_key(bit_length=256)), now) for s in new],
-        )
+        self._insert([(s, self._wrap(s, AESGCM.generate_key(bit_length=256)), now) for s in new])
         self._load(new)  # another process may have created some of them first: read back
 
     def _key(self, subject_id: str, create: bool) -> AESGCM | None:
@@ -198,6 +195,60 @@ class SqlSubjectKeys:
         return self._key(subject_id, create=False) is not None
 
     def erase(self, subject_id: str) -> bool:
+        held = self._delete(subject_id, datetime.now(UTC).isoformat())
+        with self._lock:
+            self._cache.pop(subject_id, None)
+        return held
+
+
+class SqlSubjectKeys(SubjectKeyCipher):
+    """The keys in tables of the store's database (SQLite file or PostgreSQL schema)."""
+
+    def __init__(self, env: Mapping[str, str], *, cache_max: int = CACHE_MAX) -> None:
+        self.db = ViewDB(env)
+        for ddl in _ddl(self.db.dialect):
+            self.db.execute(ddl)
+        super().__init__(cache_max=cache_max)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _stored_secret(self, generated: str) -> str:
+        self.db.execute(
+            "INSERT INTO privacy_settings (name, value) VALUES ('subject_secret', ?) "
+            "ON CONFLICT (name) DO NOTHING",
+            (generated,),
+        )
+        rows = self.db.query("SELECT value FROM privacy_settings WHERE name = 'subject_secret'")
+        return str(rows[0]["value"])
+
+    def _last_erasure(self) -> int:
+        rows = self.db.query("SELECT MAX(seq) AS seq FROM privacy_key_erasures")
+        return int(rows[0]["seq"] or 0)
+
+    def _erasures_since(self, seq: int) -> list[tuple[int, str]]:
+        rows = self.db.query(
+            "SELECT seq, subject_id FROM privacy_key_erasures WHERE seq > ? ORDER BY seq", (seq,)
+        )
+        return [(int(r["seq"]), r["subject_id"]) for r in rows]
+
+    def _select(self, subject_ids: list[str]) -> list[tuple[str, bytes]]:
+        marks = ",".join("?" * len(subject_ids))
+        rows = self.db.query(
+            "SELECT subject_id, key_bytes FROM privacy_subject_keys "  # noqa: S608 - marks only
+            f"WHERE subject_id IN ({marks})",
+            subject_ids,
+        )
+        return [(r["subject_id"], bytes(r["key_bytes"])) for r in rows]
+
+    def _insert(self, rows: list[tuple[str, bytes, str]]) -> None:
+        self.db.executemany(
+            "INSERT INTO privacy_subject_keys (subject_id, key_bytes, created_at) "
+            "VALUES (?, ?, ?) ON CONFLICT (subject_id) DO NOTHING",
+            rows,
+        )
+
+    def _delete(self, subject_id: str, at: str) -> bool:
         with self.db.transaction() as tx:
             held = bool(
                 tx.query(
@@ -208,8 +259,37 @@ class SqlSubjectKeys:
             tx.execute("DELETE FROM privacy_subject_keys WHERE subject_id = ?", (subject_id,))
             tx.execute(
                 "INSERT INTO privacy_key_erasures (subject_id, erased_at) VALUES (?, ?)",
-                (subject_id, datetime.now(UTC).isoformat()),
+                (subject_id, at),
             )
-        with self._lock:
-            self._cache.pop(subject_id, None)
         return held
+
+
+class MemorySubjectKeys(SubjectKeyCipher):
+    """The keys in this process's memory, for the in-memory event store (tests)."""
+
+    def __init__(self, *, cache_max: int = CACHE_MAX) -> None:
+        self._keys: dict[str, bytes] = {}
+        self._erasures: list[str] = []
+        self._secret_value: str | None = None
+        super().__init__(cache_max=cache_max)
+
+    def _stored_secret(self, generated: str) -> str:
+        self._secret_value = self._secret_value or generated
+        return self._secret_value
+
+    def _last_erasure(self) -> int:
+        return len(self._erasures)
+
+    def _erasures_since(self, seq: int) -> list[tuple[int, str]]:
+        return [(n, s) for n, s in enumerate(self._erasures, 1) if n > seq]
+
+    def _select(self, subject_ids: list[str]) -> list[tuple[str, bytes]]:
+        return [(s, self._keys[s]) for s in subject_ids if s in self._keys]
+
+    def _insert(self, rows: list[tuple[str, bytes, str]]) -> None:
+        for subject_id, key, _ in rows:
+            self._keys.setdefault(subject_id, key)
+
+    def _delete(self, subject_id: str, at: str) -> bool:
+        self._erasures.append(subject_id)
+        return self._keys.pop(subject_id, None) is not None
