@@ -9,6 +9,7 @@ for the retention period); they read with the person's name replaced by a pseudo
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from domains.common import ValidationFailed
@@ -25,6 +26,14 @@ RETENTION_NOTE = (
     "customs and tax records (declaration values, HS codes, invoices) are kept for the"
     " retention period the law requires; they read with the pseudonym instead of the name"
 )
+
+
+def redacted(text: str, identifiers: list[str | None]) -> str:
+    """`text` with every identifier (any case) replaced: a request's reason is recorded for
+    good, so it must not keep the person's name or contact details."""
+    for identifier in sorted({i.strip() for i in identifiers if i and i.strip()}, key=len)[::-1]:
+        text = re.sub(re.escape(identifier), "[subject]", text, flags=re.IGNORECASE)
+    return text
 
 
 class PrivacyUseCases:
@@ -114,6 +123,16 @@ class PrivacyUseCases:
         return out
 
     # ------------------------------------------------------------------ erasure
+    def _identifiers(self, orders: list[Order]) -> list[str]:
+        """The person's names, email and phones as their orders hold them (while readable)."""
+        personal = self.orders.personal
+        out: list[str] = []
+        for order in orders:
+            for part in (personal.customer(order.canonical), personal.ship_to(order.canonical)):
+                if isinstance(part, dict):
+                    out += [str(part[k]) for k in ("name", "email", "phone") if part.get(k)]
+        return out
+
     def erase(
         self, email: str | None, phone: str | None, by: str, reason: str
     ) -> tuple[dict[str, Any], int]:
@@ -122,17 +141,17 @@ class PrivacyUseCases:
         if not reason.strip():
             raise ValidationFailed([{"loc": "reason", "msg": "an erasure needs a reason"}])
         subject_id, identified_by = self.subject(email, phone)
+        orders = self._orders(subject_id)
         now = self.store.clock.now().isoformat()
         request = PrivacyRequest(
             kind="erasure",
             subject_id=subject_id,
             identified_by=identified_by,
             requested_by=by,
-            reason=reason,
+            reason=redacted(reason, [email, phone, *self._identifiers(orders)]),
             requested_at=now,
         )
         self.store.commit(request)
-        orders = self._orders(subject_id)
         summary = self._summary(subject_id, orders)
         key_deleted = self.keys.erase(subject_id)
         retained = [d for h in summary["orders"] for d in h["declarations"]]

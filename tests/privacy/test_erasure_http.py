@@ -60,7 +60,10 @@ def test_erasure_leaves_no_trace_and_the_business_carries_on(desk):
     # Erasure.
     r = c.post(
         "/v1/privacy/erasure-requests",
-        json={"email": ZOFIA["email"], "reason": "GDPR art. 17 request #311"},
+        json={
+            "email": ZOFIA["email"],
+            "reason": f"GDPR art. 17 request #311 from {ZOFIA['name']} <{ZOFIA['email'].lower()}>",
+        },
         headers=c.keys["dpo"],
     )
     assert r.status_code == 201, r.text
