@@ -285,6 +285,8 @@ class OrderUseCases:
                     order_id, diff(self.personal.canonical(existing.canonical), canonical)
                 ),
             )
+        if subject is None:
+            subject = self.personal.subject(item.channel, canonical)
         sealed, raw_payload = self.personal.seal_order(subject, canonical, item.raw_payload)
         order = Order(
             channel=item.channel,
