@@ -104,7 +104,6 @@ class SubjectKeyCipher:
         pass
 
     # ------------------------------------------------------------------ subject ids
-
     def subject_id(self, kind: str, value: str) -> str:
         digest = hmac.new(self._secret, f"{kind}:{value}".encode(), hashlib.sha256)
         return digest.hexdigest()[:32]
