@@ -21,6 +21,7 @@ from adapters.customs.documents import render_commercial_invoice, render_packing
 from adapters.customs.rules import load_tariffs, shipped_files, tables_from_files
 from adapters.orders.channels import parse_dealer_csv
 from adapters.orders.split_cpsat import CpSatSplitSolver
+from adapters.privacy.keys import MemorySubjectKeys, SqlSubjectKeys
 from adapters.reference.facts import EcbRates, IsoCountries, LaneCostTable
 from adapters.settlement.files import PandasBillFiles, reconcile_bill
 from adapters.settlement.ledger import cost_totals
@@ -33,6 +34,8 @@ from domains.crossdock import Crossdock
 from domains.customs.application import CustomsUseCases
 from domains.orders.application import OrderUseCases
 from domains.ports import Clock
+from domains.privacy.application import PrivacyUseCases
+from domains.privacy.sealing import PersonalData
 from domains.reference.application import ReferenceUseCases
 from domains.settlement.application import SettlementUseCases
 from domains.store import Store
@@ -41,6 +44,7 @@ from domains.transport.rates import RateBook, RateCardLaneCosts, RateCardLaneOff
 from domains.warehouse.application import WarehouseUseCases
 from projections.db import ViewDB
 from projections.live import LiveViews
+from projections.privacy_views import SubjectOrders
 from projections.settlement_views import SettlementViews
 from projections.transport_views import TransportViews
 
@@ -182,6 +186,12 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
     rates = RateBook(store, _fx(), parse_rate_card_csv)
     # Split estimates come from the rate cards once there are any (else the lane table).
     lane_costs = RateCardLaneCosts(rates, fallback=LaneCostTable())
+    # Personal data is sealed per data subject under keys kept outside the event log.
+    subject_keys = (
+        MemorySubjectKeys()
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.popo"
+        else SqlSubjectKeys(env)
+    )
     orders = OrderUseCases(
         store,
         reference,
@@ -192,6 +202,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         split_solver=CpSatSplitSolver(time_limit_s=split_time),
         intake_lock=_intake_lock(env),
         lane_offers=RateCardLaneOffers(rates),
+        personal=PersonalData(subject_keys),
     )
     customs = CustomsUseCases(
         store,
@@ -244,6 +255,13 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             bill_files=PandasBillFiles(),
             reconcile=reconcile_bill,
             cost_totals=cost_totals,
+        ),
+        privacy=PrivacyUseCases(
+            store,
+            orders,
+            customs,
+            keys=subject_keys,
+            index=SubjectOrders(views.db, views.fresh),
         ),
         views=views,
     )

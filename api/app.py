@@ -20,6 +20,7 @@ from api import (
     errors,
     routes_customs,
     routes_orders,
+    routes_privacy,
     routes_reference,
     routes_settlement,
     routes_transport,
@@ -81,6 +82,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_transport.router)
     api.include_router(routes_customs.router)
     api.include_router(routes_settlement.router)
+    api.include_router(routes_privacy.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

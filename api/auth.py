@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-ROLES = ("connector", "warehouse", "carrier", "customs", "finance", "admin")
+ROLES = ("connector", "warehouse", "carrier", "customs", "finance", "privacy", "admin")
 SCOPED = {"connector", "warehouse", "carrier"}
 DEFAULT_KEYS_FILE = "var/api-keys.json"
 

@@ -67,7 +67,9 @@ class LandedIn(BaseModel):
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
 
 
-def declaration_out(d: Declaration) -> dict[str, Any]:
+def declaration_out(d: Declaration, svc: Services) -> dict[str, Any]:
+    """The declaration with its importer's personal data opened (the pseudonym once the
+    person was erased)."""
     return as_json(
         {
             "id": d.id,
@@ -80,7 +82,7 @@ def declaration_out(d: Declaration) -> dict[str, Any]:
             "status": d.status,
             "flags": d.flags,
             "duties": d.duties,
-            "document": d.document,
+            "document": svc.app.customs.readable_document(d),
             "versions": d.versions,
             "reviews": d.reviews,
             "clearance": d.clearance,
@@ -156,7 +158,7 @@ def get_declaration(
         }
         for e in events
     ]
-    return {**declaration_out(d), "order_history": history}
+    return {**declaration_out(d, svc), "order_history": history}
 
 
 @router.post("/customs/declarations/{declaration_id}/approve")
@@ -167,7 +169,7 @@ def approve(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     d, nid = svc.app.customs.approve_declaration(declaration_id, who.name, body.note)
-    return {**declaration_out(d), "notification_id": nid}
+    return {**declaration_out(d, svc), "notification_id": nid}
 
 
 @router.post("/customs/declarations/{declaration_id}/reject")
@@ -178,7 +180,7 @@ def reject(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     d, nid = svc.app.customs.reject_declaration(declaration_id, who.name, body.reason)
-    return {**declaration_out(d), "notification_id": nid}
+    return {**declaration_out(d, svc), "notification_id": nid}
 
 
 @router.post("/customs/declarations/{declaration_id}/amend")
@@ -198,7 +200,7 @@ def amend(
         for c in body.changes
     ]
     d, nid = svc.app.customs.amend_declaration(declaration_id, who.name, body.reason, changes)
-    return {**declaration_out(d), "notification_id": nid}
+    return {**declaration_out(d, svc), "notification_id": nid}
 
 
 @router.post("/customs/declarations/{declaration_id}/clearance")
@@ -213,7 +215,7 @@ def clearance(
     if body.status in ("held", "refused") and not (body.reason or "").strip():
         raise ValidationFailed([{"loc": "reason", "msg": f"a {body.status} status needs a reason"}])
     d, nid = svc.app.customs.update_clearance(declaration_id, body.status, body.reason, who.name)
-    return {**declaration_out(d), "notification_id": nid}
+    return {**declaration_out(d, svc), "notification_id": nid}
 
 
 @router.get("/customs/declarations/{declaration_id}/documents/{kind}")

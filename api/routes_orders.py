@@ -17,6 +17,7 @@ from api.deps import Services, as_json, encode_json, require, scoped_channel, se
 from domains.common import ValidationFailed
 from domains.orders.intake import Intake
 from domains.orders.model import Order
+from domains.privacy.sealing import PersonalData
 from projections.orders_views import orders_page
 
 router = APIRouter(prefix="/v1", tags=["orders"])
@@ -27,14 +28,19 @@ READERS = ("connector", "warehouse", "customs", "finance", "admin")
 INTAKE_ROLES = ("connector", "admin")
 
 
-def order_out(order: Order) -> dict[str, Any]:
-    return as_json(order_body(order))
+def order_out(order: Order, personal: PersonalData) -> dict[str, Any]:
+    return as_json(order_body(order, personal))
 
 
-def order_body(order: Order) -> dict[str, Any]:
+def order_body(
+    order: Order, personal: PersonalData, plain: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The order's representation with domain values as they are (Decimal, UUID, datetime):
-    `order_out` turns them into JSON types, `encode_json` lets orjson do it."""
+    `order_out` turns them into JSON types, `encode_json` lets orjson do it. The customer and
+    ship-to are opened through `personal` (a pseudonym once the person was erased); `plain` is
+    the canonical order as just received, when the caller has it (nothing to decrypt)."""
     c = order.canonical
+    readable = plain if plain is not None else personal.canonical(c)
     return {
         "id": order.id,
         "channel": order.channel,
@@ -43,8 +49,8 @@ def order_body(order: Order) -> dict[str, Any]:
         "placed_at": c["placed_at"],
         "currency": c["currency"],
         "total": order.total,
-        "customer": c["customer"],
-        "ship_to": c["ship_to"],
+        "customer": readable["customer"],
+        "ship_to": readable["ship_to"],
         "lines": c["lines"],
         "dealer_id": c.get("dealer_id"),
         "hold_reasons": order.hold_reasons,
@@ -109,8 +115,14 @@ async def take_order(
         outcome, nid = await asyncio.wrap_future(svc.batcher.submit(item))
     else:
         outcome, nid = await run_in_threadpool(svc.app.orders.intake, item)
+    personal = svc.app.orders.personal
+    plain = item.canonical if outcome.created else None
     content = encode_json(
-        {"created": outcome.created, "notification_id": nid, "order": order_body(outcome.order)}
+        {
+            "created": outcome.created,
+            "notification_id": nid,
+            "order": order_body(outcome.order, personal, plain),
+        }
     )
     return (201 if outcome.created else 200), content, f"/v1/orders/{outcome.order_id}"
 
@@ -199,8 +211,8 @@ def get_order(
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
         order = svc.app.orders.order_at(order_id, at)
-        return {**order_out(order), "as_of": at.isoformat()}
-    return order_out(order)
+        return {**order_out(order, svc.app.orders.personal), "as_of": at.isoformat()}
+    return order_out(order, svc.app.orders.personal)
 
 
 @router.get("/orders/{order_id}/events")
@@ -219,6 +231,10 @@ def order_events(
             for k, v in e.__dict__.items()
             if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")
         }
+        if "canonical" in data:  # Received: the personal data opened (or the pseudonym)
+            data["canonical"] = svc.app.orders.personal.canonical(data["canonical"])
+        if "raw_payload" in data:
+            data["raw_payload"] = svc.app.orders.personal.raw(data["raw_payload"])
         events.append(
             {
                 "version": e.originator_version,
@@ -241,7 +257,7 @@ def release_order(
     checked again and the order is split and reserved when it can be."""
     reason = _reason(body)
     order, nid = svc.app.orders.release_order(order_id, reason, who.name)
-    return {"notification_id": nid, "order": order_out(order)}
+    return {"notification_id": nid, "order": order_out(order, svc.app.orders.personal)}
 
 
 @router.post("/orders/{order_id}/cancel")
@@ -254,7 +270,7 @@ def cancel_order(
     """Cancel an order (reason required); its stock reservations and dealer credit are released."""
     reason = _reason(body)
     order, nid = svc.app.orders.cancel_order(order_id, reason, who.name)
-    return {"notification_id": nid, "order": order_out(order)}
+    return {"notification_id": nid, "order": order_out(order, svc.app.orders.personal)}
 
 
 def _reason(body: dict[str, str]) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from domains.customs.application import CustomsUseCases
 from domains.orders.application import OrderUseCases
 from domains.ports import Clock, ReadSide
+from domains.privacy.application import PrivacyUseCases
 from domains.reference.application import ReferenceUseCases
 from domains.settlement.application import SettlementUseCases
 from domains.store import Store
@@ -33,6 +34,7 @@ class Crossdock:
     transport: TransportUseCases
     warehouse: WarehouseUseCases
     settlement: SettlementUseCases
+    privacy: PrivacyUseCases
     views: ReadSide  # the views this process reads (projections/live.py), closed with the store
 
     # The store's parts that readers (projections, relay, tests) use directly.
@@ -70,5 +72,6 @@ class Crossdock:
         return {"inventories": loaded, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
     def close(self) -> None:
+        self.privacy.keys.close()
         self.views.close()
         self.store.close()

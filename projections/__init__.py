@@ -3,6 +3,7 @@
 from projections.customs_views import DeclarationsView
 from projections.db import ViewDB
 from projections.orders_views import OrderListView, StockView
+from projections.privacy_views import PrivacySubjectsView
 from projections.runner import ProjectionRunner, Projector
 from projections.transport_views import LabelsView, ShipmentsView
 from projections.warehouse_views import LotsView, PickListsView
@@ -17,6 +18,7 @@ def spine_projectors() -> list[Projector]:
         PickListsView(),
         DeclarationsView(),
         LabelsView(),
+        PrivacySubjectsView(),
     ]
 
 

@@ -44,6 +44,7 @@ def demo_keys(path: Path = Path(DEFAULT_KEYS_FILE)) -> list[tuple[str, str, str 
         ("lax-handheld", "warehouse", "LAX"),
         ("customs-desk", "customs", None),
         ("finance", "finance", None),
+        ("privacy-officer", "privacy", None),
     ]
     entries, plain = [], []
     for name, role, scope in wanted:

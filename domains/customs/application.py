@@ -114,6 +114,14 @@ class CustomsUseCases(CustomsAssessment):
             raise NotFound("declaration", str(declaration_id))
         return d
 
+    def readable_document(self, d: Declaration) -> dict[str, Any]:
+        """The declaration's document with the importer's personal data opened (the
+        pseudonym once the person was erased)."""
+        importer = d.document.get("importer")
+        if not isinstance(importer, dict):
+            return d.document
+        return {**d.document, "importer": self.orders.personal.party(importer)}
+
     def declaration_with_history(self, declaration_id: UUID) -> tuple[Declaration, list[Any]]:
         """A declaration and its order's events, oldest first (what the reviewer weighs)."""
         d = self.get_declaration(declaration_id)
@@ -125,6 +133,7 @@ class CustomsUseCases(CustomsAssessment):
         d = self.get_declaration(declaration_id)
         order = self.orders.get_order(UUID(d.order_id))
         data = document_data(d, order.fulfilment.get(str(d.shipment_no), {}))
+        data["importer"] = self.orders.personal.party(data["importer"])
         if kind == "declaration.json":
             return json.dumps(data, default=str)
         return self.documents[kind](data)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from domains.orders.model import Order
+from domains.privacy.records import importer_of
 
 # Per channel: Incoterm, whether a declaration without flags is approved automatically, the
 # low-value VAT scheme it uses, and the marketplace that is the deemed supplier for VAT where
@@ -94,11 +95,7 @@ def parties(order: Order, warehouse: Any) -> dict[str, Any]:
             "postcode": "",
             "country": warehouse.country,
         },
-        "importer": dict(
-            order.canonical["ship_to"],
-            email=order.canonical["customer"].get("email"),
-            phone=order.canonical["customer"].get("phone"),
-        ),
+        "importer": importer_of(order.canonical),
         "external_id": order.external_id,
     }
 

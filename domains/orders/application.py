@@ -36,6 +36,7 @@ from domains.orders.lanes import LaneOffers
 from domains.orders.model import ALLOCATED, Order
 from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption
 from domains.ports import Countries, DealerOrderFile, FxRates, ShippingCostTable
+from domains.privacy.sealing import PersonalData
 from domains.reference.application import REFERENCE_TOPICS, ReferenceUseCases
 from domains.reference.model import Dealer
 from domains.store import MAX_CONFLICT_RETRIES, Store, Touched, retry_on_conflict
@@ -77,8 +78,11 @@ class OrderUseCases:
         split_solver: SplitSolver | None = None,
         intake_lock: AbstractContextManager[Any] | None = None,
         lane_offers: LaneOffers | None = None,
+        personal: PersonalData | None = None,
     ) -> None:
-        """`intake_lock` serialises intake batches; by default within this process only.
+        """`personal` seals each order's personal data under its data subject's key before
+        the order is recorded (domains/privacy/sealing.py) and opens it for readers.
+        `intake_lock` serialises intake batches; by default within this process only.
         Processes sharing one store can pass a lock held across processes (adapters/), so their
         batches queue for it instead of deciding on the same stock and one of them redoing its
         whole batch after a version conflict."""
@@ -90,6 +94,7 @@ class OrderUseCases:
         self.dealer_orders = dealer_orders
         self.split_solver = split_solver
         self.lane_offers = lane_offers  # None: every stocked warehouse is a candidate
+        self.personal = personal or PersonalData()
         self.allocator = Allocator(fx, countries, split_solver)
         self.known = KnownOrders()
         self._intake_lock: AbstractContextManager[Any] = intake_lock or threading.Lock()
@@ -229,11 +234,17 @@ class OrderUseCases:
         """One pass over the batch: decide every order, then save all it touched at once.
         Whatever this pass changed in memory is forgotten unless its save succeeds."""
         follower = self._follower
+        # Every data subject of the batch gets its key now, in one round trip.
+        subjects = [self.personal.subject(item.channel, item.canonical) for item in items]
+        self.personal.prepare(subjects)
         for first_pass in (attempt == 0, False):
             follower.refresh()
             batch = self._batch(follower)
             try:
-                outcomes = [self._decide_intake(batch, item, not first_pass) for item in items]
+                outcomes = [
+                    self._decide_intake(batch, item, not first_pass, subject)
+                    for item, subject in zip(items, subjects, strict=True)
+                ]
                 break
             except InvalidTransition:
                 follower.forget(batch.touched)
@@ -260,8 +271,14 @@ class OrderUseCases:
         return outcomes, max(ids, default=0)
 
     def _decide_intake(
-        self, batch: IntakeBatch, item: Intake, check_store: bool = True
+        self,
+        batch: IntakeBatch,
+        item: Intake,
+        check_store: bool = True,
+        subject: str | None = None,
     ) -> IntakeOutcome:
+        """The payload hash is taken on the plaintext payload, and a repeat is compared on
+        the stored order's opened canonical form; what is recorded is sealed."""
         canonical = item.canonical
         external_id = str(canonical.get("external_id") or "")
         order_id = Order.create_id(item.channel, external_id)
@@ -281,14 +298,19 @@ class OrderUseCases:
             return IntakeOutcome(
                 order_id,
                 False,
-                error=DuplicateConflict(order_id, diff(existing.canonical, canonical)),
+                error=DuplicateConflict(
+                    order_id, diff(self.personal.canonical(existing.canonical), canonical)
+                ),
             )
+        if subject is None:
+            subject = self.personal.subject(item.channel, canonical)
+        sealed, raw_payload = self.personal.seal_order(subject, canonical, item.raw_payload)
         order = Order(
             channel=item.channel,
             external_id=external_id,
-            raw_payload=item.raw_payload,
+            raw_payload=raw_payload,
             payload_hash=digest,
-            canonical=canonical,
+            canonical=sealed,
             mapper_version=MAPPER_VERSION,
         )
         batch.touch(order)

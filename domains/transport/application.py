@@ -242,7 +242,8 @@ class TransportUseCases:
         warehouse_id = order.shipment(shipment_no)["warehouse_id"]
         warehouse = self.reference.current()["warehouses"][warehouse_id]
         now = self.store.clock.now()
-        return label_data(order, shipment_no, warehouse, service, label_format, now)
+        ship_to = self.orders.personal.ship_to(order.canonical)
+        return label_data(order, shipment_no, warehouse, service, label_format, now, ship_to)
 
     def label_document(self, order_id: UUID, shipment_no: int) -> tuple[Any, str] | None:
         """The shipment's current label (content, "PDF" or "ZPL") as it was issued, rendered

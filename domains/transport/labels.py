@@ -16,9 +16,12 @@ def label_data(
     service: str,
     label_format: str,
     created_at: datetime,
+    ship_to: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`ship_to`: the recipient with its personal fields opened (the order records them
+    sealed, domains/privacy/sealing.py); the order's own ship-to when not given."""
     entry = order.fulfilment[str(shipment_no)]
-    ship_to = order.canonical["ship_to"]
+    ship_to = ship_to if ship_to is not None else order.canonical["ship_to"]
     return {
         "service": service,
         "shipment_id": f"{order.id}-S{shipment_no}",
@@ -30,10 +33,10 @@ def label_data(
             "postcode": "",
         },
         "recipient": {
-            "name": ship_to.get("name", ""),
-            "line1": ship_to.get("line1", ""),
+            "name": ship_to.get("name") or "",
+            "line1": ship_to.get("line1") or "",
             "line2": ship_to.get("line2") or "",
-            "city": ship_to.get("city", ""),
+            "city": ship_to.get("city") or "",
             "region": ship_to.get("region") or "",
             "postcode": ship_to.get("postcode") or "",
             "country": ship_to["country"],

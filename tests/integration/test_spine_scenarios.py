@@ -243,7 +243,9 @@ def test_order_stream_keeps_raw_payload(app):
     c = web_order("RAW-1", [("SKU-TEA-001", 1, "12.50")])
     out = app.orders.intake(Intake("amazon", raw, c))[0]
     first = app.orders.order_events(out.order_id)[0]
-    assert type(first).__name__ == "Received" and first.raw_payload == raw
+    assert type(first).__name__ == "Received"
+    # Kept sealed under the customer's key (personal data), readable through the privacy port.
+    assert first.raw_payload != raw and app.orders.personal.raw(first.raw_payload) == raw
     assert isinstance(app.orders.get_order(out.order_id), Order)
 
 
