@@ -129,13 +129,14 @@ def keys_revoke(name: str) -> None:
 
 @keys_cli.command("list")
 def keys_list() -> None:
-    """Every key: name, role, scope, rate, expiry, state and when it was last used (as the
-    servers last recorded it, about once a minute)."""
+    """Every key: name, role, scope, rate (`role:` when its role's), expiry, state and when it
+    was last used (as the servers last recorded it, about once a minute)."""
     from datetime import UTC, datetime
 
-    from api.auth import keys_file, parse_expiry, read_keys, read_last_used
+    from api.auth import keys_file, parse_expiry, read_keys, read_last_used, role_rates
 
     path = keys_file()
+    rates = role_rates()
     used = read_last_used(path)
     now = datetime.now(UTC)
     rows = [("NAME", "ROLE", "SCOPE", "RATE", "EXPIRES", "STATE", "LAST USED")]
@@ -152,7 +153,7 @@ def keys_list() -> None:
                 e["name"],
                 e["role"],
                 e.get("scope") or "-",
-                e.get("rate") or "role default",
+                e.get("rate") or "role:" + getattr(rates.get(e["role"]), "text", "off"),
                 (expires or "never")[:10],
                 state,
                 used.get(e["key_sha256"], "never"),

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from adapters.transport.carriers.waybills import validate
-from api.auth import KeyStore, new_key
+from api.auth import new_key
 from tests.e2e.test_warehouse_http import floor, order, receipt  # noqa: F401 - fixture
 
 CARD = FIXTURE = None
