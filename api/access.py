@@ -349,29 +349,29 @@ def _owners(owner: Owner, app: Crossdock, value: str) -> Owners:
 
 class AccessTable:
     """Every route of an application (paths as FastAPI matches them, in its order) with its
-    policies: what `match` finds for a request is what the router will run."""
+    policy: what `match` finds for a request is the route the router will run (the first whose
+    path and method match)."""
 
     def __init__(self, routes: Iterable[Any], policies: Mapping[str, Policy] | None = None) -> None:
-        self.entries: list[tuple[Pattern[str], dict[str, Any], dict[str, Policy | None]]] = []
+        self.by_method: dict[str, list[tuple[str, Pattern[str], dict[str, Any], Policy | None]]]
+        self.by_method = {}
         for method, path in declared_routes(routes):
             regex, _, convertors = compile_path(path)
-            policy = policy_of(method, path, policies)
-            for entry in self.entries:
-                if entry[0].pattern == regex.pattern:
-                    entry[2][method] = policy
-                    break
-            else:
-                self.entries.append((regex, convertors, {method: policy}))
+            prefix = path.split("{", 1)[0]  # a cheap test before the regex
+            entry = (prefix, regex, convertors, policy_of(method, path, policies))
+            self.by_method.setdefault(method, []).append(entry)
 
-    def match(self, method: str, path: str) -> tuple[Policy | None, dict[str, str]] | None:
+    def match(self, method: str, path: str) -> tuple[Policy | None, dict[str, Any]] | None:
         """The policy of the route `method path` reaches and its path parameters; None when no
         route takes it (the router answers 404 or 405 itself)."""
-        method = "GET" if method == "HEAD" else method
-        for regex, convertors, policies in self.entries:
+        for prefix, regex, convertors, policy in self.by_method.get(
+            "GET" if method == "HEAD" else method, ()
+        ):
+            if not path.startswith(prefix):
+                continue
             m = regex.match(path)
-            if m is not None and method in policies:
-                params = {k: convertors[k].convert(v) for k, v in m.groupdict().items()}
-                return policies[method], params
+            if m is not None:
+                return policy, {k: convertors[k].convert(v) for k, v in m.groupdict().items()}
         return None
 
 
