@@ -64,6 +64,7 @@ class Owner:
     describe: str
     resolve: Callable[[Crossdock, str], Owners]
     lookup: bool = True  # reads the store (run in a worker thread)
+    default: str = ""  # the value when the path has no such parameter
 
 
 @dataclass(frozen=True)
@@ -191,10 +192,11 @@ POLICIES: dict[str, Policy] = {
         ("connector", "admin"),
         owner=Owner(
             "channel",
-            "",
+            "channel",  # not in this path: the route is the dealer channel's
             "the dealer channel",
-            lambda _app, _v: Owners(channels=frozenset(["dealer"])),
+            lambda _app, value: Owners(channels=frozenset([value])),
             lookup=False,
+            default="dealer",
         ),
     ),
     "GET /v1/orders": Policy(READERS, confined="lists its own channel's or warehouse's orders"),
@@ -328,7 +330,7 @@ async def admit(
     who = authorize(svc.keys, bearer_credentials(authorization), policy.roles)
     owner = policy.owner
     if who.role in SCOPED and owner is not None:
-        value = path_params.get(owner.param, "")
+        value = path_params.get(owner.param, owner.default)
         if owner.lookup:
             owners = await run_in_threadpool(_owners, owner, svc.app, value)
         else:
@@ -341,9 +343,7 @@ async def admit(
 def _owners(owner: Owner, app: Crossdock, value: str) -> Owners:
     try:
         return owner.resolve(app, value)
-    except NotFound:
-        raise NotFound(owner.kind, value) from None  # the same answer, whatever was missing
-    except DomainError:
+    except DomainError:  # no such order, shipment...: the same answer, whatever was missing
         raise NotFound(owner.kind, value) from None
 
 

@@ -117,12 +117,6 @@ def require(*roles: str) -> Callable[..., Principal]:
     return check  # type: ignore[return-value]
 
 
-def scoped_channel(who: Principal, channel: str) -> None:
-    """A connector only sees its own channel; another channel's things do not exist for it."""
-    if who.role == "connector" and who.scope != channel:
-        raise HTTPException(status_code=404, detail="not found")
-
-
 def encode_json(content: Any) -> bytes:
     """JSON by orjson, skipping FastAPI's generic response encoding (jsonable_encoder walks
     every nested value in Python; order bodies are deep)."""

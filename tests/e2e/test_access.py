@@ -15,6 +15,9 @@ from fastapi.testclient import TestClient
 
 from api.access import (
     POLICIES,
+    AccessTable,
+    Policy,
+    check_policy,
     declared_routes,
     matrix_in,
     policy_of,
@@ -233,3 +236,24 @@ def test_readme_shows_the_matrix_rendered_from_the_declarations():
     assert matrix_in(README.read_text()) == table, (
         "README.md's access matrix is stale: run `crossdock access-matrix --write`"
     )
+
+
+def test_a_request_meets_the_policy_of_the_route_the_router_runs():
+    table = AccessTable(create_app().routes)
+    found = table.match("GET", "/v1/handheld/tasks/next")
+    assert found == (POLICIES["GET /v1/handheld/tasks/next"], {})
+    task = table.match("GET", "/v1/handheld/tasks/abc")
+    assert task == (POLICIES["GET /v1/handheld/tasks/{task_id}"], {"task_id": "abc"})
+    report = table.match("GET", "/v1/finance/carrier-bills/b1/report.csv")
+    assert report is not None and report[1] == {"bill_id": "b1", "fmt": "csv"}
+    assert table.match("HEAD", "/healthz") == (POLICIES["GET /healthz"], {})
+    assert table.match("DELETE", "/v1/orders/x") is None  # no such route: the router's 405
+    assert table.match("GET", "/v2/nothing") is None
+
+
+def test_a_policy_letting_in_a_tenant_bound_role_must_say_how_it_is_confined():
+    with pytest.raises(ValueError, match="allows warehouse: declare its owner"):
+        check_policy("GET /v1/anything/{id}", Policy(("warehouse", "admin")))
+    with pytest.raises(ValueError, match="unknown role 'root'"):
+        check_policy("GET /v1/anything", Policy(("root",)))
+    check_policy("GET /v1/anything", Policy(("admin", "privacy")))
