@@ -177,3 +177,16 @@ def test_rates_come_from_the_environment_and_default_high(monkeypatch):
     monkeypatch.setenv("CROSSDOCK_RATE_LIMIT_CUSTOMS", "lots")
     with pytest.raises(ValueError, match="expected N/s, N/min, N/h or off"):
         role_rates()
+
+
+def test_last_use_is_written_about_once_a_minute_while_serving(keys_file):
+    key = crossdock("keys", "create", "hook", "--role", "carrier", "--scope", "ups").strip()
+    ticks = Ticks()
+    at = [datetime(2026, 12, 7, 10, 0, tzinfo=UTC)]
+    store = KeyStore.from_file(keys_file, monotonic=ticks, now=lambda: at[0])
+    store.identify(key)
+    assert "never" in crossdock("keys", "list").splitlines()[1]  # in memory only, so far
+    ticks.t += 60
+    at[0] += timedelta(minutes=1)
+    store.identify(key)
+    assert crossdock("keys", "list").splitlines()[1].endswith("2026-12-07T10:01:00+00:00")
