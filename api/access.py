@@ -34,6 +34,7 @@ from api.deps import Services, authorize, bearer_credentials
 from domains.common import DomainError, NotFound
 from domains.crossdock import Crossdock
 from domains.orders.model import Order
+from domains.warehouse.picking import PickList
 
 
 # ---------------------------------------------------------------------------- declarations
@@ -150,10 +151,9 @@ def _declaration(app: Crossdock, value: str) -> Owners:
 
 def _pick_list(app: Crossdock, value: str) -> Owners:
     task = app.warehouse.store.get_or_none(_uuid("pick list", value))
-    warehouse = getattr(task, "warehouse_id", None)
-    if not isinstance(warehouse, str) or type(task).__name__ != "PickList":
+    if not isinstance(task, PickList):
         raise NotFound("pick list", value)
-    return Owners(warehouses=frozenset([warehouse]))
+    return Owners(warehouses=frozenset([task.warehouse_id]))
 
 
 ORDER = Owner("order", "order_id", "the order's channel; its shipments' warehouses", _order)
