@@ -73,13 +73,17 @@ class Policy:
     """`roles` may call the route. A key bound to a tenant (connector, warehouse, carrier) is
     confined by `owner` (the object in the path is its own, else 404), by `confined` (what the
     handler keeps it to: a listing of its own, a warehouse named in the body...), or the data
-    is `shared` (reference data, quotes: nobody's in particular)."""
+    is `shared` (reference data, quotes: nobody's in particular), with every role (True) or
+    with the roles named."""
 
     roles: tuple[str, ...] = ()
     owner: Owner | None = None
     confined: str | None = None
-    shared: bool = False
+    shared: bool | tuple[str, ...] = False
     public: bool = False
+
+    def shared_with(self, role: str) -> bool:
+        return self.shared is True or (isinstance(self.shared, tuple) and role in self.shared)
 
 
 PUBLIC = Policy(public=True)
@@ -216,7 +220,8 @@ POLICIES: dict[str, Policy] = {
     "GET /v1/admin/dealers/{code}": Policy(("admin", "finance")),
     "GET /v1/stock": Policy(
         ("admin", "warehouse", "connector", "customs", "finance"),
-        confined="a warehouse key lists its own warehouse's stock; stock is no channel's",
+        confined="a warehouse key lists its own warehouse's stock",
+        shared=("connector",),
     ),
     # ------------------------------------------------------------------ api/routes_warehouse.py
     "POST /v1/handheld/receipts": Policy(FLOOR, confined=OWN_WAREHOUSE),
@@ -288,8 +293,8 @@ def check_policy(key: str, policy: Policy) -> None:
     for role in policy.roles:
         if role not in ROLES:
             raise ValueError(f"{key}: unknown role {role!r}")
-    tenants = SCOPED & set(policy.roles)
-    if tenants and policy.owner is None and policy.confined is None and not policy.shared:
+    tenants = {r for r in SCOPED & set(policy.roles) if not policy.shared_with(r)}
+    if tenants and policy.owner is None and policy.confined is None:
         raise ValueError(
             f"{key} allows {', '.join(sorted(tenants))}: declare its owner, what the route "
             "confines such a key to, or that its data is shared"
@@ -381,7 +386,7 @@ def cell(policy: Policy, role: str) -> str:
         return "public"
     if role not in policy.roles:
         return "-"
-    if role in SCOPED and not policy.shared:
+    if role in SCOPED and not policy.shared_with(role):
         return "own"
     return "yes"
 
@@ -392,10 +397,12 @@ def tenancy(policy: Policy) -> str:
     if policy.owner is not None:
         return policy.owner.describe
     if policy.confined is not None:
+        if isinstance(policy.shared, tuple):
+            return f"{policy.confined}; shared with: {', '.join(policy.shared)}"
         return policy.confined
     if policy.shared:
         return "shared data"
-    return ""
+    return "-"
 
 
 def declared_routes(routes: Iterable[Any]) -> list[tuple[str, str]]:
