@@ -60,6 +60,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
             log.info("warmed up: %s", api.state.services.app.warm_up())
             tune_gc()
         yield
+        api.state.services.keys.close()  # writes the keys' last use (api/auth.py)
         if api.state.services.batcher is not None:
             api.state.services.batcher.close()
         api.state.services.db.close()

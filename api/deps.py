@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
-from api.auth import KeyStore, Principal
+from api.auth import KeyRefused, KeyStore, Principal
 from domains.crossdock import Crossdock
 from projections import ProjectionRunner, ViewDB
 
@@ -52,17 +53,29 @@ def bearer_credentials(authorization: str | None) -> HTTPAuthorizationCredential
 def authorize(
     keys: KeyStore, creds: HTTPAuthorizationCredentials | None, roles: tuple[str, ...] | None
 ) -> Principal:
-    """The caller behind the key, if its role is one of `roles` (any role when None)."""
+    """The caller behind the key, if its role is one of `roles` (any role when None): 401 without
+    a usable key (unknown, expired, revoked), 429 over the key's request rate, 403 for a role
+    not in `roles`."""
     if creds is None:  # no header, or not a Bearer one (HTTPBearer / bearer_credentials)
         raise HTTPException(
             status_code=401,
             detail="missing API key: send 'Authorization: Bearer <key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    who = keys.authenticate(creds.credentials)
-    if who is None:
+    try:
+        who = keys.identify(creds.credentials)
+    except KeyRefused as refused:
         raise HTTPException(
-            status_code=401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"}
+            status_code=401, detail=str(refused), headers={"WWW-Authenticate": "Bearer"}
+        ) from None
+    wait = keys.throttle(who)
+    if wait is not None:
+        seconds, rate = wait
+        retry = max(1, math.ceil(seconds))
+        raise HTTPException(
+            status_code=429,
+            detail=f"over this key's rate of {rate}; retry in {retry} s",
+            headers={"Retry-After": str(retry)},
         )
     if roles is not None and who.role not in roles:
         raise HTTPException(
@@ -72,29 +85,36 @@ def authorize(
     return who
 
 
-async def principal(
+PRINCIPAL = "crossdock.principal"  # where api/access.py leaves the caller in the request scope
+
+
+async def caller(
     request: Request,
-    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    _: HTTPAuthorizationCredentials | None = Depends(_bearer),  # documents the Bearer scheme
 ) -> Principal:
-    return authorize(request.app.state.services.keys, creds, None)
+    """The caller the route's access policy admitted (api/access.py runs before the route)."""
+    who = request.scope.get(PRINCIPAL)
+    if who is None:  # a route the access guard did not run for: deny
+        raise HTTPException(status_code=403, detail="no access policy admitted this request")
+    return who
+
+
+principal = caller
 
 
 def require(*roles: str) -> Callable[..., Principal]:
-    # One dependency level (not principal -> check): FastAPI's dependency resolution costs
-    # a noticeable share of a request on the intake hot path.
-    async def check(
-        request: Request,
-        creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
-    ) -> Principal:
-        return authorize(request.app.state.services.keys, creds, roles)
+    """Kept for routes written before api/access.py: the admitted caller, and a second check of
+    its role (the policy in api/access.py is what admits it)."""
+
+    async def check(who: Principal = Depends(caller)) -> Principal:
+        if who.role not in roles:
+            raise HTTPException(
+                status_code=403,
+                detail=f"role {who.role!r} may not do this; needs one of {', '.join(roles)}",
+            )
+        return who
 
     return check  # type: ignore[return-value]
-
-
-def scoped_channel(who: Principal, channel: str) -> None:
-    """A connector only sees its own channel; another channel's things do not exist for it."""
-    if who.role == "connector" and who.scope != channel:
-        raise HTTPException(status_code=404, detail="not found")
 
 
 def encode_json(content: Any) -> bytes:

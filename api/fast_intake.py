@@ -5,7 +5,8 @@ Through FastAPI a request passes five middleware layers, the router's scan of ev
 dependency resolution and response wrapping before and after the work itself; measured under 50
 concurrent clients that was about half of the server's CPU per order. `CrossdockAPI` is the same
 FastAPI application, except that it hands exactly these requests to `take_order` (the code the
-documented route in api/routes_orders.py runs) after the same key and role check. Errors are
+documented route in api/routes_orders.py runs) after the same access policy (api/access.py:
+key, rate, role and channel, before the body is read). Errors are
 answered by the application's own exception handlers, so every status and body is the route's
 (tests/e2e/test_fast_intake.py compares the two answer by answer). Everything else, including
 any other method or path, goes through FastAPI as before.
@@ -23,11 +24,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from api.deps import Services, authorize, bearer_credentials
-from api.routes_orders import INTAKE_ROLES, MAX_JSON_BYTES, take_order
+from api import access
+from api.deps import PRINCIPAL, Services
+from api.routes_orders import MAX_JSON_BYTES, take_order
 
 log = logging.getLogger(__name__)
 INTAKE_PATH = re.compile(r"/v1/channels/(amazon|shopee|shopify|web)/orders")
+INTAKE_POLICY = access.POLICIES["POST /v1/channels/{channel}/orders"]
 
 
 class CrossdockAPI(FastAPI):
@@ -36,25 +39,50 @@ class CrossdockAPI(FastAPI):
     def __init__(self, *args: Any, fast_intake: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fast_intake = fast_intake
+        self._access: access.AccessTable | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.fast_intake and scope["type"] == "http" and scope["method"] == "POST":
-            match = INTAKE_PATH.fullmatch(scope["path"])
-            if match is not None:
-                await self._intake(match[1], scope, receive, send)
+        if scope["type"] == "http":
+            if self.fast_intake and scope["method"] == "POST":
+                match = INTAKE_PATH.fullmatch(scope["path"])
+                if match is not None:
+                    await self._intake(match[1], scope, receive, send)
+                    return
+            if not await self._admitted(scope, receive, send):
                 return
         await super().__call__(scope, receive, send)
+
+    async def _admitted(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Every route's access policy (api/access.py), applied before FastAPI routes the
+        request, so before any body is read; False when it was answered here (refused)."""
+        if self._access is None:  # built at the first request, when every router is included
+            self._access = access.AccessTable(self.routes)
+        path = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        found = self._access.match(scope["method"], path)
+        if found is None:  # no route takes it: the router answers 404 or 405
+            return True
+        policy, params = found
+        scope["app"] = self  # as Starlette sets it, for the error handlers' Request
+        try:
+            svc = self.state.services if policy is None or not policy.public else None
+            scope[PRINCIPAL] = await access.admit(policy, svc, _authorization(scope), params)
+        except Exception as exc:
+            response = await self._handled(exc, scope, receive)
+            await response(scope, receive, send)
+            return False
+        return True
 
     async def _intake(self, channel: str, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self  # as Starlette sets it, for the error handlers' Request
         svc: Services = self.state.services
         try:
-            authorization = None
-            for name, value in scope["headers"]:
-                if name == b"authorization":
-                    authorization = value.decode("latin-1")
-                    break
-            who = authorize(svc.keys, bearer_credentials(authorization), INTAKE_ROLES)
+            who = await access.admit(
+                INTAKE_POLICY, svc, _authorization(scope), {"channel": channel}
+            )
+            assert who is not None  # the intake policy is not public
             body = await _read_body(receive, MAX_JSON_BYTES)
             if body is None:  # the client went away: nobody to answer, nothing taken in
                 return
@@ -82,6 +110,13 @@ class CrossdockAPI(FastAPI):
                     return await handler(request, exc)
                 return await run_in_threadpool(handler, request, exc)
         raise exc
+
+
+def _authorization(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return str(value.decode("latin-1"))
+    return None
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from api.auth import Principal
-from api.deps import Services, as_json, require, services
+from api.deps import Services, as_json, caller, services
 from domains.common import ValidationFailed
 from domains.customs.landed import Goods
 from domains.customs.model import Declaration
@@ -18,7 +18,6 @@ from projections.customs_views import clearance_delay_rates, customs_queue
 
 router = APIRouter(prefix="/v1", tags=["customs"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-CUSTOMS = ("customs",)
 
 
 class NoteIn(BaseModel):
@@ -102,7 +101,7 @@ class RulesIn(BaseModel):
 @router.put("/admin/customs-rules")
 def publish_rules(
     body: RulesIn,
-    who: Principal = Depends(require("admin", "customs")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Publish a new version of the tariff, VAT, low-value and restricted-goods rules. Rules
@@ -125,7 +124,7 @@ def list_declarations(
     channel: str | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
-    who: Principal = Depends(require(*CUSTOMS)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """The review queue: drafted declarations with their flags, filtered and paged."""
@@ -145,7 +144,7 @@ def list_declarations(
 @router.get("/customs/declarations/{declaration_id}")
 def get_declaration(
     declaration_id: UUID,
-    who: Principal = Depends(require(*CUSTOMS)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """One declaration with each flag explained, and its order's history."""
@@ -165,7 +164,7 @@ def get_declaration(
 def approve(
     declaration_id: UUID,
     body: NoteIn,
-    who: Principal = Depends(require(*CUSTOMS)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     d, nid = svc.app.customs.approve_declaration(declaration_id, who.name, body.note)
@@ -176,7 +175,7 @@ def approve(
 def reject(
     declaration_id: UUID,
     body: ReasonIn,
-    who: Principal = Depends(require(*CUSTOMS)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     d, nid = svc.app.customs.reject_declaration(declaration_id, who.name, body.reason)
@@ -187,7 +186,7 @@ def reject(
 def amend(
     declaration_id: UUID,
     body: AmendIn,
-    who: Principal = Depends(require(*CUSTOMS)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Line changes, recorded with the reviewer and the reason; duties and flags recomputed."""
@@ -207,7 +206,7 @@ def amend(
 def clearance(
     declaration_id: UUID,
     body: ClearanceIn,
-    who: Principal = Depends(require("customs", "carrier")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Clearance status from the broker or carrier: submitted, cleared, held (with reason),
@@ -222,7 +221,7 @@ def clearance(
 def document(
     declaration_id: UUID,
     kind: Literal["commercial-invoice.pdf", "packing-list.pdf", "declaration.json"],
-    who: Principal = Depends(require("customs", "warehouse", "admin")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> Response:
     """Commercial invoice and packing list (PDF) and the declaration (JSON), all from the same
@@ -234,7 +233,7 @@ def document(
 
 @router.get("/customs/clearance-delays")
 def clearance_delays(
-    who: Principal = Depends(require(*CUSTOMS)), svc: Services = Depends(services)
+    who: Principal = Depends(caller), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """Share of submitted declarations held by customs, per destination and carrier."""
     svc.fresh_views()
@@ -244,7 +243,7 @@ def clearance_delays(
 @router.post("/quotes/landed-cost")
 def landed(
     body: LandedIn,
-    who: Principal = Depends(require("connector", "customs", "finance", "admin")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Goods value, freight (cheapest quote from the warehouse), duty, VAT/GST and the total,

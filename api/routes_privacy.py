@@ -9,10 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Principal
-from api.deps import Services, as_json, require, services
+from api.deps import Services, as_json, caller, services
 
 router = APIRouter(prefix="/v1/privacy", tags=["privacy"])
-PRIVACY = ("privacy", "admin")
 
 
 class ErasureIn(BaseModel):
@@ -37,7 +36,7 @@ class ErasureIn(BaseModel):
 )
 def erase(
     body: ErasureIn,
-    who: Principal = Depends(require(*PRIVACY)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Erase a data subject found by email (or phone): the request and its outcome are
@@ -52,7 +51,7 @@ def erase(
 def access(
     email: str | None = Query(default=None, max_length=320),
     phone: str | None = Query(default=None, max_length=40),
-    who: Principal = Depends(require(*PRIVACY)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """An access request: every order, shipment and declaration holding the person's data,

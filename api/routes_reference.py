@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.auth import Principal
-from api.deps import Services, as_json, require, services
+from api.deps import Services, as_json, caller, services
 from domains.common import ValidationFailed
 from projections.orders_views import stock_page
 
@@ -124,7 +124,7 @@ def put_warehouse(
     code: str,
     body: WarehouseIn,
     response: Response,
-    who: Principal = Depends(require("admin")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Register or revise a warehouse; each change is a new version of its stream."""
@@ -138,7 +138,7 @@ def put_product(
     sku: str,
     body: ProductIn,
     response: Response,
-    who: Principal = Depends(require("admin")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     _check_country(svc, "origin_country", body.origin_country)
@@ -153,7 +153,7 @@ def put_dealer(
     code: str,
     body: DealerIn,
     response: Response,
-    who: Principal = Depends(require("admin")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     for i, region in enumerate(body.regions):
@@ -166,7 +166,7 @@ def put_dealer(
 def put_prohibited(
     body: ProhibitedIn,
     response: Response,
-    who: Principal = Depends(require("admin")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Publish a new version of the prohibited-goods list (HS prefixes per destination)."""
@@ -179,7 +179,7 @@ def put_prohibited(
 
 @router.post("/admin/stock-receipts")
 def receive_stock(
-    body: ReceiptIn, who: Principal = Depends(require("admin")), svc: Services = Depends(services)
+    body: ReceiptIn, who: Principal = Depends(caller), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     nid = svc.app.warehouse.receive_stock(
         body.warehouse_id, body.sku, body.quantity, body.receipt_ref
@@ -189,7 +189,7 @@ def receive_stock(
 
 @router.get("/reference")
 def reference(
-    who: Principal = Depends(require("admin", "customs", "finance", "warehouse", "connector")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Warehouses, products and the prohibited-goods list version: as of the log, so what
@@ -210,7 +210,7 @@ def reference(
 @router.get("/admin/dealers/{code}")
 def get_dealer(
     code: str,
-    who: Principal = Depends(require("admin", "finance")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     return svc.app.reference.get_dealer(code).details()
@@ -222,7 +222,7 @@ def stock(
     warehouse: str | None = None,
     limit: int = Query(500, ge=1, le=5000),
     offset: int = Query(0, ge=0),
-    who: Principal = Depends(require("admin", "warehouse", "connector", "customs", "finance")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """On hand, reserved and available per warehouse and SKU. A warehouse key sees its own."""

@@ -12,16 +12,15 @@ from pydantic import BaseModel, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
-from api.deps import Services, require, services
+from api.deps import Services, caller, services
 
 router = APIRouter(prefix="/v1/finance", tags=["finance"])
-FINANCE = ("finance",)
 
 
 @router.get("/costs")
 def costs(
     group_by: Literal["carrier", "lane", "month", "channel", "warehouse"] = "carrier",
-    who: Principal = Depends(require(*FINANCE)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Logistics cost totals grouped by carrier, lane, month, channel or warehouse: cost per
@@ -35,7 +34,7 @@ def costs(
 def order_costs(
     order_id: UUID,
     allocate: Literal["weight", "value"] = "weight",
-    who: Principal = Depends(require(*FINANCE)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """An order's cost is the sum of its shipments', allocated back to its lines by weight or
@@ -84,7 +83,7 @@ async def upload_bill(
     response: Response,
     carrier: Annotated[str, Query(min_length=2)],
     layout: Literal["dhl", "ups", "fedex", "generic"] = "generic",
-    who: Principal = Depends(require(*FINANCE)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Upload a carrier bill (CSV or XLSX; DHL-, UPS-, FedEx-like or generic columns). Every line
@@ -103,7 +102,7 @@ async def upload_bill(
 
 @router.get("/carrier-bills/{bill_id}")
 def get_bill(
-    bill_id: UUID, who: Principal = Depends(require(*FINANCE)), svc: Services = Depends(services)
+    bill_id: UUID, who: Principal = Depends(caller), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     return _bill_out(svc.app.settlement.get_bill(bill_id))
 
@@ -118,7 +117,7 @@ def resolve(
     bill_id: UUID,
     number: int,
     body: ResolveIn,
-    who: Principal = Depends(require(*FINANCE)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Accept, dispute or record a credit for one discrepancy (who and why are recorded)."""
@@ -132,7 +131,7 @@ def resolve(
 def report(
     bill_id: UUID,
     fmt: Literal["xlsx", "csv"],
-    who: Principal = Depends(require(*FINANCE)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> Response:
     """Every line (discrepancy rows highlighted red in XLSX) and a summary; cells a
@@ -148,7 +147,7 @@ def report(
 
 @router.get("/disputes/{carrier}.csv")
 def disputes(
-    carrier: str, who: Principal = Depends(require(*FINANCE)), svc: Services = Depends(services)
+    carrier: str, who: Principal = Depends(caller), svc: Services = Depends(services)
 ) -> Response:
     """The dispute file for one carrier: every discrepancy marked disputed, across bills."""
     return Response(svc.app.settlement.dispute_file(carrier), media_type="text/csv")

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from adapters.warehouse.replenishment import compute_replenishment
 from api.auth import Principal
-from api.deps import Services, as_json, require, services
+from api.deps import Services, as_json, caller, services
 from domains.common import ValidationFailed
 from projections.orders_views import warehouse_stock
 from projections.transport_views import wave_candidates
@@ -22,7 +22,6 @@ from projections.warehouse_views import demand_history, demand_since, expiring_l
 
 router = APIRouter(prefix="/v1", tags=["warehouse"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-FLOOR = ("warehouse", "admin")
 
 
 def _warehouse(who: Principal, warehouse_id: str | None) -> str:
@@ -106,7 +105,7 @@ class WaveIn(BaseModel):
 
 @router.post("/handheld/receipts", status_code=201)
 def receive(
-    body: ReceiptIn, who: Principal = Depends(require(*FLOOR)), svc: Services = Depends(services)
+    body: ReceiptIn, who: Principal = Depends(caller), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """Goods receipt into a bin, with lot and expiry (required for perishables)."""
     wh = _warehouse(who, body.warehouse_id)
@@ -122,7 +121,7 @@ def putaway(
     quantity: int = Query(gt=0),
     lot: str = "UNLOTTED",
     warehouse_id: str | None = None,
-    who: Principal = Depends(require(*FLOOR)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Where to put received goods: the same SKU and lot together, fast movers near the depot,
@@ -148,7 +147,7 @@ def putaway(
 
 @router.post("/handheld/counts")
 def count(
-    body: CountIn, who: Principal = Depends(require(*FLOOR)), svc: Services = Depends(services)
+    body: CountIn, who: Principal = Depends(caller), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """Cycle count of one lot in one bin: the adjustment and its difference are recorded."""
     wh = _warehouse(who, body.warehouse_id)
@@ -162,7 +161,7 @@ def count(
 def release_wave(
     warehouse_id: str,
     body: WaveIn,
-    who: Principal = Depends(require(*FLOOR)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Release reserved shipments (earliest cut-off first) into carts with optimised routes."""
@@ -179,7 +178,7 @@ def release_wave(
 
 @router.get("/handheld/tasks/next")
 def next_task(
-    who: Principal = Depends(require("warehouse")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
     x_picker_id: str | None = Header(None),
 ) -> dict[str, Any]:
@@ -199,7 +198,7 @@ def next_task(
 def get_task(
     task_id: UUID,
     warehouse_id: str | None = None,
-    who: Principal = Depends(require(*FLOOR)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     return as_json(svc.app.warehouse.get_pick_list(task_id, _warehouse(who, warehouse_id)).details())
@@ -209,7 +208,7 @@ def get_task(
 def scan(
     task_id: UUID,
     body: ScanIn,
-    who: Principal = Depends(require("warehouse")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
     x_picker_id: str | None = Header(None),
 ) -> dict[str, Any]:
@@ -237,7 +236,7 @@ def scan(
 def short(
     task_id: UUID,
     body: ShortIn,
-    who: Principal = Depends(require("warehouse")),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
     x_picker_id: str | None = Header(None),
 ) -> dict[str, Any]:
@@ -263,7 +262,7 @@ def short(
 def pack(
     shipment_id: str,
     body: PackIn,
-    who: Principal = Depends(require(*FLOOR)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Pack a picked shipment into parcels (weight g, dimensions mm, items). A parcel more than
@@ -288,7 +287,7 @@ def _velocity(svc: Services, warehouse_id: str, days: int = 28) -> dict[str, flo
 def expiry(
     warehouse_id: str,
     colour: Literal["red", "yellow", "blue"] | None = None,
-    who: Principal = Depends(require(*FLOOR)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Lots by expiry: red (expired or within the product's red threshold), yellow, blue.
@@ -331,7 +330,7 @@ def replenishment(
     service_level: float = Query(0.95, gt=0.5, lt=0.9999),
     history_days: int = Query(56, ge=7, le=730),
     all_items: bool = False,
-    who: Principal = Depends(require(*FLOOR)),
+    who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Safety stock, reorder point and a suggested order quantity per SKU from demand history

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 from pathlib import Path
 
@@ -82,18 +80,105 @@ def sla(every: float = typer.Option(0, help="seconds between checks; 0 checks on
 @keys_cli.command("create")
 def keys_create(
     name: str,
-    role: str = typer.Option(..., help="connector, warehouse, customs, finance or admin"),
-    scope: str = typer.Option(None, help="channel for a connector, warehouse id for warehouse"),
+    role: str = typer.Option(
+        ..., help="connector, warehouse, carrier, customs, finance, admin or privacy"
+    ),
+    scope: str = typer.Option(
+        None, help="the channel (connector), warehouse id (warehouse) or carrier (carrier)"
+    ),
+    expires: str = typer.Option(None, help="the date (UTC) the key stops working, e.g. 2027-01-01"),
+    rate: str = typer.Option(
+        None, help="this key's request rate, e.g. 100/s or 600/min (default: its role's)"
+    ),
 ) -> None:
-    """Create a key, store its hash in CROSSDOCK_API_KEYS_FILE, print the key once."""
-    from api.auth import DEFAULT_KEYS_FILE, KeyStore, new_key, write_keys
+    """Create a key, store its hash in CROSSDOCK_API_KEYS_FILE, print the key once. A running
+    server picks it up within about a second."""
+    from api.auth import KeyStore, keys_file, new_key, read_keys, write_keys
 
-    path = Path(os.environ.get("CROSSDOCK_API_KEYS_FILE", DEFAULT_KEYS_FILE))
-    entries = json.loads(path.read_text()) if path.exists() else []
-    key, entry = new_key(name, role, scope)
-    KeyStore([*entries, entry])  # validates role and scope before anything is written
+    path = keys_file()
+    entries = read_keys(path)
+    if any(e["name"] == name and not e.get("revoked_at") for e in entries):
+        raise typer.BadParameter(f"a key named {name!r} exists; revoke it first", param_hint="NAME")
+    try:
+        key, entry = new_key(name, role, scope, expires=expires, rate=rate)
+        KeyStore([*entries, entry])  # validates role and scope before anything is written
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     write_keys(path, [*entries, entry])
     typer.echo(key)
+
+
+@keys_cli.command("revoke")
+def keys_revoke(name: str) -> None:
+    """Revoke the key called NAME: a running server refuses it (401) within about a second."""
+    from datetime import UTC, datetime
+
+    from api.auth import keys_file, read_keys, write_keys
+
+    path = keys_file()
+    entries = read_keys(path)
+    live = [e for e in entries if e["name"] == name and not e.get("revoked_at")]
+    if not live:
+        typer.echo(f"no live key named {name!r} in {path}", err=True)
+        raise typer.Exit(1)
+    for e in live:
+        e["revoked_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    write_keys(path, entries)
+    typer.echo(f"revoked {name}")
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """Every key: name, role, scope, rate (`role:` when its role's), expiry, state and when it
+    was last used (as the servers last recorded it, about once a minute)."""
+    from datetime import UTC, datetime
+
+    from api.auth import keys_file, parse_expiry, read_keys, read_last_used, role_rates
+
+    path = keys_file()
+    rates = role_rates()
+    used = read_last_used(path)
+    now = datetime.now(UTC)
+    rows = [("NAME", "ROLE", "SCOPE", "RATE", "EXPIRES", "STATE", "LAST USED")]
+    for e in read_keys(path):
+        expires = e.get("expires")
+        if e.get("revoked_at"):
+            state = f"revoked {e['revoked_at'][:10]}"
+        elif expires and parse_expiry(expires) <= now:
+            state = "expired"
+        else:
+            state = "active"
+        rows.append(
+            (
+                e["name"],
+                e["role"],
+                e.get("scope") or "-",
+                e.get("rate") or "role:" + getattr(rates.get(e["role"]), "text", "off"),
+                (expires or "never")[:10],
+                state,
+                used.get(e["key_sha256"], "never"),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+@cli.command("access-matrix")
+def access_matrix(
+    write: bool = typer.Option(False, help="replace the table in README.md"),
+    readme: Path = typer.Option(Path("README.md"), help="the README to update"),
+) -> None:
+    """Print who may call what (from api/access.py), or write it into README.md."""
+    from api.access import render_matrix, with_matrix
+    from api.app import create_app
+
+    table = render_matrix(create_app().routes)
+    if not write:
+        typer.echo(table, nl=False)
+        return
+    readme.write_text(with_matrix(readme.read_text(), table))
+    typer.echo(f"updated {readme}")
 
 
 def main() -> None:

@@ -115,9 +115,19 @@ GROUPS = [
     ),
     Group(
         "auth",
-        ["api/auth.py", "api/deps.py"],
-        ["tests/e2e/test_http.py", "tests/unit/test_auth.py"],
-        ["api.auth.*", "api.deps.x_authorize__mutmut_*", "api.deps.x_bearer_credentials__mutmut_*"],
+        ["api/auth.py", "api/deps.py", "api/access.py"],
+        [
+            "tests/e2e/test_http.py",
+            "tests/unit/test_auth.py",
+            "tests/e2e/test_access.py",
+            "tests/e2e/test_keys_http.py",
+        ],
+        [
+            "api.auth.*",
+            "api.access.*",
+            "api.deps.x_authorize__mutmut_*",
+            "api.deps.x_bearer_credentials__mutmut_*",
+        ],
     ),
     Group(
         "consumer",

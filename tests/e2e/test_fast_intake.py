@@ -113,7 +113,10 @@ def test_the_lean_path_answers_exactly_as_the_fastapi_route(tmp_path, monkeypatc
     # The lean path really took the JSON channels' pushes; only the dealer path (not one of
     # them) went through FastAPI, where the route's channel check answers 422.
     assert through_fastapi == [("POST", "/v1/channels/dealer/orders")]
-    assert len(reached_fastapi) == len(documented)
+    # On the documented path too, the access policy (api/access.py) answers a refused key, role
+    # or channel before FastAPI routes the request; everything admitted reaches the route.
+    admitted = [s for s in statuses if s not in (401, 403, 404)]
+    assert len(reached_fastapi) == len(admitted)
 
 
 def test_the_lean_path_stores_nothing_for_rejected_pushes(tmp_path):

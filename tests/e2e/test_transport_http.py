@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from adapters.transport.carriers.waybills import validate
-from api.auth import KeyStore, new_key
+from api.auth import new_key
 from tests.e2e.test_warehouse_http import floor, order, receipt  # noqa: F401 - fixture
 
 CARD = FIXTURE = None
@@ -164,7 +164,7 @@ def test_carrier_choice_label_void_dispatch_tracking_and_scorecard(floor):  # no
     )
 
     key, entry = new_key("carrier-hook", "carrier", carrier)
-    c.svc.keys._by_hash.update(KeyStore([entry])._by_hash)
+    c.svc.keys.add([entry])
     hook = {"Authorization": f"Bearer {key}"}
     wb = again["waybill"]
     t0 = c.clock.now()

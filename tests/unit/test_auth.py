@@ -94,3 +94,32 @@ def test_keys_are_stored_hashed_and_the_file_is_readable_by_its_owner_only(tmp_p
     assert KeyStore.from_env().authenticate(key) is None  # no file: no key is valid
     monkeypatch.setenv("CROSSDOCK_API_KEYS", json.dumps([entry]))
     assert KeyStore.from_env().authenticate(key).role == "admin"  # inline wins over the file
+
+
+def test_a_revoked_or_expired_key_is_answered_401_saying_so():
+    from datetime import UTC, datetime
+
+    live, live_entry = new_key("live", "admin", expires="2027-01-01")
+    gone, gone_entry = new_key("gone", "admin")
+    gone_entry["revoked_at"] = "2026-12-01T10:00:00+00:00"
+    at = datetime(2027, 1, 1, tzinfo=UTC)
+    keys = KeyStore([live_entry, gone_entry], now=lambda: at)
+    for key, detail in (
+        (live, "this API key expired on 2027-01-01T00:00:00+00:00"),
+        (gone, "this API key was revoked"),
+    ):
+        with pytest.raises(HTTPException) as e:
+            authorize(keys, bearer(key), None)
+        assert (e.value.status_code, e.value.detail) == (401, detail)
+        assert keys.authenticate(key) is None
+
+
+def test_a_key_over_its_rate_is_answered_429_before_its_role_is_checked():
+    key, entry = new_key("fin", "finance", rate="1/min")
+    keys = KeyStore([entry], monotonic=lambda: 5.0)
+    assert authorize(keys, bearer(key), ("finance",)).name == "fin"
+    with pytest.raises(HTTPException) as e:
+        authorize(keys, bearer(key), ("admin",))
+    assert e.value.status_code == 429
+    assert e.value.headers == {"Retry-After": "60"}
+    assert e.value.detail == "over this key's rate of 1/min; retry in 60 s"
