@@ -18,6 +18,7 @@ from adapters.bootstrap import build_app_with_views
 from adapters.runtime import tune_gc
 from api import (
     errors,
+    limits,
     routes_customs,
     routes_orders,
     routes_reference,
@@ -75,6 +76,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     if svc is not None:
         api.state.services = svc
     errors.install(api)
+    limits.install(api)
     api.include_router(routes_orders.router)
     api.include_router(routes_reference.router)
     api.include_router(routes_warehouse.router)

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from adapters.orders.channels import MAPPERS, FieldError, PayloadError, map_payload
 from api.auth import Principal
 from api.deps import Services, as_json, encode_json, require, scoped_channel, services
+from api.limits import BodyLimits, BodyTooLarge
 from domains.common import ValidationFailed
 from domains.orders.intake import Intake
 from domains.orders.model import Order
@@ -21,7 +22,7 @@ from projections.orders_views import orders_page
 
 router = APIRouter(prefix="/v1", tags=["orders"])
 CHANNELS = sorted([*MAPPERS, "dealer"])
-MAX_JSON_BYTES = 1_000_000
+MAX_JSON_BYTES = BodyLimits.from_env().default_bytes  # as api/limits.py's middleware has it
 MAX_CSV_BYTES = 5_000_000
 READERS = ("connector", "warehouse", "customs", "finance", "admin")
 INTAKE_ROLES = ("connector", "admin")
@@ -97,8 +98,8 @@ async def take_order(
     Shared by the FastAPI route above (which documents the endpoint) and the lean dispatcher in
     api/fast_intake.py that serves it without FastAPI's routing and dependency layers."""
     scoped_channel(who, channel)
-    if len(body) > MAX_JSON_BYTES:
-        raise HTTPException(status_code=413, detail=f"payload over {MAX_JSON_BYTES} bytes")
+    if len(body) > MAX_JSON_BYTES:  # the fast path's read stops one byte past the limit
+        raise BodyTooLarge(MAX_JSON_BYTES, "CROSSDOCK_MAX_BODY_BYTES")
     try:
         payload = orjson.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:  # orjson.JSONDecodeError is a ValueError
