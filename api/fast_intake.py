@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from api.deps import Services, authorize, bearer_credentials
+from api.limits import BodyLimitMiddleware
 from api.routes_orders import INTAKE_ROLES, MAX_JSON_BYTES, take_order
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,13 @@ class CrossdockAPI(FastAPI):
         if self.fast_intake and scope["type"] == "http" and scope["method"] == "POST":
             match = INTAKE_PATH.fullmatch(scope["path"])
             if match is not None:
-                await self._intake(match[1], scope, receive, send)
+                channel = match[1]
+
+                async def intake(scope: Scope, receive: Receive, send: Send) -> None:
+                    await self._intake(channel, scope, receive, send)
+
+                # The body limit every other route has (api/limits.py), outside the stack too.
+                await BodyLimitMiddleware(intake, self.state.body_limits)(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
 

@@ -34,6 +34,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.uploads import UploadTooLarge
 
+# Paging: the largest `offset` a list route takes (its `limit` has its own bound per route). A
+# larger one answers 422 instead of reaching the database (SQLite integers end at 2**63 - 1).
+MAX_OFFSET = 10_000_000
 DEFAULT_BODY_BYTES = 1_000_000
 DEFAULT_BILL_BYTES = 10 * 1024 * 1024
 DEFAULT_CSV_BYTES = 5_000_000

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from api.auth import Principal
 from api.deps import Services, as_json, require, services
+from api.limits import MAX_OFFSET
 from domains.common import ValidationFailed
 from domains.customs.landed import Goods
 from domains.customs.model import Declaration
@@ -122,7 +123,7 @@ def list_declarations(
     destination: str | None = None,
     channel: str | None = None,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     who: Principal = Depends(require(*CUSTOMS)),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from adapters.orders.channels import MAPPERS, FieldError, PayloadError, map_payload
 from api.auth import Principal
 from api.deps import Services, as_json, encode_json, require, scoped_channel, services
-from api.limits import BodyLimits, BodyTooLarge
+from api.limits import MAX_OFFSET, BodyLimits, BodyTooLarge
 from domains.common import ValidationFailed
 from domains.orders.intake import Intake
 from domains.orders.model import Order
@@ -162,7 +162,7 @@ def list_orders(
     placed_from: datetime | None = None,
     placed_to: datetime | None = None,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     who: Principal = Depends(require(*READERS)),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.auth import Principal
 from api.deps import Services, as_json, require, services
+from api.limits import MAX_OFFSET
 from domains.common import ValidationFailed
 from projections.orders_views import stock_page
 
@@ -220,7 +221,7 @@ def stock(
     sku: str | None = None,
     warehouse: str | None = None,
     limit: int = Query(500, ge=1, le=5000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     who: Principal = Depends(require("admin", "warehouse", "connector", "customs", "finance")),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
