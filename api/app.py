@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from adapters.bootstrap import build_app_with_views
 from adapters.runtime import tune_gc
 from api import (
+    error_docs,
     errors,
     limits,
     routes_customs,
@@ -88,4 +89,5 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    error_docs.install(api)
     return api

@@ -11,7 +11,8 @@ error responses with one shared model, `Error`, that fits every error body the a
     {"error": "too_large", "detail": ..., "limit": ..., "setting": ...}   413 (api/limits.py)
 
 Errors may carry more fields (a duplicate's `differences`, a scan's `expected`); the model
-allows them. tests/e2e/test_fuzz_openapi.py checks real answers against the schema.
+allows them. A body FastAPI cannot decode (its bare 400) is answered 422 like any other bad
+input. tests/e2e/test_fuzz_openapi.py checks real answers against the schema.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
 
 
 class ErrorItem(BaseModel):
@@ -55,6 +58,24 @@ ERRORS: dict[str, str] = {
 OPEN = ("413", "422", "429")  # what an operation without a key can still answer
 
 
+async def _unreadable_body(_: Request, exc: Exception) -> JSONResponse:
+    """FastAPI answers a JSON body it cannot decode with a bare 400; the app's answer for bad
+    input is 422 saying where, as for any other."""
+    detail = getattr(exc, "detail", None)
+    if detail == "There was an error parsing the body":
+        detail = "not valid JSON (or not UTF-8 text)"
+    return JSONResponse(
+        status_code=422,
+        content={"error": "invalid", "detail": [{"loc": "body", "msg": str(detail)}]},
+    )
+
+
+def install(app: FastAPI) -> None:
+    """An unreadable body answered 422 like other bad input, and the errors documented."""
+    app.add_exception_handler(400, _unreadable_body)
+    document_errors(app)
+
+
 def document_errors(app: FastAPI) -> None:
     """Make `app.openapi()` document the shared error body on every operation."""
 
@@ -84,6 +105,8 @@ def document_errors(app: FastAPI) -> None:
                 codes = ERRORS if op.get("security") else {c: ERRORS[c] for c in OPEN}
                 for code, description in codes.items():
                     documented = op["responses"].setdefault(code, {"description": description})
+                    if documented.get("description") == "Validation Error":  # FastAPI's own
+                        documented["description"] = description
                     documented["content"] = {"application/json": {"schema": ref}}
         used = repr(schema["paths"])
         for name in ("HTTPValidationError", "ValidationError"):

@@ -217,7 +217,11 @@ def clearance(
     return {**declaration_out(d), "notification_id": nid}
 
 
-@router.get("/customs/declarations/{declaration_id}/documents/{kind}")
+@router.get(
+    "/customs/declarations/{declaration_id}/documents/{kind}",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "application/json": {}}}},
+)
 def document(
     declaration_id: UUID,
     kind: Literal["commercial-invoice.pdf", "packing-list.pdf", "declaration.json"],

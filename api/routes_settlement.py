@@ -128,7 +128,11 @@ def resolve(
     return {**bill.discrepancies[number - 1], "notification_id": nid}
 
 
-@router.get("/carrier-bills/{bill_id}/report.{fmt}")
+@router.get(
+    "/carrier-bills/{bill_id}/report.{fmt}",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, XLSX: {}}}},
+)
 def report(
     bill_id: UUID,
     fmt: Literal["xlsx", "csv"],
@@ -146,7 +150,11 @@ def report(
     )
 
 
-@router.get("/disputes/{carrier}.csv")
+@router.get(
+    "/disputes/{carrier}.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
 def disputes(
     carrier: str, who: Principal = Depends(require(*FINANCE)), svc: Services = Depends(services)
 ) -> Response:

@@ -173,7 +173,11 @@ def create_label(
     return {**result, "label": f"/v1/shipments/{shipment_id}/label", "notification_id": nid}
 
 
-@router.get("/shipments/{shipment_id}/label", response_class=Response)
+@router.get(
+    "/shipments/{shipment_id}/label",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "application/x-zpl": {}}}},
+)
 def get_label(
     shipment_id: str, who: Principal = Depends(require(*FLOOR)), svc: Services = Depends(services)
 ) -> Response:
