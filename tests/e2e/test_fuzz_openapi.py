@@ -24,6 +24,8 @@ from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
 from api.auth import KeyStore, new_key
 
+pytestmark = pytest.mark.fuzz  # runs in `make test`; `pytest -m fuzz` runs it alone
+
 ROLES = [
     ("admin", "admin", None),
     ("amazon", "connector", "amazon"),
