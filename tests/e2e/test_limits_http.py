@@ -319,3 +319,46 @@ def test_healthz_answers_while_a_big_bill_is_being_processed(api):
     assert upload.status_code == 201, upload.text[:500]
     assert upload.json()["totals"]["lines"] == 200_000
     assert order == ["healthz", "bill parsed"]
+
+
+# --- error answers as documented -------------------------------------------------------------
+
+
+def test_an_undecodable_json_body_is_422_naming_the_body(api):
+    r = api.post(
+        "/v1/rates/quote",
+        content=b"\xff\xfe{not json",
+        headers={**api.keys["admin"], "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert r.json() == {
+        "error": "invalid",
+        "detail": [{"loc": "body", "msg": "not valid JSON (or not UTF-8 text)"}],
+    }
+
+
+def test_every_error_status_is_documented_with_the_body_the_app_sends(api):
+    from api.error_docs import ErrorBody
+
+    spec = api.app_.openapi()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            codes = set(op["responses"])
+            wanted = {"413", "422", "429"} | ({"401", "403"} if op.get("security") else set())
+            assert wanted <= codes, (method, path, codes)
+            for code in wanted:
+                schema = op["responses"][code]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}
+    none = f"{'0' * 8}-0000-0000-0000-{'0' * 12}"
+    answers = [
+        (api.get("/v1/orders"), 401),  # FastAPI's HTTPException
+        (api.get("/v1/customs/declarations", headers=api.keys["amazon"]), 403),
+        (api.get("/v1/orders?offset=-1", headers=api.keys["admin"]), 422),
+        (post_bill(api, b"x" * 12_000_001), 413),  # api/limits.py
+        (post_bill(api, bomb(200 * 1024 * 1024), "bill.xlsx"), 413),  # adapters/uploads.py
+        (api.get(f"/v1/finance/carrier-bills/{none}", headers=api.keys["finance"]), 404),
+    ]
+    for r, status in answers:
+        assert r.status_code == status, r.text
+        ErrorBody.model_validate(r.json())
