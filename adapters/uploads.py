@@ -9,7 +9,9 @@ the declared sizes bound what a parser can be made to hold) and refuses the file
         bill written by openpyxl is about 81 MB),
     one member inflates more than CROSSDOCK_MAX_ZIP_RATIO times (default 100; spreadsheets
         compress 5-20 times, bombs 1,000 times and more), or
-    the archive has more than MAX_ZIP_MEMBERS members.
+    the archive has more than MAX_ZIP_MEMBERS members, or
+    a member a reader holds whole rather than streams (HELD_WHOLE: an XLSX file's shared
+        strings) unpacks to more than its own limit (32 MiB).
 
 Text uploads are bounded by the body limit (api/limits.py) and, per parser, in rows and columns
 (MAX_COLUMNS here; rows in each parser, e.g. adapters/settlement/bills.py's MAX_ROWS).
@@ -31,6 +33,9 @@ DEFAULT_MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 DEFAULT_MAX_ZIP_RATIO = 100
 MAX_ZIP_MEMBERS = 1_000
 MAX_COLUMNS = 200  # columns in an uploaded table: carrier bills have about 10-20
+# Members a reader holds whole rather than streams: openpyxl keeps every shared string of a
+# workbook in a list (a sheet is streamed row by row). A 200,000-line bill needs about 6 MB.
+HELD_WHOLE = {"xl/sharedStrings.xml": 32 * 1024 * 1024}
 
 
 class UploadTooLarge(Exception):
@@ -54,6 +59,7 @@ class ZipLimits:
     max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES
     max_ratio: float = DEFAULT_MAX_ZIP_RATIO
     max_members: int = MAX_ZIP_MEMBERS
+    held_whole: tuple[tuple[str, int], ...] = tuple(HELD_WHOLE.items())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ZipLimits:
@@ -84,8 +90,16 @@ def check_zip(data: bytes, limits: ZipLimits | None = None) -> None:
             f"the archive has {len(members):,} members; at most {limits.max_members:,}",
             limits.max_members,
         )
+    held = dict(limits.held_whole)
     total = 0
     for m in members:
+        cap = held.get(m.filename)
+        if cap is not None and m.file_size > cap:
+            raise UploadTooLarge(
+                f"archive member {m.filename[:80]!r} unpacks to {m.file_size:,} bytes; "
+                f"at most {cap:,} (it is read whole)",
+                cap,
+            )
         total += m.file_size
         if total > limits.max_unzipped_bytes:
             raise UploadTooLarge(

@@ -192,6 +192,11 @@ def test_archive_limits_unpacked_size_ratio_and_members():
         check_zip(squeezed.getvalue())
     with pytest.raises(UploadTooLarge, match="members"):
         check_zip(plain.getvalue(), ZipLimits(max_members=1))
+    with pytest.raises(UploadTooLarge, match="'xl/sharedStrings.xml' unpacks to 10,000 bytes"):
+        shared = io.BytesIO()
+        with zipfile.ZipFile(shared, "w", zipfile.ZIP_STORED) as z:
+            z.writestr("xl/sharedStrings.xml", b"s" * 10_000)
+        check_zip(shared.getvalue(), ZipLimits(held_whole=(("xl/sharedStrings.xml", 9_999),)))
     check_zip(b"not a zip at all")  # left to the parser to reject in its own words
     real = xlsx([BILL_HEAD.split(","), ["JD1", "dhl_express", "EXPRESS", 2.5, 20, 4, "EUR", "1"]])
     check_zip(real)
