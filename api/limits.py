@@ -16,7 +16,7 @@ Limits come from the environment (`BodyLimits.from_env`), read when the app is b
     CROSSDOCK_MAX_CSV_BYTES   5,000,000   POST /v1/channels/dealer/orders:csv, /v1/admin/rate-cards
 
 Channel intake (`POST /v1/channels/{channel}/orders`) is served by api/fast_intake.py outside the
-middleware stack; it reads at most MAX_JSON_BYTES + 1 bytes of a body and answers the same 413.
+middleware stack; it wraps itself in the same middleware, so it answers the same 413 as soon.
 """
 
 from __future__ import annotations
