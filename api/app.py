@@ -17,7 +17,9 @@ from fastapi import FastAPI
 from adapters.bootstrap import build_app_with_views
 from adapters.runtime import tune_gc
 from api import (
+    error_docs,
     errors,
+    limits,
     routes_customs,
     routes_orders,
     routes_privacy,
@@ -77,6 +79,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     if svc is not None:
         api.state.services = svc
     errors.install(api)
+    limits.install(api)
     api.include_router(routes_orders.router)
     api.include_router(routes_reference.router)
     api.include_router(routes_warehouse.router)
@@ -89,4 +92,5 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    error_docs.install(api)
     return api

@@ -26,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from api import access
 from api.deps import PRINCIPAL, Services
+from api.limits import BodyLimitMiddleware
 from api.routes_orders import MAX_JSON_BYTES, take_order
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,14 @@ class CrossdockAPI(FastAPI):
             if self.fast_intake and scope["method"] == "POST":
                 match = INTAKE_PATH.fullmatch(scope["path"])
                 if match is not None:
-                    await self._intake(match[1], scope, receive, send)
+                    channel = match[1]
+
+                    async def intake(scope: Scope, receive: Receive, send: Send) -> None:
+                        await self._intake(channel, scope, receive, send)
+
+                    # The body limit every other route has (api/limits.py), outside the stack.
+                    limited = BodyLimitMiddleware(intake, self.state.body_limits)
+                    await limited(scope, receive, send)
                     return
             if not await self._admitted(scope, receive, send):
                 return

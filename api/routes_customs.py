@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from api.auth import Principal
 from api.deps import Services, as_json, caller, services
+from api.limits import MAX_OFFSET
 from domains.common import ValidationFailed
 from domains.customs.landed import Goods
 from domains.customs.model import Declaration
@@ -29,11 +30,11 @@ class ReasonIn(BaseModel):
 
 
 class LineChange(BaseModel):
-    line_no: int = Field(ge=1)
+    line_no: int = Field(ge=1, le=10_000)
     description: str | None = Field(None, min_length=1, max_length=300)
     hs_code: str | None = Field(None, pattern=r"^\d{4}\.?\d{2}(\.?\d{2,4})?$")
     unit_value: Decimal | None = Field(None, ge=0)
-    quantity: int | None = Field(None, gt=0)
+    quantity: int | None = Field(None, gt=0, le=1_000_000)
     origin_country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
 
 
@@ -50,10 +51,10 @@ class ClearanceIn(BaseModel):
 class GoodsIn(BaseModel):
     sku: str | None = None
     hs_code: str | None = None
-    value: Decimal = Field(ge=0, description="line value (unit value x quantity)")
+    value: Decimal = Field(ge=0, le=1_000_000_000, description="line value (unit value x quantity)")
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    quantity: int = Field(1, gt=0)
-    weight_g: int | None = Field(None, gt=0)
+    quantity: int = Field(1, gt=0, le=1_000_000)
+    weight_g: int | None = Field(None, gt=0, le=10_000_000)
 
 
 class LandedIn(BaseModel):
@@ -123,7 +124,7 @@ def list_declarations(
     destination: str | None = None,
     channel: str | None = None,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
@@ -217,7 +218,11 @@ def clearance(
     return {**declaration_out(d, svc), "notification_id": nid}
 
 
-@router.get("/customs/declarations/{declaration_id}/documents/{kind}")
+@router.get(
+    "/customs/declarations/{declaration_id}/documents/{kind}",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "application/json": {}}}},
+)
 def document(
     declaration_id: UUID,
     kind: Literal["commercial-invoice.pdf", "packing-list.pdf", "declaration.json"],

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from adapters.orders.channels import MAPPERS, FieldError, PayloadError, map_payload
 from api.auth import Principal
 from api.deps import Services, as_json, caller, encode_json, services
+from api.limits import MAX_OFFSET, BodyLimits, BodyTooLarge
 from domains.common import ValidationFailed
 from domains.orders.intake import Intake
 from domains.orders.model import Order
@@ -22,7 +23,7 @@ from projections.orders_views import orders_page
 
 router = APIRouter(prefix="/v1", tags=["orders"])
 CHANNELS = sorted([*MAPPERS, "dealer"])
-MAX_JSON_BYTES = 1_000_000
+MAX_JSON_BYTES = BodyLimits.from_env().default_bytes  # as api/limits.py's middleware has it
 MAX_CSV_BYTES = 5_000_000
 
 
@@ -96,7 +97,7 @@ async def take_order(
     the endpoint) and the lean dispatcher in api/fast_intake.py that serves it without FastAPI's
     routing and dependency layers."""
     if len(body) > MAX_JSON_BYTES:
-        raise HTTPException(status_code=413, detail=f"payload over {MAX_JSON_BYTES} bytes")
+        raise BodyTooLarge(MAX_JSON_BYTES, "CROSSDOCK_MAX_BODY_BYTES")
     try:
         payload = orjson.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:  # orjson.JSONDecodeError is a ValueError
@@ -164,7 +165,7 @@ def list_orders(
     placed_from: datetime | None = None,
     placed_to: datetime | None = None,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:

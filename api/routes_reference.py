@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.auth import Principal
 from api.deps import Services, as_json, caller, services
+from api.limits import MAX_OFFSET
 from domains.common import ValidationFailed
 from projections.orders_views import stock_page
 
@@ -66,32 +67,34 @@ class ComplianceIn(BaseModel):
 
 
 class ProductIn(BaseModel):
-    name: str = Field(min_length=1)
-    unit_weight_g: int = Field(gt=0)
-    dimensions_mm: list[Annotated[int, Field(gt=0)]] = Field(min_length=3, max_length=3)
+    name: str = Field(min_length=1, max_length=300)
+    unit_weight_g: int = Field(gt=0, le=1_000_000, description="grams, at most a tonne")
+    dimensions_mm: list[Annotated[int, Field(gt=0, le=20_000)]] = Field(
+        min_length=3, max_length=3, description="mm, at most 20 m a side"
+    )
     hs_code: str = Field(pattern=r"^\d{4}(\.?\d{2})?(\.?\d{2,4})?$")
     origin_country: Country
-    unit_value: Decimal = Field(ge=0, decimal_places=4)
+    unit_value: Decimal = Field(ge=0, le=1_000_000_000, decimal_places=4)
     currency: CurrencyCode
     perishable: bool = False
     min_shelf_life_days: int | None = Field(None, ge=0, le=3650)
-    expiry_thresholds_days: list[Annotated[int, Field(ge=0)]] | None = Field(
+    expiry_thresholds_days: list[Annotated[int, Field(ge=0, le=3650)]] | None = Field(
         None, min_length=3, max_length=3, description="red, yellow, blue (days before expiry)"
     )
     barcode: str | None = Field(None, min_length=4, max_length=64)
     lead_time_days: int | None = Field(None, ge=0, le=365)
-    pack_size: int | None = Field(None, ge=1)
+    pack_size: int | None = Field(None, ge=1, le=1_000_000)
     compliance: ComplianceIn | None = None
 
 
 class DealerIn(BaseModel):
-    name: str = Field(min_length=1)
-    credit_limit: Decimal = Field(ge=0)
+    name: str = Field(min_length=1, max_length=300)
+    credit_limit: Decimal = Field(ge=0, le=1_000_000_000_000)
     currency: CurrencyCode
     regions: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]] = (
         Field(min_length=1)
     )
-    unpaid_balance: Decimal = Field(ge=0, default=Decimal("0"))
+    unpaid_balance: Decimal = Field(ge=0, le=1_000_000_000_000, default=Decimal("0"))
 
 
 class ProhibitedRule(BaseModel):
@@ -221,7 +224,7 @@ def stock(
     sku: str | None = None,
     warehouse: str | None = None,
     limit: int = Query(500, ge=1, le=5000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:

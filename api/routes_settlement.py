@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
-from api.deps import Services, caller, services
+from api.deps import Services, caller, encode_json, services
 
 router = APIRouter(prefix="/v1/finance", tags=["finance"])
 
@@ -49,7 +49,6 @@ def order_costs(
 
 
 # ---------------------------------------------------------------------------- carrier bills
-MAX_BILL_BYTES = 10 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -80,24 +79,25 @@ def _bill_out(bill: Any) -> dict[str, Any]:
 )
 async def upload_bill(
     request: Request,
-    response: Response,
     carrier: Annotated[str, Query(min_length=2)],
     layout: Literal["dhl", "ups", "fedex", "generic"] = "generic",
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
-) -> dict[str, Any]:
+) -> Response:
     """Upload a carrier bill (CSV or XLSX; DHL-, UPS-, FedEx-like or generic columns). Every line
     is matched to our labels and quotes; each discrepancy is recorded with expected and billed
     amounts. A bad file answers 422 listing the bad rows by line number and stores nothing."""
-    data = await request.body()
-    if len(data) > MAX_BILL_BYTES:
-        raise HTTPException(status_code=413, detail=f"file over {MAX_BILL_BYTES} bytes")
+    data = await request.body()  # at most CROSSDOCK_MAX_BILL_BYTES (api/limits.py)
     filename = request.headers.get("X-Filename", "bill.csv")
-    bill, created, nid = await run_in_threadpool(
-        svc.app.settlement.upload_bill, data, filename, layout, carrier, who.name
-    )
-    response.status_code = 201 if created else 200
-    return {**_bill_out(bill), "created": created, "notification_id": nid}
+
+    def work() -> tuple[bool, bytes]:  # parsing, matching and encoding: off the event loop
+        bill, created, nid = svc.app.settlement.upload_bill(
+            data, filename, layout, carrier, who.name
+        )
+        return created, encode_json({**_bill_out(bill), "created": created, "notification_id": nid})
+
+    created, content = await run_in_threadpool(work)
+    return Response(content, status_code=201 if created else 200, media_type="application/json")
 
 
 @router.get("/carrier-bills/{bill_id}")
@@ -127,7 +127,11 @@ def resolve(
     return {**bill.discrepancies[number - 1], "notification_id": nid}
 
 
-@router.get("/carrier-bills/{bill_id}/report.{fmt}")
+@router.get(
+    "/carrier-bills/{bill_id}/report.{fmt}",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, XLSX: {}}}},
+)
 def report(
     bill_id: UUID,
     fmt: Literal["xlsx", "csv"],
@@ -145,7 +149,11 @@ def report(
     )
 
 
-@router.get("/disputes/{carrier}.csv")
+@router.get(
+    "/disputes/{carrier}.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
 def disputes(
     carrier: str, who: Principal = Depends(caller), svc: Services = Depends(services)
 ) -> Response:

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
 from api.deps import Services, caller, services
@@ -105,8 +106,8 @@ async def import_rate_card(
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = body.decode("latin-1")
-    result, nid = svc.app.rates.publish_rate_card(
-        text, request.headers.get("X-Filename", "upload"), who.name
+    result, nid = await run_in_threadpool(  # parsing a card is CPU work: off the event loop
+        svc.app.rates.publish_rate_card, text, request.headers.get("X-Filename", "upload"), who.name
     )
     response.status_code = 201 if result["changed"] else 200
     return {**json.loads(json.dumps(result, default=str)), "notification_id": nid}
@@ -168,7 +169,11 @@ def create_label(
     return {**result, "label": f"/v1/shipments/{shipment_id}/label", "notification_id": nid}
 
 
-@router.get("/shipments/{shipment_id}/label", response_class=Response)
+@router.get(
+    "/shipments/{shipment_id}/label",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "application/x-zpl": {}}}},
+)
 def get_label(
     shipment_id: str, who: Principal = Depends(caller), svc: Services = Depends(services)
 ) -> Response:

@@ -55,7 +55,7 @@ class CountIn(BaseModel):
     bin: Text
     sku: Text
     lot: Text
-    counted: int = Field(ge=0)
+    counted: int = Field(ge=0, le=100_000_000)
     reason: Text
     warehouse_id: str | None = None
 
@@ -68,7 +68,7 @@ class ScanIn(BaseModel):
     sku: str | None = None
     barcode: str | None = None
     lot: Text
-    quantity: int = Field(gt=0)
+    quantity: int = Field(gt=0, le=100_000_000)
 
 
 class ShortIn(BaseModel):
@@ -76,13 +76,15 @@ class ShortIn(BaseModel):
     bin: Text
     sku: Text
     lot: Text
-    found: int = Field(ge=0, description="units actually found in the bin (0 if empty)")
+    found: int = Field(
+        ge=0, le=100_000_000, description="units actually found in the bin (0 if empty)"
+    )
     reason: Literal["bin_empty", "damaged", "wrong_item_in_bin"]
 
 
 class ItemIn(BaseModel):
     sku: Text
-    quantity: int = Field(gt=0)
+    quantity: int = Field(gt=0, le=100_000_000)
 
 
 class ParcelIn(BaseModel):
@@ -118,7 +120,7 @@ def receive(
 @router.get("/handheld/putaway")
 def putaway(
     sku: str,
-    quantity: int = Query(gt=0),
+    quantity: int = Query(gt=0, le=100_000_000),
     lot: str = "UNLOTTED",
     warehouse_id: str | None = None,
     who: Principal = Depends(caller),
@@ -128,7 +130,9 @@ def putaway(
     capacity respected (split over several bins when one cannot hold it all)."""
     wh = _warehouse(who, warehouse_id)
     velocity = _velocity(svc, wh)
-    first = svc.app.warehouse.suggest_putaway(wh, sku, 1, lot, svc.app.warehouse.bin_contents(wh), velocity)
+    first = svc.app.warehouse.suggest_putaway(
+        wh, sku, 1, lot, svc.app.warehouse.bin_contents(wh), velocity
+    )
     placements = svc.app.warehouse.plan_putaway(wh, sku, quantity, lot)
     return {
         "warehouse_id": wh,
@@ -201,7 +205,9 @@ def get_task(
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    return as_json(svc.app.warehouse.get_pick_list(task_id, _warehouse(who, warehouse_id)).details())
+    return as_json(
+        svc.app.warehouse.get_pick_list(task_id, _warehouse(who, warehouse_id)).details()
+    )
 
 
 @router.post("/handheld/tasks/{task_id}/scans")

@@ -40,7 +40,11 @@ Files: CSV (UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252; comma
 tab separated, picked from the header line) or XLSX (first sheet, first row = header). Amounts
 take a dot or a comma as decimal separator, an optional sign, no thousands separators, and at
 most two non-zero decimals ("12.5000" is fine, "12.345" is not). Blank rows are skipped (they
-still count for line numbers). Limits: 10 MB, 200,000 data rows.
+still count for line numbers). A formula cell in an XLSX file is read as its text ("=B2*1.2"),
+never evaluated and never taken for the value the file says it computed, so a formula where an
+amount belongs is rejected as one. Limits: 10 MB (CROSSDOCK_MAX_BILL_BYTES), 200,000 data rows,
+MAX_COLUMNS columns; an XLSX file's archive is checked before it is opened (adapters/uploads.py:
+what it unpacks to, and how much each member inflates).
 
 A bad file raises `BillRejected(errors)`: every bad row at once as {line, field, msg} (field is
 the file's column header; line None = the file as a whole; a missing required column is line 1),
@@ -52,6 +56,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,9 +64,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from adapters.uploads import MAX_COLUMNS, check_zip
+
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_ERRORS = 500
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+_PLAIN_SIGNED = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 
 # field -> accepted headers (normalised: lower case, single spaces)
 _Spec = dict[str, Any]
@@ -228,6 +237,8 @@ def _read_csv(data: bytes, max_rows: int) -> tuple[list[str], pd.DataFrame, np.n
         raise BillRejected([_err(None, None, "binary data in a CSV file (UTF-16 needs a BOM)")])
     first = text.split("\n", 1)[0]
     sep = max((",", ";", "\t"), key=first.count)
+    if first.count(sep) + 1 > MAX_COLUMNS:
+        raise BillRejected([_err(1, None, f"more than {MAX_COLUMNS} columns")])
     if text.count("\n") > max_rows + 1_000:  # cheap early stop; the exact check follows
         raise BillRejected([_err(None, None, f"more than {max_rows:,} rows")])
     frame: pd.DataFrame | None = None
@@ -303,7 +314,9 @@ def _read_xlsx(data: bytes, max_rows: int) -> tuple[list[str], pd.DataFrame, np.
     import openpyxl  # noqa: PLC0415  (only XLSX uploads pay for the import)
 
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # data_only=False: a formula cell reads as its text ("=A1*2"), never as a value the
+        # file claims it computed; amounts that are formulas are then rejected as such.
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for broken files
         raise BillRejected([_err(None, None, f"not a readable XLSX workbook: {exc}")]) from None
     try:
@@ -316,6 +329,11 @@ def _read_xlsx(data: bytes, max_rows: int) -> tuple[list[str], pd.DataFrame, np.
         for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
             cells = [_cell_text(v) for v in row]
             if header is None:
+                if len(cells) > MAX_COLUMNS:  # trailing blank cells of a padded row are fine
+                    while cells and cells[-1] == "":
+                        cells.pop()
+                    if len(cells) > MAX_COLUMNS:
+                        raise BillRejected([_err(1, None, f"more than {MAX_COLUMNS} columns")])
                 header = cells
                 continue
             if len(rows) >= max_rows + 1_000 and number > max_rows + 1:
@@ -364,12 +382,18 @@ def _parse_cents(raw: pd.Series, required: bool) -> tuple[np.ndarray, pd.Series]
         msgs[bad] = [
             "more than 2 decimal places"
             if _AMOUNT_SUBCENT.fullmatch(v)
-            else f"not an amount: {v[:40]!r}"
+            else _not_a_number("amount", v)
             for v in s[bad]
         ]
     if required and empty.any():
         msgs[empty] = "missing"
     return cents, msgs
+
+
+def _not_a_number(what: str, v: str) -> str:
+    if v.startswith(FORMULA_PREFIXES) and not _PLAIN_SIGNED.fullmatch(v):
+        return f"a formula, not an {what}: {v[:40]!r} (formulas are read as text, never run)"
+    return f"not a{'n' if what[0] in 'aeiou' else ''} {what}: {v[:40]!r}"
 
 
 def _parse_grams(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -379,7 +403,7 @@ def _parse_grams(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
     grams = np.rint(kg * 1000).astype(np.int64)
     msgs = pd.Series("", index=raw.index, dtype=object)
     if not ok.all():
-        msgs[~ok] = [f"not a weight in kg: {v[:40]!r}" if v else "missing" for v in s[~ok]]
+        msgs[~ok] = [_not_a_number("weight in kg", v) if v else "missing" for v in s[~ok]]
     return grams, msgs
 
 
@@ -418,7 +442,7 @@ def parse_bill(
     layout: str,
     *,
     carrier: str | None = None,
-    max_bytes: int = MAX_BYTES,
+    max_bytes: int | None = None,
     max_rows: int = MAX_ROWS,
 ) -> BillFrame:
     """Parse and validate a whole bill; raise BillRejected listing every bad row.
@@ -429,6 +453,8 @@ def parse_bill(
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; one of {sorted(LAYOUTS)}")
     spec = LAYOUTS[layout]
+    if max_bytes is None:
+        max_bytes = int(os.environ.get("CROSSDOCK_MAX_BILL_BYTES", "").strip() or MAX_BYTES)
     if len(data) > max_bytes:
         raise BillRejected([_err(None, None, f"larger than {max_bytes:,} bytes")])
     if not data.strip():
@@ -436,6 +462,7 @@ def parse_bill(
     kind = _kind(data, filename)
     encoding: str | None = None
     if kind == "xlsx":
+        check_zip(data)  # refuses a zip bomb before openpyxl inflates anything
         header, body, lines = _read_xlsx(data, max_rows)
     else:
         header, body, lines, encoding = _read_csv(data, max_rows)
