@@ -880,8 +880,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--only",
         default="",
-        help="comma-separated subset of: sqlite, postgres, http, routes, quotes, reconcile "
-        "(default: all)",
+        help="comma-separated subset of: sqlite, postgres, http, routes, quotes, reconcile, "
+        "uploads (default: all)",
     )
     p.add_argument("--kafka", action="store_true", help="include scripts/bench_kafka.py")
     p.add_argument(
@@ -902,10 +902,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep var/bench/<run>/ (databases, logs)")
     args = p.parse_args(argv)
     parts = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = parts - {"sqlite", "postgres", "http", "routes", "quotes", "reconcile"}
+    unknown = parts - {"sqlite", "postgres", "http", "routes", "quotes", "reconcile", "uploads"}
     if unknown:
         p.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
-    args.parts = parts or {"sqlite", "postgres", "http", "routes", "quotes", "reconcile"}
+    args.parts = parts or {"sqlite", "postgres", "http", "routes", "quotes", "reconcile", "uploads"}
     if args.repeat is None:
         args.repeat = 1 if args.quick else 2
     if args.repeat < 1:
@@ -1022,6 +1022,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             console.print("  carrier bill reconciliation (100,000 lines vs 100,000 shipments) ...")
             results["reconcile"] = bench_reconcile.run(quick=args.quick)
             bench_reconcile.report(results["reconcile"])
+        if "uploads" in args.parts:
+            from scripts import bench_uploads
+
+            console.print("  uploads: /healthz while a 200,000-line bill and a zip bomb arrive ...")
+            results["uploads"] = bench_uploads.run(20_000 if args.quick else 200_000)
+            bench_uploads.report(results["uploads"], console)
         asked = args.kafka or os.environ.get("BENCH_KAFKA") == "1"
         results["kafka"] = bench_kafka(args.quick, asked)
     finally:
