@@ -183,6 +183,11 @@ class KeyStore:
             self._reload()
         digest = hash_key(key)
         found = self._keys.get(digest)
+        if found is None and self._path is not None:
+            # Before answering "unknown": a key created a moment ago (by `crossdock keys
+            # create`, another process) is in the file already; one stat, a reload if changed.
+            self._reload()
+            found = self._keys.get(digest)
         if found is None:
             raise KeyRefused("unknown API key")
         if found.revoked_at:
