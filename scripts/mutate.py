@@ -122,7 +122,7 @@ GROUPS = [
     Group(
         "consumer",
         ["adapters/kafka/consumer.py"],
-        ["tests/unit/test_consumer_pipeline.py"],
+        ["tests/unit/test_consumer_pipeline.py", "tests/unit/test_consumer_dead_letters.py"],
     ),
     Group(
         "routing",
