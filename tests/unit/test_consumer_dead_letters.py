@@ -184,6 +184,21 @@ def worker(records, orders=None, producer=None, per_poll=1000, on_batch=None, **
     return w, fake
 
 
+def drain(w: OrderConsumer, idle_exit_s: float = 0.05) -> Any:
+    """Runs the consumer until it has been idle for `idle_exit_s`; fails (instead of hanging)
+    when it does not stop by itself within a few seconds."""
+    guard = threading.Event()
+    timer = threading.Timer(5.0, guard.set)
+    timer.daemon = True
+    timer.start()
+    try:
+        stats = w.run(guard, idle_exit_s=idle_exit_s)
+    finally:
+        timer.cancel()
+    assert not guard.is_set(), "the consumer did not stop when idle"
+    return stats
+
+
 # --- which failures are retried -----------------------------------------------------------------
 
 
@@ -317,7 +332,7 @@ def test_refusals_by_the_intake_carry_the_errors_the_conflict_or_the_error():
     w, fake = worker([rec(n, n, key=f"k{n}".encode()) for n in range(5)], orders, producer)
     results = []
     w.on_batch = results.append
-    stats = w.run(threading.Event(), idle_exit_s=0.05)
+    stats = drain(w)
     reasons = producer.reasons()
     assert set(reasons) == {b"k1", b"k2", b"k3"}
     assert reasons[b"k1"][0] == "validation_failed"
@@ -335,7 +350,7 @@ def test_a_record_that_breaks_the_whole_batch_is_isolated_and_refused_alone():
     orders = FakeOrders(poison={"W-2": TypeError("unsupported operand")})
     producer = FakeProducer()
     w, fake = worker([rec(n, n, key=f"k{n}".encode()) for n in range(4)], orders, producer)
-    stats = w.run(threading.Event(), idle_exit_s=0.05)
+    stats = drain(w)
     assert orders.batches[0] == ["W-0", "W-1", "W-2", "W-3"]
     assert orders.batches[1:] == [["W-0"], ["W-1"], ["W-2"], ["W-3"]]  # each tried alone
     assert producer.reasons() == {b"k2": ("processing_error", "TypeError: unsupported operand")}
@@ -347,7 +362,7 @@ def test_redelivered_orders_count_as_existing_across_batches():
     records = [rec(n, n % 3) for n in range(6)]  # W-0, W-1, W-2 twice
     results = []
     w, fake = worker(records, per_poll=3, on_batch=results.append, batch_size=3)
-    stats = w.run(threading.Event(), idle_exit_s=0.05)
+    stats = drain(w)
     assert [(r.records, r.created, r.existing, r.dead) for r in results] == [
         (3, 3, 0, 0),
         (3, 0, 3, 0),
@@ -367,7 +382,7 @@ def test_redelivered_orders_count_as_existing_across_batches():
 def test_dead_letter_counts_add_up_over_batches():
     records = [rec(n, None) for n in range(4)]
     w, _ = worker(records, per_poll=2, batch_size=2)
-    stats = w.run(threading.Event(), idle_exit_s=0.05)
+    stats = drain(w)
     assert (stats.batches, stats.records, stats.dead, stats.created) == (2, 4, 4, 0)
 
 
@@ -384,7 +399,7 @@ def test_a_dead_letter_topic_that_will_not_take_the_record_retries_with_a_fresh_
 
     monkeypatch.setattr(consumer_module, "make_producer", make_producer)
     w, fake = worker([rec(0, None, key=b"empty"), rec(1, 1)], producer=broken)
-    stats = w.run(threading.Event(), idle_exit_s=0.05)
+    stats = drain(w)
     assert broken.closed == [1] and made == [(w.settings, "dlq")]
     assert w.producer is fresh and list(fresh.reasons()) == [b"empty"]
     assert fake.seeks == [(WEB0, 0)]  # the whole batch again, from its first offset
@@ -395,7 +410,7 @@ def test_a_dead_letter_topic_that_will_not_take_the_record_retries_with_a_fresh_
 def test_a_failure_that_is_not_the_infrastructures_stops_the_consumer_uncommitted():
     w, fake = worker([rec(0, None)], producer=FakeProducer(fail_with=ValueError("bad header")))
     with pytest.raises(ValueError, match="bad header"):
-        w.run(threading.Event(), idle_exit_s=0.05)
+        drain(w)
     assert fake.commits == [] and w.stats.retries == 0
 
 
@@ -412,7 +427,7 @@ def test_retries_are_counted_each_time():
 
     orders.intake_batch = flaky  # type: ignore[method-assign]
     w, fake = worker([rec(0, 0)], orders)
-    w.run(threading.Event(), idle_exit_s=0.05)
+    drain(w)
     assert w.stats.retries == 2 and w.stats.created == 1
     assert fake.seeks == [(WEB0, 0), (WEB0, 0)]
 
@@ -488,8 +503,8 @@ def test_partition_changes_are_each_counted():
 
 def test_it_subscribes_once_to_every_channel_topic_with_its_listener():
     w, fake = worker([rec(0, 0)])
-    w.run(threading.Event(), idle_exit_s=0.05)
-    w.run(threading.Event(), idle_exit_s=0.05)
+    drain(w)
+    drain(w)
     assert fake.subscriptions == [(["orders.web", "orders.amazon"], w.listener)]
 
 
@@ -506,7 +521,7 @@ def test_idle_exit_waits_until_partitions_are_assigned():
         return real_poll(timeout_ms, max_records)
 
     fake.poll = poll  # type: ignore[method-assign]
-    stats = w.run(threading.Event(), idle_exit_s=0.1)
+    stats = drain(w, idle_exit_s=0.1)
     assert stats.created == 1
 
 
@@ -514,7 +529,9 @@ def test_stopping_finishes_and_commits_the_batch_in_flight():
     stop = threading.Event()
     w, fake = worker([rec(n, n) for n in range(3)], per_poll=3)
     fake.on_poll = lambda n: stop.set() if n == 1 else None
-    stats = w.run(stop)
+    started = time.monotonic()
+    stats = w.run(stop, idle_exit_s=3.0)  # the idle exit only ends a consumer that ignores stop
+    assert time.monotonic() - started < 2.0
     assert stats.created == 3
     assert [c[0] for c in fake.commits] == [{WEB0: OffsetAndMetadata(3, "", -1)}]
 
