@@ -62,6 +62,7 @@ class FakeConsumer:
         self.committed_offsets: dict[TopicPartition, Any] = {}
         self.subscriptions: list[tuple[Any, Any]] = []
         self.closed: list[dict] = []
+        self.committed_timeouts: list[int] = []
 
     def subscribe(self, topics: Any, listener: Any = None) -> None:
         self.subscriptions.append((topics, listener))
@@ -93,6 +94,7 @@ class FakeConsumer:
         self.to_end.append(tp)
 
     def committed(self, tp: TopicPartition, timeout_ms: int) -> Any:
+        self.committed_timeouts.append(timeout_ms)
         value = self.committed_offsets.get(tp)
         if isinstance(value, Exception):
             raise value
@@ -184,10 +186,22 @@ def worker(records, orders=None, producer=None, per_poll=1000, on_batch=None, **
     return w, fake
 
 
-def drain(w: OrderConsumer, idle_exit_s: float = 0.05) -> Any:
+class Stop(threading.Event):
+    """The consumer's stop event; records the pauses between retries instead of sleeping."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pauses: list[float | None] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.pauses.append(timeout)
+        return self.is_set()
+
+
+def drain(w: OrderConsumer, idle_exit_s: float = 0.05, guard: Stop | None = None) -> Any:
     """Runs the consumer until it has been idle for `idle_exit_s`; fails (instead of hanging)
     when it does not stop by itself within a few seconds."""
-    guard = threading.Event()
+    guard = guard if guard is not None else Stop()
     timer = threading.Timer(5.0, guard.set)
     timer.daemon = True
     timer.start()
@@ -359,20 +373,21 @@ def test_a_record_that_breaks_the_whole_batch_is_isolated_and_refused_alone():
 
 
 def test_redelivered_orders_count_as_existing_across_batches():
-    records = [rec(n, n % 3) for n in range(6)]  # W-0, W-1, W-2 twice
+    records = [rec(n, n % 3) for n in range(9)]  # W-0, W-1, W-2 three times
     results = []
     w, fake = worker(records, per_poll=3, on_batch=results.append, batch_size=3)
     stats = drain(w)
     assert [(r.records, r.created, r.existing, r.dead) for r in results] == [
         (3, 3, 0, 0),
         (3, 0, 3, 0),
+        (3, 0, 3, 0),
     ]
     assert all(0 <= r.seconds < 5 for r in results)
     assert (stats.batches, stats.records, stats.created, stats.existing, stats.dead) == (
-        2,
+        3,
+        9,
+        3,
         6,
-        3,
-        3,
         0,
     )
     assert stats.first_record_at is not None and stats.last_commit_at is not None
@@ -414,22 +429,28 @@ def test_a_failure_that_is_not_the_infrastructures_stops_the_consumer_uncommitte
     assert fake.commits == [] and w.stats.retries == 0
 
 
-def test_retries_are_counted_each_time():
+def test_retries_pause_twice_as_long_each_time_up_to_ten_seconds_and_start_over_after_success():
     orders = FakeOrders()
     calls = {"n": 0}
     real = orders.intake_batch
 
-    def flaky(items):
+    def flaky(items):  # W-0 fails 7 times, then W-1 once
         calls["n"] += 1
-        if calls["n"] <= 2:
+        if calls["n"] <= 7 or calls["n"] == 9:
             raise OperationalError("database is locked")
         return real(items)
 
     orders.intake_batch = flaky  # type: ignore[method-assign]
-    w, fake = worker([rec(0, 0)], orders)
-    drain(w)
-    assert w.stats.retries == 2 and w.stats.created == 1
-    assert fake.seeks == [(WEB0, 0), (WEB0, 0)]
+    w, fake = worker([rec(0, 0), rec(1, 1)], orders, per_poll=1, batch_size=1)
+    stop = Stop()
+    drain(w, guard=stop)
+    assert stop.pauses == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 0.5]
+    assert w.stats.retries == 8 and w.stats.created == 2
+    assert fake.seeks == [(WEB0, 0)] * 7 + [(WEB0, 1)]
+    assert [c[0] for c in fake.commits] == [
+        {WEB0: OffsetAndMetadata(1, "", -1)},
+        {WEB0: OffsetAndMetadata(2, "", -1)},
+    ]
 
 
 # --- batching -----------------------------------------------------------------------------------
@@ -517,7 +538,9 @@ def test_idle_exit_waits_until_partitions_are_assigned():
     def poll(timeout_ms, max_records):
         if time.monotonic() - t0 < 0.3:
             return {}
-        fake.owned = {WEB0}
+        if not fake.owned:  # assigned now; the record arrives with the next poll
+            fake.owned = {WEB0}
+            return {}
         return real_poll(timeout_ms, max_records)
 
     fake.poll = poll  # type: ignore[method-assign]
@@ -534,6 +557,27 @@ def test_stopping_finishes_and_commits_the_batch_in_flight():
     assert time.monotonic() - started < 2.0
     assert stats.created == 3
     assert [c[0] for c in fake.commits] == [{WEB0: OffsetAndMetadata(3, "", -1)}]
+
+
+def test_without_an_idle_exit_it_keeps_polling_until_stopped():
+    stop = threading.Event()
+    w, fake = worker([rec(0, 0)])
+    timer = threading.Timer(1.2, stop.set)
+    started = time.monotonic()
+    timer.start()
+    stats = w.run(stop)
+    assert time.monotonic() - started >= 1.2
+    assert stats.created == 1 and len(fake.polls) > 2
+
+
+def test_stopping_with_a_failed_batch_in_flight_rewinds_it_and_commits_nothing():
+    stop = threading.Event()
+    orders = FakeOrders(poison={"W-0": OperationalError("database is locked")})
+    w, fake = worker([rec(n, n) for n in range(3)], orders)
+    fake.on_poll = lambda n: stop.set()
+    stats = w.run(stop, idle_exit_s=3.0)
+    assert fake.seeks == [(WEB0, 0)] and fake.commits == []
+    assert stats.retries == 1 and stats.batches == 0
 
 
 def test_the_consumer_and_producer_default_to_clients_built_from_the_settings(monkeypatch):
@@ -573,7 +617,7 @@ def test_commit_sends_each_partitions_next_offset_with_the_request_timeout():
 
 
 def test_a_failed_commit_rewinds_every_owned_partition_to_what_the_broker_holds():
-    w, fake = worker([])
+    w, fake = worker([], request_timeout_ms=1500)
     fake.owned = {WEB0, WEB1, TopicPartition("orders.amazon", 0)}
     fake.committed_offsets = {WEB0: 17, WEB1: KafkaTimeoutError("coordinator moving")}
     fake.commit_error = KafkaError("rebalance in progress")
@@ -581,6 +625,7 @@ def test_a_failed_commit_rewinds_every_owned_partition_to_what_the_broker_holds(
     assert w.stats.commit_failures == 1 and w.stats.last_commit_at is None
     assert fake.seeks == [(WEB0, 17)]  # WEB1 unreadable: left to the next poll or rebalance
     assert fake.to_beginning == [TopicPartition("orders.amazon", 0)] and fake.to_end == []
+    assert fake.committed_timeouts == [1500, 1500, 1500]
     w.commit([rec(21, 0)])
     assert w.stats.commit_failures == 2
 
