@@ -182,6 +182,16 @@ def test_the_walks_start_at_the_end_of_the_aisles_nearer_the_depot():
     length, order = s_shape_route(layout, stops)
     assert length == 4900
     assert [s.code for s in order] == ["A-04-08-1", "A-02-05-1", "A-01-03-1"]
+    # The depot at 4.5 m, between aisles 2 and 3: aisle 2 (1.5 m away) is nearer than aisle 4
+    # (4.5 m), so the walk starts there: 4.5->3 (1.5), up aisle 2 (12), back 3->6 (3), down
+    # aisle 3 (12), front 6->9 (3), aisle 4 up to 8.5 and back (17), front 9->4.5 (4.5) = 53 m.
+    layout = Layout(
+        ["A"], 4, 10, 2, aisle_pitch_m=3.0, bay_pitch_m=1.0, cross_aisle_m=2.0, depot_x_m=4.5
+    )
+    stops = locs(layout, "A-02-05-1", "A-03-05-1", "A-04-08-1")
+    length, order = s_shape_route(layout, stops)
+    assert length == 5300
+    assert [s.code for s in order] == ["A-02-05-1", "A-03-05-1", "A-04-08-1"]
 
 
 def test_largest_gap_counts_the_front_gap_from_the_front_cross_aisle():
