@@ -28,6 +28,7 @@ from adapters.kafka.consumer import (
     OrderConsumer,
     is_retryable,
 )
+from adapters.orders.channels import map_payload
 from domains.common import DomainError, InvalidTransition, ValidationFailed
 from domains.orders.intake import DuplicateConflict, IntakeOutcome
 from tests.unit.test_consumer_pipeline import Record, order
@@ -123,6 +124,7 @@ class FakeProducer:
         self.fail_with = fail_with
         self.sent: list[tuple[str, bytes | None, bytes, dict[str, bytes]]] = []
         self.closed: list[float] = []
+        self.flushes: list[float] = []
 
     def send(self, topic: str, key: Any, value: bytes, headers: list) -> Sent:
         if self.fail_with is None:
@@ -130,7 +132,7 @@ class FakeProducer:
         return Sent(self.fail_with)
 
     def flush(self, timeout: float) -> None:
-        pass
+        self.flushes.append(timeout)
 
     def close(self, timeout: float) -> None:
         self.closed.append(timeout)
@@ -311,6 +313,9 @@ def test_records_that_cannot_be_read_are_refused_with_the_reason():
     prepared = w.prepare(records)
     assert [i.canonical["external_id"] for i in prepared.items] == ["W-0"]
     assert prepared.items[0].channel == "web" and prepared.items[0].raw_payload == order(0)
+    # where each canonical field came from, for error messages in the channel's own terms
+    assert prepared.items[0].source_paths == map_payload("web", order(0)).source_paths
+    assert "lines[0].sku" in prepared.items[0].source_paths
     assert prepared.item_records == [records[0]]
     dead = {d.record.key: (d.reason, d.detail) for d in prepared.dead}
     assert dead[b"empty"] == ("invalid_record", "empty record (no value)")
@@ -343,7 +348,9 @@ def test_refusals_by_the_intake_carry_the_errors_the_conflict_or_the_error():
         }
     )
     producer = FakeProducer()
-    w, fake = worker([rec(n, n, key=f"k{n}".encode()) for n in range(5)], orders, producer)
+    w, fake = worker(
+        [rec(n, n, key=f"k{n}".encode()) for n in range(5)], orders, producer, send_timeout_s=4
+    )
     results = []
     w.on_batch = results.append
     stats = drain(w)
@@ -355,6 +362,7 @@ def test_refusals_by_the_intake_carry_the_errors_the_conflict_or_the_error():
     assert json.loads(reasons[b"k2"][1]) == {"order_id": str(order_id), "differences": differences}
     assert reasons[b"k3"] == ("processing_error", "InvalidTransition: order W-3 is cancelled")
     assert all(topic == "orders.web.dlq" for topic, *_ in producer.sent)
+    assert producer.flushes == [4.0]  # one flush per batch, waiting at most the send timeout
     assert [(r.records, r.created, r.existing, r.dead) for r in results] == [(5, 2, 0, 3)]
     assert (stats.records, stats.created, stats.dead) == (5, 2, 3)
     assert [c[0] for c in fake.commits] == [{WEB0: OffsetAndMetadata(5, "", -1)}]
@@ -370,6 +378,16 @@ def test_a_record_that_breaks_the_whole_batch_is_isolated_and_refused_alone():
     assert producer.reasons() == {b"k2": ("processing_error", "TypeError: unsupported operand")}
     assert (stats.created, stats.dead, stats.retries) == (3, 1, 0)
     assert fake.commits[-1][0] == {WEB0: OffsetAndMetadata(4, "", -1)}
+
+
+def test_an_intake_that_answers_fewer_outcomes_than_orders_stops_the_consumer_uncommitted():
+    orders = FakeOrders()
+    real = orders.intake_batch
+    orders.intake_batch = lambda items: (real(items)[0][:-1], 0)  # type: ignore[method-assign]
+    w, fake = worker([rec(n, n) for n in range(3)], orders)
+    with pytest.raises(ValueError):
+        drain(w)
+    assert fake.commits == []  # the last order's offset is not committed unanswered
 
 
 def test_redelivered_orders_count_as_existing_across_batches():
@@ -509,6 +527,9 @@ def test_a_rebalance_while_collecting_drops_the_buffer_and_rereads_from_the_comm
     assert [r.offset for r in batch] == [0, 1, 2, 3]  # none twice, none skipped
     assert [m for _t, m in fake.polls] == [4, 2, 4, 2]
     assert fake.polls[2][0] == 500  # the wait starts again with the new buffer
+    fake.on_poll = lambda n: on_poll(n - 4)  # the group rebalances again during the next batch
+    assert [r.offset for r in w.collect(threading.Event())] == [0, 1, 2, 3]  # still uncommitted
+    assert w.stats.rebalances == 2
 
 
 def test_partition_changes_are_each_counted():
@@ -619,6 +640,7 @@ def test_commit_sends_each_partitions_next_offset_with_the_request_timeout():
 def test_a_failed_commit_rewinds_every_owned_partition_to_what_the_broker_holds():
     w, fake = worker([], request_timeout_ms=1500)
     fake.owned = {WEB0, WEB1, TopicPartition("orders.amazon", 0)}
+    fake.assignment = lambda: [WEB1, WEB0, TopicPartition("orders.amazon", 0)]  # unreadable first
     fake.committed_offsets = {WEB0: 17, WEB1: KafkaTimeoutError("coordinator moving")}
     fake.commit_error = KafkaError("rebalance in progress")
     w.commit([rec(20, 0)])
