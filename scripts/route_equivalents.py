@@ -22,6 +22,9 @@ from tests.unit.test_layout_routing import _random_instance
 # (line, text, replacement), as in var/mutate-report.md
 MUTANTS = [
     (240, "+ added", "- added"),
+    (248, "(2 * h, 2, 2, True)", "(3 * h, 2, 2, True)"),
+    (248, "(2 * h, 2, 2, True)", "(2 * h, 2, 2, False)"),
+    (248, ", (2 * h, 2, 2, True)]", "]"),  # no "through twice" at all
     (269, "(_NONE, _NONE, False): 0", "(_NONE, _NONE, True): 0"),
     (306, "cost + extra < after", "cost + extra <= after"),
     (324, "continue", "break"),
