@@ -109,3 +109,13 @@ def test_a_clean_bill_has_no_rows_but_the_same_columns_and_types():
     assert disc["line"].dtype == "int64"
     assert all(str(disc[c].dtype) == "Int64" for c in DISCREPANCY_COLUMNS if c.endswith("_cents"))
     assert all(v == 0 for v in totals["discrepancies"].values())
+
+
+def test_labels_match_whatever_the_spacing_and_case_of_their_waybill_and_the_last_label_wins():
+    first = shipment("W02")
+    relabelled = {**shipment("W02"), "order_id": "O-W02-relabelled", "waybill": "w02"}
+    labels = [{**shipment("W01"), "waybill": " w 01\t"}, first, relabelled]
+    lines, disc, totals = run([row("W01"), row("W02")], labels)
+    assert lines["matched"].tolist() == [True, True] and len(disc) == 0
+    assert lines["order_id"].tolist() == ["O-W01", "O-W02-relabelled"]
+    assert totals["matched"] == 2
