@@ -87,6 +87,7 @@ GROUPS = [
         # per mutant of the shared helpers: left out for time
         [
             "tests/unit/test_reconcile.py",
+            "tests/unit/test_reconcile_rows.py",
             "tests/unit/test_reconcile_amounts_read.py",
             "tests/application/test_settlement.py",
         ],
@@ -132,7 +133,7 @@ GROUPS = [
     Group(
         "consumer",
         ["adapters/kafka/consumer.py"],
-        ["tests/unit/test_consumer_pipeline.py"],
+        ["tests/unit/test_consumer_pipeline.py", "tests/unit/test_consumer_dead_letters.py"],
     ),
     Group(
         "routing",

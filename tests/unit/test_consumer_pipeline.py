@@ -109,7 +109,14 @@ def run(count: int, fail_at: int | None) -> tuple[FakeConsumer, FakeApp, Any]:
     app = FakeApp(fail_at)
     settings = KafkaSettings.from_env({"KAFKA_CHANNELS": "web"}, batch_size=10, batch_wait_ms=0)
     worker = OrderConsumer(app, settings, consumer=consumer, producer=object())
-    stats = worker.run(threading.Event(), idle_exit_s=0.05)
+    guard = threading.Event()  # ends a consumer that does not stop when idle (a failure)
+    timer = threading.Timer(5.0, guard.set)
+    timer.start()
+    try:
+        stats = worker.run(guard, idle_exit_s=0.05)
+    finally:
+        timer.cancel()
+    assert not guard.is_set(), "the consumer did not stop when idle"
     return consumer, app, stats
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
 
 from adapters.warehouse.pick_route import OrToolsPickRouter
 from domains.common import DomainError
+from domains.warehouse import routing
 from domains.warehouse.layout import InvalidBinCode, InvalidLayout, Layout, parse_bin
 from domains.warehouse.routing import (
     RoutePlan,
@@ -15,6 +17,7 @@ from domains.warehouse.routing import (
     held_karp,
     largest_gap_length,
     largest_gap_route,
+    metres,
     optimal_length,
     order_by_bin_name_length,
     s_shape_length,
@@ -151,6 +154,86 @@ def test_held_karp_on_a_known_matrix():
     dist = [[0, 2, 9, 10], [1, 0, 6, 4], [15, 7, 0, 8], [6, 3, 12, 0]]
     assert held_karp(dist) == (21, [2, 3, 1])
     assert held_karp([[0]]) == (0, [])
+
+
+def test_s_shape_alternates_up_and_down_over_four_aisles():
+    stops = locs(SMALL, "A-01-03-1", "A-02-05-1", "A-03-08-1", "A-03-02-1", "A-04-07-1")
+    # Up aisle 1 (12), back 0->3 (3), down aisle 2 (12), front 3->6 (3), up aisle 3 (12), back
+    # 6->9 (3), down aisle 4 (12), front 9->0 (9) = 66 m; aisle 3 picked bottom to top.
+    length, order = s_shape_route(SMALL, stops)
+    assert length == 6600
+    assert [s.code for s in order] == [
+        "A-01-03-1",
+        "A-02-05-1",
+        "A-03-02-1",
+        "A-03-08-1",
+        "A-04-07-1",
+    ]
+
+
+def test_the_walks_start_at_the_end_of_the_aisles_nearer_the_depot():
+    layout = Layout(
+        ["A"], 4, 10, 2, aisle_pitch_m=3.0, bay_pitch_m=1.0, cross_aisle_m=2.0, depot_x_m=9.0
+    )  # the depot in front of aisle 4
+    stops = locs(layout, "A-01-03-1", "A-02-05-1", "A-04-08-1")  # y 3.5, 5.5, 8.5
+    # From the right: up aisle 4 (12), back 9->3 (6), down aisle 2 (12), front 3->0 (3), aisle 1
+    # is the odd last one: up to 3.5 and back (7), front 0->9 (9) = 49 m. Starting from the left
+    # would be 9 + 12 + 3 + 12 + 6 + 17 = 59 m.
+    length, order = s_shape_route(layout, stops)
+    assert length == 4900
+    assert [s.code for s in order] == ["A-04-08-1", "A-02-05-1", "A-01-03-1"]
+    # The depot at 4.5 m, between aisles 2 and 3: aisle 2 (1.5 m away) is nearer than aisle 4
+    # (4.5 m), so the walk starts there: 4.5->3 (1.5), up aisle 2 (12), back 3->6 (3), down
+    # aisle 3 (12), front 6->9 (3), aisle 4 up to 8.5 and back (17), front 9->4.5 (4.5) = 53 m.
+    layout = Layout(
+        ["A"], 4, 10, 2, aisle_pitch_m=3.0, bay_pitch_m=1.0, cross_aisle_m=2.0, depot_x_m=4.5
+    )
+    stops = locs(layout, "A-02-05-1", "A-03-05-1", "A-04-08-1")
+    length, order = s_shape_route(layout, stops)
+    assert length == 5300
+    assert [s.code for s in order] == ["A-02-05-1", "A-03-05-1", "A-04-08-1"]
+
+
+def test_largest_gap_counts_the_front_gap_from_the_front_cross_aisle():
+    # Cross-aisles of 1.02 m: bay b is at y = 0.51 + (b - 0.5) m, H = 5.02 m. In aisle 2 the stops
+    # at bays 2 and 4 (y 2.01, 4.01) leave gaps 2.01 (front), 2.00 (between) and 1.01 (back): the
+    # front gap is the largest by 1 cm, so both are picked from the back.
+    layout = Layout(["A"], 3, 4, 1, aisle_pitch_m=3.0, bay_pitch_m=1.0, cross_aisle_m=1.02)
+    stops = locs(layout, "A-01-01-1", "A-02-02-1", "A-02-04-1", "A-03-01-1")
+    # Up aisle 1 (5.02), back 0->3 (3), aisle 2 from the back down to 2.01 and back (6.02), back
+    # 3->6 (3), down aisle 3 (5.02), front 6->0 (6) = 28.06 m.
+    length, order = largest_gap_route(layout, stops)
+    assert length == 2806
+    assert [s.code for s in order] == ["A-01-01-1", "A-02-04-1", "A-02-02-1", "A-03-01-1"]
+
+
+def test_largest_gap_with_no_stops_is_no_walk():
+    assert largest_gap_route(SMALL, []) == (0, [])
+    assert s_shape_route(SMALL, []) == (0, [])
+
+
+def test_held_karp_follows_one_way_distances():
+    # A one-way matrix: 0->1->2->0 costs 1 + 1 + 1, the other way round 10 + 10 + 10.
+    dist = [[0, 1, 10], [10, 0, 1], [1, 10, 0]]
+    tours = {
+        order: dist[0][order[0]] + dist[order[0]][order[1]] + dist[order[1]][0]
+        for order in itertools.permutations([1, 2])
+    }
+    assert tours == {(1, 2): 3, (2, 1): 30}
+    assert held_karp(dist) == (3, [1, 2])
+
+
+def test_held_karp_refuses_more_than_its_node_limit(monkeypatch):
+    monkeypatch.setattr(routing, "HELD_KARP_MAX_NODES", 4)
+    square = [[0 if i == j else 1 for j in range(4)] for i in range(4)]
+    assert held_karp(square)[0] == 4  # at the limit: solved
+    five = [[0 if i == j else 1 for j in range(5)] for i in range(5)]
+    with pytest.raises(ValueError, match="at most 4 nodes, got 5"):
+        held_karp(five)
+
+
+def test_metres_keep_the_centimetres():
+    assert (metres(1234), metres(5), metres(0)) == (12.34, 0.05, 0.0)
 
 
 def _random_instance(rng: random.Random):

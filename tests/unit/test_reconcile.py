@@ -92,7 +92,7 @@ def kinds_by_line(disc: pd.DataFrame) -> dict[int, list[str]]:
 # Every kind planted
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def planted():
     shipments = [
         shipment("W01"),
