@@ -89,6 +89,7 @@ GROUPS = [
             "tests/unit/test_reconcile.py",
             "tests/unit/test_reconcile_rows.py",
             "tests/unit/test_reconcile_amounts_read.py",
+            "tests/unit/test_reconcile_frame.py",
             "tests/application/test_settlement.py",
         ],
     ),
