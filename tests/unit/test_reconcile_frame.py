@@ -22,8 +22,9 @@ def _plain(values) -> list:
     return [None if pd.isna(v) else v for v in values]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def small_bill():
+    # per test, not per module: mutmut credits a shared fixture to the first test only
     # Quotes: 2.0 kg, base 20.00, fuel 20% = 4.00, total 24.00 (see `shipment`).
     labels = [
         shipment("A1"),
