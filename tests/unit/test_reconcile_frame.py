@@ -12,8 +12,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from adapters.settlement import parse_bill, reconcile
 from adapters.settlement.checks import _quoted_surcharges, fuel_check, surcharge_check, weight_check
-from tests.unit.test_reconcile import billed_lines, quoted_lines, row, run, shipment
+from tests.unit.test_reconcile import (
+    billed_lines,
+    generic_bill,
+    quoted_lines,
+    row,
+    run,
+    shipment,
+)
 
 NA = None  # a missing value in the frame (pd.NA / NaN)
 
@@ -137,23 +145,65 @@ def test_an_overweight_line_billed_in_another_currency_has_no_difference(small_b
 # Lines not owed are not checked further, whatever they are billed at
 
 
-def test_voided_and_duplicate_lines_billed_at_another_base_get_only_their_own_row():
-    labels = [shipment("V1", status="voided"), shipment("D1"), shipment("P1")]
+def test_lines_not_owed_billed_at_another_base_or_surcharge_get_only_their_own_row():
+    remote = {"remote_area": 1500}
+    labels = [
+        shipment("V1", status="voided"),
+        shipment("D1"),
+        shipment("P1"),
+        shipment("V2", status="voided", surcharges=remote),
+        shipment("C1", surcharges=remote),
+    ]
     rows = [
         row("V1", base="25.00", fuel="5.00"),  # line 2: voided, base 25.00 against 20.00
         row("D1"),  # line 3
         row("D1", base="25.00", fuel="5.00"),  # line 4: duplicate of line 3
         row("P1", base="25.00", fuel="5.00"),  # line 5: billed on an earlier bill
+        # line 6: voided, remote area 18.00 against the quoted 15.00 (fuel 20% of 38.00)
+        row("V2", remote="18.00", fuel="7.60"),
+        # line 7: in USD against EUR, remote area 18.00 against 15.00: not compared
+        row("C1", remote="18.00", fuel="7.60", currency="USD"),
     ]
     lines, disc, totals = run(rows, labels, previously_billed={"P1"})
     assert list(zip(disc["line"], disc["kind"], strict=True)) == [
         (2, "voided_label_billed"),
         (4, "duplicate_billing"),
         (5, "duplicate_billing"),
+        (6, "voided_label_billed"),
+        (7, "currency_mismatch"),
     ]
-    # nothing owed on lines 2, 4 and 5: their whole 25.00 + 5.00 is the overcharge
-    assert lines["expected_cents"].tolist() == [0, 2400, 0, 0]
-    assert totals["overcharge"] == 3 * (2500 + 500) and totals["undercharge"] == 0
+    assert lines["discrepancy_kinds"].tolist() == [
+        "voided_label_billed",
+        "",
+        "duplicate_billing",
+        "duplicate_billing",
+        "voided_label_billed",
+        "currency_mismatch",
+    ]
+    # nothing owed on lines 2, 4, 5 and 6: their whole total is the overcharge
+    assert lines["expected_cents"].tolist() == [0, 2400, 0, 0, 0, 2000 + 1500 + 700]
+    eur = totals["by_currency"]["EUR"]
+    assert eur["overcharge"] == 3 * (2500 + 500) + (2000 + 1800 + 760)
+    assert eur["undercharge"] == 0
+
+
+def test_surcharge_kinds_on_the_line_and_labels_with_no_quoted_surcharges_column():
+    labels = [shipment("S1", surcharges={"remote_area": 1500})]
+    # S1: remote area 18.00 against 15.00, and 5.00 handling the quote does not name; fuel 20%
+    # of 20.00 + 18.00 = 7.60
+    lines, _disc, _ = run([row("S1", remote="18.00", handling="5.00", fuel="7.60")], labels)
+    assert lines["discrepancy_kinds"].tolist() == [
+        "surcharge_not_in_contract;surcharge_amount_mismatch"
+    ]
+    # a label store without the column: no surcharge is quoted, so any billed one is not in
+    # the contract
+    bare = pd.DataFrame([shipment("S2")]).drop(columns="quoted_surcharges")
+    _lines, disc, _ = reconcile(
+        parse_bill(generic_bill([row("S2", handling="5.00")]), "bill.csv", "generic"), bare
+    )
+    assert list(zip(disc["kind"], disc["surcharge"], disc["difference_cents"], strict=True)) == [
+        ("surcharge_not_in_contract", "additional_handling", 500)
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,3 +335,8 @@ def test_quoted_surcharges_that_are_not_a_json_object_are_refused_with_the_value
     long = "x" * 100
     with pytest.raises(ValueError, match=r"is not JSON: '" + "x" * 60 + "': "):
         _quoted_surcharges(pd.Series([long]), ["remote_area"])
+    listed = "[" + "1500, " * 20 + "1500]"  # shown cut at 60 characters
+    with pytest.raises(
+        ValueError, match=r"is not a JSON object: " + repr(listed[:60]).replace("[", r"\[") + "$"
+    ):
+        _quoted_surcharges(pd.Series([listed]), ["remote_area"])
