@@ -506,12 +506,19 @@ def web_payloads(count: int, offset: int) -> list[dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def api_server(db_path: Path, workers: int, log_path: Path) -> Iterator[tuple[str, str]]:
+def api_server(
+    db_path: Path,
+    workers: int,
+    log_path: Path,
+    caller: tuple[str, str, str | None] = ("bench-web", "connector", "web"),
+    pid: list[int] | None = None,
+) -> Iterator[tuple[str, str]]:
     """The real API (uvicorn api.main:app) in a subprocess on a seeded SQLite file.
-    Yields (base url, a web connector key)."""
+    Yields (base url, a key for `caller`: name, role, scope); the server's pid is appended to
+    `pid` when given."""
     from api.auth import new_key
 
-    key, entry = new_key("bench-web", "connector", "web")
+    key, entry = new_key(*caller)
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -527,6 +534,8 @@ def api_server(db_path: Path, workers: int, log_path: Path) -> Iterator[tuple[st
     cmd += ["--port", str(port), "--log-level", "warning", "--workers", str(workers)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        if pid is not None:
+            pid.append(proc.pid)
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_until_up(base, proc, log_path)

@@ -14,20 +14,18 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 from rich.console import Console
 from rich.table import Table
+
+from scripts.bench import api_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P99_MS = 100.0
@@ -77,50 +75,6 @@ def rss_mb(pid: int) -> float:
         except OSError:
             pass
     return total / 1024
-
-
-@contextmanager
-def server(db: Path) -> Any:
-    from api.auth import new_key
-
-    key, entry = new_key("bench-finance", "finance")
-    port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        {
-            "PYTHONPATH": str(ROOT),
-            "CROSSDOCK_PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "CROSSDOCK_SQLITE_DBNAME": str(db),
-            "CROSSDOCK_API_KEYS": json.dumps([entry]),
-        }
-    )
-    cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("uvicorn did not come up")
-            time.sleep(0.2)
-        yield base, {"Authorization": f"Bearer {key}"}, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def probe(base: str, stop: threading.Event, pid: int) -> tuple[list[float], float]:
@@ -188,7 +142,10 @@ def run(lines: int = 200_000) -> list[dict[str, Any]]:
         app.close()
         bill = bill_csv(lines)
         bomb = zip_bomb()
-        with server(db) as (base, headers, pid):
+        pids: list[int] = []
+        finance = ("bench-finance", "finance", None)
+        with api_server(db, 1, Path(tmp) / "uvicorn.log", finance, pids) as (base, key):
+            headers, pid = {"Authorization": f"Bearer {key}"}, pids[0]
             idle: dict[str, Any] = {}
             stop = threading.Event()
             threading.Timer(3.0, stop.set).start()
