@@ -24,7 +24,8 @@ from api.access import (
     render_matrix,
 )
 from api.app import create_app
-from api.auth import ROLES, SCOPED, new_key
+from api.auth import ROLES, SCOPED
+from tests.api_keys import bearer_keys
 from tests.e2e.test_customs_http import ship_from_fra
 from tests.e2e.test_warehouse_http import floor, order, receipt  # noqa: F401 - fixture
 
@@ -33,11 +34,8 @@ NOT_JSON = b"{this is not json"
 
 
 def _add_keys(c: Any, *keys: tuple[str, str, str | None]) -> None:
-    entries = []
-    for name, role, scope in keys:
-        key, entry = new_key(name, role, scope)
-        c.keys[name] = {"Authorization": f"Bearer {key}"}
-        entries.append(entry)
+    headers, entries = bearer_keys(list(keys))
+    c.keys.update(headers)
     c.svc.keys.add(entries)
 
 

@@ -14,25 +14,23 @@ from fastapi.testclient import TestClient
 
 from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
-from api.auth import KeyStore, new_key
+from api.auth import KeyStore
 from api.routes_orders import MAX_JSON_BYTES
+from tests.api_keys import bearer_keys
 
 FIX = Path(__file__).parent.parent / "fixtures"
 VOLATILE = {"received_at", "updated_at", "notification_id"}
 
 
 def _keys() -> tuple[dict[str, dict[str, str]], list[dict]]:
-    headers, entries = {}, []
-    for name, role, scope in [
-        ("amazon", "connector", "amazon"),
-        ("web", "connector", "web"),
-        ("admin", "admin", None),
-        ("finance", "finance", None),
-    ]:
-        key, entry = new_key(name, role, scope)
-        headers[name] = {"Authorization": f"Bearer {key}"}
-        entries.append(entry)
-    return headers, entries
+    return bearer_keys(
+        [
+            ("amazon", "connector", "amazon"),
+            ("web", "connector", "web"),
+            ("admin", "admin", None),
+            ("finance", "finance", None),
+        ]
+    )
 
 
 def _conversation(client: TestClient, keys: dict[str, dict[str, str]]) -> list[Any]:

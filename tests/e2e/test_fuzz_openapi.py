@@ -22,18 +22,11 @@ from schemathesis.specs.openapi.checks import (
 
 from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
-from api.auth import KeyStore, new_key
+from api.auth import KeyStore
+from tests.api_keys import ROLE_KEYS, bearer_keys
 
 pytestmark = pytest.mark.fuzz  # runs in `make test`; `pytest -m fuzz` runs it alone
 
-ROLES = [
-    ("admin", "admin", None),
-    ("amazon", "connector", "amazon"),
-    ("lax", "warehouse", "LAX"),
-    ("dhl", "carrier", "dhl_express"),
-    ("customs", "customs", None),
-    ("finance", "finance", None),
-]
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -48,15 +41,11 @@ def fuzzed(tmp_path_factory):
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(tmp_path_factory.mktemp("fuzz") / "events.db"),
     }
-    headers, entries = [], []
-    for name, role, scope in ROLES:
-        key, entry = new_key(name, role, scope)
-        headers.append({"Authorization": f"Bearer {key}"})
-        entries.append(entry)
+    keys, entries = bearer_keys(ROLE_KEYS)
     svc = build_services(store, KeyStore(entries))
     seed_reference(svc.app)
     svc.app.warehouse.receive_stock("LAX", "SKU-TEA-001", 50, "opening")
-    yield create_app(svc), headers
+    yield create_app(svc), list(keys.values())
     svc.db.close()
     svc.app.close()
 

@@ -11,26 +11,25 @@ from fastapi.testclient import TestClient
 
 from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
-from api.auth import KeyStore, new_key
+from api.auth import KeyStore
+from tests.api_keys import bearer_keys
 
 FIX = Path(__file__).parent.parent / "fixtures"
 
 
 @pytest.fixture
 def client(sqlite_store):
-    keys, entries = {}, []
-    for name, role, scope in [
-        ("admin", "admin", None),
-        ("amazon", "connector", "amazon"),
-        ("shopify", "connector", "shopify"),
-        ("web", "connector", "web"),
-        ("dealer", "connector", "dealer"),
-        ("lax", "warehouse", "LAX"),
-        ("finance", "finance", None),
-    ]:
-        key, entry = new_key(name, role, scope)
-        keys[name] = {"Authorization": f"Bearer {key}"}
-        entries.append(entry)
+    keys, entries = bearer_keys(
+        [
+            ("admin", "admin", None),
+            ("amazon", "connector", "amazon"),
+            ("shopify", "connector", "shopify"),
+            ("web", "connector", "web"),
+            ("dealer", "connector", "dealer"),
+            ("lax", "warehouse", "LAX"),
+            ("finance", "finance", None),
+        ]
+    )
     svc = build_services(sqlite_store, KeyStore(entries))
     seed_reference(svc.app)
     for wh, sku, qty in [

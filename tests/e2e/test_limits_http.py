@@ -20,26 +20,15 @@ from fastapi.testclient import TestClient
 from adapters.reference.seed import seed_reference
 from adapters.uploads import UploadTooLarge, ZipLimits, check_zip
 from api.app import build_services, create_app
-from api.auth import KeyStore, new_key
+from api.auth import KeyStore
 from api.limits import MAX_OFFSET
+from tests.api_keys import ROLE_KEYS, bearer_keys
 
-ROLE_KEYS = [
-    ("admin", "admin", None),
-    ("amazon", "connector", "amazon"),
-    ("lax", "warehouse", "LAX"),
-    ("dhl", "carrier", "dhl_express"),
-    ("customs", "customs", None),
-    ("finance", "finance", None),
-]
 BILL_HEAD = "waybill,carrier,service,billed_weight_kg,base,fuel,currency,bill_line_ref"
 
 
 def _app(store: dict[str, str]) -> tuple[Any, Any, dict[str, dict[str, str]]]:
-    keys, entries = {}, []
-    for name, role, scope in ROLE_KEYS:
-        key, entry = new_key(name, role, scope)
-        keys[name] = {"Authorization": f"Bearer {key}"}
-        entries.append(entry)
+    keys, entries = bearer_keys(ROLE_KEYS)
     svc = build_services(store, KeyStore(entries))
     seed_reference(svc.app)
     return create_app(svc), svc, keys

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.auth import new_key
+from tests.api_keys import bearer_keys
 from tests.conftest import make_app
 from tests.e2e.test_http import web
 from tests.integration.test_read_your_writes import (
@@ -93,15 +93,13 @@ def workers(store, tmp_path) -> Iterator[tuple[Any, Any, dict[str, dict[str, str
     seeded = make_app(store)
     seeded.warehouse.receive_stock("LAX", "SKU-TEA-001", 500, "opening")
     seeded.close()
-    keys, entries = {}, []
-    for name, role, scope in [
-        ("admin", "admin", None),
-        ("web", "connector", "web"),
-        ("dealer", "connector", "dealer"),
-    ]:
-        key, entry = new_key(name, role, scope)
-        keys[name] = {"Authorization": f"Bearer {key}"}
-        entries.append(entry)
+    keys, entries = bearer_keys(
+        [
+            ("admin", "admin", None),
+            ("web", "connector", "web"),
+            ("dealer", "connector", "dealer"),
+        ]
+    )
     prefixes = ("CROSSDOCK_", "POSTGRES_", "PERSISTENCE_", "SQLITE_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(store)
