@@ -32,6 +32,7 @@ from adapters.transport.scorecards import carrier_scorecards
 from adapters.warehouse.pick_route import OrToolsPickRouter
 from domains.crossdock import Crossdock
 from domains.customs.application import CustomsUseCases
+from domains.inbound.application import InboundUseCases
 from domains.orders.application import OrderUseCases
 from domains.ports import Clock
 from domains.privacy.application import PrivacyUseCases
@@ -219,6 +220,14 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         shipped_tariffs=_tariffs(),
         shipped_files=shipped_files(),
     )
+    warehouse = WarehouseUseCases(
+        store,
+        reference,
+        orders,
+        customs,
+        pick_router=OrToolsPickRouter(),
+        costs=lane_costs,
+    )
     app = Crossdock(
         store=store,
         reference=reference,
@@ -237,14 +246,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             scorecards=carrier_scorecards,
             tracking_codes=normalise,
         ),
-        warehouse=WarehouseUseCases(
-            store,
-            reference,
-            orders,
-            customs,
-            pick_router=OrToolsPickRouter(),
-            costs=lane_costs,
-        ),
+        warehouse=warehouse,
         settlement=SettlementUseCases(
             store,
             reference,
@@ -262,6 +264,9 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             customs,
             keys=subject_keys,
             index=SubjectOrders(views.db, views.fresh),
+        ),
+        inbound=InboundUseCases(
+            store, reference, orders, warehouse, customs, rates, fx=_fx(), countries=_countries()
         ),
         views=views,
     )

@@ -33,6 +33,7 @@ from api.auth import ROLES, SCOPED, Principal
 from api.deps import Services, authorize, bearer_credentials
 from domains.common import DomainError, NotFound
 from domains.crossdock import Crossdock
+from domains.customs.model import InboundDeclaration
 from domains.orders.model import Order
 from domains.warehouse.picking import PickList
 
@@ -150,6 +151,8 @@ def _shipment(app: Crossdock, value: str) -> Owners:
 
 def _declaration(app: Crossdock, value: str) -> Owners:
     d = app.customs.get_declaration(_uuid("declaration", value))
+    if isinstance(d, InboundDeclaration):  # an inbound's import declaration: its warehouse's
+        return Owners(warehouses=frozenset([d.warehouse_id]))
     return _shipment_owners(app.orders.get_order(UUID(d.order_id)), d.shipment_no)
 
 
@@ -158,6 +161,10 @@ def _pick_list(app: Crossdock, value: str) -> Owners:
     if not isinstance(task, PickList):
         raise NotFound("pick list", value)
     return Owners(warehouses=frozenset([task.warehouse_id]))
+
+
+def _inbound(app: Crossdock, value: str) -> Owners:
+    return Owners(warehouses=frozenset([app.inbound.get(value).warehouse_id]))
 
 
 ORDER = Owner("order", "order_id", "the order's channel; its shipments' warehouses", _order)
@@ -171,6 +178,7 @@ DECLARATION = Owner(
     _declaration,
 )
 PICK_LIST = Owner("pick list", "task_id", "the pick list's warehouse", _pick_list)
+INBOUND = Owner("inbound shipment", "inbound_id", "the inbound's destination warehouse", _inbound)
 
 # Role sets used more than once below.
 READERS = ("connector", "warehouse", "customs", "finance", "admin")
@@ -285,6 +293,21 @@ POLICIES: dict[str, Policy] = {
     "POST /v1/finance/carrier-bills/{bill_id}/discrepancies/{number}": Policy(FINANCE),
     "GET /v1/finance/carrier-bills/{bill_id}/report.{fmt}": Policy(FINANCE),
     "GET /v1/finance/disputes/{carrier}.csv": Policy(FINANCE),
+    # ------------------------------------------------------------------ api/routes_inbound.py
+    "POST /v1/admin/inbound": Policy(ADMIN),
+    "POST /v1/admin/inbound:packing-list": Policy(ADMIN),
+    "GET /v1/inbound": Policy(FLOOR, confined="a warehouse key lists its own warehouse's"),
+    "GET /v1/inbound/{inbound_id}": Policy(FLOOR, owner=INBOUND),
+    "POST /v1/admin/inbound/{inbound_id}/stages": Policy(ADMIN),
+    "POST /v1/admin/inbound/{inbound_id}/arrival": Policy(ADMIN),
+    "POST /v1/admin/inbound/{inbound_id}/cancel": Policy(ADMIN),
+    "PUT /v1/admin/inbound/{inbound_id}/costs": Policy(ADMIN),
+    "POST /v1/admin/inbound/{inbound_id}/customs": Policy(ADMIN),
+    "POST /v1/admin/inbound/{inbound_id}/customs/clear": Policy(ADMIN),
+    "POST /v1/handheld/inbound/{inbound_id}/receipts": Policy(FLOOR, owner=INBOUND),
+    "GET /v1/finance/landed-costs": Policy(("finance", "admin")),
+    "GET /v1/admin/transfers/proposals": Policy(ADMIN),
+    "POST /v1/admin/transfers": Policy(ADMIN),
     # ------------------------------------------------------------------ api/routes_privacy.py
     "POST /v1/privacy/erasure-requests": Policy(("privacy", "admin")),
     "GET /v1/privacy/subjects": Policy(("privacy", "admin")),

@@ -21,6 +21,7 @@ from api import (
     errors,
     limits,
     routes_customs,
+    routes_inbound,
     routes_orders,
     routes_privacy,
     routes_reference,
@@ -87,6 +88,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_customs.router)
     api.include_router(routes_settlement.router)
     api.include_router(routes_privacy.router)
+    api.include_router(routes_inbound.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

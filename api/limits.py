@@ -89,6 +89,12 @@ class BodyLimits:
                 RouteLimit(
                     "POST", re.compile(r"/v1/admin/rate-cards"), csv, "CROSSDOCK_MAX_CSV_BYTES"
                 ),
+                RouteLimit(  # a forwarder's packing list (CSV or XLSX)
+                    "POST",
+                    re.compile(r"/v1/admin/inbound:packing-list"),
+                    csv,
+                    "CROSSDOCK_MAX_CSV_BYTES",
+                ),
             ),
         )
 

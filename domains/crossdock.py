@@ -3,7 +3,8 @@
 call `app.<context>.<use case>(...)`.
 
 Who calls whom (no circle): reference <- rates <- orders <- customs <- transport, warehouse;
-reference, orders <- settlement. Each arrow is a constructor argument, so mypy sees every call.
+reference, orders <- settlement;
+reference, orders, warehouse, customs, rates <- inbound. Each arrow is a constructor argument, so mypy sees every call.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domains.customs.application import CustomsUseCases
+from domains.inbound.application import InboundUseCases
 from domains.orders.application import OrderUseCases
 from domains.ports import Clock, ReadSide
 from domains.privacy.application import PrivacyUseCases
@@ -35,6 +37,7 @@ class Crossdock:
     warehouse: WarehouseUseCases
     settlement: SettlementUseCases
     privacy: PrivacyUseCases
+    inbound: InboundUseCases  # inbound shipments and transfers (domains/inbound/)
     views: ReadSide  # the views this process reads (projections/live.py), closed with the store
 
     # The store's parts that readers (projections, relay, tests) use directly.

@@ -2,6 +2,7 @@
 
 from projections.customs_views import DeclarationsView
 from projections.db import ViewDB
+from projections.inbound_views import InboundView
 from projections.orders_views import OrderListView, StockView
 from projections.privacy_views import PrivacySubjectsView
 from projections.runner import ProjectionRunner, Projector
@@ -19,6 +20,7 @@ def spine_projectors() -> list[Projector]:
         DeclarationsView(),
         LabelsView(),
         PrivacySubjectsView(),
+        InboundView(),
     ]
 
 

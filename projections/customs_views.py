@@ -9,12 +9,14 @@ from projections.db import ViewDB, Where
 from projections.runner import Projector
 
 DECL = "domains.customs.model:Declaration."
+INBOUND_DECL = "domains.customs.model:InboundDeclaration."  # an inbound's B2B import
 
 
 class DeclarationsView(Projector):
     name = "declarations"
+    schema_version = 2  # 2: inbound declarations (inbound_id)
     tables = ("view_declarations",)
-    topic_prefixes = (DECL,)
+    topic_prefixes = (DECL, INBOUND_DECL)
     ddl = (
         """CREATE TABLE IF NOT EXISTS view_declarations (
             declaration_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, shipment_no INTEGER NOT NULL,
@@ -22,7 +24,7 @@ class DeclarationsView(Projector):
             incoterm TEXT NOT NULL, status TEXT NOT NULL, flag_codes TEXT NOT NULL,
             goods_value TEXT, currency TEXT, duty TEXT, vat TEXT, scheme TEXT,
             carrier TEXT, clearance_status TEXT, submitted_at TEXT, held_at TEXT,
-            drafted_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+            drafted_at TEXT NOT NULL, updated_at TEXT NOT NULL, inbound_id TEXT)""",
         "CREATE INDEX IF NOT EXISTS view_declarations_status ON view_declarations (status, drafted_at)",
     )
 
@@ -30,20 +32,21 @@ class DeclarationsView(Projector):
         kind = type(event).__name__
         did = str(event.originator_id)
         at = event.timestamp.isoformat()
-        if kind == "Drafted":
+        if kind in ("Drafted", "InboundDrafted"):
             d = event.duties
+            inbound = kind == "InboundDrafted"
             db.execute(
                 "INSERT INTO view_declarations VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?)",
                 (
                     did,
-                    event.order_id,
-                    event.shipment_no,
-                    event.channel,
+                    "" if inbound else event.order_id,
+                    0 if inbound else event.shipment_no,
+                    "inbound" if inbound else event.channel,
                     event.origin,
                     event.destination,
                     event.incoterm,
-                    "approved" if event.auto_approved else "pending_review",
+                    "approved" if not inbound and event.auto_approved else "pending_review",
                     ",".join(f["code"] for f in event.flags),
                     d.get("goods_value"),
                     d.get("currency"),
@@ -52,6 +55,7 @@ class DeclarationsView(Projector):
                     d.get("scheme"),
                     at,
                     at,
+                    event.inbound_id if inbound else None,
                 ),
             )
         elif kind in ("Approved", "Rejected"):

@@ -13,7 +13,6 @@ from typing import Any
 from uuid import UUID
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
-from domains.customs.assessing import CustomsAssessment
 from domains.customs.borders import Assessment, crosses_border
 from domains.customs.documents import document_data
 from domains.customs.drafting import (
@@ -23,7 +22,8 @@ from domains.customs.drafting import (
     declared_lines,
     parties,
 )
-from domains.customs.model import APPROVED, CustomsNotRequired, Declaration
+from domains.customs.inbound import InboundCustoms
+from domains.customs.model import APPROVED, CustomsNotRequired, Declaration, InboundDeclaration
 from domains.customs.tariff import Money
 from domains.orders.model import Order
 
@@ -46,7 +46,7 @@ def not_required_decision(assessed: Assessment, on: date) -> dict[str, Any]:
     }
 
 
-class CustomsUseCases(CustomsAssessment):
+class CustomsUseCases(InboundCustoms):
     # ------------------------------------------------------------------ drafting
     def draft_declaration(self, order: Order, shipment_no: int) -> Declaration | None:
         """Called when a shipment is packed. A shipment that stays inside one customs territory
@@ -118,19 +118,25 @@ class CustomsUseCases(CustomsAssessment):
         """The declaration's document with the importer's personal data opened (the
         pseudonym once the person was erased)."""
         importer = d.document.get("importer")
-        if not isinstance(importer, dict):
+        if not isinstance(importer, dict) or isinstance(d, InboundDeclaration):
             return d.document
         return {**d.document, "importer": self.orders.personal.party(importer)}
 
     def declaration_with_history(self, declaration_id: UUID) -> tuple[Declaration, list[Any]]:
         """A declaration and its order's events, oldest first (what the reviewer weighs)."""
         d = self.get_declaration(declaration_id)
+        if isinstance(d, InboundDeclaration):  # no order: its own events
+            return d, list(self.store.events.get(d.id))
         return d, self.orders.order_events(UUID(d.order_id))
 
     def declaration_document(self, declaration_id: UUID, kind: str) -> bytes | str:
         """A declaration's commercial invoice or packing list (`documents` prints the PDF), or
         the declaration itself as JSON, all from the same data."""
         d = self.get_declaration(declaration_id)
+        if isinstance(d, InboundDeclaration):
+            if kind != "declaration.json":
+                raise InvalidTransition("an inbound declaration is shown as declaration.json")
+            return json.dumps({**d.document, "duties": d.duties, "flags": d.flags}, default=str)
         order = self.orders.get_order(UUID(d.order_id))
         data = document_data(d, order.fulfilment.get(str(d.shipment_no), {}))
         data["importer"] = self.orders.personal.party(data["importer"])
@@ -163,6 +169,12 @@ class CustomsUseCases(CustomsAssessment):
         document, errors = amended(d.document, changes, weights)
         if errors:
             raise ValidationFailed(errors)
+        if isinstance(d, InboundDeclaration):  # a B2B import: the same rule, no low-value relief
+            duties, flags = self.amend_inbound(d, document)
+            d.amend(
+                by=by, reason=reason, changes=changes, document=document, duties=duties, flags=flags
+            )
+            return d, self.store.commit(d)
         on = self.store.clock.now().date()
         freight = None
         if document.get("freight"):

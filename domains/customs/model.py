@@ -149,3 +149,59 @@ class CustomsNotRequired(Order.Event):
         entry = aggregate.fulfilment.get(str(self.shipment_no))
         if entry is not None:
             entry["customs"] = self.decision
+
+
+class InboundDeclaration(Declaration):
+    """A B2B import declaration for an inbound shipment (goods in bulk into one of our
+    warehouses): reviewed on the same desk as a parcel's (approve, reject, amend, clearance are
+    Declaration's). Its own class and stream (`create_id(inbound_id)`), so declarations stored
+    before it existed load unchanged; it has no order (order_id "", shipment 0, channel
+    "inbound") and names its inbound and destination warehouse instead."""
+
+    @staticmethod
+    def create_id(inbound_id: str) -> UUID:  # type: ignore[override]
+        return stable_id("declaration", "inbound", inbound_id)
+
+    class InboundDrafted(Aggregate.Created):
+        inbound_id: str
+        warehouse_id: str
+        destination: str
+        origin: str
+        incoterm: str
+        document: dict[str, Any]
+        duties: dict[str, Any]
+        flags: list[dict[str, Any]]
+        versions: dict[str, Any]
+
+    @event(InboundDrafted)
+    def __init__(  # type: ignore[no-redef]
+        self,
+        inbound_id: str,
+        warehouse_id: str,
+        destination: str,
+        origin: str,
+        incoterm: str,
+        document: dict[str, Any],
+        duties: dict[str, Any],
+        flags: list[dict[str, Any]],
+        versions: dict[str, Any],
+    ) -> None:
+        self.inbound_id = inbound_id
+        self.warehouse_id = warehouse_id
+        self.order_id = ""
+        self.shipment_no = 0
+        self.channel = "inbound"
+        self.destination = destination
+        self.origin = origin
+        self.incoterm = incoterm
+        self.document = document
+        self.duties = duties
+        self.flags = flags
+        self.versions = versions
+        self.status = PENDING  # a B2B import is always reviewed
+        self.reviews: list[dict[str, Any]] = []
+        self.clearance: list[dict[str, Any]] = []
+
+    @property
+    def shipment_id(self) -> str:
+        return f"inbound:{self.inbound_id}"
