@@ -31,6 +31,7 @@ from domains.inbound.model import (
     InboundShipment,
 )
 from domains.inbound.references import MODES, normalise_reference
+from domains.inbound.transfers import TransferUseCases
 from domains.orders.application import OrderUseCases
 from domains.ports import Countries, FxRates
 from domains.reference.application import ReferenceUseCases
@@ -47,7 +48,7 @@ def transfer_key(inbound_id: str) -> str:
     return f"transfer:{inbound_id}"
 
 
-class InboundUseCases:
+class InboundUseCases(TransferUseCases):
     def __init__(
         self,
         store: Store,
