@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domains.common import InvalidTransition
+from domains.orders.backorders import BackorderQueue
 from domains.orders.model import Order
 from domains.ports import Clock
 from domains.reference.model import Dealer, Registry
@@ -64,7 +65,14 @@ class Store(Application[UUID]):
     be prefixed CROSSDOCK_). Persistence is chosen by environment (adapters/bootstrap.py)."""
 
     name = "Crossdock"
-    snapshotting_intervals = {Order: 50, Inventory: 200, Dealer: 200, Registry: 200, PickList: 100}
+    snapshotting_intervals = {
+        Order: 50,
+        Inventory: 200,
+        Dealer: 200,
+        Registry: 200,
+        PickList: 100,
+        BackorderQueue: 200,
+    }
     REFERENCE_TTL_S = 2.0
 
     def __init__(self, env: dict[str, str] | None = None, *, clock: Clock | None = None) -> None:

@@ -17,8 +17,10 @@ from domains.orders.intake import IntakeBatch
 from domains.orders.lanes import LaneScreen, line_holds
 from domains.orders.lanes import screen as lanes_screen
 from domains.orders.model import APPROVED, Order
+from domains.orders.presale import find_presale
 from domains.orders.split import (
     SplitLine,
+    SplitPlan,
     SplitProblem,
     SplitSolver,
     WarehouseOption,
@@ -236,6 +238,97 @@ def reserve_plan(
             batch.touch(inv)
 
 
+def presales_for(
+    batch: IntakeBatch, ref: dict[str, Any], order: Order, merged: dict[str, int], short: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The lines the stock on hand cannot cover that the channel may pre-sell, each with the
+    inbound it is pre-sold against (domains/orders/presale.py). Only asked when stock is short,
+    so intake's common path reads nothing more."""
+    settings = batch.presale_settings()
+    if not settings.rules.get(order.channel):
+        return {}
+    destination = order.canonical["ship_to"]["country"]
+    out = {}
+    for sku in short:
+        qty = merged[sku]
+
+        def servable(codes: list[str], sku: str = sku, qty: int = qty) -> list[str]:
+            screen = screen_lanes(
+                batch, ref, order.channel, destination, {sku: qty}, {c: {sku: qty} for c in codes}
+            )
+            return codes if screen is None else list(screen.available)
+
+        found = find_presale(
+            settings,
+            order.channel,
+            sku,
+            qty,
+            {code: batch.inventory(code, sku) for code in ref["warehouses"]},
+            servable,
+        )
+        if found is not None:
+            out[sku] = found
+    return out
+
+
+def with_presales(
+    batch: IntakeBatch,
+    order: Order,
+    decision: dict[str, Any],
+    presold: dict[str, dict[str, Any]],
+    merged: dict[str, int],
+    ref: dict[str, Any],
+    destination: str,
+) -> dict[str, Any]:
+    """Reserves the pre-sold lines against their inbounds and adds one shipment per warehouse
+    and inbound to the split decision, marked `presale` (arrival, handling, promised date,
+    settings version): not waved until the inbound is received."""
+    products, warehouses = ref["products"], ref["warehouses"]
+    plan = list(decision["plan"])
+    groups: dict[tuple[str, str], list[str]] = {}
+    for sku, p in presold.items():
+        groups.setdefault((p["warehouse_id"], p["inbound_id"]), []).append(sku)
+        inv = batch.inventory(p["warehouse_id"], sku)
+        assert inv is not None  # found on it
+        inv.presell(str(order.id), p["inbound_id"], merged[sku], order.channel)
+        batch.touch(inv)
+    for (code, inbound_id), skus in sorted(groups.items()):
+        p = presold[skus[0]]
+        grams = sum(products[s].unit_weight_g * merged[s] for s in skus)
+        fixed, per_kg, _ = batch.lane_cost(warehouses[code].country, destination)
+        plan.append(
+            {
+                "shipment_no": len(plan) + 1,
+                "warehouse_id": code,
+                "lines": [{"sku": s, "quantity": merged[s]} for s in sorted(skus)],
+                "weight_g": grams,
+                "estimated_cost": str(fixed + per_kg * Decimal(grams) / 1000),
+                "presale": {
+                    "inbound_id": inbound_id,
+                    "arrival": p["arrival"],
+                    "handling_days": p["handling_days"],
+                    "promised_date": p["promised_date"],
+                    "settings_version": p["settings_version"],
+                    "cap": p["cap"],
+                },
+            }
+        )
+    return {**decision, "plan": plan, "shipments": len(plan)}
+
+
+def wait_for_stock(
+    batch: IntakeBatch, order: Order, merged: dict[str, int], short: list[str]
+) -> None:
+    """Queues an order held for stock under each SKU it is short of (every SKU of the order when
+    none is short by count: the split found no warehouse able to ship it), in the same
+    transaction as the hold (domains/orders/backorders.py)."""
+    destination = order.canonical["ship_to"]["country"]
+    for sku in short or list(merged):
+        queue = batch.backorder_queue(sku)
+        if queue.wait(str(order.id), batch.held_at, merged, destination, order.channel):
+            batch.touch(queue)
+
+
 @dataclass
 class Allocator:
     """Reviews an order and, when approved, splits and reserves it inside an intake batch."""
@@ -251,20 +344,34 @@ class Allocator:
         dealer = batch.dealer(order.dealer_id) if order.dealer_id else None
         credit = dealer_facts(order, dealer, self.fx) if dealer else None
         lanes = screen_lanes(batch, ref, order.channel, country, merged, availability)
+        short = [sku for sku, qty in merged.items() if totals[sku] < qty]
+        presold = presales_for(batch, ref, order, merged, short) if short else {}
+        if presold:  # the stock rule counts what is pre-sold; the split plans the rest
+            totals = {sku: t + (merged[sku] if sku in presold else 0) for sku, t in totals.items()}
         facts = review_facts(order, ref, merged, totals, credit, self.countries, lanes)
         results, outcome = review_rules.review(facts)
         order.record_review(rules=results, outcome=outcome)
         if outcome != APPROVED:
+            if any(h["rule"] == "stock" for h in order.hold_reasons):
+                wait_for_stock(batch, order, merged, short)
             return
-        problem = split_problem(batch, ref, country, merged, availability, lanes)
-        plan, solver_used = decide(problem, self.split_solver)
-        if not plan.allocations:
+        rest = {sku: qty for sku, qty in merged.items() if sku not in presold}
+        problem = split_problem(batch, ref, country, rest, availability, lanes)
+        plan, solver_used = decide(problem, self.split_solver) if rest else (None, False)
+        if plan is not None and not plan.allocations:
             order.backorder(
                 shortages=[{"sku": ln.sku, "short": ln.quantity} for ln in problem.lines]
             )
+            wait_for_stock(batch, order, merged, short)
             return
-        reserve_plan(batch, order, plan.allocations, ref)
-        order.record_split(describe_split(problem, plan, solver_used))
+        if plan is not None:
+            reserve_plan(batch, order, plan.allocations, ref)
+            decision = describe_split(problem, plan, solver_used)
+        else:
+            decision = describe_split(problem, SplitPlan({}, "presale", None), False)
+        if presold:
+            decision = with_presales(batch, order, decision, presold, merged, ref, country)
+        order.record_split(decision)
         if dealer is not None and credit is not None:
             dealer.commit_credit(str(order.id), credit.order_total_in_dealer_currency)
             batch.touch(dealer)

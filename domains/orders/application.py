@@ -34,6 +34,7 @@ from domains.orders.intake import (
 )
 from domains.orders.lanes import LaneOffers
 from domains.orders.model import ALLOCATED, Order
+from domains.orders.restock import BackorderUseCases
 from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption
 from domains.ports import Countries, DealerOrderFile, FxRates, ShippingCostTable
 from domains.privacy.sealing import PersonalData
@@ -65,7 +66,7 @@ def _names_known(ref: dict[str, Any], canonical: dict[str, Any]) -> bool:
     return not dealer_id or dealer_id in ref["dealers"]
 
 
-class OrderUseCases:
+class OrderUseCases(BackorderUseCases):
     def __init__(
         self,
         store: Store,
@@ -347,12 +348,20 @@ class OrderUseCases:
         return self._change(order_id, step)
 
     def cancel_order(self, order_id: UUID, reason: str, by: str) -> tuple[Order, int]:
+        """Cancels; stock it gave back goes to the orders waiting for it (after the commit)."""
+        freed: list[str] = []
+
         def step(batch: IntakeBatch, order: Order) -> None:
+            freed.clear()
             if order.status == ALLOCATED:
+                freed.extend(sorted({ln["sku"] for s in order.shipments for ln in s["lines"]}))
                 self.allocator.release(batch, order)
             order.cancel(reason=reason, cancelled_by=by)
 
-        return self._change(order_id, step)
+        order, nid = self._change(order_id, step)
+        if freed:
+            self.release_backorders(freed, {"kind": "cancellation", "order_id": str(order_id)})
+        return order, nid
 
     # ------------------------------------------------------------------ history
     def order_events(self, order_id: UUID) -> list[Any]:

@@ -21,8 +21,10 @@ import orjson
 from eventsourcing.domain import Aggregate
 
 from domains.common import DomainError, NotFound
+from domains.orders.backorders import BACKORDER_TOPICS, BackorderQueue
 from domains.orders.lanes import LaneOffers, LanePricer
 from domains.orders.model import Order
+from domains.orders.presale import PRESALE_TOPICS, PresaleSettings
 from domains.ports import ShippingCostTable
 from domains.reference.model import Dealer
 from domains.store import Store
@@ -103,6 +105,13 @@ INVENTORY_TOPICS = [
         "Picked",
         "ShortPicked",
         "Counted",
+        "InboundExpected",
+        "InboundRescheduled",
+        "PresaleReserved",
+        "PresaleReleased",
+        "InboundReceived",
+        "InboundCancelled",
+        "ShippedOut",
     )
 ]
 DEALER_TOPICS = [
@@ -168,7 +177,14 @@ class IntakeFollower:
         self.items: dict[UUID, Inventory | Dealer | None] = {}
         self.watched = frozenset(watched)
         self.on_watched = on_watched
-        self.topics = [*INVENTORY_TOPICS, *DEALER_TOPICS, ORDER_RECEIVED_TOPIC, *self.watched]
+        self.topics = [
+            *INVENTORY_TOPICS,
+            *DEALER_TOPICS,
+            *BACKORDER_TOPICS,
+            *PRESALE_TOPICS,
+            ORDER_RECEIVED_TOPIC,
+            *self.watched,
+        ]
 
     def refresh(self) -> None:
         if self.position is None:
@@ -268,6 +284,9 @@ class IntakeBatch:
         self.touched: dict[UUID, Aggregate] = {}
         self.today = today  # one decision day for the whole batch
         self._lanes: dict[tuple[str, str], tuple[Decimal, Decimal, str]] = {}
+        self.queues: dict[str, BackorderQueue] = {}
+        self._presale: PresaleSettings | None = None
+        self._held_at: str | None = None
 
     def _get(self, aggregate_id: UUID) -> Any:
         return (
@@ -306,6 +325,26 @@ class IntakeBatch:
                 raise NotFound("dealer", code)
             self.dealers[code] = dealer
         return self.dealers[code]
+
+    def presale_settings(self) -> PresaleSettings:
+        """Asked only when stock on hand is short (one read per batch at most)."""
+        if self._presale is None:
+            self._presale = self._get(PresaleSettings.create_id()) or PresaleSettings()
+        return self._presale
+
+    def backorder_queue(self, sku: str) -> BackorderQueue:
+        """The SKU's queue of orders held for stock (opened the first time one waits)."""
+        if sku not in self.queues:
+            queue = self._get(BackorderQueue.create_id(sku))
+            self.queues[sku] = queue if queue is not None else BackorderQueue(sku)
+        return self.queues[sku]
+
+    @property
+    def held_at(self) -> str:
+        """When this batch's holds were recorded (one clock reading per batch)."""
+        if self._held_at is None:
+            self._held_at = self.store.clock.now().isoformat()
+        return self._held_at
 
     def touch(self, *aggregates: Aggregate) -> None:
         for a in aggregates:

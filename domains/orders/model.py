@@ -132,6 +132,54 @@ class Order(Aggregate):
         self.status = HELD
         self.hold_reasons = stock_hold(shortages)
 
+    @event("StockReexamined")
+    def reexamine_for_stock(self, trigger: dict[str, Any]) -> None:
+        """Stock arrived for an order held for stock (`trigger`: what arrived, e.g. a receipt
+        or an inbound): it is reviewed again under the same rules; no rule is overridden."""
+        if self.status != HELD:
+            raise InvalidTransition(f"order is {self.status}; only a held order is re-examined")
+
+    # --- pre-sale: shipments reserved against an inbound shipment ------------------------
+    def presale_shipment(self, warehouse_id: str, sku: str) -> dict[str, Any] | None:
+        for s in self.shipments:
+            if s.get("presale") and s["warehouse_id"] == warehouse_id:
+                if any(line["sku"] == sku for line in s["lines"]):
+                    return s
+        return None
+
+    @event("PresaleConverted")
+    def presale_converted(self, shipment_no: int, sku: str, inbound_id: str) -> None:
+        """The inbound arrived: the pre-sold line is a normal reservation now (pickable)."""
+        presale = self.shipment(shipment_no)["presale"]
+        presale.setdefault("converted", []).append(sku)
+
+    @event("PresaleRescheduled")
+    def presale_rescheduled(
+        self,
+        shipment_no: int,
+        inbound_id: str,
+        arrival: str,
+        promised_date: str,
+        previous_promised_date: str,
+        reason: str,
+    ) -> None:
+        """An exception: the inbound this shipment was pre-sold against is late; the customer's
+        new promised date is recorded."""
+        presale = self.shipment(shipment_no)["presale"]
+        presale.update(arrival=arrival, promised_date=promised_date)
+        entry = self.fulfilment.setdefault(str(shipment_no), {})
+        entry["alerts"] = [*entry.get("alerts", []), "presale_late"]
+
+    @event("PresaleBackordered")
+    def presale_backordered(self, inbound_id: str, sku: str, quantity: int, reason: str) -> None:
+        """The inbound arrived short (or will not come): the order waits for stock again, its
+        plan dropped (its other reservations are released in the same transaction)."""
+        if self.status != ALLOCATED:
+            raise InvalidTransition(f"order is {self.status}; only an allocated order is held")
+        self.status = HELD
+        self.hold_reasons = stock_hold([{"sku": sku, "short": quantity}])
+        self.split = None
+
     @event("Released")
     def release(self, reason: str, released_by: str) -> None:
         if self.status != HELD:

@@ -16,6 +16,7 @@ from domains.common import DomainError, InvalidTransition, ValidationFailed
 from domains.store import Touched
 from domains.warehouse import putaway
 from domains.warehouse.handheld import PickingUseCases
+from domains.warehouse.inbound_stock import InboundStockUseCases
 from domains.warehouse.layout import parse_bin
 from domains.warehouse.lots import UNLOTTED, lot_key
 from domains.warehouse.model import Inventory
@@ -23,7 +24,7 @@ from domains.warehouse.scanning import ScanRejected
 from domains.warehouse.waves import cutoff_for
 
 
-class WarehouseUseCases(PickingUseCases):
+class WarehouseUseCases(InboundStockUseCases):
     # ------------------------------------------------------------------ receiving
     def receive_stock(
         self,
@@ -57,7 +58,10 @@ class WarehouseUseCases(PickingUseCases):
                 inventory.receive(quantity, receipt_ref, lot=lot, bin=bin_code, expiry=expiry)
             touched[inventory.id] = inventory
 
-        return self.store.retry(attempt)[1]
+        nid = self.store.retry(attempt)[1]
+        # Also on a repeat: a client retrying a receipt whose release did not finish.
+        self.orders.release_backorders([sku], {"kind": "receipt", "ref": receipt_ref})
+        return nid
 
     def bin_contents(self, warehouse_id: str) -> dict[str, list[dict[str, Any]]]:
         """What each bin holds now, read from the inventory streams (the source of truth)."""
@@ -128,7 +132,11 @@ class WarehouseUseCases(PickingUseCases):
                 touched[inv.id] = inv
             return {"applied": applied, "bin": location.code, "lot": lot, "on_hand": inv.on_hand}
 
-        return self.store.retry(step)
+        answer = self.store.retry(step)
+        self.orders.release_backorders(
+            [sku], {"kind": "goods_receipt", "ref": f"{warehouse_id}:{receipt_id}"}
+        )
+        return answer
 
     def suggest_putaway(
         self,
@@ -215,7 +223,12 @@ class WarehouseUseCases(PickingUseCases):
                 "sku_on_hand": inv.on_hand,
             }
 
-        return self.store.retry(step)
+        answer = self.store.retry(step)
+        if (answer[0]["difference"] or 0) > 0:
+            self.orders.release_backorders(
+                [sku], {"kind": "count", "ref": f"{warehouse_id}:{count_id}"}
+            )
+        return answer
 
 
 __all__ = ["PickingUseCases", "ScanRejected", "WarehouseUseCases", "cutoff_for"]

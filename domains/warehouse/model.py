@@ -5,7 +5,9 @@ event), and is saved in the same transaction as the order's split; optimistic co
 this aggregate is what stops two orders from reserving the same last units.
 
 Version 2 added lots and bins. Streams written before (v1 events and v1 snapshots) still load:
-their stock becomes one UNLOTTED lot without a bin, see the upcasters.
+their stock becomes one UNLOTTED lot without a bin, see the upcasters. Version 3 added stock
+that is expected (inbound shipments), reserved against it (pre-sales) and shipped out to another
+warehouse (transfers): older snapshots start with none of these (`upcast_v2_v3`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from domains.warehouse.lots import UNLOTTED, choose_lots, lot_key
 
 
 class Inventory(Aggregate):
-    class_version = 2
+    class_version = 3
 
     @staticmethod
     def create_id(warehouse_id: str, sku: str) -> UUID:
@@ -54,6 +56,13 @@ class Inventory(Aggregate):
         state["seq"] = 1
         state["counts"] = []
 
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A v2 snapshot: nothing expected, pre-sold or in transit yet."""
+        state.setdefault("inbound", {})
+        state.setdefault("presales", {})
+        state.setdefault("shipped_out", {})
+
     @event("Opened")
     def __init__(self, warehouse_id: str, sku: str) -> None:
         self.warehouse_id = warehouse_id
@@ -65,6 +74,12 @@ class Inventory(Aggregate):
         self.allocations: dict[str, list[dict[str, Any]]] = {}
         self.seq = 0
         self.counts: list[str] = []
+        # inbound id -> {arrival (ISO date), lines [{lot, expiry, quantity}], quantity, presold}
+        self.inbound: dict[str, dict[str, Any]] = {}
+        # order id -> {inbound_id, quantity, channel, seq}: in the order they were taken
+        self.presales: dict[str, dict[str, Any]] = {}
+        # reservation key (e.g. "transfer:<id>") -> units taken off the shelf to another place
+        self.shipped_out: dict[str, int] = {}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Inventory:
         """The copy the repository hands out of its cache for every command. Built for this
@@ -77,8 +92,15 @@ class Inventory(Aggregate):
                 value = {key: dict(entry) for key, entry in value.items()}
             elif name == "allocations":
                 value = {order: [dict(a) for a in parts] for order, parts in value.items()}
-            elif name == "reservations":
+            elif name in ("reservations", "shipped_out"):
                 value = dict(value)
+            elif name == "presales":
+                value = {order: dict(entry) for order, entry in value.items()}
+            elif name == "inbound":
+                value = {
+                    key: dict(entry, lines=[dict(line) for line in entry["lines"]])
+                    for key, entry in value.items()
+                }
             elif name in ("receipts", "counts"):
                 value = list(value)
             elif not isinstance(value, str | int | UUID | datetime | None):
@@ -226,6 +248,8 @@ class Inventory(Aggregate):
             state["allocations"] = [{"lot": UNLOTTED, "bin": None, "quantity": state["quantity"]}]
 
     def release(self, order_id: str) -> int:
+        """Gives back what the order holds here: reserved units, and units pre-sold against an
+        inbound. Returns how many."""
         quantity = self.reservations.get(order_id, 0)
         if quantity:
             self._released(
@@ -233,6 +257,15 @@ class Inventory(Aggregate):
                 quantity=quantity,
                 allocations=[dict(a) for a in self.allocations.get(order_id, [])],
             )
+        presale = self.presales.get(order_id)
+        if presale is not None:
+            self._presale_released(
+                order_id=order_id,
+                inbound_id=presale["inbound_id"],
+                quantity=presale["quantity"],
+                reason="released",
+            )
+            quantity += presale["quantity"]
         return quantity
 
     @event(ReservationReleased)
@@ -351,3 +384,289 @@ class Inventory(Aggregate):
         self.lots[key]["on_hand"] = counted
         self.on_hand += difference
         self.counts.append(count_ref)
+
+    # ------------------------------------------------------------------ inbound and pre-sale
+    # Stock on its way here (an inbound shipment), what is pre-sold against it, and its
+    # arrival: the receipt turns pre-sales into reservations of the received lots, in the order
+    # they were taken; whatever it cannot cover is handed back (backordered), never oversold.
+    def presold(self, inbound_id: str) -> int:
+        entry = self.inbound.get(inbound_id)
+        return entry["presold"] if entry else 0
+
+    def presale_free(self, inbound_id: str) -> int:
+        """Units of the inbound not yet pre-sold."""
+        entry = self.inbound.get(inbound_id)
+        return entry["quantity"] - entry["presold"] if entry else 0
+
+    @property
+    def expected(self) -> int:
+        return sum(entry["quantity"] for entry in self.inbound.values())
+
+    @property
+    def reserved_inbound(self) -> int:
+        return sum(entry["presold"] for entry in self.inbound.values())
+
+    def presales_of(self, inbound_id: str) -> list[str]:
+        """The orders pre-sold against the inbound, in the order they were taken."""
+        return [
+            order
+            for order, p in sorted(self.presales.items(), key=lambda kv: kv[1]["seq"])
+            if p["inbound_id"] == inbound_id
+        ]
+
+    def _closed(self, inbound_id: str) -> bool:
+        return f"inbound:{inbound_id}" in self.receipts
+
+    class InboundExpected(Aggregate.Event):
+        class_version = 1
+        inbound_id: str
+        arrival: str
+        lines: list[dict[str, Any]]
+
+        def apply(self, aggregate: Inventory) -> None:
+            previous = aggregate.inbound.get(self.inbound_id)
+            aggregate.inbound[self.inbound_id] = {
+                "arrival": self.arrival,
+                "lines": [dict(line) for line in self.lines],
+                "quantity": sum(line["quantity"] for line in self.lines),
+                "presold": previous["presold"] if previous else 0,
+            }
+
+    def expect(self, inbound_id: str, arrival: str, lines: list[dict[str, Any]]) -> bool:
+        """Units of this SKU coming on an inbound shipment ([{lot, expiry, quantity}]). A repeat
+        of the same expectation changes nothing (False); an amended one replaces it, but may not
+        drop below what is already pre-sold against it."""
+        if self._closed(inbound_id):
+            raise InvalidTransition(f"inbound {inbound_id} was already received or cancelled")
+        lines = [
+            {
+                "lot": ln.get("lot") or UNLOTTED,
+                "expiry": ln.get("expiry"),
+                "quantity": ln["quantity"],
+            }
+            for ln in lines
+        ]
+        if any(ln["quantity"] <= 0 for ln in lines) or not lines:
+            raise InvalidTransition("expected quantities must be positive")
+        current = self.inbound.get(inbound_id)
+        if current is not None and current["arrival"] == arrival and current["lines"] == lines:
+            return False
+        total = sum(ln["quantity"] for ln in lines)
+        if current is not None and total < current["presold"]:
+            raise InvalidTransition(
+                f"{current['presold']} units of {self.sku} on inbound {inbound_id} are pre-sold; "
+                f"it cannot be amended to {total}"
+            )
+        self.trigger_event(
+            self.InboundExpected, inbound_id=inbound_id, arrival=arrival, lines=lines
+        )
+        return True
+
+    def reschedule(self, inbound_id: str, arrival: str, reason: str) -> list[str]:
+        """A new expected arrival; answers the orders pre-sold against the inbound."""
+        entry = self.inbound.get(inbound_id)
+        if entry is None:
+            raise InvalidTransition(f"no inbound {inbound_id} is expected for {self.sku} here")
+        if entry["arrival"] != arrival:
+            self._rescheduled(inbound_id=inbound_id, arrival=arrival, reason=reason)
+        return self.presales_of(inbound_id)
+
+    @event("InboundRescheduled")
+    def _rescheduled(self, inbound_id: str, arrival: str, reason: str) -> None:
+        self.inbound[inbound_id]["arrival"] = arrival
+
+    class PresaleReserved(Aggregate.Event):
+        class_version = 1
+        order_id: str
+        inbound_id: str
+        quantity: int
+        channel: str
+        arrival: str
+
+        def apply(self, aggregate: Inventory) -> None:
+            aggregate.seq += 1
+            aggregate.presales[self.order_id] = {
+                "inbound_id": self.inbound_id,
+                "quantity": self.quantity,
+                "channel": self.channel,
+                "seq": aggregate.seq,
+            }
+            aggregate.inbound[self.inbound_id]["presold"] += self.quantity
+
+    def presell(self, order_id: str, inbound_id: str, quantity: int, channel: str) -> None:
+        """Reserves units of an expected inbound for an order (one inbound per order here)."""
+        if quantity <= 0:
+            raise InvalidTransition("pre-sold quantity must be positive")
+        if order_id in self.presales:
+            raise InvalidTransition(f"order {order_id} is already pre-sold {self.sku} here")
+        free = self.presale_free(inbound_id)
+        if quantity > free:
+            raise InsufficientStock(self.warehouse_id, self.sku, quantity, free)
+        self.trigger_event(
+            self.PresaleReserved,
+            order_id=order_id,
+            inbound_id=inbound_id,
+            quantity=quantity,
+            channel=channel,
+            arrival=self.inbound[inbound_id]["arrival"],
+        )
+
+    def presold_to(self, channel: str) -> int:
+        return sum(p["quantity"] for p in self.presales.values() if p["channel"] == channel)
+
+    @event("PresaleReleased")
+    def _presale_released(self, order_id: str, inbound_id: str, quantity: int, reason: str) -> None:
+        self.presales.pop(order_id, None)
+        entry = self.inbound.get(inbound_id)
+        if entry is not None:
+            entry["presold"] -= quantity
+
+    def plan_inbound_receipt(
+        self,
+        inbound_id: str,
+        received: list[dict[str, Any]],
+        perishable: bool,
+        min_shelf_days: int,
+        today: date,
+    ) -> dict[str, Any]:
+        """The receipt decided before it is recorded: the lots that go on hand ([{lot, bin,
+        expiry, quantity}]), then each pre-sale of this inbound in the order it was taken, made
+        a reservation of the lots free after the receipt (FEFO for perishables, else FIFO), or
+        backordered from the first one the stock cannot cover (later ones do not overtake it)."""
+        lots = {key: dict(lot) for key, lot in self.lots.items()}
+        seq = self.seq
+        for r in received:
+            key = lot_key(r["lot"], r["bin"])
+            if key not in lots:
+                seq += 1
+                lots[key] = {
+                    "lot": r["lot"],
+                    "bin": r["bin"],
+                    "expiry": r["expiry"],
+                    "seq": seq,
+                    "on_hand": 0,
+                    "reserved": 0,
+                }
+            elif lots[key].get("expiry") != r["expiry"]:
+                raise InvalidTransition(
+                    f"lot {r['lot']} in {r['bin']} has expiry {lots[key].get('expiry')}, "
+                    f"not {r['expiry']}"
+                )
+            lots[key]["on_hand"] += r["quantity"]
+        converted: list[dict[str, Any]] = []
+        backordered: list[dict[str, Any]] = []
+        for order_id in self.presales_of(inbound_id):
+            quantity = self.presales[order_id]["quantity"]
+            allocations, short = (
+                choose_lots(lots, quantity, perishable, min_shelf_days, today)
+                if not backordered
+                else ([], quantity)
+            )
+            if short:
+                backordered.append({"order_id": order_id, "quantity": quantity})
+                continue
+            for a in allocations:
+                lots[lot_key(a["lot"], a["bin"])]["reserved"] += a["quantity"]
+            converted.append(
+                {
+                    "order_id": order_id,
+                    "quantity": quantity,
+                    "allocations": allocations,
+                    "policy": "FEFO" if perishable else "FIFO",
+                }
+            )
+        return {
+            "inbound_id": inbound_id,
+            "received": [
+                {"lot": r["lot"], "bin": r["bin"], "expiry": r["expiry"], "quantity": r["quantity"]}
+                for r in received
+            ],
+            "converted": converted,
+            "backordered": backordered,
+            "as_of": today.isoformat(),
+        }
+
+    class InboundReceived(Aggregate.Event):
+        class_version = 1
+        inbound_id: str
+        received: list[dict[str, Any]]
+        converted: list[dict[str, Any]]
+        backordered: list[dict[str, Any]]
+        as_of: str
+
+        def apply(self, aggregate: Inventory) -> None:
+            for r in self.received:
+                key = aggregate._lot_entry(r["lot"], r["bin"], r["expiry"])
+                aggregate.lots[key]["on_hand"] += r["quantity"]
+                aggregate.on_hand += r["quantity"]
+            for c in self.converted:
+                aggregate.presales.pop(c["order_id"], None)
+                aggregate.reservations[c["order_id"]] = (
+                    aggregate.reservations.get(c["order_id"], 0) + c["quantity"]
+                )
+                mine = aggregate.allocations.setdefault(c["order_id"], [])
+                for a in c["allocations"]:
+                    aggregate.lots[lot_key(a["lot"], a["bin"])]["reserved"] += a["quantity"]
+                    mine.append({"lot": a["lot"], "bin": a["bin"], "quantity": a["quantity"]})
+            for b in self.backordered:
+                aggregate.presales.pop(b["order_id"], None)
+            aggregate.inbound.pop(self.inbound_id, None)
+            aggregate.receipts.append(f"inbound:{self.inbound_id}")
+
+    def receive_inbound(self, plan: dict[str, Any]) -> bool:
+        """Records a receipt decided by `plan_inbound_receipt`; once per inbound (False for a
+        repeat)."""
+        if self._closed(plan["inbound_id"]):
+            return False
+        if any(r["quantity"] <= 0 for r in plan["received"]):
+            raise InvalidTransition("received quantities must be positive")
+        self.trigger_event(self.InboundReceived, **plan)
+        return True
+
+    def cancel_inbound(self, inbound_id: str, reason: str) -> list[str]:
+        """The inbound will not come: its expectation is dropped and its pre-sales handed back
+        (answered, in the order they were taken, for the caller to backorder)."""
+        if self._closed(inbound_id) or inbound_id not in self.inbound:
+            return []
+        orders = self.presales_of(inbound_id)
+        self._inbound_cancelled(inbound_id=inbound_id, reason=reason, backordered=orders)
+        return orders
+
+    @event("InboundCancelled")
+    def _inbound_cancelled(self, inbound_id: str, reason: str, backordered: list[str]) -> None:
+        for order_id in backordered:
+            self.presales.pop(order_id, None)
+        self.inbound.pop(inbound_id, None)
+        self.receipts.append(f"inbound:{inbound_id}")
+
+    # ------------------------------------------------------------------ transfers out
+    def ship_out(self, key: str, reason: str) -> int:
+        """The units reserved under `key` (e.g. "transfer:<id>") leave the shelf for another
+        warehouse: off hand here, in transit until the other end receives them. Returns the
+        units; 0 when nothing is reserved under the key (a repeat)."""
+        quantity = self.reservations.get(key, 0)
+        if not quantity:
+            return 0
+        self._shipped_out(
+            key=key,
+            quantity=quantity,
+            allocations=[dict(a) for a in self.allocations.get(key, [])],
+            reason=reason,
+        )
+        return quantity
+
+    @event("ShippedOut")
+    def _shipped_out(
+        self, key: str, quantity: int, allocations: list[dict[str, Any]], reason: str
+    ) -> None:
+        for a in allocations:
+            k = lot_key(a["lot"], a["bin"])
+            entry = self.lots[k]
+            entry["on_hand"] -= a["quantity"]
+            entry["reserved"] -= a["quantity"]
+            if entry["on_hand"] == 0 and entry["reserved"] == 0:
+                del self.lots[k]
+        self.on_hand -= quantity
+        self.reservations.pop(key, None)
+        self.allocations.pop(key, None)
+        self.shipped_out[key] = self.shipped_out.get(key, 0) + quantity

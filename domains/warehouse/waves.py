@@ -91,6 +91,9 @@ def wave_shipment(
     shipment = order.shipment(shipment_no)
     if shipment["warehouse_id"] != warehouse_id or not shipment["lines"]:
         return None
+    presale = shipment.get("presale")
+    if presale and not {ln["sku"] for ln in shipment["lines"]} <= set(presale.get("converted", [])):
+        return None  # pre-sold against an inbound not received yet: nothing to pick
     order_key = str(order.id)
     picks: list[dict[str, Any]] = []
     taken: Claims = {}
