@@ -44,6 +44,7 @@ from domains.transport.application import TransportUseCases
 from domains.transport.rates import RateBook, RateCardLaneCosts, RateCardLaneOffers
 from domains.warehouse.application import WarehouseUseCases
 from projections.db import ViewDB
+from projections.inbound_views import LandedCostViews
 from projections.live import LiveViews
 from projections.privacy_views import SubjectOrders
 from projections.settlement_views import SettlementViews
@@ -257,6 +258,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             bill_files=PandasBillFiles(),
             reconcile=reconcile_bill,
             cost_totals=cost_totals,
+            landed=LandedCostViews(views.db, views.fresh),
         ),
         privacy=PrivacyUseCases(
             store,

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+from domains.warehouse.lots import UNLOTTED
 from projections.db import ViewDB, Where
 from projections.runner import Projector
 
@@ -93,7 +94,7 @@ class InboundView(Projector):
             db.executemany(
                 "INSERT INTO view_landed_costs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (inbound_id, warehouse_id, ln["sku"], ln["lot"] or "", ln["units"],
+                    (inbound_id, warehouse_id, ln["sku"], ln["lot"] or UNLOTTED, ln["units"],
                      ln["unit_value"], ln["overhead_per_unit"], ln["landed_unit_cost"],
                      d["currency"], d["basis"], at)
                     for ln in d["lines"]
@@ -151,7 +152,7 @@ def unit_costs(
         currency[(r["warehouse_id"], r["sku"])] = r["currency"]
     out: dict[tuple[str, str, str | None], dict[str, Any]] = {}
     for wh, sku, lot in wanted:
-        hit = by_lot.get((wh, sku, lot or ""))
+        hit = by_lot.get((wh, sku, lot or UNLOTTED))
         if hit is not None:
             out[(wh, sku, lot)] = {"unit_cost": hit["landed_unit_cost"],
                                    "currency": hit["currency"], "source": "lot",

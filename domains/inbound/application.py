@@ -310,8 +310,8 @@ class InboundUseCases(TransferUseCases):
             return {"backordered": orders}
 
         result, nid = self.store.retry(step)
-        if nid and self._skus_of(inbound_id):
-            self.orders.release_backorders(self._skus_of(inbound_id))
+        if nid:  # a transfer's units are free again at the source
+            self.orders.release_backorders(self._skus_of(inbound_id), {"kind": "cancel"})
         return result, nid
 
     def _skus_of(self, inbound_id: str) -> list[str]:
@@ -444,7 +444,9 @@ class InboundUseCases(TransferUseCases):
 
         result, nid = self.store.retry(step)
         if result["applied"] and result.get("stage") == "received":
-            result["backorders"] = self.orders.release_backorders(self._skus_of(inbound_id))
+            skus = result["stock"].get("skus") or self._skus_of(inbound_id)
+            trigger = {"kind": "inbound", "ref": inbound_id}
+            result["backorders"] = self.orders.release_backorders(skus, trigger)
         return result, nid
 
     def _close(
@@ -470,8 +472,9 @@ class InboundUseCases(TransferUseCases):
     def _landed_decision(
         self, inbound: InboundShipment, received: list[dict[str, Any]]
     ) -> dict[str, Any]:
-        """Freight, insurance, fees and the declaration's duty and import VAT, in the inbound's
-        currency at the ECB rates of the day (recorded), over the good units by its basis."""
+        """Freight, insurance, fees and the declaration's duty (import VAT is reclaimed, not a
+        cost), in the inbound's currency at the ECB rates of the day (recorded), over the good
+        units by its basis."""
         per_line = {(ln["sku"], ln.get("lot")): ln for ln in inbound.lines}
         lines = [
             {
@@ -493,11 +496,8 @@ class InboundUseCases(TransferUseCases):
         ]  # fmt: skip
         costs = inbound.costs or {"freight": None, "insurance": None, "fees": []}
         customs = inbound.customs or {}
-        duty = None
-        if customs.get("duty"):
-            d, v = customs["duty"], customs["import_vat"]
-            duty = {"amount": str(Decimal(d["amount"]) + Decimal(v["amount"])),
-                    "currency": d["currency"]}  # fmt: skip
+        # Duty is a cost of the goods; import VAT is not (a registered importer reclaims it).
+        duty = customs.get("duty")
         on = self.store.clock.now().date()
         currencies = {ln["value_currency"] for ln in lines} | {inbound.currency}
         for m in [costs.get("freight"), costs.get("insurance"), duty, *costs.get("fees", [])]:

@@ -22,7 +22,14 @@ from domains.ports import FxRates
 from domains.reference.application import ReferenceUseCases
 from domains.settlement.ledger import allocate, shipment_cost
 from domains.settlement.model import CarrierBill
-from domains.settlement.ports import BillFiles, CostTotals, LedgerViews, Reconcile, Reconciled
+from domains.settlement.ports import (
+    BillFiles,
+    CostTotals,
+    LandedCosts,
+    LedgerViews,
+    Reconcile,
+    Reconciled,
+)
 from domains.store import Store, Touched
 
 
@@ -39,6 +46,7 @@ class SettlementUseCases:
         bill_files: BillFiles,
         reconcile: Reconcile,
         cost_totals: CostTotals,
+        landed: LandedCosts | None = None,
     ) -> None:
         self.store = store
         self.reference = reference
@@ -49,6 +57,7 @@ class SettlementUseCases:
         self.bill_files = bill_files
         self.reconcile = reconcile
         self.group_costs = cost_totals
+        self.landed = landed
 
     # ------------------------------------------------------------------ cost ledger
     def cost_ledger(self, order_id: str | None = None) -> list[dict[str, Any]]:
@@ -101,7 +110,60 @@ class SettlementUseCases:
                 for ln in s["lines"]
             ]
         total = sum((Decimal(x["allocated_cost"]) for x in lines), Decimal(0))
-        return {"total": str(total), "lines": lines, "shipments": shipments}
+        out: dict[str, Any] = {"total": str(total), "lines": lines, "shipments": shipments}
+        goods = self._goods_cost(order, shipments)
+        if goods:  # some shipped unit came from an inbound with a landed cost: the margin
+            known = [g for g in goods if g["cost_base"] is not None]
+            goods_total = sum((Decimal(g["cost_base"]) for g in known), Decimal(0))
+            day = self.store.clock.now().date().isoformat()
+            value = order.total * self._in_base(order.canonical["currency"], day)
+            out["goods"] = goods
+            out["goods_cost"] = str(goods_total.quantize(Decimal("0.01")))
+            out["order_value"] = str(value.quantize(Decimal("0.01")))
+            out["margin"] = str((value - total - goods_total).quantize(Decimal("0.01")))
+            out["margin_complete"] = len(known) == len(goods)
+        return out
+
+    def _goods_cost(self, order: Any, shipments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The landed cost of the units each shipment took off the shelf (as picked: SKU,
+        lot, bin): by lot where the lot came from an inbound, else the weighted average of
+        the SKU's inbound lots in that warehouse; unknown (None) for stock with no landed
+        cost. Empty when no shipped unit has one."""
+        if self.landed is None:
+            return []
+        picked = []
+        for s in order.shipments:
+            entry = order.fulfilment.get(str(s["shipment_no"]), {})
+            for p in entry.get("picked", []):
+                picked.append((s["shipment_no"], s["warehouse_id"], p))
+        wanted = [(wh, p["sku"], p["lot"]) for _, wh, p in picked]
+        costs = self.landed.unit_costs(wanted) if wanted else {}
+        if not costs:
+            return []
+        days = {r["shipment_id"]: r["date"] for r in shipments}
+        out = []
+        for no, wh, p in picked:
+            sid = f"{order.id}-S{no}"
+            c = costs.get((wh, p["sku"], p["lot"]))
+            cost = None
+            if c is not None:
+                day = days.get(sid) or self.store.clock.now().date().isoformat()
+                amount = Decimal(c["unit_cost"]) * p["quantity"]
+                cost = str((amount * self._in_base(c["currency"], day)).quantize(Decimal("0.01")))
+            out.append(
+                {
+                    "shipment_id": sid,
+                    "sku": p["sku"],
+                    "lot": p["lot"],
+                    "quantity": p["quantity"],
+                    "unit_cost": c["unit_cost"] if c else None,
+                    "currency": c["currency"] if c else None,
+                    "source": c["source"] if c else "unknown",
+                    "inbound_id": c["inbound_id"] if c else None,
+                    "cost_base": cost,
+                }
+            )
+        return out
 
     # ------------------------------------------------------------------ carrier bills
     def upload_bill(

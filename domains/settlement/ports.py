@@ -5,7 +5,7 @@ adapters/bootstrap.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,6 +26,19 @@ class LedgerViews(Protocol):
 
     def billed_waybills(self, carrier: str) -> set[str]:
         """The carrier's waybills some recorded bill already charged for."""
+        ...
+
+
+class LandedCosts(Protocol):
+    """The landed cost per unit of stock received from inbound shipments
+    (projections/inbound_views.py)."""
+
+    def unit_costs(
+        self, wanted: Iterable[tuple[str, str, str | None]]
+    ) -> dict[tuple[str, str, str | None], dict[str, Any]]:
+        """For each (warehouse, SKU, lot): {unit_cost, currency, source ("lot" when the lot
+        came from an inbound, else "weighted_average" of the SKU's inbound lots there),
+        inbound_id}; none known: left out."""
         ...
 
 
