@@ -345,3 +345,39 @@ def list_landed_costs(
     """The landed cost per unit of every lot received from an inbound shipment."""
     svc.fresh_views()
     return {"items": landed_costs(svc.db, warehouse_id=warehouse_id, sku=sku)}
+
+
+class TransferIn(BaseModel):
+    transfer_id: Text = Field(description="the transfer's id (idempotency key)")
+    source: Text = Field(description="the warehouse the stock leaves")
+    target: Text = Field(description="the warehouse that is short")
+    lines: dict[str, Annotated[int, Field(gt=0, le=10_000_000)]] = Field(
+        min_length=1, description="SKU -> units to move"
+    )
+    mode: Mode = "truck"
+    carrier: Text
+    reference: Text
+    expected_arrival: date | None = Field(None, description="default: in three days")
+
+
+@router.get("/admin/transfers/proposals")
+def transfer_proposals(
+    who: Principal = Depends(caller), svc: Services = Depends(services)
+) -> dict[str, Any]:
+    """Where orders wait for stock one warehouse lacks and another holds spare: the stock to
+    move, its cost on the rate cards, and splitting or backordering the orders compared."""
+    return as_json({"items": svc.app.inbound.propose_transfers()})
+
+
+@router.post("/admin/transfers", status_code=201)
+def accept_transfer(
+    body: TransferIn, who: Principal = Depends(caller), svc: Services = Depends(services)
+) -> dict[str, Any]:
+    """Accept a transfer: an inbound shipment from `source` to `target`, the units reserved
+    at the source now and shipped out at departure; a customs declaration only across a
+    customs border."""
+    inbound, created, nid = svc.app.inbound.accept_transfer(
+        body.transfer_id, body.source, body.target, body.lines, body.mode, body.carrier,
+        body.reference, body.expected_arrival, who.name,
+    )  # fmt: skip
+    return _out(svc, inbound, created=created, notification_id=nid)

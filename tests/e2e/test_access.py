@@ -6,6 +6,7 @@ is read. README.md's "Who may call what" is the table rendered from the same dec
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -59,6 +60,12 @@ def world(floor):  # noqa: F811
     c.post("/v1/warehouses/FRA/waves", json={}, headers=c.keys["fra"])
     task = c.get("/v1/handheld/tasks/next", headers={**c.keys["fra"], "X-Picker-Id": "zed"})
     assert task.status_code == 200, task.text
+    c.svc.app.inbound.book(  # an inbound shipment to FRA
+        "ACC-IN-1", "FRA", {"kind": "supplier", "name": "S", "country": "CN"}, "sea", "Maersk",
+        "CSQU3054383", date(2026, 12, 20),
+        [{"where": "r", "carton_no": "1", "sku": "SKU-PHONE-CASE", "quantity": 5}],
+        "value", "USD", "admin",
+    )  # fmt: skip
     _add_keys(
         c,
         ("amazon", "connector", "amazon"),
@@ -81,6 +88,7 @@ def world(floor):  # noqa: F811
         "bill_id": str(uuid4()),
         "number": "1",
         "fmt": "csv",
+        "inbound_id": "ACC-IN-1",
     }
     # The tenants the objects above belong to, and keys of each role: one of the object's
     # tenant (own) and one of another (other).
