@@ -273,3 +273,12 @@ def test_a_transfer_inside_the_eu_needs_no_declaration_and_says_why(app):
     with pytest.raises(InvalidTransition):  # nothing to clear: straight on to release
         app.inbound.clear_customs("TR-2", "admin")
     app.inbound.advance("TR-2", "released", "admin")
+    app.inbound.advance("TR-2", "delivered", "admin")
+    app.inbound.record_costs("TR-2", {"amount": "40", "currency": "EUR"}, None, [], "admin")
+    counts = [{"carton_no": c["carton_no"], "sku": ln["sku"], "lot": ln["lot"],
+               "good": ln["quantity"], "damaged": 0, "reason": ""}
+              for c in inbound.cartons for ln in c["lines"]]  # fmt: skip
+    result, _ = app.inbound.receive("TR-2", "AMS", "R-T2", counts, "dock")
+    landed = result["landed_cost"]
+    assert landed["costs"]["duty"] == "0.00" and landed["inputs"]["duty"] is None  # no duty
+    assert on_hand(app, "SKU-BIKE-LIGHT", "AMS") == 12
