@@ -14,7 +14,6 @@ INBOUND_DECL = "domains.customs.model:InboundDeclaration."  # an inbound's B2B i
 
 class DeclarationsView(Projector):
     name = "declarations"
-    schema_version = 2  # 2: inbound declarations (inbound_id)
     tables = ("view_declarations",)
     topic_prefixes = (DECL, INBOUND_DECL)
     ddl = (
@@ -24,7 +23,7 @@ class DeclarationsView(Projector):
             incoterm TEXT NOT NULL, status TEXT NOT NULL, flag_codes TEXT NOT NULL,
             goods_value TEXT, currency TEXT, duty TEXT, vat TEXT, scheme TEXT,
             carrier TEXT, clearance_status TEXT, submitted_at TEXT, held_at TEXT,
-            drafted_at TEXT NOT NULL, updated_at TEXT NOT NULL, inbound_id TEXT)""",
+            drafted_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS view_declarations_status ON view_declarations (status, drafted_at)",
     )
 
@@ -37,7 +36,7 @@ class DeclarationsView(Projector):
             inbound = kind == "InboundDrafted"
             db.execute(
                 "INSERT INTO view_declarations VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?)",
                 (
                     did,
                     "" if inbound else event.order_id,
@@ -55,7 +54,6 @@ class DeclarationsView(Projector):
                     d.get("scheme"),
                     at,
                     at,
-                    event.inbound_id if inbound else None,
                 ),
             )
         elif kind in ("Approved", "Rejected"):
@@ -118,8 +116,18 @@ def customs_queue(
     for r in rows:
         r["flags"] = flags_of(r)
         r.pop("flag_codes")
-        if r.get("inbound_id") is None:  # a parcel's: answered as before inbound ones existed
-            r.pop("inbound_id", None)
+    inbound = [r["declaration_id"] for r in rows if r["channel"] == "inbound"]
+    if inbound:  # an inbound's import declaration names its inbound (projections/inbound_views.py)
+        marks = ", ".join("?" for _ in inbound)
+        found = db.query(
+            "SELECT declaration_id, inbound_id FROM view_inbound "  # noqa: S608 - placeholders
+            f"WHERE declaration_id IN ({marks})",
+            inbound,
+        )
+        by_declaration = {f["declaration_id"]: f["inbound_id"] for f in found}
+        for r in rows:
+            if r["channel"] == "inbound":
+                r["inbound_id"] = by_declaration.get(r["declaration_id"])
     return rows, total
 
 
