@@ -127,6 +127,14 @@ class InboundStockUseCases(PickingUseCases):
             ):
                 touched[queue.id] = queue
 
+    def ring(self, touched: Touched, sku: str, trigger: dict[str, Any]) -> None:
+        """Marks stock of `sku` as arrived on its backorder queue, in the caller's transaction
+        (see `BackorderQueue.restocked`)."""
+        qid = BackorderQueue.create_id(sku)
+        queue = touched.get(qid) or self.store.get_or_none(qid) or BackorderQueue(sku)
+        queue.restocked(trigger)
+        touched[queue.id] = queue
+
     # ------------------------------------------------------------------ the contract
     def expect_inbound(
         self,
@@ -236,6 +244,7 @@ class InboundStockUseCases(PickingUseCases):
             touched[inv.id] = inv
             if placed:
                 summary["skus"].append(sku)
+                self.ring(touched, sku, {"kind": "inbound", "ref": inbound_id})
             for c in plan["converted"]:
                 order = self._order(touched, c["order_id"])
                 shipment = order.presale_shipment(warehouse_id, sku)
