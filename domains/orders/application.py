@@ -343,7 +343,7 @@ class OrderUseCases(BackorderUseCases):
 
         def step(batch: IntakeBatch, order: Order) -> None:
             order.release(reason=reason, released_by=by)
-            self.allocator.review_and_allocate(batch, order, self.reference.current())
+            self.allocator.review_and_allocate(batch, order, self.reference.current(), True)
 
         return self._change(order_id, step)
 

@@ -89,6 +89,17 @@ class BackorderQueue(Aggregate):
     def _left(self, order_id: str, outcome: str, trigger: dict[str, Any] | None) -> None:
         self.waiting.pop(order_id, None)
 
+    def claim(self, free: int) -> int:
+        """Units of `free` stock the waiting orders would take, oldest first (each takes its
+        units when they fit, as the release does): what a new order must leave them."""
+        remaining = free
+        for entry in self.waiting.values():  # in the order they started waiting
+            if entry["quantity"] <= remaining:
+                remaining -= entry["quantity"]
+                if not remaining:
+                    break
+        return free - remaining
+
     def restocked(self, trigger: dict[str, Any]) -> None:
         """Stock of this SKU arrived (`trigger`: the receipt, inbound, count or cancellation).
         Recorded in the same transaction as the stock, so a hold decided on the stock before it

@@ -150,7 +150,7 @@ class BackorderUseCases:
                 continue
             order.reexamine_for_stock(trigger=trigger)
             batch.touch(order)
-            self.allocator.review_and_allocate(batch, order, ref)
+            self.allocator.review_and_allocate(batch, order, ref, waiting=True)
             if order.status == ALLOCATED:
                 self._leave(batch, order_id, merged_lines(order), ALLOCATED, trigger)
                 released += 1
