@@ -119,7 +119,7 @@ def test_a_late_inbound_gives_presold_orders_an_exception_with_the_new_date(app)
         assert (last.promised_date, last.previous_promised_date) == ("2027-01-07", "2026-12-22")
 
 
-def test_a_short_arrival_backorders_the_last_presales_and_oversells_nothing(app):
+def test_a_short_arrival_backorders_the_last_presales_and_oversells_nothing(app, store):
     expect(app, 6)
     presell(app)
     orders = [push(app, f"SH-{n}", units=2) for n in range(3)]
@@ -131,6 +131,20 @@ def test_a_short_arrival_backorders_the_last_presales_and_oversells_nothing(app)
     assert (inv.on_hand, inv.reserved) == (3, 2)
     waiting = [w["order_id"] for w in app.orders.waiting_for_stock([SKU])]
     assert waiting == [str(o.id) for o in orders[1:]]
+    # More stock: both are released, split anew (from stock on hand), and the views agree.
+    app.warehouse.receive_stock("LAX", SKU, 4, "top-up", bin_code="A-01-02-1")
+    assert all(app.orders.get_order(o.id).status == "allocated" for o in orders)
+    check_stock(app)
+    row = stock_row(app, store)
+    assert (row["on_hand"], row["reserved"], row["reserved_inbound"]) == (7, 6, 0)
+    db = ViewDB(store_env(store))
+    try:
+        shipments = db.query(
+            "SELECT order_id, status FROM view_shipments WHERE order_id = ?", (str(orders[2].id),)
+        )
+    finally:
+        db.close()
+    assert shipments == [{"order_id": str(orders[2].id), "status": "allocated"}]
 
 
 # ------------------------------------------------------------------------ races
