@@ -143,7 +143,7 @@ class BackorderUseCases:
                 exhausted.update(s for s in short if free[s] == 0)
                 continue  # still waiting; nothing recorded
             ids.append(order_id)
-            order = self.store.get_or_none(UUID(order_id))
+            order = self.store.read_fresh(UUID(order_id))  # no cache copy: read once
             if not held_for_stock(order):
                 self._leave(batch, order_id, entry_lines, "no longer held for stock", trigger)
                 dropped += 1
