@@ -216,6 +216,9 @@ POLICIES: dict[str, Policy] = {
     "GET /v1/orders/{order_id}/events": Policy(READERS, owner=ORDER),
     "POST /v1/orders/{order_id}/release": Policy(ADMIN, owner=ORDER),
     "POST /v1/orders/{order_id}/cancel": Policy(ADMIN, owner=ORDER),
+    "PUT /v1/admin/presale": Policy(ADMIN),
+    "GET /v1/admin/presale": Policy(ADMIN),
+    "GET /v1/backorders": Policy(ADMIN),
     # ------------------------------------------------------------------ api/routes_reference.py
     "PUT /v1/admin/warehouses/{code}": Policy(ADMIN),
     "PUT /v1/admin/products/{sku}": Policy(ADMIN),

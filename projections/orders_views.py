@@ -82,7 +82,7 @@ class OrderListView(Projector):
                 "WHERE order_id = ?",
                 (len(plan), ",".join(s["warehouse_id"] for s in plan), *common),
             )
-        elif kind == "Backordered":
+        elif kind in ("Backordered", "PresaleBackordered"):
             holds = [
                 {"rule": "stock", "code": "insufficient_stock", "reason": "insufficient stock"}
             ]
@@ -111,22 +111,39 @@ class OrderListView(Projector):
 
 
 class StockView(Projector):
+    """Per warehouse and SKU: on hand, reserved, expected inbound, reserved against inbound
+    (pre-sold) and in transit out (shipped to another warehouse, not yet received there); per
+    inbound: its units, expected arrival and pre-sold units."""
+
     name = "stock"
-    tables = ("view_stock",)
+    schema_version = 2  # v2: inbound, pre-sold and in-transit columns and tables
+    tables = ("view_stock", "view_stock_inbound", "view_stock_transit")
     topic_prefixes = ("domains.warehouse.model:Inventory.",)
     ddl = (
         """CREATE TABLE IF NOT EXISTS view_stock (
             inventory_id TEXT PRIMARY KEY, warehouse_id TEXT NOT NULL, sku TEXT NOT NULL,
-            on_hand INTEGER NOT NULL, reserved INTEGER NOT NULL, version INTEGER NOT NULL,
+            on_hand INTEGER NOT NULL, reserved INTEGER NOT NULL,
+            inbound INTEGER NOT NULL DEFAULT 0, reserved_inbound INTEGER NOT NULL DEFAULT 0,
+            in_transit_out INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL,
             updated_at TEXT NOT NULL)""",
         "CREATE UNIQUE INDEX IF NOT EXISTS view_stock_key ON view_stock (warehouse_id, sku)",
         "CREATE INDEX IF NOT EXISTS view_stock_sku ON view_stock (sku)",
+        """CREATE TABLE IF NOT EXISTS view_stock_inbound (
+            inventory_id TEXT NOT NULL, inbound_id TEXT NOT NULL, units INTEGER NOT NULL,
+            arrival TEXT NOT NULL, presold INTEGER NOT NULL,
+            PRIMARY KEY (inventory_id, inbound_id))""",
+        """CREATE TABLE IF NOT EXISTS view_stock_transit (
+            inventory_id TEXT NOT NULL, transfer_key TEXT NOT NULL, units INTEGER NOT NULL,
+            PRIMARY KEY (inventory_id, transfer_key))""",
+        "CREATE INDEX IF NOT EXISTS view_stock_transit_key ON view_stock_transit (transfer_key)",
     )
     # Which column each event moves, and in which direction.
     _deltas = {
         "Received": ("on_hand", 1),
         "Reserved": ("reserved", 1),
         "ReservationReleased": ("reserved", -1),
+        "PresaleReserved": ("reserved_inbound", 1),
+        "PresaleReleased": ("reserved_inbound", -1),
     }
     # Picks and shorts take units out of both on-hand and reserved.
     _both = {"Picked": "quantity", "ShortPicked": "missing"}
@@ -143,26 +160,99 @@ class StockView(Projector):
             return
         if kind in self._both:
             n = int(getattr(event, self._both[kind]))
-            db.execute(
-                "UPDATE view_stock SET on_hand = on_hand - ?, reserved = reserved - ?, "
-                "version = ?, updated_at = ? WHERE inventory_id = ?",
-                (n, n, *key),
-            )
+            self._move(db, key, on_hand=-n, reserved=-n)
             return
         if kind == "Counted":
+            self._move(db, key, on_hand=int(event.difference))
+            return
+        if kind in ("InboundExpected", "InboundRescheduled", "InboundReceived", "InboundCancelled"):
+            self._inbound(db, kind, event, key)
+            return
+        if kind == "ShippedOut":
+            n = int(event.quantity)
+            self._move(db, key, on_hand=-n, reserved=-n, in_transit_out=n)
             db.execute(
-                "UPDATE view_stock SET on_hand = on_hand + ?, version = ?, updated_at = ? "
-                "WHERE inventory_id = ?",
-                (int(event.difference), *key),
+                "INSERT INTO view_stock_transit VALUES (?, ?, ?) ON CONFLICT "
+                "(inventory_id, transfer_key) DO UPDATE SET "
+                "units = view_stock_transit.units + excluded.units",
+                (key[2], event.key, n),
             )
             return
         if kind not in self._deltas:
             return
         column, sign = self._deltas[kind]
+        if kind.startswith("Presale"):
+            db.execute(
+                "UPDATE view_stock_inbound SET presold = presold + ? "
+                "WHERE inventory_id = ? AND inbound_id = ?",
+                (sign * int(event.quantity), key[2], event.inbound_id),
+            )
+        self._move(db, key, **{column: sign * int(event.quantity)})
+
+    @staticmethod
+    def _move(db: ViewDB, key: tuple, **deltas: int) -> None:
+        sets = "".join(f"{column} = {column} + ?, " for column in deltas)
         db.execute(
-            f"UPDATE view_stock SET {column} = {column} + ?, version = ?, updated_at = ? "  # noqa: S608
+            f"UPDATE view_stock SET {sets}version = ?, updated_at = ? "  # noqa: S608
             "WHERE inventory_id = ?",
-            (sign * int(event.quantity), *key),
+            (*deltas.values(), *key),
+        )
+
+    def _inbound(self, db: ViewDB, kind: str, event: Any, key: tuple) -> None:
+        inv = key[2]
+        if kind == "InboundRescheduled":
+            db.execute(
+                "UPDATE view_stock_inbound SET arrival = ? WHERE inventory_id = ? "
+                "AND inbound_id = ?",
+                (event.arrival, inv, event.inbound_id),
+            )
+            self._move(db, key)
+            return
+        rows = db.query(
+            "SELECT units, presold FROM view_stock_inbound WHERE inventory_id = ? "
+            "AND inbound_id = ?",
+            (inv, event.inbound_id),
+        )
+        units, presold = (rows[0]["units"], rows[0]["presold"]) if rows else (0, 0)
+        if kind == "InboundExpected":
+            new_units = sum(int(line["quantity"]) for line in event.lines)
+            db.execute(
+                "INSERT INTO view_stock_inbound VALUES (?, ?, ?, ?, 0) ON CONFLICT "
+                "(inventory_id, inbound_id) DO UPDATE SET units = excluded.units, "
+                "arrival = excluded.arrival",
+                (inv, event.inbound_id, new_units, event.arrival),
+            )
+            self._move(db, key, inbound=new_units - units)
+            return
+        db.execute(
+            "DELETE FROM view_stock_inbound WHERE inventory_id = ? AND inbound_id = ?",
+            (inv, event.inbound_id),
+        )
+        if kind == "InboundCancelled":
+            self._move(db, key, inbound=-units, reserved_inbound=-presold)
+            return
+        received = sum(int(r["quantity"]) for r in event.received)
+        converted = sum(int(c["quantity"]) for c in event.converted)
+        self._move(
+            db,
+            key,
+            on_hand=received,
+            reserved=converted,
+            inbound=-units,
+            reserved_inbound=-presold,
+        )
+        # A transfer's units arrived: no longer in transit at the warehouse they left.
+        for row in db.query(
+            "SELECT inventory_id, units FROM view_stock_transit WHERE transfer_key = ?",
+            (f"transfer:{event.inbound_id}",),
+        ):
+            db.execute(
+                "UPDATE view_stock SET in_transit_out = in_transit_out - ? WHERE inventory_id = ?",
+                (row["units"], row["inventory_id"]),
+            )
+        db.execute(
+            "DELETE FROM view_stock_transit WHERE transfer_key = ?",
+            (f"transfer:{event.inbound_id}",),
         )
 
 
@@ -219,16 +309,30 @@ def stock_page(
     sku: str | None = None,
     warehouse: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """On hand, reserved and available per warehouse and SKU (in that order), one page, and how
-    many rows match."""
-    return db.page(
+    """On hand, reserved and available per warehouse and SKU (in that order), with units
+    expected inbound, reserved against inbound (pre-sold) and in transit out, and each inbound
+    (id, units, expected arrival, pre-sold); one page, and how many rows match."""
+    rows, total = db.page(
         "view_stock",
         Where().equal("sku", sku).equal("warehouse_id", warehouse),
         "warehouse_id, sku",
         limit,
         offset,
-        columns="warehouse_id, sku, on_hand, reserved, on_hand - reserved AS available, version",
+        columns="inventory_id, warehouse_id, sku, on_hand, reserved, "
+        "on_hand - reserved AS available, inbound, reserved_inbound, in_transit_out, version",
     )
+    ids = [r["inventory_id"] for r in rows]
+    inbound: dict[str, list[dict[str, Any]]] = {}
+    if ids:
+        marks = ", ".join("?" for _ in ids)
+        columns = "inventory_id, inbound_id, units, arrival, presold"
+        sql = f"SELECT {columns} FROM view_stock_inbound WHERE inventory_id IN ({marks})"  # noqa: S608
+        sql += " ORDER BY arrival, inbound_id"
+        for row in db.query(sql, tuple(ids)):
+            inbound.setdefault(row.pop("inventory_id"), []).append(row)
+    for r in rows:
+        r["inbounds"] = inbound.get(r.pop("inventory_id"), [])
+    return rows, total
 
 
 def warehouse_stock(db: ViewDB, warehouse_id: str) -> list[dict[str, Any]]:

@@ -88,6 +88,14 @@ class ShipmentsView(Projector):
             self._transport[kind](db, event, f"{oid}-S{event.shipment_no}")
         elif kind == "Cancelled":
             db.execute("UPDATE view_shipments SET status = 'cancelled' WHERE order_id = ?", (oid,))
+        elif kind == "PresaleBackordered":  # the plan is dropped; a new split numbers anew
+            db.execute("DELETE FROM view_shipments WHERE order_id = ?", (oid,))
+        elif kind == "PresaleConverted":  # the inbound arrived: the shipment can be waved
+            db.execute(
+                "UPDATE view_shipments SET status = 'allocated' WHERE shipment_id = ? "
+                "AND status = 'presale'",
+                (f"{oid}-S{event.shipment_no}",),
+            )
 
     # --- transport steps ----------------------------------------------------------------
     @staticmethod
@@ -186,12 +194,13 @@ class ShipmentsView(Projector):
         db.execute(
             "INSERT INTO view_shipments (shipment_id, order_id, shipment_no, warehouse_id, status,"
             " channel, placed_at, cutoff, lines, weight_g, flags, destination) VALUES "
-            "(?, ?, ?, ?, 'allocated', ?, ?, ?, ?, ?, '[]', ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?)",
             (
                 f"{oid}-S{s['shipment_no']}",
                 oid,
                 s["shipment_no"],
                 s["warehouse_id"],
+                "presale" if s.get("presale") else "allocated",  # waits for its inbound
                 meta["channel"],
                 meta["placed_at"],
                 cutoff_for(meta["placed_at"], meta["channel"]),

@@ -64,6 +64,15 @@ class LotsView(Projector):
             self._add(db, inv, event.lot, event.bin, None, -event.quantity, -event.quantity)
         elif kind == "ShortPicked":
             self._add(db, inv, event.lot, event.bin, None, -event.missing, -event.missing)
+        elif kind == "InboundReceived":  # received lots on hand, pre-sales now reserved
+            for r in event.received:
+                self._add(db, inv, r["lot"], r["bin"], r["expiry"], r["quantity"], 0)
+            for c in event.converted:
+                for a in c["allocations"]:
+                    self._add(db, inv, a["lot"], a["bin"], None, 0, a["quantity"])
+        elif kind == "ShippedOut":
+            for a in event.allocations:
+                self._add(db, inv, a["lot"], a["bin"], None, -a["quantity"], -a["quantity"])
         elif kind == "Counted":
             self._add(db, inv, event.lot, event.bin, event.expiry, 0, 0)
             db.execute(

@@ -890,7 +890,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated subset of: sqlite, postgres, http, routes, quotes, reconcile, "
-        "uploads (default: all)",
+        "uploads, backorders (default: all)",
     )
     p.add_argument("--kafka", action="store_true", help="include scripts/bench_kafka.py")
     p.add_argument(
@@ -911,10 +911,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep var/bench/<run>/ (databases, logs)")
     args = p.parse_args(argv)
     parts = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = parts - {"sqlite", "postgres", "http", "routes", "quotes", "reconcile", "uploads"}
+    known = {"sqlite", "postgres", "http", "routes", "quotes", "reconcile", "uploads", "backorders"}
+    unknown = parts - known
     if unknown:
         p.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
-    args.parts = parts or {"sqlite", "postgres", "http", "routes", "quotes", "reconcile", "uploads"}
+    args.parts = parts or known
     if args.repeat is None:
         args.repeat = 1 if args.quick else 2
     if args.repeat < 1:
@@ -1037,6 +1038,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             console.print("  uploads: /healthz while a 200,000-line bill and a zip bomb arrive ...")
             results["uploads"] = bench_uploads.run(20_000 if args.quick else 200_000)
             bench_uploads.report(results["uploads"], console)
+        if "backorders" in args.parts:
+            from scripts import bench_backorders
+
+            console.print("  backorders: one receipt releasing the orders held for it ...")
+            on = ["sqlite"] + ([] if postgres_unreachable() else ["postgres"])
+            results["backorders"] = bench_backorders.run(stores, on, args.quick)
+            bench_backorders.report(results["backorders"], console)
         asked = args.kafka or os.environ.get("BENCH_KAFKA") == "1"
         results["kafka"] = bench_kafka(args.quick, asked)
     finally:

@@ -337,10 +337,18 @@ class Allocator:
     countries: Countries
     split_solver: SplitSolver | None
 
-    def review_and_allocate(self, batch: IntakeBatch, order: Order, ref: dict[str, Any]) -> None:
+    def review_and_allocate(
+        self, batch: IntakeBatch, order: Order, ref: dict[str, Any], waiting: bool = False
+    ) -> None:
+        """`waiting`: the order is one of those waiting for stock (re-examined oldest first by
+        the release); a new order leaves the waiting ones the stock they would take."""
         country = order.canonical["ship_to"]["country"]
         merged = merged_lines(order)
         availability, totals = sellable_stock(batch, ref, merged)
+        if not waiting:
+            for sku, free in totals.items():
+                if free > 0 and (claim := batch.waiting_claim(sku, free)):
+                    totals[sku] = free - claim
         dealer = batch.dealer(order.dealer_id) if order.dealer_id else None
         credit = dealer_facts(order, dealer, self.fx) if dealer else None
         lanes = screen_lanes(batch, ref, order.channel, country, merged, availability)

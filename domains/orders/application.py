@@ -343,24 +343,28 @@ class OrderUseCases(BackorderUseCases):
 
         def step(batch: IntakeBatch, order: Order) -> None:
             order.release(reason=reason, released_by=by)
-            self.allocator.review_and_allocate(batch, order, self.reference.current())
+            self.allocator.review_and_allocate(batch, order, self.reference.current(), True)
 
         return self._change(order_id, step)
 
     def cancel_order(self, order_id: UUID, reason: str, by: str) -> tuple[Order, int]:
         """Cancels; stock it gave back goes to the orders waiting for it (after the commit)."""
         freed: list[str] = []
+        trigger = {"kind": "cancellation", "order_id": str(order_id)}
 
         def step(batch: IntakeBatch, order: Order) -> None:
             freed.clear()
             if order.status == ALLOCATED:
                 freed.extend(sorted({ln["sku"] for s in order.shipments for ln in s["lines"]}))
                 self.allocator.release(batch, order)
+                for sku in freed:  # in this transaction: see BackorderQueue.restocked
+                    batch.backorder_queue(sku).restocked(trigger)
+                    batch.touch(batch.backorder_queue(sku))
             order.cancel(reason=reason, cancelled_by=by)
 
         order, nid = self._change(order_id, step)
         if freed:
-            self.release_backorders(freed, {"kind": "cancellation", "order_id": str(order_id)})
+            self.release_backorders(freed, trigger)
         return order, nid
 
     # ------------------------------------------------------------------ history

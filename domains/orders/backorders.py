@@ -89,10 +89,33 @@ class BackorderQueue(Aggregate):
     def _left(self, order_id: str, outcome: str, trigger: dict[str, Any] | None) -> None:
         self.waiting.pop(order_id, None)
 
+    def claim(self, free: int) -> int:
+        """Units of `free` stock the waiting orders would take, oldest first (each takes its
+        units when they fit, as the release does): what a new order must leave them."""
+        remaining = free
+        for entry in self.waiting.values():  # in the order they started waiting
+            if entry["quantity"] <= remaining:
+                remaining -= entry["quantity"]
+                if not remaining:
+                    break
+        return free - remaining
+
+    def restocked(self, trigger: dict[str, Any]) -> None:
+        """Stock of this SKU arrived (`trigger`: the receipt, inbound, count or cancellation).
+        Recorded in the same transaction as the stock, so a hold decided on the stock before it
+        conflicts with this and is decided again: no order starts waiting for stock that
+        arrived while it was being decided."""
+        self._restocked(trigger=trigger)
+
+    @event("Restocked")
+    def _restocked(self, trigger: dict[str, Any]) -> None:
+        pass
+
     def oldest_first(self) -> list[tuple[str, dict[str, Any]]]:
         return sorted(self.waiting.items(), key=lambda kv: (kv[1]["held_at"], kv[1]["seq"]))
 
 
 BACKORDER_TOPICS = [
-    f"domains.orders.backorders:BackorderQueue.{name}" for name in ("Opened", "Waiting", "Left")
+    f"domains.orders.backorders:BackorderQueue.{name}"
+    for name in ("Opened", "Waiting", "Left", "Restocked")
 ]

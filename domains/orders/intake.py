@@ -339,6 +339,13 @@ class IntakeBatch:
             self.queues[sku] = queue if queue is not None else BackorderQueue(sku)
         return self.queues[sku]
 
+    def waiting_claim(self, sku: str, free: int) -> int:
+        """Units of the `free` stock of a SKU that orders already waiting for it would take
+        (domains/orders/backorders.py): a new order does not jump the queue. No store read
+        once the process holds the SKU's queue (or knows it has none)."""
+        queue = self.queues.get(sku) or self._get(BackorderQueue.create_id(sku))
+        return queue.claim(free) if queue is not None and queue.waiting else 0
+
     @property
     def held_at(self) -> str:
         """When this batch's holds were recorded (one clock reading per batch)."""

@@ -44,6 +44,11 @@ class PresaleSettings(Aggregate):
         self.rules = rules
         self.handling_days = handling_days
 
+    @property
+    def published_version(self) -> int:
+        """The stream's version; 0 for the defaults when nothing was ever published."""
+        return 0 if self.pending_events and self.version == 1 else self.version
+
     def rule(self, channel: str, sku: str) -> dict[str, Any] | None:
         return self.rules.get(channel, {}).get(sku)
 
@@ -52,7 +57,7 @@ class PresaleSettings(Aggregate):
 
     def details(self) -> dict[str, Any]:
         return {
-            "version": self.version or 0,
+            "version": self.published_version,
             "rules": [
                 {"channel": channel, "sku": sku, "cap": rule.get("cap")}
                 for channel, skus in sorted(self.rules.items())
@@ -79,7 +84,8 @@ def find_presale(
     """The inbound a line of `quantity` units is pre-sold against, or None: the channel must
     pre-sell the SKU, the cap (units pre-sold to the channel across warehouses) must hold it,
     and an inbound to a warehouse `servable` keeps (the lane screen) must have that many units
-    not yet pre-sold. The earliest arrival wins (then the warehouse code). Answers {warehouse_id,
+    not yet pre-sold. The earliest promised date (arrival + handling) wins, then the earliest
+    arrival, then the warehouse code. Answers {warehouse_id,
     inbound_id, arrival, handling_days, promised_date, settings_version, cap}."""
     rule = settings.rule(channel, sku)
     if rule is None:
@@ -90,7 +96,7 @@ def find_presale(
         if presold + quantity > cap:
             return None
     candidates = sorted(
-        (entry["arrival"], code, inbound_id)
+        (promised(entry["arrival"], settings.handling(code)), entry["arrival"], code, inbound_id)
         for code, inv in inventories.items()
         if inv is not None
         for inbound_id, entry in inv.inbound.items()
@@ -98,17 +104,22 @@ def find_presale(
     )
     if not candidates:
         return None
-    keep = set(servable(sorted({code for _, code, _ in candidates})))
-    for arrival, code, inbound_id in candidates:
+    keep = set(servable(sorted({c[2] for c in candidates})))
+    for promised_date, arrival, code, inbound_id in candidates:
         if code in keep:
-            days = settings.handling(code)
             return {
                 "warehouse_id": code,
                 "inbound_id": inbound_id,
                 "arrival": arrival,
-                "handling_days": days,
-                "promised_date": (date.fromisoformat(arrival) + timedelta(days=days)).isoformat(),
-                "settings_version": settings.version or 0,
+                "handling_days": settings.handling(code),
+                "promised_date": promised_date,
+                "settings_version": settings.published_version,
                 "cap": cap,
             }
     return None
+
+
+def promised(arrival: str, handling_days: int) -> str:
+    """When a pre-sold shipment is promised to leave: the inbound's arrival plus the
+    warehouse's handling time."""
+    return (date.fromisoformat(arrival) + timedelta(days=handling_days)).isoformat()

@@ -143,14 +143,14 @@ class BackorderUseCases:
                 exhausted.update(s for s in short if free[s] == 0)
                 continue  # still waiting; nothing recorded
             ids.append(order_id)
-            order = self.store.get_or_none(UUID(order_id))
+            order = self.store.read_fresh(UUID(order_id))  # no cache copy: read once
             if not held_for_stock(order):
                 self._leave(batch, order_id, entry_lines, "no longer held for stock", trigger)
                 dropped += 1
                 continue
             order.reexamine_for_stock(trigger=trigger)
             batch.touch(order)
-            self.allocator.review_and_allocate(batch, order, ref)
+            self.allocator.review_and_allocate(batch, order, ref, waiting=True)
             if order.status == ALLOCATED:
                 self._leave(batch, order_id, merged_lines(order), ALLOCATED, trigger)
                 released += 1

@@ -41,6 +41,7 @@ class WarehouseUseCases(InboundStockUseCases):
         warehouse = self.reference.warehouse(warehouse_id)
         self.reference.product(sku)
         lot = lot or UNLOTTED
+        trigger = {"kind": "receipt", "ref": receipt_ref}
 
         def attempt(touched: Touched) -> None:
             inventory = self.store.get_or_none(Inventory.create_id(warehouse_id, sku))
@@ -57,10 +58,11 @@ class WarehouseUseCases(InboundStockUseCases):
             else:
                 inventory.receive(quantity, receipt_ref, lot=lot, bin=bin_code, expiry=expiry)
             touched[inventory.id] = inventory
+            self.ring(touched, sku, trigger)
 
         nid = self.store.retry(attempt)[1]
         # Also on a repeat: a client retrying a receipt whose release did not finish.
-        self.orders.release_backorders([sku], {"kind": "receipt", "ref": receipt_ref})
+        self.orders.release_backorders([sku], trigger)
         return nid
 
     def bin_contents(self, warehouse_id: str) -> dict[str, list[dict[str, Any]]]:
@@ -118,6 +120,7 @@ class WarehouseUseCases(InboundStockUseCases):
         if errors:
             raise ValidationFailed(errors)
         assert location is not None
+        trigger = {"kind": "goods_receipt", "ref": f"{warehouse_id}:{receipt_id}"}
 
         def step(touched: Touched) -> dict[str, Any]:
             inv = self._inventory(touched, warehouse_id, sku, create=True)
@@ -130,12 +133,12 @@ class WarehouseUseCases(InboundStockUseCases):
             )
             if applied or inv.version is None or not self.store.get_or_none(inv.id):
                 touched[inv.id] = inv
+            if applied:
+                self.ring(touched, sku, trigger)
             return {"applied": applied, "bin": location.code, "lot": lot, "on_hand": inv.on_hand}
 
         answer = self.store.retry(step)
-        self.orders.release_backorders(
-            [sku], {"kind": "goods_receipt", "ref": f"{warehouse_id}:{receipt_id}"}
-        )
+        self.orders.release_backorders([sku], trigger)
         return answer
 
     def suggest_putaway(
@@ -206,12 +209,15 @@ class WarehouseUseCases(InboundStockUseCases):
             raise ValidationFailed([{"loc": "bin", "msg": str(exc)}]) from None
         if not reason.strip():
             raise ValidationFailed([{"loc": "reason", "msg": "a count needs a reason"}])
+        trigger = {"kind": "count", "ref": f"{warehouse_id}:{count_id}"}
 
         def step(touched: Touched) -> dict[str, Any]:
             inv = self._inventory(touched, warehouse_id, sku, create=True)
             diff = inv.count(lot, code, counted, reason, f"{warehouse_id}:{count_id}")
             if diff is not None:
                 touched[inv.id] = inv
+            if diff is not None and diff > 0:
+                self.ring(touched, sku, trigger)
             entry = inv.lots.get(lot_key(lot, code))
             return {
                 "applied": diff is not None,
@@ -225,9 +231,7 @@ class WarehouseUseCases(InboundStockUseCases):
 
         answer = self.store.retry(step)
         if (answer[0]["difference"] or 0) > 0:
-            self.orders.release_backorders(
-                [sku], {"kind": "count", "ref": f"{warehouse_id}:{count_id}"}
-            )
+            self.orders.release_backorders([sku], trigger)
         return answer
 
 

@@ -11,24 +11,19 @@ to let waiting orders take what arrived.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from domains.common import InvalidTransition, ValidationFailed
 from domains.orders.backorders import BackorderQueue
 from domains.orders.model import ALLOCATED, Order
+from domains.orders.presale import promised
 from domains.reference.model import Dealer
 from domains.store import Touched
 from domains.warehouse.handheld import PickingUseCases
 from domains.warehouse.lots import UNLOTTED
 from domains.warehouse.model import Inventory
-
-
-def promised_date(arrival: str, handling_days: int) -> str:
-    """When a pre-sold shipment is promised to leave: the inbound's arrival plus the
-    warehouse's handling time."""
-    return (date.fromisoformat(arrival) + timedelta(days=handling_days)).isoformat()
 
 
 class InboundStockUseCases(PickingUseCases):
@@ -127,6 +122,14 @@ class InboundStockUseCases(PickingUseCases):
             ):
                 touched[queue.id] = queue
 
+    def ring(self, touched: Touched, sku: str, trigger: dict[str, Any]) -> None:
+        """Marks stock of `sku` as arrived on its backorder queue, in the caller's transaction
+        (see `BackorderQueue.restocked`)."""
+        qid = BackorderQueue.create_id(sku)
+        queue = touched.get(qid) or self.store.get_or_none(qid) or BackorderQueue(sku)
+        queue.restocked(trigger)
+        touched[queue.id] = queue
+
     # ------------------------------------------------------------------ the contract
     def expect_inbound(
         self,
@@ -163,7 +166,7 @@ class InboundStockUseCases(PickingUseCases):
         with its new promised date (arrival + the warehouse's handling time). Answers the
         affected order ids."""
         handling = self._handling_days(warehouse_id)
-        promised = promised_date(arrival.isoformat(), handling)
+        new_date = promised(arrival.isoformat(), handling)
         affected: list[str] = []
         for inv in self._expecting(touched, warehouse_id, inbound_id):
             if inv.inbound[inbound_id]["arrival"] == arrival.isoformat():
@@ -171,12 +174,12 @@ class InboundStockUseCases(PickingUseCases):
             for order_id in inv.reschedule(inbound_id, arrival.isoformat(), reason):
                 order = self._order(touched, order_id)
                 shipment = order.presale_shipment(warehouse_id, inv.sku)
-                if shipment is not None and shipment["presale"]["promised_date"] != promised:
+                if shipment is not None and shipment["presale"]["promised_date"] != new_date:
                     order.presale_rescheduled(
                         shipment_no=shipment["shipment_no"],
                         inbound_id=inbound_id,
                         arrival=arrival.isoformat(),
-                        promised_date=promised,
+                        promised_date=new_date,
                         previous_promised_date=shipment["presale"]["promised_date"],
                         reason=reason,
                     )
@@ -236,6 +239,7 @@ class InboundStockUseCases(PickingUseCases):
             touched[inv.id] = inv
             if placed:
                 summary["skus"].append(sku)
+                self.ring(touched, sku, {"kind": "inbound", "ref": inbound_id})
             for c in plan["converted"]:
                 order = self._order(touched, c["order_id"])
                 shipment = order.presale_shipment(warehouse_id, sku)

@@ -245,6 +245,10 @@ def test_list_filters_history_time_travel_release_and_cancel(client):
             "on_hand": 50,
             "reserved": 0,
             "available": 50,
+            "inbound": 0,
+            "reserved_inbound": 0,
+            "in_transit_out": 0,
+            "inbounds": [],
             "version": 4,
         }
     ]

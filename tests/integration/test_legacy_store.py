@@ -243,9 +243,30 @@ def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
     return [] if expected == actual else [f"{path}: expected {expected!r}, got {actual!r}"]
 
 
+# Fields answers gained since the store was written (each answers old data with its "none").
+ADDED = {
+    "stock": {"inbound": 0, "reserved_inbound": 0, "in_transit_out": 0, "inbounds": []},
+}
+
+
+def without_added(section: str, answer: Any) -> Any:
+    """The answer with the fields added since, after checking they answer "none" for data
+    written before they existed."""
+    added = ADDED.get(section)
+    if not added or not isinstance(answer, list):
+        return answer
+    out = []
+    for row in answer:
+        for key, empty in added.items():
+            assert row.get(key) == empty, f"{section}.{key}: {row.get(key)!r} for old data"
+        out.append({k: v for k, v in row.items() if k not in added})
+    return out
+
+
 @pytest.mark.parametrize("section", SECTIONS)
 def test_http_answers_what_the_old_code_answered(section: str, answers: dict[str, Any]) -> None:
-    diff = differences(EXPECTED["answers"][section], answers[section], section)
+    actual = without_added(section, answers[section])
+    diff = differences(EXPECTED["answers"][section], actual, section)
     assert not diff, "\n".join(diff[:20])
 
 
@@ -283,6 +304,9 @@ def view_tables(db: Path) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
+ADDED_COLUMNS = {"view_stock": ("inbound", "reserved_inbound", "in_transit_out")}
+
+
 def test_every_view_rebuilds_from_zero_row_for_row(
     app: Any, pristine: Path, tmp_path: Path
 ) -> None:
@@ -300,6 +324,15 @@ def test_every_view_rebuilds_from_zero_row_for_row(
     new = view_tables(fresh)
     assert sorted(old) == sorted(set(old) & set(new)), f"views missing: {set(old) - set(new)}"
     for name, rows in old.items():
+        if name in ADDED_COLUMNS:  # columns added since: zero for old data, the rest as before
+            columns = new[name][0]
+            keep = [columns.index(c) for c in rows[0]]
+            added = [columns.index(c) for c in ADDED_COLUMNS[name]]
+            assert all(r[i] == 0 for r in new[name][1:] for i in added), name
+            new[name] = [
+                rows[0],
+                *sorted((tuple(r[i] for i in keep) for r in new[name][1:]), key=repr),
+            ]
         assert new[name][0] == rows[0], f"{name}: columns {new[name][0]} != {rows[0]}"
         missing = [r for r in rows[1:] if r not in new[name][1:]]
         extra = [r for r in new[name][1:] if r not in rows[1:]]

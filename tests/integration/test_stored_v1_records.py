@@ -532,6 +532,9 @@ def test_v1_inventory_events_upcast_field_by_field(app: Any) -> None:
         "allocations": {},
         "seq": 1,
         "counts": [],
+        "inbound": {},
+        "presales": {},
+        "shipped_out": {},
     }
 
 
@@ -561,6 +564,9 @@ def test_v1_inventory_snapshot_upcasts_and_takes_v1_and_todays_events(app: Any, 
             },
             "seq": 1,
             "counts": [],
+            "inbound": {},
+            "presales": {},
+            "shipped_out": {},
         }
         assert loaded == expected
         # Replaying the v1 events alone gives the same state.
