@@ -282,3 +282,34 @@ def test_a_transfer_inside_the_eu_needs_no_declaration_and_says_why(app):
     landed = result["landed_cost"]
     assert landed["costs"]["duty"] == "0.00" and landed["inputs"]["duty"] is None  # no duty
     assert on_hand(app, "SKU-BIKE-LIGHT", "AMS") == 12
+
+
+def test_parcel_and_inbound_declarations_both_load_from_the_store_as_stored(store):
+    """A parcel's declaration (the shape stored before inbound ones existed) and an inbound's
+    are each rebuilt as their own class by a process that did not write them."""
+    from adapters.bootstrap import build_app
+    from domains.customs.model import Declaration
+
+    first = build_app(store)
+    parcel = Declaration(
+        order_id="o-1", shipment_no=1, channel="web", destination="GB", origin="DE",
+        incoterm="DDP", document={}, duties={}, flags=[], versions={}, auto_approved=False,
+    )  # fmt: skip
+    inbound = InboundDeclaration(
+        inbound_id="ASN-X", warehouse_id="FRA", destination="DE", origin="CN", incoterm="DAP",
+        document={}, duties={}, flags=[], versions={},
+    )  # fmt: skip
+    inbound.approve(by="cleo", note="ok")
+    first.store.commit(parcel, inbound)
+    first.close()
+    second = build_app(store)
+    try:
+        p = second.customs.get_declaration(parcel.id)
+        i = second.customs.get_declaration(InboundDeclaration.create_id("ASN-X"))
+        assert type(p) is Declaration and (p.order_id, p.status) == ("o-1", "pending_review")
+        assert type(i) is InboundDeclaration
+        assert (i.inbound_id, i.warehouse_id, i.status, i.channel) == (
+            "ASN-X", "FRA", "approved", "inbound",
+        )  # fmt: skip
+    finally:
+        second.close()
