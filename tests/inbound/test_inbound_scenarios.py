@@ -185,16 +185,20 @@ def test_a_stage_cannot_be_skipped(app):
     assert on_hand(app, "SKU-PHONE-CASE") == 0
 
 
-def test_a_b2b_import_pays_full_duty_and_import_vat_with_no_low_value_relief(app):
-    cheap = [row("C1", "SKU-PHONE-CASE", 10, "2.00")]  # USD 20: under the EU's EUR 150
-    book(app, rows=cheap)
+@pytest.mark.parametrize(("warehouse", "scheme"), [("FRA", "EU_IMPORT"), ("BHX", "GB_IMPORT")])
+def test_a_b2b_import_pays_full_duty_and_import_vat_with_no_low_value_relief(
+    app, warehouse, scheme
+):
+    # USD 20: under the EU's EUR 150 and the UK's GBP 135, where parcels get relief
+    cheap = [row("C1", "SKU-PHONE-CASE", 10, "2.00")]
+    book(app, rows=cheap, warehouse_id=warehouse)
     app.inbound.advance("ASN-1", "departed", "admin")
     app.inbound.advance("ASN-1", "arrived_at_port", "admin")
     decision, _ = app.inbound.declare_customs("ASN-1", "admin")
     d = app.customs.get_declaration(UUID(decision["declaration_id"]))
     assert isinstance(d, InboundDeclaration) and d.status == "pending_review"
-    assert d.duties["customs"]["vat_scheme"] == "EU_IMPORT"
-    assert d.duties["schemes"] == []  # no relief applied
+    assert d.duties["customs"]["vat_scheme"] == scheme
+    assert d.duties["schemes"] == [] and Decimal(d.duties["vat_at_sale"]) == 0  # no relief
     assert Decimal(d.duties["import_vat"]) > 0 and Decimal(d.duties["duty"]) > 0
 
 
