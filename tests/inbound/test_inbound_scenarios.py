@@ -12,7 +12,7 @@ from uuid import UUID
 
 import pytest
 
-from domains.common import InvalidTransition, ValidationFailed
+from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.customs.model import InboundDeclaration
 from domains.warehouse.model import Inventory
 
@@ -222,7 +222,7 @@ def test_a_bad_packing_list_is_refused_naming_every_row_and_nothing_is_stored(ap
     locs = {e["loc"] for e in exc.value.errors}
     assert {"carton C1.sku", "carton C2.quantity", "carton C2.expiry", "carton C2.lot",
             "reference"} <= locs  # fmt: skip
-    with pytest.raises(Exception):  # noqa: B017, PT011 - any not-found: nothing was stored
+    with pytest.raises(NotFound):  # nothing was stored
         app.inbound.get("ASN-1")
 
 
@@ -317,3 +317,17 @@ def test_parcel_and_inbound_declarations_both_load_from_the_store_as_stored(stor
         )  # fmt: skip
     finally:
         second.close()
+
+
+def test_counts_from_several_scans_are_closed_together(app):
+    book(app)
+    to_the_dock(app)
+    app.inbound.receive("ASN-1", "FRA", "S-1", COUNTS[:1], "dock-anna", close=False)
+    app.inbound.receive("ASN-1", "FRA", "S-2", COUNTS[1:2], "dock-ben", close=False)
+    assert app.inbound.get("ASN-1").stage == "delivered" and on_hand(app, "SKU-PHONE-CASE") == 0
+    result, _ = app.inbound.receive("ASN-1", "FRA", "S-3", [], "dock-anna")
+    kinds = {(d["carton_no"], d["kind"]): d["quantity"] for d in result["discrepancies"]}
+    assert kinds == {("C2", "short"): 10, ("C3", "short"): 30}  # C3 was never counted
+    assert on_hand(app, "SKU-PHONE-CASE") == 100 and on_hand(app, "SKU-CHARGER-65W") == 40
+    with pytest.raises(NotFound):  # another warehouse's inbound is not there for it
+        app.inbound.receive("ASN-1", "LAX", "S-4", [], "dock")
