@@ -5,6 +5,7 @@ warehouse; and orders held for stock released by the stock that arrives, oldest 
 
 from __future__ import annotations
 
+from copy import deepcopy
 from datetime import date
 
 import pytest
@@ -252,3 +253,21 @@ def test_an_amended_inbound_cannot_drop_below_what_is_presold(app):
     presale_orders(app, 2)
     with pytest.raises(InvalidTransition):
         expect(app, units=3)
+
+
+def test_a_copy_of_an_inventory_shares_nothing_inbound_presold_or_shipped(app):
+    """The repository hands out copies (Inventory.__deepcopy__): changing one must never
+    change the cached original."""
+    expect(app, units=6, lot="L-9", expiry="2027-01-01")
+    presell(app)
+    presale_orders(app, 1)
+    original = inventory(app)
+    copy = deepcopy(original)
+    copy.inbound["IB-1"]["lines"][0]["quantity"] = 99
+    copy.inbound["IB-1"]["presold"] = 99
+    next(iter(copy.presales.values()))["quantity"] = 99
+    copy.shipped_out["transfer:x"] = 1
+    assert original.inbound["IB-1"]["lines"][0]["quantity"] == 6
+    assert original.inbound["IB-1"]["presold"] == 2
+    assert next(iter(original.presales.values()))["quantity"] == 2
+    assert original.shipped_out == {}
