@@ -35,4 +35,16 @@ def inbound_story(app: Crossdock, inbound_id: str = "ASN-STORY-1") -> dict:
         {"carton_no": "2", "sku": "SKU-CHARGER-65W", "lot": None, "good": 9, "damaged": 0,
          "reason": "short"},
     ]  # fmt: skip
-    return app.inbound.receive(inbound_id, "FRA", "R-STORY-1", counts, "dock")[0]
+    received = app.inbound.receive(inbound_id, "FRA", "R-STORY-1", counts, "dock")[0]
+    # still on its way: a second inbound booked, and a transfer out of FRA that has departed
+    later = [{"where": "r2", "carton_no": "1", "sku": "SKU-PHONE-CASE", "quantity": 25}]
+    app.inbound.book(
+        f"{inbound_id}-B", "LAX", supplier, "air", "Cathay", "160-12345675",
+        today + timedelta(days=9), later, "weight", "USD", "admin",
+    )  # fmt: skip
+    app.inbound.accept_transfer(
+        f"{inbound_id}-T", "FRA", "BHX", {"SKU-PHONE-CASE": 5}, "truck", "DFDS", "T-1", None,
+        "admin",
+    )  # fmt: skip
+    app.inbound.advance(f"{inbound_id}-T", "departed", "admin")
+    return received
