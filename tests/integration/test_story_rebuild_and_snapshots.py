@@ -45,6 +45,7 @@ from projections import ProjectionRunner, ViewDB, spine_projectors
 from tests.conftest import drop_schema, pg_env
 from tests.fixtures.make_legacy_store import START, Clock, Story, make_keys, run_story
 from tests.inbound.story import inbound_story
+from tests.integration.stock_story import stock_story
 
 # Every snapshotted class, snapshotted every few events while the story runs (a dealer has
 # only a few events in it: every second one).
@@ -177,6 +178,8 @@ def written(
             story = Story(c, keys, clock, svc)
             run_story(story, explicit_snapshots=False)
             inbound_story(svc.app)  # the inbound views filled too
+            svc.runner.catch_up()
+            stock_story(svc.app)  # an inbound on the water and a transfer in transit
             svc.runner.catch_up()
             end = svc.app.max_notification_id()
             live = view_tables(svc.db)
