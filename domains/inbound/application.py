@@ -27,6 +27,7 @@ from domains.inbound.model import (
     BOOKED,
     DELIVERED,
     DEPARTED,
+    RECEIVED,
     RELEASED,
     InboundShipment,
 )
@@ -327,7 +328,8 @@ class InboundUseCases(TransferUseCases):
         by: str,
     ) -> tuple[InboundShipment, int]:
         """Freight, insurance and fees ({amount, currency}; fees also a name), replacing those
-        recorded before, until the landed cost is decided."""
+        recorded before, until the landed cost is decided: at receipt when they were recorded
+        by then, else now, when they come for a received inbound (then they are final)."""
         errors = []
         for where, m in [("freight", freight), ("insurance", insurance)] + [
             (f"fees[{i}]", f) for i, f in enumerate(fees)
@@ -344,6 +346,8 @@ class InboundUseCases(TransferUseCases):
             inbound.record_costs(
                 costs={"freight": freight, "insurance": insurance, "fees": fees}, by=by
             )
+            if inbound.stage == RECEIVED:
+                inbound.decide_landed_cost(self._landed_decision(inbound, inbound.received))
             touched[inbound.id] = inbound
             return inbound
 
@@ -466,7 +470,8 @@ class InboundUseCases(TransferUseCases):
             touched, inbound.inbound_id, inbound.warehouse_id, received
         )
         inbound.close_receipt(receipt_id, found, received, stock, self._now(), by)
-        inbound.decide_landed_cost(self._landed_decision(inbound, received))
+        if inbound.costs is not None:  # else decided when the costs come (record_costs)
+            inbound.decide_landed_cost(self._landed_decision(inbound, received))
         return {"stock": stock}
 
     def _landed_decision(

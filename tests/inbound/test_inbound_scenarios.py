@@ -331,3 +331,17 @@ def test_counts_from_several_scans_are_closed_together(app):
     assert on_hand(app, "SKU-PHONE-CASE") == 100 and on_hand(app, "SKU-CHARGER-65W") == 40
     with pytest.raises(NotFound):  # another warehouse's inbound is not there for it
         app.inbound.receive("ASN-1", "LAX", "S-4", [], "dock")
+
+
+def test_without_costs_at_receipt_the_landed_cost_is_decided_once_they_come(app):
+    book(app)
+    to_the_dock(app)
+    result, _ = app.inbound.receive("ASN-1", "FRA", "R-1", COUNTS, "dock")
+    assert result["landed_cost"] is None  # no freight known yet: nothing decided
+    freight = {"amount": "250", "currency": "USD"}
+    inbound, _ = app.inbound.record_costs("ASN-1", freight, None, [], "admin")
+    decided = inbound.landed_cost
+    assert decided["inputs"]["costs"]["freight"] == freight
+    assert [ln["units"] for ln in decided["lines"]] == [40, 25, 100]  # the good units
+    with pytest.raises(InvalidTransition, match="decided"):  # once only
+        app.inbound.record_costs("ASN-1", {"amount": "1", "currency": "USD"}, None, [], "a")
