@@ -268,7 +268,15 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             index=SubjectOrders(views.db, views.fresh),
         ),
         inbound=InboundUseCases(
-            store, reference, orders, warehouse, customs, rates, fx=_fx(), countries=_countries()
+            store,
+            reference,
+            orders,
+            warehouse,
+            customs,
+            rates,
+            fx=_fx(),
+            countries=_countries(),
+            landed=LandedCostViews(views.db, views.fresh),
         ),
         views=views,
     )

@@ -36,6 +36,7 @@ from domains.inbound.transfers import TransferUseCases
 from domains.orders.application import OrderUseCases
 from domains.ports import Countries, FxRates
 from domains.reference.application import ReferenceUseCases
+from domains.settlement.ports import LandedCosts
 from domains.store import Store, Touched
 from domains.transport.rates import RateBook
 from domains.warehouse.application import WarehouseUseCases
@@ -61,7 +62,10 @@ class InboundUseCases(TransferUseCases):
         *,
         fx: FxRates,
         countries: Countries,
+        landed: LandedCosts | None = None,
     ) -> None:
+        """`landed` reads the landed cost of stock already received (a transfer's units carry
+        their source's cost)."""
         self.store = store
         self.reference = reference
         self.orders = orders
@@ -70,6 +74,7 @@ class InboundUseCases(TransferUseCases):
         self.rates = rates
         self.fx = fx
         self.countries = countries
+        self.landed = landed
 
     # ------------------------------------------------------------------ reads
     def get(self, inbound_id: str, warehouse_id: str | None = None) -> InboundShipment:

@@ -90,6 +90,7 @@ class TransferUseCases:
     warehouse: Any
     customs: Any
     rates: Any
+    landed: Any  # LandedCosts or None
     book: Callable[..., tuple[Any, bool, int]]  # InboundUseCases.book
 
     def _cheapest(self, origin: str, destination: str, grams: int, on: date) -> dict | None:
@@ -199,8 +200,9 @@ class TransferUseCases:
         by: str,
     ) -> tuple[Any, bool, int]:
         """A transfer booked as an inbound shipment from `source` to `target`: the source's
-        lots to move are chosen now (oldest first, as on the shelf) so the target receives the
-        same lots with their expiry; they are reserved at the source under
+        lots to move are chosen now (earliest expiry, then oldest) so the target receives the
+        same lots with their expiry, each valued at its landed cost at the source where known
+        (else the catalogue's value); they are reserved at the source under
         `transfer:{transfer_id}`, in the booking's transaction."""
         if not lines or any(q <= 0 for q in lines.values()):
             raise ValidationFailed([{"loc": "lines", "msg": "units to move, each above 0"}])
@@ -233,6 +235,12 @@ class TransferUseCases:
                 raise InvalidTransition(
                     f"{source} has {qty - want} of {sku} free; the transfer needs {qty}"
                 )
+        if self.landed is not None:  # the units carry what they cost at the source
+            known = self.landed.unit_costs([(source, r["sku"], r["lot"]) for r in rows])
+            for r in rows:
+                cost = known.get((source, r["sku"], r["lot"]))
+                if cost is not None:
+                    r["unit_value"], r["currency"] = cost["unit_cost"], cost["currency"]
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         for r in rows:  # one lot in several bins is one carton line
             key = (r["carton_no"], r["lot"])

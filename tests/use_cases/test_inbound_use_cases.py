@@ -112,3 +112,15 @@ def test_a_short_warehouse_gets_a_transfer_proposal_priced_on_the_rate_cards(app
     )
     source = app.store.get_or_none(Inventory.create_id("SZX", "SKU-CHARGER-65W"))
     assert source.reservations == {"transfer:TR-9": 4}
+
+
+def test_a_transfer_carries_the_landed_cost_of_its_units_at_the_source(app):
+    received = inbound_to(app, "LAX", "SKU-PHONE-CASE", 10, "IN-1")
+    (line,) = received["landed_cost"]["lines"]
+    transfer, _, _ = app.inbound.accept_transfer(
+        "TR-L", "LAX", "BHX", {"SKU-PHONE-CASE": 6}, "air", "BA Cargo", "125-00000011", None, "a"
+    )
+    (moved,) = [ln for c in transfer.cartons for ln in c["lines"]]
+    assert (moved["lot"], moved["quantity"]) == ("IN-1", 6)
+    assert moved["unit_value"] == line["landed_unit_cost"]
+    assert moved["value_currency"] == received["landed_cost"]["currency"]
