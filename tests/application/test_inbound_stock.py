@@ -271,3 +271,20 @@ def test_a_copy_of_an_inventory_shares_nothing_inbound_presold_or_shipped(app):
     assert original.inbound["IB-1"]["presold"] == 2
     assert next(iter(original.presales.values()))["quantity"] == 2
     assert original.shipped_out == {}
+
+
+def test_a_count_finding_more_units_releases_the_order_waiting_for_them(app):
+    receive(app, "LAX", SKU, 1, "A-01-01-1", lot="L1")
+    waiting = take_in(app, external_id="K-1", lines=[line(SKU, 3)])
+    assert waiting.status == HELD
+    app.warehouse.count_bin("LAX", "A-01-01-1", SKU, "L1", 2, "found behind a box", "C-1")
+    assert app.orders.get_order(waiting.id).status == HELD  # 2 of 3: not yet
+    app.warehouse.count_bin("LAX", "A-01-01-1", SKU, "L1", 3, "recount", "C-2")
+    released = app.orders.get_order(waiting.id)
+    assert released.status == ALLOCATED
+    trigger = next(
+        e.trigger
+        for e in app.orders.order_events(waiting.id)
+        if type(e).__name__ == "StockReexamined"
+    )
+    assert trigger == {"kind": "count", "ref": "LAX:C-2"}
