@@ -12,8 +12,10 @@ the others), and its `StockReexamined` event names what arrived (the trigger).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeGuard
 from uuid import UUID
+
+from eventsourcing.application import project_aggregate
 
 from domains.common import ValidationFailed
 from domains.orders.allocation import Allocator, merged_lines, sellable_stock
@@ -27,7 +29,7 @@ from domains.store import Store, retry_on_conflict
 RELEASE_BATCH = 200  # orders re-examined per transaction
 
 
-def held_for_stock(order: Any) -> bool:
+def held_for_stock(order: Any) -> TypeGuard[Order]:
     return (
         isinstance(order, Order)
         and order.status == HELD
@@ -143,7 +145,7 @@ class BackorderUseCases:
                 exhausted.update(s for s in short if free[s] == 0)
                 continue  # still waiting; nothing recorded
             ids.append(order_id)
-            order = self.store.read_fresh(UUID(order_id))  # no cache copy: read once
+            order = self._read_order(UUID(order_id))
             if not held_for_stock(order):
                 self._leave(batch, order_id, entry_lines, "no longer held for stock", trigger)
                 dropped += 1
@@ -166,6 +168,12 @@ class BackorderUseCases:
             "ids": ids,
             "more": more,
         }
+
+    def _read_order(self, order_id: UUID) -> Order | None:
+        """The order from its events alone: one query (an order waiting for stock has a few
+        events, below its snapshot interval), no copy out of the repository's cache."""
+        order = project_aggregate(None, self.store.events.get(order_id))
+        return order if isinstance(order, Order) else None
 
     @staticmethod
     def _leave(

@@ -13,7 +13,7 @@ import pytest
 from domains.common import InvalidTransition, ValidationFailed
 from domains.orders.model import ALLOCATED, HELD
 from domains.warehouse.model import Inventory
-from tests.application.builders import line, receive, take_in, wave
+from tests.application.builders import line, receive, ship_to, take_in, wave
 
 SKU = "SKU-PHONE-CASE"
 ARRIVAL = date(2026, 12, 1)
@@ -271,3 +271,37 @@ def test_a_copy_of_an_inventory_shares_nothing_inbound_presold_or_shipped(app):
     assert original.inbound["IB-1"]["presold"] == 2
     assert next(iter(original.presales.values()))["quantity"] == 2
     assert original.shipped_out == {}
+
+
+def test_a_count_finding_more_units_releases_the_order_waiting_for_them(app):
+    receive(app, "LAX", SKU, 1, "A-01-01-1", lot="L1")
+    waiting = take_in(app, external_id="K-1", lines=[line(SKU, 3)])
+    assert waiting.status == HELD
+    app.warehouse.count_bin("LAX", "A-01-01-1", SKU, "L1", 2, "found behind a box", "C-1")
+    assert app.orders.get_order(waiting.id).status == HELD  # 2 of 3: not yet
+    app.warehouse.count_bin("LAX", "A-01-01-1", SKU, "L1", 3, "recount", "C-2")
+    released = app.orders.get_order(waiting.id)
+    assert released.status == ALLOCATED
+    trigger = next(
+        e.trigger
+        for e in app.orders.order_events(waiting.id)
+        if type(e).__name__ == "StockReexamined"
+    )
+    assert trigger == {"kind": "count", "ref": "LAX:C-2"}
+
+
+def test_presale_keeps_to_warehouses_with_a_carrier_for_the_line(app):
+    """The lane screen still applies: an e-bike battery (loose lithium, UN3480) coming to
+    Birmingham is not pre-sold to a British buyer, whom no carrier from there takes it to; the
+    same battery coming to Frankfurt is."""
+    battery = "SKU-EBIKE-BATT"
+    presell(app, sku=battery)
+    expect(app, inbound_id="IB-GB", warehouse_id="BHX", sku=battery, units=5)
+    gb = dict(country="GB", city="London", region=None, postcode="SW1A 1AA")
+    held = take_in(app, external_id="GB-1", lines=[line(battery, 1)], ship_to=ship_to(**gb))
+    assert held.status == HELD and inventory(app, "BHX", battery).reserved_inbound == 0
+    expect(app, inbound_id="IB-DE", warehouse_id="FRA", sku=battery, units=5)
+    sold = take_in(app, external_id="GB-2", lines=[line(battery, 1)], ship_to=ship_to(**gb))
+    assert [(s["warehouse_id"], s["presale"]["inbound_id"]) for s in sold.shipments] == [
+        ("FRA", "IB-DE")
+    ]
