@@ -219,6 +219,7 @@ POLICIES: dict[str, Policy] = {
     "PUT /v1/admin/presale": Policy(ADMIN),
     "GET /v1/admin/presale": Policy(ADMIN),
     "GET /v1/backorders": Policy(ADMIN),
+    "POST /v1/backorders/release": Policy(ADMIN),
     # ------------------------------------------------------------------ api/routes_reference.py
     "PUT /v1/admin/warehouses/{code}": Policy(ADMIN),
     "PUT /v1/admin/products/{sku}": Policy(ADMIN),

@@ -326,3 +326,24 @@ def backorders(
     """Orders held for stock, oldest first (read from the backorder index, not a view)."""
     items = svc.app.orders.waiting_for_stock(None if sku is None else [sku])
     return {"items": items, "total": len(items)}
+
+
+class BackorderReleaseIn(BaseModel):
+    skus: list[str] | None = Field(
+        default=None, max_length=10_000, description="the SKUs to re-examine; none: every SKU"
+    )
+
+
+@router.post("/backorders/release")
+def release_backorders(
+    body: BackorderReleaseIn,
+    who: Principal = Depends(caller),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """Re-examine the orders waiting for stock now, oldest first, under intake's rules. Stock
+    arriving does this by itself; this resumes a release that was left pending (it kept
+    conflicting with other writers) or follows a change of rules."""
+    return svc.app.orders.release_backorders(
+        body.skus, {"kind": "manual", "by": who.name}
+    )
+

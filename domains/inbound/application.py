@@ -317,7 +317,7 @@ class InboundUseCases(TransferUseCases):
 
         result, nid = self.store.retry(step)
         if nid:  # a transfer's units are free again at the source
-            self.orders.release_backorders(self._skus_of(inbound_id), {"kind": "cancel"})
+            self.orders.release_after_commit(self._skus_of(inbound_id), {"kind": "cancel"})
         return result, nid
 
     def _skus_of(self, inbound_id: str) -> list[str]:
@@ -455,7 +455,7 @@ class InboundUseCases(TransferUseCases):
         if result["applied"] and result.get("stage") == "received":
             skus = result["stock"].get("skus") or self._skus_of(inbound_id)
             trigger = {"kind": "inbound", "ref": inbound_id}
-            result["backorders"] = self.orders.release_backorders(skus, trigger)
+            result["backorders"] = self.orders.release_after_commit(skus, trigger)
         return result, nid
 
     def _close(

@@ -364,7 +364,7 @@ class OrderUseCases(BackorderUseCases):
 
         order, nid = self._change(order_id, step)
         if freed:
-            self.release_backorders(freed, trigger)
+            self.release_after_commit(freed, trigger)
         return order, nid
 
     # ------------------------------------------------------------------ history

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.application import project_aggregate
 
-from domains.common import ValidationFailed
+from domains.common import InvalidTransition, ValidationFailed
 from domains.orders.allocation import Allocator, merged_lines, sellable_stock
 from domains.orders.backorders import BackorderQueue
 from domains.orders.intake import IntakeBatch
@@ -86,6 +86,11 @@ class BackorderUseCases:
         Answers {"released", "still_waiting", "dropped", "examined", "batches", "conflicts"}."""
         trigger = trigger or {"kind": "stock"}
         skus = None if skus is None else sorted(set(skus))
+        unknown = [s for s in skus or [] if s not in self.reference.current()["products"]]
+        if unknown:
+            raise ValidationFailed(
+                [{"loc": "skus", "msg": f"unknown SKU {s!r}"} for s in unknown]
+            )
         totals = {"released": 0, "dropped": 0, "examined": 0, "batches": 0, "conflicts": 0}
         done: set[str] = set()  # examined in this call: not again in a later batch
         conflicts = [0]
@@ -107,6 +112,19 @@ class BackorderUseCases:
         totals["conflicts"] = conflicts[0]
         totals["still_waiting"] = len(self.waiting_for_stock(skus))
         return totals
+
+    def release_after_commit(
+        self, skus: Iterable[str] | None, trigger: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """What a stock command calls once its own transaction committed. The stock is
+        recorded whatever happens here, so a release that keeps conflicting with other
+        writers does not turn that command into an error: the orders stay in their queues
+        (nothing is lost) and the answer says the release is pending; the next stock to
+        arrive, `POST /v1/backorders/release` or `crossdock backorders release` resumes it."""
+        try:
+            return self.release_backorders(skus, trigger)
+        except InvalidTransition as exc:
+            return {"pending": True, "reason": str(exc), "skus": sorted(set(skus or []))}
 
     def _release_batch(
         self,

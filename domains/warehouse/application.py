@@ -62,7 +62,7 @@ class WarehouseUseCases(InboundStockUseCases):
 
         nid = self.store.retry(attempt)[1]
         # Also on a repeat: a client retrying a receipt whose release did not finish.
-        self.orders.release_backorders([sku], trigger)
+        self.orders.release_after_commit([sku], trigger)
         return nid
 
     def bin_contents(self, warehouse_id: str) -> dict[str, list[dict[str, Any]]]:
@@ -138,7 +138,7 @@ class WarehouseUseCases(InboundStockUseCases):
             return {"applied": applied, "bin": location.code, "lot": lot, "on_hand": inv.on_hand}
 
         answer = self.store.retry(step)
-        self.orders.release_backorders([sku], trigger)
+        self.orders.release_after_commit([sku], trigger)
         return answer
 
     def suggest_putaway(
@@ -231,7 +231,7 @@ class WarehouseUseCases(InboundStockUseCases):
 
         answer = self.store.retry(step)
         if (answer[0]["difference"] or 0) > 0:
-            self.orders.release_backorders([sku], trigger)
+            self.orders.release_after_commit([sku], trigger)
         return answer
 
 

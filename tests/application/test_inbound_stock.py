@@ -9,6 +9,7 @@ from copy import deepcopy
 from datetime import date
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from domains.common import InvalidTransition, ValidationFailed
 from domains.orders.model import ALLOCATED, HELD
@@ -305,3 +306,41 @@ def test_presale_keeps_to_warehouses_with_a_carrier_for_the_line(app):
     assert [(s["warehouse_id"], s["presale"]["inbound_id"]) for s in sold.shipments] == [
         ("FRA", "IB-DE")
     ]
+
+
+# ------------------------------------------------------------------------ a release left pending
+def test_a_release_that_keeps_conflicting_leaves_the_receipt_recorded_and_the_order_waiting(
+    app, monkeypatch
+):
+    """The receipt is committed before the release starts: when every release attempt loses to
+    another writer, the receipt still answers (release pending), nothing is lost from the
+    queue, and a later release (the admin's, or the next stock) allocates the order."""
+    order = take_in(app, external_id="W-1", lines=[line(SKU, 2)])
+    assert order.status == HELD
+    attempts = []
+
+    def always_conflicting(*args, **kwargs):
+        attempts.append(1)
+        raise IntegrityError("another writer saved first")
+
+    monkeypatch.setattr(app.orders, "_release_batch", always_conflicting)
+    monkeypatch.setattr("domains.store.time.sleep", lambda s: None)
+    receive(app, "LAX", SKU, 5, "A-01-01-1", receipt_id="R-pending")
+    assert len(attempts) > 1  # it did retry before giving up
+    assert inventory(app).on_hand == 5 and inventory(app).reserved == 0
+    assert app.orders.get_order(order.id).status == HELD
+    assert [w["order_id"] for w in app.orders.waiting_for_stock()] == [str(order.id)]
+    pending = app.orders.release_after_commit([SKU], {"kind": "test"})
+    assert pending["pending"] is True and pending["skus"] == [SKU]
+
+    monkeypatch.undo()
+    result = app.orders.release_backorders([SKU], {"kind": "manual", "by": "admin"})
+    assert result["released"] == 1 and result["still_waiting"] == 0
+    assert app.orders.get_order(order.id).status == ALLOCATED
+    assert inventory(app).reserved == 2
+
+
+def test_a_release_naming_an_unknown_sku_is_refused(app):
+    with pytest.raises(ValidationFailed) as exc:
+        app.orders.release_backorders(["NOPE"])
+    assert exc.value.errors == [{"loc": "skus", "msg": "unknown SKU 'NOPE'"}]

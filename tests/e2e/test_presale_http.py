@@ -105,3 +105,29 @@ def test_a_handheld_receipt_releases_the_orders_waiting_for_it_oldest_first(floo
     assert reexamined["data"]["trigger"] == {"kind": "goods_receipt", "ref": "LAX:R-BO"}
     left = c.get("/v1/backorders", headers=c.keys["admin"]).json()["items"]
     assert [i["order_id"] for i in left] == [second["id"]]
+
+
+def test_an_admin_resumes_a_release_and_a_bad_sku_is_named(floor):  # noqa: F811
+    """Stock that arrived by a path that does not release (here: straight into the store, as a
+    release left pending would leave it) is given to the waiting order by the admin's call."""
+    c = floor
+    waiting = order(c, "BO-M", [(SKU, 2)])
+    assert waiting["status"] == "held"
+    app = c.svc.app
+    original = app.orders.release_after_commit
+    app.orders.release_after_commit = lambda skus, trigger=None: {"pending": True}
+    try:
+        assert receipt(c, "ann", "R-M", SKU, 2, "L1", "A-01-01-1").status_code == 201
+    finally:
+        app.orders.release_after_commit = original
+    assert c.get(f"/v1/orders/{waiting['id']}", headers=c.keys["admin"]).json()["status"] == "held"
+    for who in ("ann", "web", "customs", "finance"):
+        denied = c.post("/v1/backorders/release", json={}, headers=c.keys[who])
+        assert denied.status_code == 403
+    bad = c.post("/v1/backorders/release", json={"skus": ["NOPE"]}, headers=c.keys["admin"])
+    assert bad.status_code == 422 and "NOPE" in bad.text
+    r = c.post("/v1/backorders/release", json={"skus": [SKU]}, headers=c.keys["admin"])
+    assert r.status_code == 200, r.text
+    assert (r.json()["released"], r.json()["still_waiting"]) == (1, 0)
+    got = c.get(f"/v1/orders/{waiting['id']}", headers=c.keys["admin"]).json()
+    assert got["status"] == "allocated"
