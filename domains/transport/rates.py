@@ -170,6 +170,7 @@ WARM_BANDS_G = (*WEIGHT_BANDS_G, 40000, 50000, 60000)
 
 
 _MISSING = object()
+FRONT_MAX = 20_000  # answers by exact weight kept per destination and promise (then cleared)
 _PROMISE_DAYS = {channel: s["promise_days"] for channel, s in CHANNEL_SETTINGS.items()}
 
 
@@ -239,11 +240,15 @@ class RateCardLaneOffers:
             tuple[str, str, int, frozenset[str], date, int, int], dict[str, Any] | None
         ] = {}
         self._slopes: dict[tuple[Any, ...], Any] = {}
+        # In front of `_cache`, per destination, promise and day: the answer for an origin, the
+        # exact grams, goods and longest side (no band or size class to work out again).
+        self._front: dict[tuple[str, int, date], dict[tuple[Any, ...], Any]] = {}
 
     def _cards_now(self) -> list[RateCard]:
         cards = self.rates.rate_cards()
         if cards is not self._cards:  # a card was published: every cached offer is stale
             self._cards, self._cache, self._quoted, self._slopes = cards, {}, {}, {}
+            self._front = {}
             self._length_limits = sorted(
                 {c._max_length_mm for c in cards if c._max_length_mm is not None}
             )
@@ -261,17 +266,27 @@ class RateCardLaneOffers:
     ) -> dict[str, Any] | None:
         return self.pricer(on)(destination, channel)(origin, grams, goods, longest_mm)
 
-    def pricer(self, on: date) -> LanePricer:
+    @property
+    def topics(self) -> list[str]:
+        """The events that change the offers (a card published, by any process)."""
+        return RATE_CARD_TOPICS
+
+    def latest(self) -> None:
+        """Takes in cards another process published (one look at the log, a reload if any)."""
+        self.rates.latest_cards()
+
+    def pricer(self, on: date, looked: bool = False) -> LanePricer:
         """`offer` for one day on the cards published now: an intake batch takes one, so its
         orders are all priced on the same cards, and each lookup is one dict read once the
-        lane, band, goods and channel were priced (by any batch of the day)."""
+        lane, band, goods and channel were priced (by any batch of the day). `looked`: the
+        caller has just read the log for card events (an intake batch's one read), so a
+        service not found is not looked for again on cards published since."""
         cards = self._cards_now()
-        cache, quoted = self._cache, self._quoted
+        cache, quoted, fronts = self._cache, self._quoted, self._front
         bands = WEIGHT_BANDS_G
         limits = self._length_limits
         shortest = limits[0] if limits else 1 << 62
         newer: list[LanePricer] = []  # the pricer on cards published since, if any
-        looked = False
 
         def missed(
             destination: str, channel: str, offer: tuple[Any, ...], found: dict[str, Any] | None
@@ -287,25 +302,35 @@ class RateCardLaneOffers:
 
         def to(destination: str, channel: str) -> LaneOffer:
             promise = _PROMISE_DAYS.get(channel, _PROMISE_DAYS["web"])
+            front = fronts.get((destination, promise, on))
+            if front is None or len(front) > FRONT_MAX:
+                front = fronts[(destination, promise, on)] = {}
 
             def price(
                 origin: str, grams: int, goods: frozenset[str], longest_mm: int = 0
             ) -> dict[str, Any] | None:
-                band = bands[bisect_left(bands, grams)] if grams <= bands[-1] else (
-                    -(-grams // 10000) * 10000)  # fmt: skip
-                # How many of the cards' length limits the longest item exceeds (0 nearly
-                # always: one cache entry for every item that fits every card).
-                size = 0 if longest_mm <= shortest else bisect_left(limits, longest_mm)
-                key = (origin, destination, band, goods, on, promise, size)
-                found = cache.get(key, _MISSING)
-                if found is _MISSING:
-                    lane = (origin, destination, band, goods, on)
-                    if lane not in quoted:
-                        quoted[lane] = self._quote(cards, *lane)
-                    rates = (
-                        quoted[lane] if not size else _fitting(quoted[lane], limits[:size], lane)
-                    )
-                    found = cache[key] = self._choose(rates, *lane, promise)
+                found = front.get((origin, grams, goods, longest_mm))
+                if found is None:
+                    band = bands[bisect_left(bands, grams)] if grams <= bands[-1] else (
+                        -(-grams // 10000) * 10000)  # fmt: skip
+                    # How many of the cards' length limits the longest item exceeds (0 nearly
+                    # always: one cache entry for every item that fits every card).
+                    size = 0 if longest_mm <= shortest else bisect_left(limits, longest_mm)
+                    key = (origin, destination, band, goods, on, promise, size)
+                    found = cache.get(key, _MISSING)
+                    if found is _MISSING:
+                        lane = (origin, destination, band, goods, on)
+                        if lane not in quoted:
+                            quoted[lane] = self._quote(cards, *lane)
+                        rates = (
+                            quoted[lane]
+                            if not size
+                            else _fitting(quoted[lane], limits[:size], lane)
+                        )
+                        found = cache[key] = self._choose(rates, *lane, promise)
+                    front[(origin, grams, goods, longest_mm)] = found
+                # A service not found is looked for again on cards published since (once per
+                # pricer), so only what was found is taken from the front as it is.
                 if found is None or found["status"] != "ok":  # type: ignore[index]
                     return missed(
                         destination,
