@@ -149,14 +149,17 @@ def screen(
     out = LaneScreen(destination, merged, goods_of, availability)
     available, offers, verdicts = out.available, out.offers, out._verdicts
     n = len(merged)
-    plain = True  # no goods a carrier could refuse
-    longest = 0
-    for sku in merged:
+    every: frozenset[str] = _NONE  # the order's goods classes, all lines together
+    longest = total = 0
+    for sku, wanted in merged.items():
         if goods_of[sku]:
-            plain = False
+            every = every | goods_of[sku]
         size = lengths.get(sku, 0)
         if size > longest:
             longest = size
+        total += weight_of[sku] * wanted
+    # The answers for a shipment of the whole order, by origin (kept by the pricer for the day).
+    whole = offer.by_origin(total, every, longest)
     for code, held in availability.items():
         origin = origin_of[code]
         # Most warehouses have one service that takes everything they stock of the order:
@@ -165,9 +168,13 @@ def screen(
         for sku, units in held.items():
             wanted = merged[sku]
             grams += weight_of[sku] * (units if units < wanted else wanted)
-        goods = _NONE if plain else frozenset().union(*(goods_of[s] for s in held))
-        size = longest if len(held) == n else max(lengths.get(s, 0) for s in held)
-        best = offer(origin, grams, goods, size)
+        if len(held) == n:  # stocks every line (most do): the order's goods and longest item
+            best = whole.get(origin) if grams == total else None
+            if best is None or best["status"] != OK:
+                best = offer(origin, grams, every, longest)
+        else:
+            goods = _NONE if not every else frozenset().union(*(goods_of[s] for s in held))
+            best = offer(origin, grams, goods, max(lengths.get(s, 0) for s in held))
         if best is None:
             return None
         if best["status"] == OK:

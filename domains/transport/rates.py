@@ -11,7 +11,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from domains.common import InvalidTransition
 from domains.log_cache import LogCached
@@ -240,9 +240,9 @@ class RateCardLaneOffers:
             tuple[str, str, int, frozenset[str], date, int, int], dict[str, Any] | None
         ] = {}
         self._slopes: dict[tuple[Any, ...], Any] = {}
-        # In front of `_cache`, per destination, promise and day: the answer for an origin, the
-        # exact grams, goods and longest side (no band or size class to work out again).
-        self._front: dict[tuple[str, int, date], dict[tuple[Any, ...], Any]] = {}
+        # In front of `_cache`, per destination, promise and day: for the exact grams, goods
+        # and longest side, the answer per origin (no band or size class to work out again).
+        self._front: dict[tuple[str, int, date], dict[tuple[Any, ...], dict[str, Any]]] = {}
 
     def _cards_now(self) -> list[RateCard]:
         cards = self.rates.rate_cards()
@@ -306,41 +306,47 @@ class RateCardLaneOffers:
             if front is None or len(front) > FRONT_MAX:
                 front = fronts[(destination, promise, on)] = {}
 
+            def answer(origin: str, grams: int, goods: frozenset[str], size: int) -> Any:
+                band = bands[bisect_left(bands, grams)] if grams <= bands[-1] else (
+                    -(-grams // 10000) * 10000)  # fmt: skip
+                key = (origin, destination, band, goods, on, promise, size)
+                found = cache.get(key, _MISSING)
+                if found is _MISSING:
+                    lane = (origin, destination, band, goods, on)
+                    if lane not in quoted:
+                        quoted[lane] = self._quote(cards, *lane)
+                    rates = (
+                        quoted[lane] if not size else _fitting(quoted[lane], limits[:size], lane)
+                    )
+                    found = cache[key] = self._choose(rates, *lane, promise)
+                return found
+
+            def by_origin(grams: int, goods: frozenset[str], longest_mm: int) -> dict[str, Any]:
+                answers = front.get((grams, goods, longest_mm))
+                if answers is None:
+                    answers = front[(grams, goods, longest_mm)] = {}
+                return answers
+
             def price(
                 origin: str, grams: int, goods: frozenset[str], longest_mm: int = 0
             ) -> dict[str, Any] | None:
-                found = front.get((origin, grams, goods, longest_mm))
+                answers = front.get((grams, goods, longest_mm))
+                if answers is None:
+                    answers = front[(grams, goods, longest_mm)] = {}
+                found = answers.get(origin)
                 if found is None:
-                    band = bands[bisect_left(bands, grams)] if grams <= bands[-1] else (
-                        -(-grams // 10000) * 10000)  # fmt: skip
                     # How many of the cards' length limits the longest item exceeds (0 nearly
                     # always: one cache entry for every item that fits every card).
                     size = 0 if longest_mm <= shortest else bisect_left(limits, longest_mm)
-                    key = (origin, destination, band, goods, on, promise, size)
-                    found = cache.get(key, _MISSING)
-                    if found is _MISSING:
-                        lane = (origin, destination, band, goods, on)
-                        if lane not in quoted:
-                            quoted[lane] = self._quote(cards, *lane)
-                        rates = (
-                            quoted[lane]
-                            if not size
-                            else _fitting(quoted[lane], limits[:size], lane)
-                        )
-                        found = cache[key] = self._choose(rates, *lane, promise)
-                    front[(origin, grams, goods, longest_mm)] = found
+                    found = answers[origin] = answer(origin, grams, goods, size)
                 # A service not found is looked for again on cards published since (once per
                 # pricer), so only what was found is taken from the front as it is.
-                if found is None or found["status"] != "ok":  # type: ignore[index]
-                    return missed(
-                        destination,
-                        channel,
-                        (origin, grams, goods, longest_mm),
-                        found,  # type: ignore[arg-type]
-                    )
-                return found  # type: ignore[return-value]
+                if found is None or found["status"] != "ok":
+                    return missed(destination, channel, (origin, grams, goods, longest_mm), found)
+                return found  # type: ignore[no-any-return]
 
-            return price
+            price.by_origin = by_origin  # type: ignore[attr-defined]
+            return cast(LaneOffer, price)
 
         return to
 
