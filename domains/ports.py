@@ -69,9 +69,9 @@ class LaneOffer(Protocol):
     ) -> dict[str, Any] | None: ...
 
     def by_origin(self, grams: int, goods: frozenset[str], longest_mm: int, /) -> dict[str, Any]:
-        """The answers given so far for these grams, goods and longest side, by origin: an
-        answer that found a service ({status: ok, ...}) may be used as the call's; any other
-        needs the call (it may look for cards published since)."""
+        """The answers given so far for a shipment of these grams, goods and longest side, by
+        origin country: one that found a service ({status: ok, ...}) is the call's answer; for
+        any other (or none), make the call (it may look for cards published since)."""
         ...
 
 

@@ -131,6 +131,16 @@ def _status(verdict: str | dict[str, Any]) -> str:
     return OK if isinstance(verdict, str) else str(verdict["status"])
 
 
+_MIXES: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _interned(goods: frozenset[str]) -> frozenset[str]:
+    """One object per mix of goods classes, so the cache keys holding it compare at once."""
+    if len(_MIXES) > 4096:
+        _MIXES.clear()
+    return _MIXES.setdefault(goods, goods)
+
+
 def screen(
     destination: str,
     merged: dict[str, int],
@@ -152,8 +162,9 @@ def screen(
     every: frozenset[str] = _NONE  # the order's goods classes, all lines together
     longest = total = 0
     for sku, wanted in merged.items():
-        if goods_of[sku]:
-            every = every | goods_of[sku]
+        goods = goods_of[sku]
+        if goods and goods is not every:
+            every = goods if not every else _interned(every | goods)
         size = lengths.get(sku, 0)
         if size > longest:
             longest = size

@@ -170,7 +170,6 @@ WARM_BANDS_G = (*WEIGHT_BANDS_G, 40000, 50000, 60000)
 
 
 _MISSING = object()
-FRONT_MAX = 20_000  # answers by exact weight kept per destination and promise (then cleared)
 _PROMISE_DAYS = {channel: s["promise_days"] for channel, s in CHANNEL_SETTINGS.items()}
 
 
@@ -240,8 +239,8 @@ class RateCardLaneOffers:
             tuple[str, str, int, frozenset[str], date, int, int], dict[str, Any] | None
         ] = {}
         self._slopes: dict[tuple[Any, ...], Any] = {}
-        # In front of `_cache`, per destination, promise and day: for the exact grams, goods
-        # and longest side, the answer per origin (no band or size class to work out again).
+        # In front of `_cache`, per destination, promise and day: for a band, goods and size
+        # class, the answers by origin (one lookup per order finds every warehouse's).
         self._front: dict[tuple[str, int, date], dict[tuple[Any, ...], dict[str, Any]]] = {}
 
     def _cards_now(self) -> list[RateCard]:
@@ -303,49 +302,57 @@ class RateCardLaneOffers:
         def to(destination: str, channel: str) -> LaneOffer:
             promise = _PROMISE_DAYS.get(channel, _PROMISE_DAYS["web"])
             front = fronts.get((destination, promise, on))
-            if front is None or len(front) > FRONT_MAX:
+            if front is None:
                 front = fronts[(destination, promise, on)] = {}
 
-            def answer(origin: str, grams: int, goods: frozenset[str], size: int) -> Any:
+            def answers(grams: int, goods: frozenset[str], longest_mm: int) -> dict[str, Any]:
+                """The answers by origin at the grams' band, for the goods and the number of
+                the cards' length limits the longest item exceeds (0 nearly always)."""
                 band = bands[bisect_left(bands, grams)] if grams <= bands[-1] else (
                     -(-grams // 10000) * 10000)  # fmt: skip
-                key = (origin, destination, band, goods, on, promise, size)
-                found = cache.get(key, _MISSING)
-                if found is _MISSING:
-                    lane = (origin, destination, band, goods, on)
-                    if lane not in quoted:
-                        quoted[lane] = self._quote(cards, *lane)
-                    rates = (
-                        quoted[lane] if not size else _fitting(quoted[lane], limits[:size], lane)
-                    )
-                    found = cache[key] = self._choose(rates, *lane, promise)
-                return found
-
-            def by_origin(grams: int, goods: frozenset[str], longest_mm: int) -> dict[str, Any]:
-                answers = front.get((grams, goods, longest_mm))
-                if answers is None:
-                    answers = front[(grams, goods, longest_mm)] = {}
-                return answers
+                size = 0 if longest_mm <= shortest else bisect_left(limits, longest_mm)
+                by_origin = front.get((band, goods, size))
+                if by_origin is None:
+                    by_origin = front[(band, goods, size)] = {}
+                return by_origin
 
             def price(
                 origin: str, grams: int, goods: frozenset[str], longest_mm: int = 0
             ) -> dict[str, Any] | None:
-                answers = front.get((grams, goods, longest_mm))
-                if answers is None:
-                    answers = front[(grams, goods, longest_mm)] = {}
-                found = answers.get(origin)
-                if found is None:
-                    # How many of the cards' length limits the longest item exceeds (0 nearly
-                    # always: one cache entry for every item that fits every card).
-                    size = 0 if longest_mm <= shortest else bisect_left(limits, longest_mm)
-                    found = answers[origin] = answer(origin, grams, goods, size)
+                band = bands[bisect_left(bands, grams)] if grams <= bands[-1] else (
+                    -(-grams // 10000) * 10000)  # fmt: skip
+                size = 0 if longest_mm <= shortest else bisect_left(limits, longest_mm)
+                by_origin = front.get((band, goods, size))
+                if by_origin is None:
+                    by_origin = front[(band, goods, size)] = {}
+                found = by_origin.get(origin, _MISSING)
+                if found is _MISSING:
+                    key = (origin, destination, band, goods, on, promise, size)
+                    found = cache.get(key, _MISSING)
+                    if found is _MISSING and size:
+                        # An item too long for some cards: the service chosen without the
+                        # limits stands when its own card takes the item (dropping dearer
+                        # services changes nothing), so only the others are chosen again.
+                        base = cache.get((*key[:-1], 0))
+                        if isinstance(base, dict) and base["status"] == "ok":
+                            if base["max_length_mm"] not in limits[:size]:
+                                found = cache[key] = base
+                    if found is _MISSING:
+                        lane = (origin, destination, band, goods, on)
+                        if lane not in quoted:
+                            quoted[lane] = self._quote(cards, *lane)
+                        rates = quoted[lane]
+                        if size:
+                            rates = _fitting(rates, limits[:size], lane)
+                        found = cache[key] = self._choose(rates, *lane, promise)
+                    by_origin[origin] = found
                 # A service not found is looked for again on cards published since (once per
                 # pricer), so only what was found is taken from the front as it is.
                 if found is None or found["status"] != "ok":
                     return missed(destination, channel, (origin, grams, goods, longest_mm), found)
                 return found  # type: ignore[no-any-return]
 
-            price.by_origin = by_origin  # type: ignore[attr-defined]
+            price.by_origin = answers  # type: ignore[attr-defined]
             return cast(LaneOffer, price)
 
         return to
@@ -468,6 +475,7 @@ class RateCardLaneOffers:
             "sample": best.sample,
             "quote": str(total.quantize(CENT)),
             "transit_days_max": best.transit_days_max,
+            "max_length_mm": card._max_length_mm,  # the longest side the card takes
             "promise_days": promise_days,
             "meets_promise": bool(in_time),
             "fixed_cost": fixed.quantize(CENT),
