@@ -75,6 +75,11 @@ class RateBook:
         parsed once and kept until a card is published (domains/log_cache.py)."""
         return self._cards.get()
 
+    def held_cards(self) -> list[RateCard]:
+        """`rate_cards()` with no look at the log: for a caller that has just read the log for
+        card events itself (an intake batch's one read)."""
+        return self._cards.held()
+
     def latest_cards(self) -> list[RateCard]:
         """`rate_cards()` as of everything recorded by now, by any process (one look at the
         log): asked before answering that no card serves a request."""
@@ -243,8 +248,8 @@ class RateCardLaneOffers:
         # class, the answers by origin (one lookup per order finds every warehouse's).
         self._front: dict[tuple[str, int, date], dict[tuple[Any, ...], dict[str, Any]]] = {}
 
-    def _cards_now(self) -> list[RateCard]:
-        cards = self.rates.rate_cards()
+    def _cards_now(self, looked: bool = False) -> list[RateCard]:
+        cards = self.rates.held_cards() if looked else self.rates.rate_cards()
         if cards is not self._cards:  # a card was published: every cached offer is stale
             self._cards, self._cache, self._quoted, self._slopes = cards, {}, {}, {}
             self._front = {}
@@ -280,7 +285,7 @@ class RateCardLaneOffers:
         lane, band, goods and channel were priced (by any batch of the day). `looked`: the
         caller has just read the log for card events (an intake batch's one read), so a
         service not found is not looked for again on cards published since."""
-        cards = self._cards_now()
+        cards = self._cards_now(looked)
         cache, quoted, fronts = self._cache, self._quoted, self._front
         bands = WEIGHT_BANDS_G
         limits = self._length_limits
