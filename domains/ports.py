@@ -69,9 +69,9 @@ class LaneOffer(Protocol):
     ) -> dict[str, Any] | None: ...
 
     def by_origin(self, grams: int, goods: frozenset[str], longest_mm: int, /) -> dict[str, Any]:
-        """The answers given so far for a shipment of these grams, goods and longest side, by
-        origin country: one that found a service ({status: ok, ...}) is the call's answer; for
-        any other (or none), make the call (it may look for cards published since)."""
+        """The services found so far for a shipment of these grams, goods and longest side, by
+        origin country ({status: ok, ...}, each the call's answer); for an origin not in it,
+        make the call (it may look for cards published since)."""
         ...
 
 

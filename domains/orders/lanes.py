@@ -88,9 +88,9 @@ class LaneScreen:
         self._merged = merged or {}
         self._goods = goods_of or {}
         self._held = availability or {}
-        # warehouse -> the service that takes every line it holds (`carrier/service@version`),
-        # or each line's verdict when none does
-        self._verdicts: dict[str, str | dict[str, Any]] = {}
+        # warehouse -> each line's verdict, where no one service takes every line it holds
+        # (elsewhere the verdict is the service in `offers`)
+        self._verdicts: dict[str, dict[str, Any]] = {}
         self._lines: dict[str, dict[str, Any]] | None = None
 
     @property
@@ -98,14 +98,18 @@ class LaneScreen:
         """sku -> {goods, warehouses: {code: "carrier/service@version" or {status, reason}}},
         in the order's line order and the screened warehouses' order."""
         if self._lines is None:
-            held, verdicts = self._held, self._verdicts
+            verdicts: dict[str, dict[str, Any]] = {}
+            for code, held in self._held.items():
+                if code in self._verdicts:
+                    verdicts[code] = self._verdicts[code]
+                elif code in self.offers:
+                    ref = self.offers[code].get("ref") or service_ref(self.offers[code])
+                    verdicts[code] = dict.fromkeys(held, ref)
             self._lines = {
                 sku: {
                     "goods": sorted(self._goods[sku]),
                     "warehouses": {
-                        code: v if isinstance(v, str) else v[sku]
-                        for code, v in verdicts.items()
-                        if sku in held[code]
+                        code: v[sku] for code, v in verdicts.items() if sku in self._held[code]
                     },
                 }
                 for sku in self._merged
@@ -157,7 +161,7 @@ def screen(
     more warehouses and SKUs than the order's (the reference data's own maps)."""
     lengths = length_of or {}
     out = LaneScreen(destination, merged, goods_of, availability)
-    available, offers, verdicts = out.available, out.offers, out._verdicts
+    available, offers = out.available, out.offers
     n = len(merged)
     every: frozenset[str] = _NONE  # the order's goods classes, all lines together
     longest = total = 0
@@ -181,21 +185,23 @@ def screen(
             grams += weight_of[sku] * (units if units < wanted else wanted)
         if len(held) == n:  # stocks every line (most do): the order's goods and longest item
             best = whole.get(origin) if grams == total else None
-            if best is None or best["status"] != OK:
-                best = offer(origin, grams, every, longest)
+            if best is not None:  # a service (`whole` holds only those)
+                available[code] = held
+                offers[code] = best
+                continue
+            best = offer(origin, grams, every, longest)
         else:
             goods = _NONE if not every else frozenset().union(*(goods_of[s] for s in held))
             best = offer(origin, grams, goods, max(lengths.get(s, 0) for s in held))
         if best is None:
             return None
         if best["status"] == OK:
-            verdicts[code] = best.get("ref") or service_ref(best)
             available[code] = held
             offers[code] = best
             continue
         shippable: dict[str, int] = {}
         lines: dict[str, Any] = {}
-        verdicts[code] = lines
+        out._verdicts[code] = lines
         for sku, units in held.items():
             grams = weight_of[sku] * min(units, merged[sku])
             verdict = offer(origin, grams, goods_of[sku], lengths.get(sku, 0))

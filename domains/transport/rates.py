@@ -245,8 +245,9 @@ class RateCardLaneOffers:
         ] = {}
         self._slopes: dict[tuple[Any, ...], Any] = {}
         # In front of `_cache`, per destination, promise and day: for a band, goods and size
-        # class, the answers by origin (one lookup per order finds every warehouse's).
-        self._front: dict[tuple[str, int, date], dict[tuple[Any, ...], dict[str, Any]]] = {}
+        # class, the services found by origin, and the other answers by origin (one lookup
+        # per order finds every warehouse's service).
+        self._front: dict[tuple[str, int, date], dict[tuple[Any, ...], tuple[dict, dict]]] = {}
 
     def _cards_now(self, looked: bool = False) -> list[RateCard]:
         cards = self.rates.held_cards() if looked else self.rates.rate_cards()
@@ -311,15 +312,16 @@ class RateCardLaneOffers:
                 front = fronts[(destination, promise, on)] = {}
 
             def answers(grams: int, goods: frozenset[str], longest_mm: int) -> dict[str, Any]:
-                """The answers by origin at the grams' band, for the goods and the number of
-                the cards' length limits the longest item exceeds (0 nearly always)."""
+                """The services found by origin at the grams' band, for the goods and the
+                number of the cards' length limits the longest item exceeds (0 nearly
+                always)."""
                 band = bands[bisect_left(bands, grams)] if grams <= bands[-1] else (
                     -(-grams // 10000) * 10000)  # fmt: skip
                 size = 0 if longest_mm <= shortest else bisect_left(limits, longest_mm)
-                by_origin = front.get((band, goods, size))
-                if by_origin is None:
-                    by_origin = front[(band, goods, size)] = {}
-                return by_origin
+                found = front.get((band, goods, size))
+                if found is None:
+                    found = front[(band, goods, size)] = ({}, {})
+                return found[0]
 
             def price(
                 origin: str, grams: int, goods: frozenset[str], longest_mm: int = 0
@@ -327,10 +329,14 @@ class RateCardLaneOffers:
                 band = bands[bisect_left(bands, grams)] if grams <= bands[-1] else (
                     -(-grams // 10000) * 10000)  # fmt: skip
                 size = 0 if longest_mm <= shortest else bisect_left(limits, longest_mm)
-                by_origin = front.get((band, goods, size))
-                if by_origin is None:
-                    by_origin = front[(band, goods, size)] = {}
-                found = by_origin.get(origin, _MISSING)
+                front_key = (band, goods, size)
+                ok_by_origin, other_by_origin = front.get(front_key) or front.setdefault(
+                    front_key, ({}, {})
+                )
+                found = ok_by_origin.get(origin)
+                if found is not None:
+                    return found  # type: ignore[no-any-return]
+                found = other_by_origin.get(origin, _MISSING)
                 if found is _MISSING:
                     key = (origin, destination, band, goods, on, promise, size)
                     found = cache.get(key, _MISSING)
@@ -350,12 +356,13 @@ class RateCardLaneOffers:
                         if size:
                             rates = _fitting(rates, limits[:size], lane)
                         found = cache[key] = self._choose(rates, *lane, promise)
-                    by_origin[origin] = found
-                # A service not found is looked for again on cards published since (once per
-                # pricer), so only what was found is taken from the front as it is.
-                if found is None or found["status"] != "ok":
-                    return missed(destination, channel, (origin, grams, goods, longest_mm), found)
-                return found  # type: ignore[no-any-return]
+                    if found is not None and found["status"] == "ok":
+                        ok_by_origin[origin] = found
+                        return found  # type: ignore[no-any-return]
+                    other_by_origin[origin] = found
+                # No service on the cards held: looked for again on cards published since
+                # (once per pricer).
+                return missed(destination, channel, (origin, grams, goods, longest_mm), found)
 
             price.by_origin = answers  # type: ignore[attr-defined]
             return cast(LaneOffer, price)
