@@ -394,6 +394,14 @@ class RateCardLaneOffers:
                         if (*key, days, 0) not in self._cache:
                             self._cache[(*key, days, 0)] = self._choose(
                                 self._quoted[key], *key, days)  # fmt: skip
+                        # and in the pricers' front, where an order's lookups go first
+                        found = self._cache[(*key, days, 0)]
+                        front = self._front.setdefault((destination, days, on), {})
+                        ok, other = front.setdefault((band, g, 0), ({}, {}))
+                        if found is not None and found["status"] == "ok":
+                            ok[origin] = found
+                        else:
+                            other[origin] = found
         return n
 
     def _quote(
