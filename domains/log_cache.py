@@ -47,6 +47,13 @@ class LogCached(Generic[T]):
             return self._reload(self.app.max_notification_id())
         return self._look()
 
+    def held(self) -> T:
+        """The value as held, with no look at the log: for a caller that has just read the log
+        for events of `topics` itself (and called `latest()` when it found one)."""
+        if self._value is not None:
+            return self._value
+        return self._reload(self.app.max_notification_id())
+
     def invalidate(self) -> None:
         self._value = None
 

@@ -59,9 +59,20 @@ DealerOrderFile = Callable[[bytes], Sequence[MappedOrder]]
 
 
 # A lane offer for one destination and channel: (origin country, grams, goods classes, longest
-# item side in mm) -> the
-# cheapest active service that takes them ({status: ok, ref, carrier, service, quote,
-# fixed_cost, per_kg_cost, ...}) or why there is none ({status, reason}); None without carrier
-# data. A pricer hands one out per destination and channel (domains/transport/rates.py).
-LaneOffer = Callable[[str, int, frozenset[str], int], "dict[str, Any] | None"]
+# item side in mm) -> the cheapest active service that takes them ({status: ok, ref, carrier,
+# service, quote, fixed_cost, per_kg_cost, ...}) or why there is none ({status, reason}); None
+# without carrier data. A pricer hands one out per destination and channel
+# (domains/transport/rates.py).
+class LaneOffer(Protocol):
+    def __call__(
+        self, origin: str, grams: int, goods: frozenset[str], longest_mm: int = 0, /
+    ) -> dict[str, Any] | None: ...
+
+    def by_origin(self, grams: int, goods: frozenset[str], longest_mm: int, /) -> dict[str, Any]:
+        """The services found so far for a shipment of these grams, goods and longest side, by
+        origin country ({status: ok, ...}, each the call's answer); for an origin not in it,
+        make the call (it may look for cards published since)."""
+        ...
+
+
 LanePricer = Callable[[str, str], LaneOffer]

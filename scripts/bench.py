@@ -18,6 +18,7 @@ is dropped afterwards):
 Results are printed as tables and written to var/bench-results.json.
 
     .venv/bin/python -m scripts.bench [--quick] [--only sqlite,postgres,http] [--kafka] [--profile]
+    .venv/bin/python -m scripts.bench --only lanes,sealing [--stores sqlite] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -420,6 +421,91 @@ def profile_batched(stores: Stores, items: list[Intake], kind: str) -> str:
     return out.getvalue()
 
 
+# --------------------------------------------------------------------------- switches
+# What one feature costs at intake: batched intake with the feature on and switched off, on
+# fresh stores, the runs interleaved (on, off, off, on, ...) so a change in the machine's speed
+# hits both alike. Timed by the process's CPU time of the intake loop (other work on a shared
+# machine stretches wall time much more than CPU time) and by wall clock; best of `repeat`.
+SWITCHES = {
+    "lanes": "lane-aware candidates (issue 13); off: the orders use case has no lane-offer "
+    "port, so every stocked warehouse is a candidate at the lane table's estimate",
+    "sealing": "sealing personal data (issue 14); off: no subject keys, nothing sealed",
+}
+
+
+def switch_off(app: Crossdock, switch: str) -> None:
+    if switch == "lanes":
+        app.orders.lane_offers = None
+    elif switch == "sealing":
+        from domains.privacy.sealing import PersonalData
+
+        app.orders.personal = PersonalData()
+    else:
+        raise ValueError(f"unknown switch {switch!r}")
+
+
+def switch_run(stores: Stores, kind: str, items: list[Intake], switch: str, on: bool) -> dict:
+    app = prepare_app(stores.fresh(kind, f"{switch}-{'on' if on else 'off'}"), "ample")
+    try:
+        if not on:
+            switch_off(app, switch)
+        app.warm_up()
+        tune_gc()
+        n0 = app.max_notification_id()
+        cpu0 = time.process_time()
+        wall, tally = run_intake(app, items, "batched")
+        cpu = time.process_time() - cpu0
+        n1 = app.max_notification_id()
+        return {
+            "cpu_s": cpu,
+            "wall_s": wall,
+            "events": n1 - n0,
+            "avg_event_bytes": event_sizes(app, n0, n1),
+            "outcomes": dict(sorted(tally.items())),
+        }
+    finally:
+        app.close()
+
+
+def bench_switch(
+    stores: Stores, kind: str, items: list[Intake], switch: str, repeat: int
+) -> dict[str, Any]:
+    """Batched intake of `items` with `switch` on and off, interleaved; best of `repeat`."""
+    runs: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+    for i in range(repeat):
+        for on in (True, False) if i % 2 == 0 else (False, True):
+            runs[on].append(switch_run(stores, kind, items, switch, on))
+    best = {on: min(r["cpu_s"] for r in rs) for on, rs in runs.items()}
+    best_wall = {on: min(r["wall_s"] for r in rs) for on, rs in runs.items()}
+    return {
+        "store": kind,
+        "switch": switch,
+        "what": SWITCHES[switch],
+        "orders": len(items),
+        "per_txn": BATCH,
+        "repeat": repeat,
+        "cpu_s_on": best[True],
+        "cpu_s_off": best[False],
+        "cpu_cost": best[True] / best[False] - 1,
+        "wall_s_on": best_wall[True],
+        "wall_s_off": best_wall[False],
+        "wall_cost": best_wall[True] / best_wall[False] - 1,
+        "orders_per_cpu_s_on": len(items) / best[True],
+        "orders_per_cpu_s_off": len(items) / best[False],
+        "samples_cpu_s_on": [round(r["cpu_s"], 3) for r in runs[True]],
+        "samples_cpu_s_off": [round(r["cpu_s"], 3) for r in runs[False]],
+        "samples_wall_s_on": [round(r["wall_s"], 3) for r in runs[True]],
+        "samples_wall_s_off": [round(r["wall_s"], 3) for r in runs[False]],
+        "events_on": runs[True][0]["events"],
+        "events_off": runs[False][0]["events"],
+        "bytes_per_event_on": runs[True][0]["avg_event_bytes"],
+        "bytes_per_event_off": runs[False][0]["avg_event_bytes"],
+        "outcomes_on": runs[True][0]["outcomes"],
+        "outcomes_off": runs[False][0]["outcomes"],
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def best_of(repeat: int, fn: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Runs `fn` (each run on fresh stores) `repeat` times; per row keeps the fastest run, as
     other work on a shared machine only ever slows a run down. All samples are kept."""
@@ -794,6 +880,49 @@ def print_results(results: dict[str, Any]) -> None:
                 _fmt(outcomes.get("multi_shipment", 0)) if outcomes else "",
             )
         console.print(t)
+    if results.get("switches"):
+        t = Table(
+            title="What a feature costs: batched intake on against off (CPU s of the intake "
+            "loop, best of the interleaved runs; wall s beside it)"
+        )
+        for col in (
+            "store",
+            "feature",
+            "orders",
+            "CPU s on",
+            "CPU s off",
+            "CPU cost",
+            "wall s on",
+            "wall s off",
+            "wall cost",
+            "bytes/ev on",
+            "bytes/ev off",
+            "held on/off",
+            "load",
+        ):
+            t.add_column(col, justify="left" if col in ("store", "feature") else "right")
+        for r in results["switches"]:
+            t.add_row(
+                r["store"],
+                r["switch"],
+                _fmt(r["orders"]),
+                _fmt(r["cpu_s_on"], 3),
+                _fmt(r["cpu_s_off"], 3),
+                f"{r['cpu_cost']:+.1%}",
+                _fmt(r["wall_s_on"], 3),
+                _fmt(r["wall_s_off"], 3),
+                f"{r['wall_cost']:+.1%}",
+                _fmt(r["bytes_per_event_on"]),
+                _fmt(r["bytes_per_event_off"]),
+                f"{r['outcomes_on'].get('held', 0)}/{r['outcomes_off'].get('held', 0)}",
+                f"{r['load_average'][0]:.1f}",
+            )
+        console.print(t)
+        for r in results["switches"]:
+            console.print(
+                f"  {r['store']} {r['switch']}: CPU s on {r['samples_cpu_s_on']}, "
+                f"off {r['samples_cpu_s_off']}"
+            )
     if results["targets"]:
         t = Table(title="Target: batched intake events/s >= 1/2 raw batched append events/s")
         for col in ("store", "intake batched ev/s", "raw batched ev/s", "ratio", "result"):
@@ -890,7 +1019,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated subset of: sqlite, postgres, http, routes, quotes, reconcile, "
-        "uploads, backorders (default: all)",
+        "uploads, backorders (default: all), and, not in the default set, lanes and "
+        "sealing: batched intake with that feature on against off (CPU time, interleaved "
+        "runs, best of --repeat, default 3) on the stores named by --stores",
+    )
+    p.add_argument(
+        "--stores",
+        default="sqlite,postgres",
+        help="stores for the lanes and sealing parts (default: sqlite,postgres)",
     )
     p.add_argument("--kafka", action="store_true", help="include scripts/bench_kafka.py")
     p.add_argument(
@@ -911,11 +1047,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep var/bench/<run>/ (databases, logs)")
     args = p.parse_args(argv)
     parts = {s.strip() for s in args.only.split(",") if s.strip()}
-    known = {"sqlite", "postgres", "http", "routes", "quotes", "reconcile", "uploads", "backorders"}
-    unknown = parts - known
+    default = {
+        "sqlite",
+        "postgres",
+        "http",
+        "routes",
+        "quotes",
+        "reconcile",
+        "uploads",
+        "backorders",
+    }
+    unknown = parts - default - set(SWITCHES)
     if unknown:
         p.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
-    args.parts = parts or known
+    args.parts = parts or default
+    args.stores = [s.strip() for s in args.stores.split(",") if s.strip()]
+    if set(args.stores) - {"sqlite", "postgres"}:
+        p.error("--stores: sqlite and/or postgres")
+    args.switch_repeat = args.repeat or (1 if args.quick else 3)
     if args.repeat is None:
         args.repeat = 1 if args.quick else 2
     if args.repeat < 1:
@@ -960,6 +1109,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             ],
         },
         "rows": [],
+        "switches": [],
         "targets": [],
         "http": [],
         "kafka": None,
@@ -990,6 +1140,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             check = target_check(results["rows"], kind)
             if check is not None:
                 results["targets"].append(check)
+        for switch in [s for s in SWITCHES if s in args.parts]:
+            for kind in args.stores:
+                if kind == "postgres" and (reason := postgres_unreachable()) is not None:
+                    console.print(f"[yellow]{reason}; no {switch} on/off row on PostgreSQL")
+                    continue
+                n = sizes.intake_batched
+                console.print(
+                    f"  {kind}: batched intake, {switch} on and off ({n:,} orders, "
+                    f"x{args.switch_repeat} each, interleaved) ...",
+                    end=" ",
+                )
+                t0 = time.perf_counter()
+                results["switches"].append(
+                    bench_switch(stores, kind, items[:n], switch, args.switch_repeat)
+                )
+                console.print(f"{time.perf_counter() - t0:.1f} s")
         if args.profile:
             console.print(f"  profiling batched intake on {args.profile} ...")
             if args.profile == "postgres" and postgres_unreachable():

@@ -138,6 +138,8 @@ def lanes_recorded(lanes: LaneScreen, holds: list[dict[str, Any]]) -> dict[str, 
     (the service each candidate ships with is in the split event's candidates)."""
     if holds:
         return lanes.lines
+    if not lanes.refused:
+        return {}
     return {sku: line for sku, line in lanes.lines.items() if sku in lanes.refused}
 
 
@@ -151,8 +153,8 @@ def screen_lanes(
 ) -> LaneScreen | None:
     """Which stocked warehouses have a carrier that takes each line to the destination
     (domains/orders/lanes.py); None without carrier data."""
-    price = batch.lane_pricer()
-    if price is None:
+    offer = batch.lane_offer(destination, channel)
+    if offer is None:
         return None
     return lanes_screen(
         destination,
@@ -161,7 +163,7 @@ def screen_lanes(
         origin_of=ref["origins"],
         weight_of=ref["weights"],
         goods_of=ref["goods"],
-        offer=price(destination, channel),
+        offer=offer,
         length_of=ref["lengths"],
     )
 

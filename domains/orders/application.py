@@ -102,7 +102,14 @@ class OrderUseCases(BackorderUseCases):
         # Reference data another process changed is noticed by the batch's one log read, so
         # a batch decides on what was acknowledged before it began (a product's revision, the
         # prohibited list), without a read of its own.
-        self._follower = IntakeFollower(store, self.known, REFERENCE_TOPICS, reference.latest)
+        # Rate cards likewise, so a batch's lane pricer needs no look of its own.
+        watched = [*REFERENCE_TOPICS, *(lane_offers.topics if lane_offers else ())]
+        self._follower = IntakeFollower(store, self.known, watched, self._watched_changed)
+
+    def _watched_changed(self) -> None:
+        self.reference.latest()
+        if self.lane_offers is not None:
+            self.lane_offers.latest()
 
     def _batch(self, follower: IntakeFollower | None = None) -> IntakeBatch:
         return IntakeBatch(

@@ -25,7 +25,7 @@ from domains.orders.backorders import BACKORDER_TOPICS, BackorderQueue
 from domains.orders.lanes import LaneOffers, LanePricer
 from domains.orders.model import Order
 from domains.orders.presale import PRESALE_TOPICS, PresaleSettings
-from domains.ports import ShippingCostTable
+from domains.ports import LaneOffer, ShippingCostTable
 from domains.reference.model import Dealer
 from domains.store import Store
 from domains.warehouse.model import Inventory
@@ -278,6 +278,7 @@ class IntakeBatch:
         self.costs = costs
         self.offers = offers
         self._pricer: LanePricer | None = None
+        self._offers: dict[tuple[str, str], LaneOffer] = {}
         self.follower = follower
         self.inventories: dict[tuple[str, str], Inventory | None] = {}
         self.dealers: dict[str, Dealer] = {}
@@ -309,8 +310,24 @@ class IntakeBatch:
         if self.offers is None:
             return None
         if self._pricer is None:
-            self._pricer = self.offers.pricer(self.today)
+            # The follower's one read of the log for this batch watched the card topics too:
+            # cards another process published before the batch began are already taken in.
+            looked = self.follower is not None and self.follower.watched.issuperset(
+                self.offers.topics
+            )
+            self._pricer = self.offers.pricer(self.today, looked)
         return self._pricer
+
+    def lane_offer(self, destination: str, channel: str) -> LaneOffer | None:
+        """The batch pricer's lookup for a destination and channel (one per batch for all
+        their orders); None without a lane-offer port."""
+        offer = self._offers.get((destination, channel))
+        if offer is None:
+            pricer = self.lane_pricer()
+            if pricer is None:
+                return None
+            offer = self._offers[(destination, channel)] = pricer(destination, channel)
+        return offer
 
     def inventory(self, warehouse_id: str, sku: str) -> Inventory | None:
         key = (warehouse_id, sku)

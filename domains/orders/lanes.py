@@ -11,7 +11,6 @@ on the cheapest service that takes everything it would ship.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
@@ -41,9 +40,20 @@ class LaneOffers(Protocol):
         data is published at all."""
         ...
 
-    def pricer(self, on: date) -> LanePricer:
+    def pricer(self, on: date, looked: bool = False) -> LanePricer:
         """`offer` for one day, fixed on the cards published now (one intake batch's): given a
-        destination and channel, the lookup of an origin, weight, goods and longest side."""
+        destination and channel, the lookup of an origin, weight, goods and longest side.
+        `looked`: the caller has just read the log for events of `topics` (and called
+        `latest()` if there were any), so a service not found needs no look of its own."""
+        ...
+
+    @property
+    def topics(self) -> list[str]:
+        """The event topics that change the offers (a rate card published)."""
+        ...
+
+    def latest(self) -> None:
+        """Takes in changes another process recorded (asked when the log shows `topics`)."""
         ...
 
     def warm(self, origins: Iterable[str], goods: Iterable[frozenset[str]], on: date) -> int:
@@ -54,17 +64,57 @@ class LaneOffers(Protocol):
 Offer = LaneOffer  # (origin, grams, goods) -> offer or why none
 
 
-@dataclass
 class LaneScreen:
-    """Per line, each stocked warehouse's verdict; per warehouse, the option the split gets."""
+    """Per warehouse, the option the split gets; per line, each stocked warehouse's verdict.
 
-    destination: str
-    # sku -> {goods, warehouses: {code: "carrier/service@version" or {status, reason}}}
-    lines: dict[str, dict[str, Any]] = field(default_factory=dict)
-    available: dict[str, dict[str, int]] = field(default_factory=dict)  # the candidates
-    offers: dict[str, dict[str, Any]] = field(default_factory=dict)  # warehouse -> offer
-    excluded: list[dict[str, Any]] = field(default_factory=list)  # warehouses left out, why
-    refused: set[str] = field(default_factory=set)  # lines some stocked warehouse can't ship
+    The lines are built when asked for (`lines`): the review records them only when some
+    stocked warehouse could not take a line, so most orders never need them."""
+
+    __slots__ = ("_held", "_lines", "_merged", "_goods", "_verdicts", "available", "destination",
+                 "excluded", "offers", "refused")  # fmt: skip
+
+    def __init__(
+        self,
+        destination: str,
+        merged: dict[str, int] | None = None,
+        goods_of: dict[str, frozenset[str]] | None = None,
+        availability: dict[str, dict[str, int]] | None = None,
+    ) -> None:
+        self.destination = destination
+        self.available: dict[str, dict[str, int]] = {}  # the candidates
+        self.offers: dict[str, dict[str, Any]] = {}  # warehouse -> offer
+        self.excluded: list[dict[str, Any]] = []  # warehouses left out, why
+        self.refused: set[str] = set()  # lines some stocked warehouse can't ship
+        self._merged = merged or {}
+        self._goods = goods_of or {}
+        self._held = availability or {}
+        # warehouse -> each line's verdict, where no one service takes every line it holds
+        # (elsewhere the verdict is the service in `offers`)
+        self._verdicts: dict[str, dict[str, Any]] = {}
+        self._lines: dict[str, dict[str, Any]] | None = None
+
+    @property
+    def lines(self) -> dict[str, dict[str, Any]]:
+        """sku -> {goods, warehouses: {code: "carrier/service@version" or {status, reason}}},
+        in the order's line order and the screened warehouses' order."""
+        if self._lines is None:
+            verdicts: dict[str, dict[str, Any]] = {}
+            for code, held in self._held.items():
+                if code in self._verdicts:
+                    verdicts[code] = self._verdicts[code]
+                elif code in self.offers:
+                    ref = self.offers[code].get("ref") or service_ref(self.offers[code])
+                    verdicts[code] = dict.fromkeys(held, ref)
+            self._lines = {
+                sku: {
+                    "goods": sorted(self._goods[sku]),
+                    "warehouses": {
+                        code: v[sku] for code, v in verdicts.items() if sku in self._held[code]
+                    },
+                }
+                for sku in self._merged
+            }
+        return self._lines
 
 
 def service_ref(offer: dict[str, Any]) -> str:
@@ -85,6 +135,16 @@ def _status(verdict: str | dict[str, Any]) -> str:
     return OK if isinstance(verdict, str) else str(verdict["status"])
 
 
+_MIXES: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _interned(goods: frozenset[str]) -> frozenset[str]:
+    """One object per mix of goods classes, so the cache keys holding it compare at once."""
+    if len(_MIXES) > 4096:
+        _MIXES.clear()
+    return _MIXES.setdefault(goods, goods)
+
+
 def screen(
     destination: str,
     merged: dict[str, int],
@@ -100,39 +160,54 @@ def screen(
     `origin_of`, `weight_of`, `goods_of` and `length_of` (an item's longest side, mm) may hold
     more warehouses and SKUs than the order's (the reference data's own maps)."""
     lengths = length_of or {}
-    longest = max((lengths.get(sku, 0) for sku in merged), default=0)
-    out = LaneScreen(destination)
-    verdicts: dict[str, dict[str, Any]] = {}
-    for sku in merged:
-        verdicts[sku] = {}
-        out.lines[sku] = {"goods": sorted(goods_of[sku]), "warehouses": verdicts[sku]}
-    plain = not any(goods_of[sku] for sku in merged)  # no goods a carrier could refuse
+    out = LaneScreen(destination, merged, goods_of, availability)
+    available, offers = out.available, out.offers
+    n = len(merged)
+    every: frozenset[str] = _NONE  # the order's goods classes, all lines together
+    longest = total = 0
+    for sku, wanted in merged.items():
+        goods = goods_of[sku]
+        if goods and goods is not every:
+            every = goods if not every else _interned(every | goods)
+        size = lengths.get(sku, 0)
+        if size > longest:
+            longest = size
+        total += weight_of[sku] * wanted
+    # The answers for a shipment of the whole order, by origin (kept by the pricer for the day).
+    whole = offer.by_origin(total, every, longest)
     for code, held in availability.items():
         origin = origin_of[code]
         # Most warehouses have one service that takes everything they stock of the order:
         # then that service is each line's verdict too, and no line needs a lookup of its own.
         grams = 0
         for sku, units in held.items():
-            grams += weight_of[sku] * (units if units < merged[sku] else merged[sku])
-        goods = _NONE if plain else frozenset().union(*(goods_of[s] for s in held))
-        size = longest if len(held) == len(merged) else max(lengths.get(s, 0) for s in held)
-        best = offer(origin, grams, goods, size)
+            wanted = merged[sku]
+            grams += weight_of[sku] * (units if units < wanted else wanted)
+        if len(held) == n:  # stocks every line (most do): the order's goods and longest item
+            best = whole.get(origin) if grams == total else None
+            if best is not None:  # a service (`whole` holds only those)
+                available[code] = held
+                offers[code] = best
+                continue
+            best = offer(origin, grams, every, longest)
+        else:
+            goods = _NONE if not every else frozenset().union(*(goods_of[s] for s in held))
+            best = offer(origin, grams, goods, max(lengths.get(s, 0) for s in held))
         if best is None:
             return None
         if best["status"] == OK:
-            ref = best.get("ref") or service_ref(best)
-            for sku in held:
-                verdicts[sku][code] = ref
-            out.available[code] = held
-            out.offers[code] = best
+            available[code] = held
+            offers[code] = best
             continue
         shippable: dict[str, int] = {}
+        lines: dict[str, Any] = {}
+        out._verdicts[code] = lines
         for sku, units in held.items():
             grams = weight_of[sku] * min(units, merged[sku])
             verdict = offer(origin, grams, goods_of[sku], lengths.get(sku, 0))
             if verdict is None:
                 return None
-            out.lines[sku]["warehouses"][code] = _public(verdict)
+            lines[sku] = _public(verdict)
             if verdict["status"] == OK:
                 shippable[sku] = units
             else:
@@ -193,9 +268,12 @@ def line_holds(lanes: LaneScreen) -> list[dict[str, Any]]:
     """Lines that some warehouse stocks but no stocked warehouse can ship to the destination,
     with the code: no_carrier_for_lane when no service serves any of their lanes, else
     no_carrier_for_goods."""
+    if not lanes.refused:
+        return []
     holds = []
-    for sku in sorted(lanes.refused, key=list(lanes.lines).index):
-        line = lanes.lines[sku]
+    lines = lanes.lines
+    for sku in sorted(lanes.refused, key=list(lines).index):
+        line = lines[sku]
         verdicts = line["warehouses"]
         if not verdicts or any(_status(v) == OK for v in verdicts.values()):
             continue

@@ -11,7 +11,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from domains.common import InvalidTransition
 from domains.log_cache import LogCached
@@ -74,6 +74,11 @@ class RateBook:
         """Every published version of every card (a quote picks the one effective that day),
         parsed once and kept until a card is published (domains/log_cache.py)."""
         return self._cards.get()
+
+    def held_cards(self) -> list[RateCard]:
+        """`rate_cards()` with no look at the log: for a caller that has just read the log for
+        card events itself (an intake batch's one read)."""
+        return self._cards.held()
 
     def latest_cards(self) -> list[RateCard]:
         """`rate_cards()` as of everything recorded by now, by any process (one look at the
@@ -239,11 +244,16 @@ class RateCardLaneOffers:
             tuple[str, str, int, frozenset[str], date, int, int], dict[str, Any] | None
         ] = {}
         self._slopes: dict[tuple[Any, ...], Any] = {}
+        # In front of `_cache`, per destination, promise and day: for a band, goods and size
+        # class, the services found by origin, and the other answers by origin (one lookup
+        # per order finds every warehouse's service).
+        self._front: dict[tuple[str, int, date], dict[tuple[Any, ...], tuple[dict, dict]]] = {}
 
-    def _cards_now(self) -> list[RateCard]:
-        cards = self.rates.rate_cards()
+    def _cards_now(self, looked: bool = False) -> list[RateCard]:
+        cards = self.rates.held_cards() if looked else self.rates.rate_cards()
         if cards is not self._cards:  # a card was published: every cached offer is stale
             self._cards, self._cache, self._quoted, self._slopes = cards, {}, {}, {}
+            self._front = {}
             self._length_limits = sorted(
                 {c._max_length_mm for c in cards if c._max_length_mm is not None}
             )
@@ -261,17 +271,27 @@ class RateCardLaneOffers:
     ) -> dict[str, Any] | None:
         return self.pricer(on)(destination, channel)(origin, grams, goods, longest_mm)
 
-    def pricer(self, on: date) -> LanePricer:
+    @property
+    def topics(self) -> list[str]:
+        """The events that change the offers (a card published, by any process)."""
+        return RATE_CARD_TOPICS
+
+    def latest(self) -> None:
+        """Takes in cards another process published (one look at the log, a reload if any)."""
+        self.rates.latest_cards()
+
+    def pricer(self, on: date, looked: bool = False) -> LanePricer:
         """`offer` for one day on the cards published now: an intake batch takes one, so its
         orders are all priced on the same cards, and each lookup is one dict read once the
-        lane, band, goods and channel were priced (by any batch of the day)."""
-        cards = self._cards_now()
-        cache, quoted = self._cache, self._quoted
+        lane, band, goods and channel were priced (by any batch of the day). `looked`: the
+        caller has just read the log for card events (an intake batch's one read), so a
+        service not found is not looked for again on cards published since."""
+        cards = self._cards_now(looked)
+        cache, quoted, fronts = self._cache, self._quoted, self._front
         bands = WEIGHT_BANDS_G
         limits = self._length_limits
         shortest = limits[0] if limits else 1 << 62
         newer: list[LanePricer] = []  # the pricer on cards published since, if any
-        looked = False
 
         def missed(
             destination: str, channel: str, offer: tuple[Any, ...], found: dict[str, Any] | None
@@ -287,35 +307,65 @@ class RateCardLaneOffers:
 
         def to(destination: str, channel: str) -> LaneOffer:
             promise = _PROMISE_DAYS.get(channel, _PROMISE_DAYS["web"])
+            front = fronts.get((destination, promise, on))
+            if front is None:
+                front = fronts[(destination, promise, on)] = {}
+
+            def answers(grams: int, goods: frozenset[str], longest_mm: int) -> dict[str, Any]:
+                """The services found by origin at the grams' band, for the goods and the
+                number of the cards' length limits the longest item exceeds (0 nearly
+                always)."""
+                band = bands[bisect_left(bands, grams)] if grams <= bands[-1] else (
+                    -(-grams // 10000) * 10000)  # fmt: skip
+                size = 0 if longest_mm <= shortest else bisect_left(limits, longest_mm)
+                found = front.get((band, goods, size))
+                if found is None:
+                    found = front[(band, goods, size)] = ({}, {})
+                return found[0]
 
             def price(
                 origin: str, grams: int, goods: frozenset[str], longest_mm: int = 0
             ) -> dict[str, Any] | None:
                 band = bands[bisect_left(bands, grams)] if grams <= bands[-1] else (
                     -(-grams // 10000) * 10000)  # fmt: skip
-                # How many of the cards' length limits the longest item exceeds (0 nearly
-                # always: one cache entry for every item that fits every card).
                 size = 0 if longest_mm <= shortest else bisect_left(limits, longest_mm)
-                key = (origin, destination, band, goods, on, promise, size)
-                found = cache.get(key, _MISSING)
+                front_key = (band, goods, size)
+                ok_by_origin, other_by_origin = front.get(front_key) or front.setdefault(
+                    front_key, ({}, {})
+                )
+                found = ok_by_origin.get(origin)
+                if found is not None:
+                    return found  # type: ignore[no-any-return]
+                found = other_by_origin.get(origin, _MISSING)
                 if found is _MISSING:
-                    lane = (origin, destination, band, goods, on)
-                    if lane not in quoted:
-                        quoted[lane] = self._quote(cards, *lane)
-                    rates = (
-                        quoted[lane] if not size else _fitting(quoted[lane], limits[:size], lane)
-                    )
-                    found = cache[key] = self._choose(rates, *lane, promise)
-                if found is None or found["status"] != "ok":  # type: ignore[index]
-                    return missed(
-                        destination,
-                        channel,
-                        (origin, grams, goods, longest_mm),
-                        found,  # type: ignore[arg-type]
-                    )
-                return found  # type: ignore[return-value]
+                    key = (origin, destination, band, goods, on, promise, size)
+                    found = cache.get(key, _MISSING)
+                    if found is _MISSING and size:
+                        # An item too long for some cards: the service chosen without the
+                        # limits stands when its own card takes the item (dropping dearer
+                        # services changes nothing), so only the others are chosen again.
+                        base = cache.get((*key[:-1], 0))
+                        if isinstance(base, dict) and base["status"] == "ok":
+                            if base["max_length_mm"] not in limits[:size]:
+                                found = cache[key] = base
+                    if found is _MISSING:
+                        lane = (origin, destination, band, goods, on)
+                        if lane not in quoted:
+                            quoted[lane] = self._quote(cards, *lane)
+                        rates = quoted[lane]
+                        if size:
+                            rates = _fitting(rates, limits[:size], lane)
+                        found = cache[key] = self._choose(rates, *lane, promise)
+                    if found is not None and found["status"] == "ok":
+                        ok_by_origin[origin] = found
+                        return found  # type: ignore[no-any-return]
+                    other_by_origin[origin] = found
+                # No service on the cards held: looked for again on cards published since
+                # (once per pricer).
+                return missed(destination, channel, (origin, grams, goods, longest_mm), found)
 
-            return price
+            price.by_origin = answers  # type: ignore[attr-defined]
+            return cast(LaneOffer, price)
 
         return to
 
@@ -344,6 +394,14 @@ class RateCardLaneOffers:
                         if (*key, days, 0) not in self._cache:
                             self._cache[(*key, days, 0)] = self._choose(
                                 self._quoted[key], *key, days)  # fmt: skip
+                        # and in the pricers' front, where an order's lookups go first
+                        found = self._cache[(*key, days, 0)]
+                        front = self._front.setdefault((destination, days, on), {})
+                        ok, other = front.setdefault((band, g, 0), ({}, {}))
+                        if found is not None and found["status"] == "ok":
+                            ok[origin] = found
+                        else:
+                            other[origin] = found
         return n
 
     def _quote(
@@ -437,6 +495,7 @@ class RateCardLaneOffers:
             "sample": best.sample,
             "quote": str(total.quantize(CENT)),
             "transit_days_max": best.transit_days_max,
+            "max_length_mm": card._max_length_mm,  # the longest side the card takes
             "promise_days": promise_days,
             "meets_promise": bool(in_time),
             "fixed_cost": fixed.quantize(CENT),

@@ -256,3 +256,14 @@ def test_a_product_stream_written_before_compliance_attributes_loads_and_is_revi
     assert changed and revised.version == loaded.version + 1
     again = a.repository.get(Product.create_id("SKU-OLD"))
     assert again.goods_classes() == {"lithium_in_equipment"}
+
+
+def test_an_item_over_the_cheapest_services_length_is_priced_on_one_that_takes_it(app):
+    # Postal economy (60 cm) is the cheapest from China to Singapore; a 61 cm item goes with a
+    # service whose card takes it, however often the lane was priced for shorter items before.
+    price = app.orders.lane_offers.pricer(app.clock.now().date())("SG", "web")
+    assert price("CN", 400, frozenset(), 450)["ref"] == "postal/economy@2025"
+    longer = price("CN", 400, frozenset(), 610)
+    assert longer["status"] == "ok" and not longer["ref"].startswith("postal/")
+    assert longer["max_length_mm"] >= 610
+    assert price("CN", 400, frozenset(), 450)["ref"] == "postal/economy@2025"
