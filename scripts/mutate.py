@@ -122,6 +122,7 @@ GROUPS = [
             "tests/integration/test_spine_scenarios.py",
             "tests/integration/test_view_queries.py",
             "tests/integration/test_story_rebuild_and_snapshots.py",
+            "tests/integration/test_runner_batches.py",
         ],
     ),
     Group(
