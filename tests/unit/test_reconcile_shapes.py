@@ -134,3 +134,128 @@ def test_a_label_without_a_waybill_matches_no_bill_line(missing):
     lines, disc, _totals = reconcile(bill, labels)
     assert lines["matched"].tolist() == [True, False, False]
     assert disc["kind"].tolist() == ["unknown_waybill", "unknown_waybill"]
+
+
+def test_a_bill_frame_with_only_the_required_columns_disputes_with_empty_carrier_and_ref():
+    """No carrier and no bill line reference: a caller's frame need not have them; the
+    dispute rows show them empty rather than failing."""
+    frame = _by_hand().drop(columns=["carrier", "bill_line_ref", "service"])
+    lines, disc, totals = reconcile(frame, pd.DataFrame(LABELS))
+    assert len(disc) == 5 and totals["discrepancy_lines"] == 5
+    assert disc["carrier"].tolist() == [""] * 5
+    assert disc["bill_line_ref"].tolist() == [""] * 5
+    assert "carrier" not in lines.columns  # the caller's columns, nothing invented
+
+
+def test_labels_with_only_some_columns_and_missing_figures():
+    """A labels frame that lacks order and shipment ids, status and the fuel part of the
+    quote, and rows whose figures are missing (None) or not numbers ("n/a", ""): ids and
+    status read as empty (a live label), missing amounts as 0, and a missing chargeable weight
+    or fuel % skips the check that needs it instead of failing."""
+    labels = pd.DataFrame(
+        [
+            # complete but for the dropped columns
+            {"waybill": "A1", "chargeable_weight_kg": 2.0, "fuel_pct": 20.0,
+             "quoted_base_cents": 2000, "quoted_total_cents": 2400, "currency": "EUR"},
+            # no quote at all on file
+            {"waybill": "A2", "chargeable_weight_kg": "", "fuel_pct": None,
+             "quoted_base_cents": None, "quoted_total_cents": "n/a", "currency": "EUR"},
+        ]
+    )  # fmt: skip
+    bill = parse_bill(
+        generic_bill([row("A1", kg="9.0", fuel="5.00"), row("A2", kg="9.0", fuel="9.00")]),
+        "bill.csv",
+        "generic",
+    )
+    lines, disc, totals = reconcile(bill, labels)
+    assert lines["matched"].tolist() == [True, True]
+    assert lines["order_id"].tolist() == ["", ""] and lines["status"].tolist() == ["", ""]
+    assert lines["shipment_id"].tolist() == ["", ""]
+    assert lines["quoted_fuel_cents"].tolist() == [0, 0]  # no such column
+    assert lines["quoted_base_cents"].tolist() == [2000, 0]
+    assert lines["expected_cents"].tolist() == [2400, 0]
+    assert _nan_as_none(lines["chargeable_weight_kg"]) == [2.0, None]
+    # A1: 9 kg against 2 kg is overweight, fuel 5.00 on 20.00 is not 20%. A2: nothing to
+    # compare the weight or the fuel with, and a base that cannot agree with no weight.
+    assert lines["discrepancy_kinds"].tolist() == ["overweight;wrong_fuel_pct", ""]
+    assert disc["order_id"].tolist() == ["", ""]
+    assert totals["overcharge"] == (2000 + 500 - 2400) + (2000 + 900)
+
+
+def _nan_as_none(values) -> list:
+    return [None if pd.isna(v) else v for v in values]
+
+
+def test_the_columns_have_the_documented_types_whatever_the_bill():
+    """The module doc's types, on a bill whose every line is clean (no missing value anywhere
+    to force a nullable type) and on one with every kind of line."""
+    for rows, labels in (([row("A1")], [shipment("A1")]), (ROWS, LABELS)):
+        lines, disc, _ = reconcile(_parsed_of(rows), pd.DataFrame(labels))
+        assert lines["matched"].dtype == bool and lines["has_discrepancy"].dtype == bool
+        assert lines["expected_cents"].dtype == "int64"
+        assert lines["chargeable_weight_kg"].dtype == "float64"
+        for c in ("quoted_base_cents", "quoted_fuel_cents", "quoted_total_cents"):
+            assert str(lines[c].dtype) == "Int64", c
+        assert str(lines["difference_cents"].dtype) == "Int64"
+        assert disc["line"].dtype == "int64"
+
+
+def _parsed_of(rows: list[str]):
+    return parse_bill(generic_bill(rows), "bill.csv", "generic")
+
+
+def test_amount_columns_are_nullable_integers_even_when_every_row_has_amounts():
+    # only a base rate mismatch: no row with a missing amount
+    _lines, disc, _ = reconcile(
+        _parsed_of([row("A1", base="21.00", fuel="4.20")]), pd.DataFrame(LABELS)
+    )
+    assert disc["kind"].tolist() == ["base_rate_mismatch"]
+    for c in ("expected_cents", "billed_cents", "difference_cents"):
+        assert str(disc[c].dtype) == "Int64", c
+    assert disc[["expected_cents", "billed_cents", "difference_cents"]].iloc[0].tolist() == [
+        2000,
+        2100,
+        100,
+    ]
+
+
+def test_rows_of_one_line_come_in_the_order_of_the_kinds_not_the_order_found():
+    """Base, surcharge and fuel rows on one line: sorted as DISCREPANCY_KINDS lists the kinds
+    (surcharge rows between the base and the fuel), not with the surcharge-less rows first."""
+    lines, disc, _ = reconcile(
+        _parsed_of([row("A1", base="21.00", fuel="9.00", handling="3.00")]), pd.DataFrame(LABELS)
+    )
+    assert disc["kind"].tolist() == [
+        "base_rate_mismatch",
+        "surcharge_not_in_contract",
+        "wrong_fuel_pct",
+    ]
+    assert disc["surcharge"].tolist() == ["", "additional_handling", ""]
+    assert lines["discrepancy_kinds"].tolist() == [";".join(disc["kind"])]
+
+
+def test_the_fuel_check_is_exact_to_a_ten_thousandth_of_a_cent():
+    """Card 30.11% on a fuel base of 20.01: 6.025011 owed. The tolerance is 0.1 point of
+    20.01 (2.001 cents) plus half a cent: 2.501 cents. Billed 6.00 is 2.5011 cents off,
+    a ten-thousandth of a cent beyond, so it is flagged; 6.01 (1.5011 off) is not."""
+    label = shipment("A1", fuel_pct=30.11, base=2001)
+    for fuel, flagged in (("6.00", True), ("6.01", False)):
+        _lines, disc, _ = reconcile(
+            _parsed_of([row("A1", base="20.01", fuel=fuel)]), pd.DataFrame([label])
+        )
+        assert disc["kind"].tolist() == (["wrong_fuel_pct"] if flagged else []), fuel
+        if flagged:
+            # the card's amount, 6.025011, rounded half up to the cent: 6.03
+            assert disc["expected_cents"].tolist() == [603]
+
+
+def test_the_cards_fuel_amount_rounds_half_up_at_the_cent_exactly():
+    """Card 49.99% on 100.01: 49.994999 is just below half a cent above 49.99, so the card's
+    amount is 49.99, not 50.00. Billed 52.00 is beyond the tolerance and disputed by 2.01."""
+    label = shipment("A1", fuel_pct=49.99, base=10001)
+    _lines, disc, _ = reconcile(
+        _parsed_of([row("A1", base="100.01", fuel="52.00")]), pd.DataFrame([label])
+    )
+    fuel = disc[disc["kind"] == "wrong_fuel_pct"].iloc[0]
+    assert (fuel["expected_cents"], fuel["difference_cents"]) == (4999, 5200 - 4999)
+    assert "gives 49.99" in fuel["explanation"]
