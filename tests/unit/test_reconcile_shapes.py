@@ -259,3 +259,46 @@ def test_the_cards_fuel_amount_rounds_half_up_at_the_cent_exactly():
     fuel = disc[disc["kind"] == "wrong_fuel_pct"].iloc[0]
     assert (fuel["expected_cents"], fuel["difference_cents"]) == (4999, 5200 - 4999)
     assert "gives 49.99" in fuel["explanation"]
+
+
+def test_labels_with_whole_number_weights_and_fuel_and_a_missing_shipment_id():
+    """A label store may hand back whole numbers (2, not 2.0) and a label with no shipment id
+    yet; an unmatched bill line must still read as having no chargeable weight or fuel %."""
+    labels = [
+        {**shipment("A1"), "chargeable_weight_kg": 2, "fuel_pct": 20},
+        {**shipment("A2"), "chargeable_weight_kg": 3, "fuel_pct": 20, "shipment_id": None},
+    ]
+    lines, disc, _ = reconcile(
+        _parsed_of([row("A1"), row("A2", kg="3.0"), row("Z9")]), pd.DataFrame(labels)
+    )
+    assert _nan_as_none(lines["chargeable_weight_kg"]) == [2.0, 3.0, None]
+    assert lines["shipment_id"].tolist() == ["S-A1", "", ""]
+    assert lines["discrepancy_kinds"].tolist() == ["", "", "unknown_waybill"]
+    assert disc["shipment_id"].tolist() == [""]
+
+
+def test_the_lines_are_the_bill_columns_and_the_documented_ones_only():
+    bill = _parsed()
+    lines, _disc, _ = reconcile(bill, pd.DataFrame(LABELS))
+    assert list(lines.columns) == [*bill.frame.columns, *ADDED]
+    by_hand = _by_hand()
+    lines, _disc, _ = reconcile(by_hand, pd.DataFrame(LABELS))
+    assert list(lines.columns) == [*by_hand.columns, *ADDED]
+
+
+ADDED = [
+    "matched", "order_id", "shipment_id", "status", "chargeable_weight_kg",
+    "quoted_base_cents", "quoted_fuel_cents", "quoted_total_cents", "expected_cents",
+    "expected_currency", "difference_cents", "discrepancy_kinds", "has_discrepancy",
+]  # fmt: skip
+
+
+def test_fuel_billed_on_a_free_line_under_a_card_without_fuel():
+    """A 0% card and a line with no base: nothing is owed for fuel, so 0.05 billed is
+    disputed in full (the card's amount is 0.00, not unknown)."""
+    label = shipment("A1", fuel_pct=0.0, base=0)
+    _lines, disc, _ = reconcile(
+        _parsed_of([row("A1", base="0.00", fuel="0.05")]), pd.DataFrame([label])
+    )
+    fuel = disc[disc["kind"] == "wrong_fuel_pct"].iloc[0]
+    assert (fuel["expected_cents"], fuel["billed_cents"], fuel["difference_cents"]) == (0, 5, 5)
