@@ -149,7 +149,7 @@ def test_a_bill_frame_with_only_the_required_columns_disputes_with_empty_carrier
 
 def test_labels_with_only_some_columns_and_missing_figures():
     """A labels frame that lacks order and shipment ids, status and the fuel part of the
-    quote, and rows whose figures are missing (None) or not numbers ("n/a", ""): ids and
+    quote, and rows whose figures are missing (None) or not numbers ("n/a"): ids and
     status read as empty (a live label), missing amounts as 0, and a missing chargeable weight
     or fuel % skips the check that needs it instead of failing."""
     labels = pd.DataFrame(
@@ -158,7 +158,7 @@ def test_labels_with_only_some_columns_and_missing_figures():
             {"waybill": "A1", "chargeable_weight_kg": 2.0, "fuel_pct": 20.0,
              "quoted_base_cents": 2000, "quoted_total_cents": 2400, "currency": "EUR"},
             # no quote at all on file
-            {"waybill": "A2", "chargeable_weight_kg": "", "fuel_pct": None,
+            {"waybill": "A2", "chargeable_weight_kg": "n/a", "fuel_pct": "unknown",
              "quoted_base_cents": None, "quoted_total_cents": "n/a", "currency": "EUR"},
         ]
     )  # fmt: skip
