@@ -66,6 +66,7 @@ GROUPS = [
             "tests/application/test_warehouse.py",
             "tests/integration/test_store_paths.py",
             "tests/integration/test_reservation_races.py",
+            "tests/integration/test_intake_passes.py",
         ],
         [
             "domains.store.x_retry_on_conflict__mutmut_*",
