@@ -17,6 +17,7 @@ mutation. Not part of `make test`.
     python -m scripts.mutate --report-only         # rebuild the report from the last runs
     python -m scripts.mutate --survivors reconcile # after adding tests: re-run only the last
                                                    # run's survivors, keep the other verdicts
+    python -m scripts.mutate --resume runner       # carry on a run its time box stopped
 
 Every survivor needs a written reason in tests/mutation-survivors.md (its mutant name in
 backticks); the report counts and flags those without one.
@@ -243,9 +244,19 @@ def restore_verdicts(group: Group, verdicts: dict[str, dict[str, int]], rerun: s
         meta.write_text(json.dumps(data))
 
 
-def run_group(group: Group, budget: float, children: int, survivors: bool = False) -> dict:
+def run_group(
+    group: Group, budget: float, children: int, survivors: bool = False, resume: bool = False
+) -> dict:
     rerun: set[str] = set()
-    if survivors:
+    if resume:
+        # mutmut keeps the verdicts it has and runs the rest, unless mutants are named: so
+        # only for groups that mutate whole files (no function globs).
+        if group.functions:
+            raise SystemExit(f"{group.name} names its functions: --resume cannot skip the done")
+        last = json.loads((WORK / group.name / "run.json").read_text())
+        d = refresh_tests(group)
+        targets: list[str] = []
+    elif survivors:
         names, verdicts = last_survivors(group)
         if not names:
             raise SystemExit(f"{group.name}: no survivors in the last run to re-run")
@@ -280,6 +291,8 @@ def run_group(group: Group, budget: float, children: int, survivors: bool = Fals
         "timed_out": timed_out,
         "exit_code": proc.returncode,
     }
+    if resume:
+        result["seconds"] += last.get("seconds", 0)
     if survivors:
         restore_verdicts(group, verdicts, rerun)
         last = json.loads((d / "run.json").read_text()) if (d / "run.json").exists() else {}
@@ -463,6 +476,11 @@ def main() -> None:
     ap.add_argument("--children", type=int, default=2, help="parallel mutant workers (default 2)")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="carry on a time-boxed run where it stopped (groups that mutate whole files)",
+    )
+    ap.add_argument(
         "--survivors",
         action="store_true",
         help="re-run only the last run's surviving mutants, with today's tests (after tests\n"
@@ -476,7 +494,7 @@ def main() -> None:
     started = time.monotonic()
     if not args.report_only:
         for g in chosen:
-            r = run_group(g, args.budget, args.children, args.survivors)
+            r = run_group(g, args.budget, args.children, args.survivors, args.resume)
             print(
                 f"{g.name}: {r['seconds']}s{' (time box hit)' if r['timed_out'] else ''}",
                 flush=True,
