@@ -67,12 +67,13 @@ def test_catch_up_gives_up_on_a_notification_the_log_never_reaches(
     db = ViewDB(sqlite_env(tmp_path / "views.db"))
     try:
         runner = ProjectionRunner(app, db, spine_projectors())
+        runner.catch_up()  # every view at the log's end: nothing more will come
+        assert set(runner.positions().values()) == {end}
         started = time.monotonic()
         with pytest.raises(TimeoutError, match=f"^views did not reach notification {end + 5}$"):
-            runner.catch_up(until=end + 5, timeout=0.2)
+            runner.catch_up(until=end + 5, timeout=0.3)
         waited = time.monotonic() - started
-        assert 0.2 <= waited < 5, waited  # it waited out its time-out, polling, then gave up
-        assert set(runner.positions().values()) == {end}  # the log's end was reached meanwhile
+        assert 0.3 <= waited < 5, waited  # it waited out its time-out, polling, then gave up
     finally:
         db.close()
 
@@ -126,3 +127,36 @@ def test_the_worker_loop_survives_a_failing_step_and_stops_when_asked(
     # The failed step wrote nothing (its batch and position roll back together), and the
     # retry applied it once.
     assert_views_as_the_old_code_built_them(pristine, tmp_path / "views.db")
+
+
+def test_an_idle_worker_wakes_up_for_what_is_written_later(sqlite_app: Any, tmp_path: Path) -> None:
+    """The worker loop sleeps between empty polls and must still see events written after it
+    went idle (it waits its interval, not until it is stopped)."""
+    db = ViewDB(sqlite_env(tmp_path / "views.db"))
+    stop = threading.Event()
+    try:
+        runner = ProjectionRunner(sqlite_app, db, spine_projectors())
+        worker = threading.Thread(target=runner.run_forever, args=(stop, 0.01), daemon=True)
+        worker.start()
+
+        def reached(target: int) -> bool:
+            deadline = time.monotonic() + 10
+            while min(runner.positions().values()) < target and time.monotonic() < deadline:
+                time.sleep(0.02)
+            return min(runner.positions().values()) >= target
+
+        assert reached(sqlite_app.max_notification_id())
+        time.sleep(0.1)  # idle: several empty polls
+        sqlite_app.warehouse.receive_stock("LAX", "SKU-TEA-001", 7, "late-receipt")
+        assert reached(sqlite_app.max_notification_id()), "the idle worker never woke up"
+        stock = db.query(
+            "SELECT on_hand FROM view_stock WHERE warehouse_id = ? AND sku = ?",
+            ("LAX", "SKU-TEA-001"),
+        )
+        assert [r["on_hand"] for r in stock] == [7]
+        stop.set()
+        worker.join(5)
+        assert not worker.is_alive()
+    finally:
+        stop.set()
+        db.close()
