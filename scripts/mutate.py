@@ -187,6 +187,7 @@ def prepare(group: Group) -> Path:
     d.mkdir(parents=True)
     for pkg in [*PACKAGES, "tests"]:
         shutil.copytree(ROOT / pkg, d / pkg, ignore=IGNORE)
+    shutil.copy2(ROOT / "README.md", d / "README.md")  # tests/e2e/test_access.py reads it
     _settings(group, d)
     return d
 
@@ -208,7 +209,11 @@ def _settings(group: Group, d: Path) -> None:
     tests = [t for t in group.tests if (ROOT / t).exists()]
     text = (ROOT / "pyproject.toml").read_text()
     settings = tomllib.loads(text).get("tool", {}).get("mutmut", {})
-    settings.update(only_mutate=group.files, pytest_add_cli_args_test_selection=tests)
+    settings.update(
+        only_mutate=group.files,
+        pytest_add_cli_args_test_selection=tests,
+        also_copy=[*settings.get("also_copy", []), "README.md"],
+    )
     pyproject = re.sub(r"\n\[tool\.mutmut\]\n.*?(?=\n\[)", "\n", text, flags=re.S)
     pyproject += "\n[tool.mutmut]\n" + "".join(
         f"{key} = {json.dumps(value)}\n" for key, value in settings.items()
