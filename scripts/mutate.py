@@ -86,6 +86,7 @@ GROUPS = [
             "tests/unit/test_split_policy.py",
             "tests/properties/test_split_oracle.py",
             "tests/unit/test_split_explained.py",
+            "tests/unit/test_split_record_lanes.py",
         ],
     ),
     Group(
