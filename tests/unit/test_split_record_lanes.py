@@ -66,7 +66,7 @@ def test_one_warehouse_with_exactly_the_stock_ships_everything_at_the_whole_orde
     lines = [SplitLine("A", 3, 500), SplitLine("B", 2, 250)]  # 2.0 kg in all
     options = [
         _opt("AMS", {"A": 3, "B": 1}, "1.00", "1.00"),  # short of B: not a candidate
-        _opt("SZX", {"A": 3, "B": 2}, "10.00", "2.00"),  # exactly enough: 10 + 4 = 14.00
+        _opt("SZX", {"A": 3, "B": 2}, "4.00", "5.00"),  # exactly enough: 4 + 10 = 14.00
         _opt("LAX", {"A": 9, "B": 9}, "5.00", "5.00"),  # 5 + 10 = 15.00
     ]
     plan, solver_used = decide(SplitProblem("US", "USD", lines, options), None)
