@@ -136,6 +136,7 @@ GROUPS = [
             "tests/unit/test_auth.py",
             "tests/e2e/test_access.py",
             "tests/e2e/test_keys_http.py",
+            "tests/unit/test_auth_files.py",
         ],
         [
             "api.auth.*",
