@@ -15,6 +15,12 @@ mutation. Not part of `make test`.
     python -m scripts.mutate retry split           # just these groups
     python -m scripts.mutate --budget 600 reconcile  # time box per group, in seconds
     python -m scripts.mutate --report-only         # rebuild the report from the last runs
+    python -m scripts.mutate --survivors reconcile # after adding tests: re-run only the last
+                                                   # run's survivors, keep the other verdicts
+    python -m scripts.mutate --resume runner       # carry on a run its time box stopped
+
+Every survivor needs a written reason in tests/mutation-survivors.md (its mutant name in
+backticks); the report counts and flags those without one.
 """
 
 from __future__ import annotations
@@ -60,6 +66,8 @@ GROUPS = [
             "tests/application/test_orders.py",
             "tests/application/test_warehouse.py",
             "tests/integration/test_store_paths.py",
+            "tests/integration/test_reservation_races.py",
+            "tests/integration/test_intake_passes.py",
         ],
         [
             "domains.store.x_retry_on_conflict__mutmut_*",
@@ -78,6 +86,7 @@ GROUPS = [
             "tests/unit/test_split_policy.py",
             "tests/properties/test_split_oracle.py",
             "tests/unit/test_split_explained.py",
+            "tests/unit/test_split_record_lanes.py",
         ],
     ),
     Group(
@@ -90,6 +99,7 @@ GROUPS = [
             "tests/unit/test_reconcile_rows.py",
             "tests/unit/test_reconcile_amounts_read.py",
             "tests/unit/test_reconcile_frame.py",
+            "tests/unit/test_reconcile_shapes.py",
             "tests/application/test_settlement.py",
         ],
     ),
@@ -99,6 +109,7 @@ GROUPS = [
         [
             "tests/integration/test_upcasting.py",
             "tests/integration/test_legacy_store.py",
+            "tests/integration/test_stored_v1_records.py",
             "tests/unit/test_aggregates.py",
         ],
         [
@@ -113,6 +124,8 @@ GROUPS = [
             "tests/integration/test_context_queries.py",
             "tests/integration/test_spine_scenarios.py",
             "tests/integration/test_view_queries.py",
+            "tests/integration/test_story_rebuild_and_snapshots.py",
+            "tests/integration/test_runner_batches.py",
         ],
     ),
     Group(
@@ -123,6 +136,7 @@ GROUPS = [
             "tests/unit/test_auth.py",
             "tests/e2e/test_access.py",
             "tests/e2e/test_keys_http.py",
+            "tests/unit/test_auth_files.py",
         ],
         [
             "api.auth.*",
@@ -144,6 +158,7 @@ GROUPS = [
 ]
 BY_NAME = {g.name: g for g in GROUPS}
 
+ALIVE = ("survived", "no tests", "suspicious")
 STATUS = {
     1: "killed",
     3: "killed",
@@ -163,31 +178,103 @@ STATUS = {
 }
 
 
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
+
+
 def prepare(group: Group) -> Path:
     """A fresh scratch copy of the project with a [tool.mutmut] section for this group."""
     d = WORK / group.name
     if d.exists():
         shutil.rmtree(d)
     d.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
     for pkg in [*PACKAGES, "tests"]:
-        shutil.copytree(ROOT / pkg, d / pkg, ignore=ignore)
+        shutil.copytree(ROOT / pkg, d / pkg, ignore=IGNORE)
+    shutil.copy2(ROOT / "README.md", d / "README.md")  # tests/e2e/test_access.py reads it
+    _settings(group, d)
+    return d
+
+
+def refresh_tests(group: Group) -> Path:
+    """The group's last scratch copy with today's tests (for `--survivors`): the mutated
+    files must be unchanged since that run, or the mutants' names no longer match."""
+    d = WORK / group.name
+    for rel in group.files:
+        if (d / rel).read_bytes() != (ROOT / rel).read_bytes():
+            raise SystemExit(f"{rel} changed since the last {group.name} run: run it in full")
+    shutil.rmtree(d / "tests")
+    shutil.copytree(ROOT / "tests", d / "tests", ignore=IGNORE)
+    _settings(group, d)
+    return d
+
+
+def _settings(group: Group, d: Path) -> None:
     tests = [t for t in group.tests if (ROOT / t).exists()]
     text = (ROOT / "pyproject.toml").read_text()
     settings = tomllib.loads(text).get("tool", {}).get("mutmut", {})
-    settings.update(only_mutate=group.files, pytest_add_cli_args_test_selection=tests)
+    settings.update(
+        only_mutate=group.files,
+        pytest_add_cli_args_test_selection=tests,
+        also_copy=[*settings.get("also_copy", []), "README.md"],
+    )
     pyproject = re.sub(r"\n\[tool\.mutmut\]\n.*?(?=\n\[)", "\n", text, flags=re.S)
     pyproject += "\n[tool.mutmut]\n" + "".join(
         f"{key} = {json.dumps(value)}\n" for key, value in settings.items()
     )
     (d / "pyproject.toml").write_text(pyproject)
-    return d
 
 
-def run_group(group: Group, budget: float, children: int) -> dict:
-    d = prepare(group)
+def last_survivors(group: Group) -> tuple[list[str], dict[str, dict[str, int]]]:
+    """The mutants the group's last run left alive (survived, no tests, suspicious), and
+    every verdict of that run per file (mutmut's meta files), to put back afterwards."""
+    d = WORK / group.name
+    names, verdicts = [], {}
+    for rel in group.files:
+        meta = d / "mutants" / (rel + ".meta")
+        if not meta.exists():
+            continue
+        codes = json.loads(meta.read_text()).get("exit_code_by_key", {})
+        verdicts[rel] = codes
+        names += [k for k, c in codes.items() if STATUS.get(c, "suspicious") in ALIVE]
+    return names, verdicts
+
+
+def restore_verdicts(group: Group, verdicts: dict[str, dict[str, int]], rerun: set[str]) -> None:
+    """After a `--survivors` run: a changed test selection makes mutmut forget every verdict;
+    the mutants not re-run keep the last run's (tests were added, so killed stays killed)."""
+    d = WORK / group.name
+    for rel, codes in verdicts.items():
+        meta = d / "mutants" / (rel + ".meta")
+        data = json.loads(meta.read_text())
+        for key, code in codes.items():
+            if key not in rerun and key in data["exit_code_by_key"]:
+                data["exit_code_by_key"][key] = code
+        meta.write_text(json.dumps(data))
+
+
+def run_group(
+    group: Group, budget: float, children: int, survivors: bool = False, resume: bool = False
+) -> dict:
+    rerun: set[str] = set()
+    if resume:
+        # mutmut keeps the verdicts it has and runs the rest, unless mutants are named: so
+        # only for groups that mutate whole files (no function globs).
+        if group.functions:
+            raise SystemExit(f"{group.name} names its functions: --resume cannot skip the done")
+        last = json.loads((WORK / group.name / "run.json").read_text())
+        d = refresh_tests(group)
+        targets: list[str] = []
+    elif survivors:
+        names, verdicts = last_survivors(group)
+        if not names:
+            raise SystemExit(f"{group.name}: no survivors in the last run to re-run")
+        rerun = set(names)
+        d = refresh_tests(group)
+        targets = sorted(rerun)
+    else:
+        d = prepare(group)
+        targets = group.functions
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *group.functions]
+    cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *targets]
     log = (d / "mutmut.log").open("w")
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -211,6 +298,14 @@ def run_group(group: Group, budget: float, children: int) -> dict:
         "timed_out": timed_out,
         "exit_code": proc.returncode,
     }
+    if resume:
+        result["seconds"] += last.get("seconds", 0)
+    if survivors:
+        restore_verdicts(group, verdicts, rerun)
+        last = json.loads((d / "run.json").read_text()) if (d / "run.json").exists() else {}
+        result["survivors_rerun"] = {"mutants": len(rerun), "seconds": round(elapsed)}
+        result["seconds"] = last.get("seconds", 0)
+        result["timed_out"] = last.get("timed_out", False)
     (d / "run.json").write_text(json.dumps(result))
     return result
 
@@ -289,7 +384,7 @@ def collect(group: Group) -> dict:
                 continue
             status = STATUS.get(code, "suspicious")
             counts[status] = counts.get(status, 0) + 1
-            if status in ("survived", "no tests", "suspicious"):
+            if status in ALIVE:
                 diff = subprocess.run(
                     [sys.executable, "-m", "mutmut", "show", key],
                     cwd=d,
@@ -323,9 +418,23 @@ def score(entry: dict) -> str:
     return f"{100 * k / checked:.0f}%" if checked else "-"
 
 
+REASONS = ROOT / "tests" / "mutation-survivors.md"
+
+
+def reasoned() -> set[str]:
+    """The mutant names the committed reasons file gives a reason for."""
+    if not REASONS.exists():
+        return set()
+    return set(re.findall(r"`([\w.ǁ]+__mutmut_\d+)`", REASONS.read_text()))
+
+
 def write_report(results: list[dict]) -> None:
     out = ROOT / "var"
     out.mkdir(exist_ok=True)
+    explained = reasoned()
+    for r in results:
+        for s in r["survivors"]:
+            s["reason_written"] = s["mutant"] in explained
     (out / "mutate-report.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     md = [
         "# Mutation check (mutmut)",
@@ -333,15 +442,24 @@ def write_report(results: list[dict]) -> None:
         "Score = (killed + timeout) / checked. `no tests`: no test in the group's subset runs "
         "the function. `not checked`: the group's time box ran out first.",
         "",
-        "| group | file | killed | survived | timeout | no tests | not checked | score | time |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"`no reason`: survivors whose mutant name is not in {REASONS.relative_to(ROOT)}.",
+        "",
+        "| group | file | killed | survived | timeout | no tests | not checked | score | no reason | time |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        rerun = r.get("survivors_rerun")
+        took = f"{r.get('seconds', '?')}s{' (time box hit)' if r.get('timed_out') else ''}"
+        if rerun:
+            took += f" + {rerun['seconds']}s re-running {rerun['mutants']} survivors"
         for f in r["files"]:
+            unexplained = sum(
+                1 for s in r["survivors"] if s["file"] == f["file"] and not s["reason_written"]
+            )
             md.append(
                 f"| {r['group']} | {f['file']} | {f.get('killed', 0)} | {f.get('survived', 0)} | "
                 f"{f.get('timeout', 0)} | {f.get('no tests', 0)} | {f.get('not checked', 0)} | "
-                f"{score(f)} | {r.get('seconds', '?')}s{' (time box hit)' if r.get('timed_out') else ''} |"
+                f"{score(f)} | {unexplained} | {took} |"
             )
     md += ["", "## Surviving mutants", ""]
     for r in results:
@@ -350,7 +468,10 @@ def write_report(results: list[dict]) -> None:
         md.append(f"### {r['group']}")
         md.append("")
         for s in r["survivors"]:
-            md.append(f"- {s['file']}:{s['line']} ({s['status']}) {s['mutation']}  `{s['mutant']}`")
+            flag = "" if s["reason_written"] else " **no reason written**"
+            md.append(
+                f"- {s['file']}:{s['line']} ({s['status']}) {s['mutation']}  `{s['mutant']}`{flag}"
+            )
         md.append("")
     (out / "mutate-report.md").write_text("\n".join(md) + "\n")
 
@@ -361,6 +482,17 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=900, help="seconds per group (default 900)")
     ap.add_argument("--children", type=int, default=2, help="parallel mutant workers (default 2)")
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="carry on a time-boxed run where it stopped (groups that mutate whole files)",
+    )
+    ap.add_argument(
+        "--survivors",
+        action="store_true",
+        help="re-run only the last run's surviving mutants, with today's tests (after tests\n"
+        "were added; the mutated files must be unchanged); the other verdicts are kept",
+    )
     args = ap.parse_args()
     unknown = [g for g in args.groups if g not in BY_NAME]
     if unknown:
@@ -369,7 +501,7 @@ def main() -> None:
     started = time.monotonic()
     if not args.report_only:
         for g in chosen:
-            r = run_group(g, args.budget, args.children)
+            r = run_group(g, args.budget, args.children, args.survivors, args.resume)
             print(
                 f"{g.name}: {r['seconds']}s{' (time box hit)' if r['timed_out'] else ''}",
                 flush=True,
