@@ -22,7 +22,7 @@ from adapters.orders.channels import PayloadError, map_payload, parse_dealer_csv
 from adapters.reference.seed import load, seed_reference
 from api.app import build_services
 from api.auth import DEFAULT_KEYS_FILE, new_key, write_keys
-from domains.common import InvalidTransition
+from domains.common import InvalidTransition, NotFound
 from domains.orders.intake import Intake
 from projections.inbound_views import inbound_list, landed_costs
 from projections.orders_views import stock_page
@@ -35,6 +35,8 @@ from scripts.demo_data import (
     PRESALE_CAPS,
     PRESALE_CHANNELS,
     PRESALE_HANDLING_DAYS,
+    TRANSFER_AWB,
+    TRANSFER_ID,
     day_of_orders,
     dock_counts,
     inbound_packing_list,
@@ -343,20 +345,31 @@ def inbound_day(svc) -> dict:
     for sku, r in sorted(costs.items()):
         t.add_row(
             f"  landed cost/unit {sku}",
-            f"{r['landed_unit_cost']} {r['currency']} (value {r['unit_value']} + "
+            f"{r['landed_unit_cost']} {r['currency']} ({r['unit_value']} + "
             f"{r['overhead_per_unit']})",
         )
     for sku, n in presold.items():
         if n:
-            t.add_row(f"  pre-sold against it before arrival: {sku}", f"{n} units")
+            t.add_row(f"  units pre-sold: {sku}", f"{n}")
     if result.get("applied", True) and stock:
-        t.add_row("pre-sales converted at receipt (orders, in order taken)", f"{len(converted)}")
-        t.add_row("pre-sales backordered (arrived short)", f"{len(backordered)}")
-        t.add_row("orders waiting for its SKUs when it arrived", f"{waiting_before}")
-        t.add_row("backorders released by the receipt", f"{released.get('released', 0)}")
-        t.add_row("  still waiting for its SKUs", f"{released.get('still_waiting', 0)}")
+        t.add_row("pre-sales converted (orders, in order)", f"{len(converted)}")
+        t.add_row("pre-sales backordered (short)", f"{len(backordered)}")
+        t.add_row("orders waiting for its SKUs at arrival", f"{waiting_before}")
+        t.add_row("backorders released at receipt", f"{released.get('released', 0)}")
+        t.add_row("  still waiting", f"{released.get('still_waiting', 0)}")
     else:
         t.add_row("received", "in an earlier run (receipt RCV-DEMO-LAX-1)")
+    transfer = transfer_to_lax(svc)
+    if transfer:
+        t.add_row(
+            f"transfer {transfer['inbound_id']} ({transfer['stage']})",
+            f"{transfer['source']} -> LAX, {transfer['units']} units of {transfer['skus']} SKUs",
+        )
+        if transfer.get("orders") is not None:
+            t.add_row(
+                "  waiting orders / freight vs split",
+                f"{transfer['orders']} / {transfer['cost']} vs {transfer['split_cost']} USD",
+            )
     console.print(t)
     return {
         "inbound_id": INBOUND_ID,
@@ -380,7 +393,50 @@ def inbound_day(svc) -> dict:
         "waiting_before": waiting_before,
         "backorders_released": released.get("released", 0),
         "still_waiting": released.get("still_waiting", 0),
+        "transfer": transfer,
     }
+
+
+def transfer_to_lax(svc) -> dict | None:
+    """What LAX's waiting orders still lack and the Shenzhen warehouse holds spare: the transfer
+    proposal (its freight compared with shipping each order from Shenzhen) accepted when it
+    recommends a transfer, and the goods depart (in transit at both ends)."""
+    app = svc.app
+    try:
+        stored = app.inbound.get(TRANSFER_ID)
+        proposal = None
+    except NotFound:
+        proposal = next(
+            (
+                p
+                for p in app.inbound.propose_transfers()
+                if (p["source"], p["target"], p["recommended"]) == ("SZX", "LAX", "transfer")
+            ),
+            None,
+        )
+        if proposal is None:
+            return None
+        freight = proposal["options"]["transfer"]
+        stored, _, _ = app.inbound.accept_transfer(
+            TRANSFER_ID, "SZX", "LAX", proposal["lines"], "air", freight["carrier"],
+            TRANSFER_AWB, None, "demo",
+        )  # fmt: skip
+        stored, _ = app.inbound.advance(TRANSFER_ID, "departed", "demo")
+    out = {
+        "inbound_id": stored.inbound_id,
+        "source": stored.origin["warehouse_id"],
+        "stage": stored.stage,
+        "units": sum(ln["quantity"] for ln in stored.lines),
+        "skus": len({ln["sku"] for ln in stored.lines}),
+        "orders": None,
+    }
+    if proposal is not None:
+        out |= {
+            "orders": len(proposal["orders"]),
+            "cost": proposal["options"]["transfer"]["compare_total"],
+            "split_cost": proposal["options"]["split"]["compare_total"],
+        }
+    return out
 
 
 def lanes_served(svc) -> dict:

@@ -428,6 +428,12 @@ DOCK_FINDINGS = {"C04": ("damaged", 9, "carton crushed at one corner"),
                  "C06": ("short", 14, "carton short on opening")}  # fmt: skip
 
 
+# After the container, what LAX still waits for and Shenzhen holds spare is moved by air (the
+# transfer proposal's recommendation); its air waybill passes the IATA mod-7 check.
+TRANSFER_ID = "TR-DEMO-SZX-LAX-1"
+TRANSFER_AWB = "406-12345675"
+
+
 def inbound_packing_list() -> list[dict[str, Any]]:
     """The forwarder's packing list, one row per carton (as `app.inbound.book` takes it)."""
     return [

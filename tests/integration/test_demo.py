@@ -20,6 +20,15 @@ from scripts import demo
 from scripts.demo_data import INBOUND_CARTONS, INBOUND_ID, PRESALE_CAPS
 
 
+def printed(out: str, label: str) -> str:
+    """The value cell of the summary row whose measure starts with `label` (as printed)."""
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip("│ ").split("│")]
+        if len(cells) == 2 and cells[0].startswith(label):
+            return cells[1]
+    raise AssertionError(f"no row {label!r} in the summary")
+
+
 @pytest.fixture
 def demo_store(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # var/ (API keys) in the scratch directory
@@ -39,9 +48,14 @@ def test_the_demo_day_receives_the_szx_container_converts_presales_and_releases_
 
     # What the summary prints: the container, its declaration, pre-sales and backorders.
     assert f"Inbound {INBOUND_ID}" in out
-    for line in ("import declaration (B2B)", "landed cost/unit SKU-DRONE-MINI",
-                 "pre-sales converted at receipt", "backorders released by the receipt"):  # fmt: skip
-        assert line in out
+    assert printed(out, "import declaration (B2B)") == "US_IMPORT / approved"
+    assert printed(out, "duty") == f"{inbound['declaration']['duty']['amount']} USD"
+    assert printed(out, "pre-sales converted") == str(inbound["presales_converted"])
+    assert printed(out, "backorders released at receipt") == str(inbound["backorders_released"])
+    assert printed(out, "still waiting") == str(inbound["still_waiting"])
+    assert printed(out, "landed cost/unit SKU-DRONE-MINI").startswith(
+        f"{inbound['landed_costs']['SKU-DRONE-MINI']} USD"
+    )
     assert inbound["stage"] == "received"
     assert inbound["cartons"] == len(INBOUND_CARTONS)
     assert inbound["units_expected"] == sum(c[1] for c in INBOUND_CARTONS.values())
@@ -55,6 +69,9 @@ def test_the_demo_day_receives_the_szx_container_converts_presales_and_releases_
     assert inbound["presales_backordered"] == 0  # the drones arrived whole
     assert inbound["backorders_released"] > 0
     assert inbound["waiting_before"] >= inbound["backorders_released"]
+    transfer = inbound["transfer"]  # what LAX still waits for, moved from Shenzhen
+    assert transfer["source"] == "SZX" and transfer["stage"] == "departed"
+    assert transfer["units"] > 0 and transfer["orders"] > 0
     assert set(inbound["landed_costs"]) >= {"SKU-DRONE-MINI", "SKU-PHONE-CASE"}
     declared = inbound["declaration"]
     assert declared["status"] == "approved"
