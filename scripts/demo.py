@@ -293,6 +293,15 @@ def inbound_day(svc) -> dict:
         for r in stock_page(db, limit=1, offset=0, sku=sku, warehouse="LAX")[0]
     }
     waiting_before = len(app.orders.waiting_for_stock(skus))
+    presold_orders = {
+        r["country"]: r["n"]
+        for r in db.query(
+            "SELECT o.country, COUNT(DISTINCT s.order_id) AS n FROM view_shipments s "
+            "JOIN view_orders o ON o.order_id = s.order_id "
+            "WHERE s.warehouse_id = 'LAX' AND s.status = 'presale' "
+            "GROUP BY o.country ORDER BY n DESC, o.country"
+        )
+    }
     for stage in ("departed", "arrived_at_port"):
         if not _reached(app, stage):
             app.inbound.advance(INBOUND_ID, stage, "demo")
@@ -332,7 +341,7 @@ def inbound_day(svc) -> dict:
         "container / carrier / stage", f"{row['reference']} / {row['carrier']} / {row['stage']}"
     )
     t.add_row("cartons / units expected", f"{row['cartons']} / {row['units']:,}")
-    t.add_row("units received good / short / damaged",
+    t.add_row("units good / short / damaged",
               f"{received:,} / {units['short']} / {units['damaged']}")  # fmt: skip
     t.add_row("discrepancies recorded", f"{row['discrepancies']}")
     t.add_row(
@@ -351,10 +360,15 @@ def inbound_day(svc) -> dict:
     for sku, n in presold.items():
         if n:
             t.add_row(f"  units pre-sold: {sku}", f"{n}")
+    if presold_orders:
+        t.add_row(
+            "pre-sold orders by country",
+            ", ".join(f"{c} {n}" for c, n in presold_orders.items()),
+        )
     if result.get("applied", True) and stock:
-        t.add_row("pre-sales converted (orders, in order)", f"{len(converted)}")
+        t.add_row("pre-sales converted (orders)", f"{len(converted)}")
         t.add_row("pre-sales backordered (short)", f"{len(backordered)}")
-        t.add_row("orders waiting for its SKUs at arrival", f"{waiting_before}")
+        t.add_row("orders waiting for its SKUs", f"{waiting_before}")
         t.add_row("backorders released at receipt", f"{released.get('released', 0)}")
         t.add_row("  still waiting", f"{released.get('still_waiting', 0)}")
     else:
@@ -362,8 +376,9 @@ def inbound_day(svc) -> dict:
     transfer = transfer_to_lax(svc)
     if transfer:
         t.add_row(
-            f"transfer {transfer['inbound_id']} ({transfer['stage']})",
-            f"{transfer['source']} -> LAX, {transfer['units']} units of {transfer['skus']} SKUs",
+            f"transfer {transfer['inbound_id']}",
+            f"{transfer['stage']}: {transfer['source']} -> LAX, {transfer['units']} units, "
+            f"{transfer['skus']} SKUs",
         )
         if transfer.get("orders") is not None:
             t.add_row(
@@ -388,6 +403,7 @@ def inbound_day(svc) -> dict:
         },
         "landed_costs": {s: r["landed_unit_cost"] for s, r in costs.items()},
         "presold_units": presold,
+        "presold_orders": presold_orders,
         "presales_converted": len(converted),
         "presales_backordered": len(backordered),
         "waiting_before": waiting_before,

@@ -66,6 +66,9 @@ def test_the_demo_day_receives_the_szx_container_converts_presales_and_releases_
     )
     assert inbound["presold_units"]["SKU-DRONE-MINI"] > 0
     assert inbound["presales_converted"] > 0
+    # Mostly US buyers: the pre-sold orders were converted at receipt, every one of them.
+    assert max(inbound["presold_orders"], key=inbound["presold_orders"].get) == "US"
+    assert sum(inbound["presold_orders"].values()) == inbound["presales_converted"]
     assert inbound["presales_backordered"] == 0  # the drones arrived whole
     assert inbound["backorders_released"] > 0
     assert inbound["waiting_before"] >= inbound["backorders_released"]
