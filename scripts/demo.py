@@ -1,8 +1,10 @@
 """`make demo`: a day of cross-border orders flowing from five channels into reserved stock.
 
-Seeds reference data and opening stock, pushes the day's orders through the same mappers and
-use cases as the HTTP API (in group-commit batches), brings the views up to date and prints what
-happened. Safe to run twice: everything is idempotent, the second run finds the orders it made.
+Seeds reference data and opening stock, turns pre-sale on for a few SKUs and books a sea
+container from Shenzhen to Los Angeles, pushes the day's orders through the same mappers and use
+cases as the HTTP API (in group-commit batches), lets the container arrive (customs, the dock,
+pre-sales converted, backorders released) and moves what LAX still lacks from Shenzhen, brings
+the views up to date and prints what happened. Safe to run twice: everything is idempotent, the second run finds the orders it made.
 """
 
 from __future__ import annotations
@@ -321,7 +323,11 @@ def inbound_day(svc) -> dict:
     result, _ = app.inbound.receive(INBOUND_ID, "LAX", "RCV-DEMO-LAX-1", dock_counts(), "lax-dock")
     svc.runner.catch_up()
     inbound = app.inbound.get(INBOUND_ID)
-    (row,) = [r for r in inbound_list(db, limit=50, offset=0)[0] if r["inbound_id"] == INBOUND_ID]
+    (row,) = [
+        r
+        for r in inbound_list(db, limit=50, offset=0, warehouse_id="LAX")[0]
+        if r["inbound_id"] == INBOUND_ID
+    ]
     stock = result.get("stock") or {}
     converted = sorted(set(stock.get("converted", [])))
     backordered = sorted(set(stock.get("backordered", [])))
