@@ -1,4 +1,5 @@
-"""`crossdock` command line: serve, demo, project, consume, relay, keys (bench: scripts/bench.py)."""
+"""`crossdock` command line: serve, demo, project, consume, relay, keys, inbound, backorders
+(bench: scripts/bench.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from scripts.inbound_commands import register as register_inbound_commands
 from scripts.kafka_commands import register as register_kafka_commands
 
 cli = typer.Typer(
@@ -15,6 +17,7 @@ cli = typer.Typer(
 keys_cli = typer.Typer(help="API keys (only their SHA-256 is stored)", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 register_kafka_commands(cli)
+register_inbound_commands(cli)
 
 
 @cli.command()

@@ -1,8 +1,10 @@
 """`make demo`: a day of cross-border orders flowing from five channels into reserved stock.
 
-Seeds reference data and opening stock, pushes the day's orders through the same mappers and
-use cases as the HTTP API (in group-commit batches), brings the views up to date and prints what
-happened. Safe to run twice: everything is idempotent, the second run finds the orders it made.
+Seeds reference data and opening stock, turns pre-sale on for a few SKUs and books a sea
+container from Shenzhen to Los Angeles, pushes the day's orders through the same mappers and use
+cases as the HTTP API (in group-commit batches), lets the container arrive (customs, the dock,
+pre-sales converted, backorders released) and moves what LAX still lacks from Shenzhen, brings
+the views up to date and prints what happened. Safe to run twice: everything is idempotent, the second run finds the orders it made.
 """
 
 from __future__ import annotations
@@ -22,9 +24,26 @@ from adapters.orders.channels import PayloadError, map_payload, parse_dealer_csv
 from adapters.reference.seed import load, seed_reference
 from api.app import build_services
 from api.auth import DEFAULT_KEYS_FILE, new_key, write_keys
-from domains.common import InvalidTransition
+from domains.common import InvalidTransition, NotFound
 from domains.orders.intake import Intake
-from scripts.demo_data import day_of_orders, opening_stock
+from projections.inbound_views import inbound_list, landed_costs
+from projections.orders_views import stock_page
+from scripts.demo_data import (
+    INBOUND_CARRIER,
+    INBOUND_CONTAINER,
+    INBOUND_COSTS,
+    INBOUND_ID,
+    INBOUND_SUPPLIER,
+    PRESALE_CAPS,
+    PRESALE_CHANNELS,
+    PRESALE_HANDLING_DAYS,
+    TRANSFER_AWB,
+    TRANSFER_ID,
+    day_of_orders,
+    dock_counts,
+    inbound_packing_list,
+    opening_stock,
+)
 
 console = Console()
 
@@ -106,6 +125,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
                     > 0
                 )
     console.print(f"opening stock receipts recorded: {receipts}")
+    book_inbound(svc)
 
     payloads = day_of_orders(orders, seed, products)
     items: list[Intake] = []
@@ -152,6 +172,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
     elapsed = time.perf_counter() - started
     svc.runner.catch_up()
     summary = summarise(svc, created, existing, errors, rejected, elapsed, len(items))
+    summary["inbound"] = inbound_day(svc)
     summary["lanes"] = lanes_served(svc)
     summary["warehouse"] = warehouse_day(svc)
     summary["customs"] = customs_by_scheme(svc)
@@ -224,6 +245,220 @@ def summarise(svc, created, existing, errors, rejected, elapsed, total) -> dict:
         "shipments": shipments,
         "orders_per_s": total / elapsed,
     }
+
+
+def book_inbound(svc) -> None:
+    """Before the day's orders: pre-sale turned on for a few SKUs on some channels, and a sea
+    container from Shenzhen to Los Angeles booked (arriving today) with its costs, so the day's
+    orders can be pre-sold against it."""
+    app = svc.app
+    rules = [
+        {"channel": channel, "sku": sku, "cap": cap}
+        for channel in PRESALE_CHANNELS
+        for sku, cap in PRESALE_CAPS.items()
+    ]
+    settings, _ = app.orders.set_presale(
+        rules, PRESALE_HANDLING_DAYS, "demo", "pre-sell against the Shenzhen container"
+    )
+    inbound, created, _ = app.inbound.book(
+        INBOUND_ID, "LAX", INBOUND_SUPPLIER, "sea", INBOUND_CARRIER, INBOUND_CONTAINER,
+        app.clock.now().date(), inbound_packing_list(), "value", "USD", "demo",
+    )  # fmt: skip
+    if inbound.costs is None:
+        app.inbound.record_costs(
+            INBOUND_ID, INBOUND_COSTS["freight"], INBOUND_COSTS["insurance"],
+            INBOUND_COSTS["fees"], "demo",
+        )  # fmt: skip
+    console.print(
+        f"inbound {inbound.inbound_id} booked ({'new' if created else 'already known'}): "
+        f"{inbound.mode} {inbound.reference} {inbound.origin['country']} -> "
+        f"{inbound.warehouse_id}, {len(inbound.cartons)} cartons, arriving "
+        f"{inbound.expected_arrival}; pre-sale settings v{settings.details().get('version')}"
+    )
+
+
+def _reached(app, stage: str) -> bool:
+    return any(s["stage"] == stage for s in app.inbound.get(INBOUND_ID).stages)
+
+
+def inbound_day(svc) -> dict:
+    """The Shenzhen container arrives during the day: departed, at the port of Los Angeles, its
+    B2B import declaration drafted, approved by the customs desk and cleared, released,
+    delivered and counted at the dock (one carton short, one damaged). Receiving converts the
+    pre-sales in the order they were taken and releases the orders waiting for its SKUs."""
+    app, db = svc.app, svc.db
+    svc.runner.catch_up()
+    skus = sorted({ln["sku"] for ln in app.inbound.get(INBOUND_ID).lines})
+    presold = {
+        r["sku"]: sum(i["presold"] for i in r["inbounds"] if i["inbound_id"] == INBOUND_ID)
+        for sku in skus
+        for r in stock_page(db, limit=1, offset=0, sku=sku, warehouse="LAX")[0]
+    }
+    waiting_before = len(app.orders.waiting_for_stock(skus))
+    presold_orders = {
+        r["country"]: r["n"]
+        for r in db.query(
+            "SELECT o.country, COUNT(DISTINCT s.order_id) AS n FROM view_shipments s "
+            "JOIN view_orders o ON o.order_id = s.order_id "
+            "WHERE s.warehouse_id = 'LAX' AND s.status = 'presale' "
+            "GROUP BY o.country ORDER BY n DESC, o.country"
+        )
+    }
+    for stage in ("departed", "arrived_at_port"):
+        if not _reached(app, stage):
+            app.inbound.advance(INBOUND_ID, stage, "demo")
+    if not _reached(app, "customs_drafted"):
+        app.inbound.declare_customs(INBOUND_ID, "demo")
+    customs = app.inbound.get(INBOUND_ID).customs or {}
+    declaration = app.customs.get_declaration(UUID(customs["declaration_id"]))
+    if declaration.status != "approved" and not _reached(app, "customs_cleared"):
+        declaration, _ = app.customs.approve_declaration(
+            declaration.id, "customs-desk", "B2B import checked against the packing list"
+        )
+    if not _reached(app, "customs_cleared"):
+        app.inbound.clear_customs(INBOUND_ID, "demo")
+    for stage in ("released", "delivered"):
+        if not _reached(app, stage):
+            app.inbound.advance(INBOUND_ID, stage, "demo")
+    result, _ = app.inbound.receive(INBOUND_ID, "LAX", "RCV-DEMO-LAX-1", dock_counts(), "lax-dock")
+    svc.runner.catch_up()
+    inbound = app.inbound.get(INBOUND_ID)
+    (row,) = [
+        r
+        for r in inbound_list(db, limit=50, offset=0, warehouse_id="LAX")[0]
+        if r["inbound_id"] == INBOUND_ID
+    ]
+    stock = result.get("stock") or {}
+    converted = sorted(set(stock.get("converted", [])))
+    backordered = sorted(set(stock.get("backordered", [])))
+    released = result.get("backorders") or {}
+    costs = {
+        r["sku"]: r for r in landed_costs(db, warehouse_id="LAX") if r["inbound_id"] == INBOUND_ID
+    }
+    units = {
+        kind: sum(d["quantity"] for d in inbound.discrepancies if d["kind"] == kind)
+        for kind in ("short", "damaged")
+    }
+    received = sum(r["quantity"] for r in inbound.received)
+    t = Table(title=f"Inbound {INBOUND_ID}: sea {row['origin_country']} -> LAX, arrived today")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    t.add_row(
+        "container / carrier / stage", f"{row['reference']} / {row['carrier']} / {row['stage']}"
+    )
+    t.add_row("cartons / units expected", f"{row['cartons']} / {row['units']:,}")
+    t.add_row("units good / short / damaged",
+              f"{received:,} / {units['short']} / {units['damaged']}")  # fmt: skip
+    t.add_row("discrepancies recorded", f"{row['discrepancies']}")
+    t.add_row(
+        "import declaration (B2B) / status",
+        f"{customs.get('vat_scheme') or '-'} / {declaration.status}",
+    )
+    for key in ("duty", "import_vat"):
+        m = customs.get(key) or {}
+        t.add_row(f"  {key.replace('_', ' ')}", f"{m.get('amount', '-')} {m.get('currency', '')}")
+    for sku, r in sorted(costs.items()):
+        t.add_row(
+            f"  landed cost/unit {sku}",
+            f"{r['landed_unit_cost']} {r['currency']} ({r['unit_value']} + "
+            f"{r['overhead_per_unit']})",
+        )
+    for sku, n in presold.items():
+        if n:
+            t.add_row(f"  units pre-sold: {sku}", f"{n}")
+    if presold_orders:
+        t.add_row(
+            "pre-sold orders by country",
+            ", ".join(f"{c} {n}" for c, n in presold_orders.items()),
+        )
+    if result.get("applied", True) and stock:
+        t.add_row("pre-sales converted (orders)", f"{len(converted)}")
+        t.add_row("pre-sales backordered (short)", f"{len(backordered)}")
+        t.add_row("orders waiting for its SKUs", f"{waiting_before}")
+        t.add_row("backorders released at receipt", f"{released.get('released', 0)}")
+        t.add_row("  still waiting", f"{released.get('still_waiting', 0)}")
+    else:
+        t.add_row("received", "in an earlier run (receipt RCV-DEMO-LAX-1)")
+    transfer = transfer_to_lax(svc)
+    if transfer:
+        t.add_row(
+            f"transfer {transfer['inbound_id']}",
+            f"{transfer['stage']}: {transfer['source']} -> LAX, {transfer['units']} units, "
+            f"{transfer['skus']} SKUs",
+        )
+        if transfer.get("orders") is not None:
+            t.add_row(
+                "  waiting orders / freight vs split",
+                f"{transfer['orders']} / {transfer['cost']} vs {transfer['split_cost']} USD",
+            )
+    console.print(t)
+    return {
+        "inbound_id": INBOUND_ID,
+        "stage": row["stage"],
+        "cartons": row["cartons"],
+        "units_expected": row["units"],
+        "units_received": received,
+        "short": units["short"],
+        "damaged": units["damaged"],
+        "declaration": {
+            "id": str(declaration.id),
+            "status": declaration.status,
+            "vat_scheme": customs.get("vat_scheme"),
+            "duty": customs.get("duty"),
+            "import_vat": customs.get("import_vat"),
+        },
+        "landed_costs": {s: r["landed_unit_cost"] for s, r in costs.items()},
+        "presold_units": presold,
+        "presold_orders": presold_orders,
+        "presales_converted": len(converted),
+        "presales_backordered": len(backordered),
+        "waiting_before": waiting_before,
+        "backorders_released": released.get("released", 0),
+        "still_waiting": released.get("still_waiting", 0),
+        "transfer": transfer,
+    }
+
+
+def transfer_to_lax(svc) -> dict | None:
+    """What LAX's waiting orders still lack and the Shenzhen warehouse holds spare: the transfer
+    proposal (its freight compared with shipping each order from Shenzhen) accepted when it
+    recommends a transfer, and the goods depart (in transit at both ends)."""
+    app = svc.app
+    try:
+        stored = app.inbound.get(TRANSFER_ID)
+        proposal = None
+    except NotFound:
+        proposal = next(
+            (
+                p
+                for p in app.inbound.propose_transfers()
+                if (p["source"], p["target"], p["recommended"]) == ("SZX", "LAX", "transfer")
+            ),
+            None,
+        )
+        if proposal is None:
+            return None
+        freight = proposal["options"]["transfer"]
+        stored, _, _ = app.inbound.accept_transfer(
+            TRANSFER_ID, "SZX", "LAX", proposal["lines"], "air", freight["carrier"],
+            TRANSFER_AWB, None, "demo",
+        )  # fmt: skip
+        stored, _ = app.inbound.advance(TRANSFER_ID, "departed", "demo")
+    out = {
+        "inbound_id": stored.inbound_id,
+        "source": stored.origin["warehouse_id"],
+        "stage": stored.stage,
+        "units": sum(ln["quantity"] for ln in stored.lines),
+        "skus": len({ln["sku"] for ln in stored.lines}),
+        "orders": None,
+    }
+    if proposal is not None:
+        out |= {
+            "orders": len(proposal["orders"]),
+            "cost": proposal["options"]["transfer"]["compare_total"],
+            "split_cost": proposal["options"]["split"]["compare_total"],
+        }
+    return out
 
 
 def lanes_served(svc) -> dict:

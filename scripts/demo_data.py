@@ -392,3 +392,64 @@ def day_of_orders(total: int, seed: int, products: list[dict[str, Any]]) -> list
     if pending_dealer:
         out.append(("dealer", dealer_csv(pending_dealer, rng, prices)))
     return out
+
+
+# ---------------------------------------------------------------------------- the day's inbound
+# A sea container from a supplier in Shenzhen for Los Angeles, booked before the day's orders so
+# that US orders can be pre-sold against it (issue 15). Amazon and the web shop may pre-sell
+# drones and phone cases (each capped); Shopify and the dealers may not: their orders for what
+# runs out wait for stock (backorders) and are released when the container is received.
+INBOUND_ID = "ASN-DEMO-SZX-LAX-1"
+INBOUND_SUPPLIER = {"kind": "supplier", "name": "Shenzhen Brightway Electronics", "country": "CN"}
+INBOUND_CARRIER = "COSCO"
+INBOUND_CONTAINER = "MSKU 604812 0"  # ISO 6346: owner MSK, category U, serial, check digit 0
+PRESALE_CHANNELS = ("amazon", "web")
+PRESALE_CAPS = {"SKU-DRONE-MINI": 40, "SKU-PHONE-CASE": 120}  # units pre-sold per channel at once
+PRESALE_HANDLING_DAYS = {"LAX": 1}
+# carton -> (sku, units, lot, unit value USD, net kg of the carton)
+INBOUND_CARTONS = {
+    "C01": ("SKU-DRONE-MINI", 60, "DRN-2611", "41.00", "27.0"),
+    "C02": ("SKU-DRONE-MINI", 60, "DRN-2611", "41.00", "27.0"),
+    "C03": ("SKU-PHONE-CASE", 150, "PC-2611", "1.60", "9.0"),
+    "C04": ("SKU-PHONE-CASE", 150, "PC-2611", "1.60", "9.0"),
+    "C05": ("SKU-LED-STRIP", 100, "LED-2611", "4.20", "14.0"),
+    "C06": ("SKU-LED-STRIP", 100, "LED-2611", "4.20", "14.0"),
+}
+INBOUND_COSTS = {
+    "freight": {"amount": "2850.00", "currency": "USD"},
+    "insurance": {"amount": "95.00", "currency": "USD"},
+    "fees": [
+        {"name": "LAX terminal handling", "amount": "310.00", "currency": "USD"},
+        {"name": "drayage to the warehouse", "amount": "420.00", "currency": "USD"},
+    ],
+}
+# What the dock finds: one carton of phone cases crushed in part, one of LED strips short.
+DOCK_FINDINGS = {"C04": ("damaged", 9, "carton crushed at one corner"),
+                 "C06": ("short", 14, "carton short on opening")}  # fmt: skip
+
+
+# After the container, what LAX still waits for and Shenzhen holds spare is moved by air (the
+# transfer proposal's recommendation); its air waybill passes the IATA mod-7 check.
+TRANSFER_ID = "TR-DEMO-SZX-LAX-1"
+TRANSFER_AWB = "406-12345675"
+
+
+def inbound_packing_list() -> list[dict[str, Any]]:
+    """The forwarder's packing list, one row per carton (as `app.inbound.book` takes it)."""
+    return [
+        {"where": f"row {i + 2}", "carton_no": carton, "sku": sku, "quantity": qty, "lot": lot,
+         "unit_value": value, "currency": "USD", "weight_kg": kg}
+        for i, (carton, (sku, qty, lot, value, kg)) in enumerate(INBOUND_CARTONS.items())
+    ]  # fmt: skip
+
+
+def dock_counts() -> list[dict[str, Any]]:
+    """The handheld's counts per carton: good units, damaged ones and why."""
+    out = []
+    for carton, (sku, qty, lot, _value, _kg) in INBOUND_CARTONS.items():
+        kind, units, reason = DOCK_FINDINGS.get(carton, ("", 0, ""))
+        damaged = units if kind == "damaged" else 0
+        good = qty - units if kind else qty
+        out.append({"carton_no": carton, "sku": sku, "lot": lot, "good": good,
+                    "damaged": damaged, "reason": reason})  # fmt: skip
+    return out
