@@ -98,10 +98,7 @@ class CustomsUseCases(InboundCustoms):
             duties=duties,
             flags=flags,
             versions={
-                "tariff": self.tariffs.version,
-                "territories": self.tariffs.territories_version,
-                "restrictions": getattr(self.tariffs, "restrictions_version", None),
-                "vat": duties.get("tariff_version"),
+                **self.rules_versions(duties),
                 "prohibited_list": prohibited.version if prohibited else 0,
             },
             auto_approved=settings["auto_approve"] and not flags,

@@ -41,6 +41,21 @@ RenderDocument = Callable[
 ]  # document data -> PDF (adapters/customs/documents.py)
 
 
+def declared_customs_lines(data: dict[str, Any]) -> list[CustomsLine]:
+    """A declaration's lines as the customs rule takes them (value = unit value x quantity)."""
+    return [
+        CustomsLine(
+            hs_code=ln["hs_code"],
+            value=Decimal(ln["unit_value"]) * ln["quantity"],
+            currency=ln["currency"],
+            quantity=ln["quantity"],
+            description=ln["description"],
+            origin=ln["origin_country"],
+        )
+        for ln in data["lines"]
+    ]
+
+
 class CustomsAssessment:
     def __init__(
         self,
@@ -140,6 +155,16 @@ class CustomsAssessment:
             return str(tariffs.rules_for(destination, on).currency)
         return fallback
 
+    def rules_versions(self, duties: dict[str, Any]) -> dict[str, Any]:
+        """The versions of the rules a declaration was drafted under (tariff, territories,
+        restrictions, VAT table), recorded on it."""
+        return {
+            "tariff": self.tariffs.version,
+            "territories": self.tariffs.territories_version,
+            "restrictions": getattr(self.tariffs, "restrictions_version", None),
+            "vat": duties.get("tariff_version"),
+        }
+
     def _declaration_fx(
         self, data: dict[str, Any], freight: Money | None, on: date
     ) -> dict[str, Decimal]:
@@ -168,17 +193,7 @@ class CustomsAssessment:
         crosses a customs border, its VAT scheme, its duty and taxes."""
         destination = data["destination"]
         fx = fx if fx is not None else self._declaration_fx(data, freight, on)
-        lines = [
-            CustomsLine(
-                hs_code=ln["hs_code"],
-                value=Decimal(ln["unit_value"]) * ln["quantity"],
-                currency=ln["currency"],
-                quantity=ln["quantity"],
-                description=ln["description"],
-                origin=ln["origin_country"],
-            )
-            for ln in data["lines"]
-        ]
+        lines = declared_customs_lines(data)
         registrations = {k: data.get(k) for k in (*SELLER_REGISTRATIONS, "importer_eori")}
         return assess_consignment(
             lines,

@@ -16,12 +16,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domains.customs.assessing import CustomsAssessment
+from domains.customs.assessing import CustomsAssessment, declared_customs_lines
 from domains.customs.borders import assess_consignment, crosses_border
 from domains.customs.flags import declaration_flags
 from domains.customs.model import InboundDeclaration
 from domains.customs.tables import TariffTables
-from domains.customs.tariff import CustomsLine, Money
+from domains.customs.tariff import Money
 
 INBOUND_INCOTERM = "DAP"  # we are the importer of record: duty and import VAT are ours to pay
 IMPORTER = {"name": "Crossdock Trading (importer of record)", "eori": None}
@@ -59,17 +59,7 @@ class InboundCustoms(CustomsAssessment):
         if insurance is not None and insurance.currency not in fx:
             target = self._currency_of(data["destination"], on, data["currency"])
             fx.update(self._fx_into({insurance.currency}, target, on))
-        lines = [
-            CustomsLine(
-                hs_code=ln["hs_code"],
-                value=Decimal(ln["unit_value"]) * ln["quantity"],
-                currency=ln["currency"],
-                quantity=ln["quantity"],
-                description=ln["description"],
-                origin=ln["origin_country"],
-            )
-            for ln in data["lines"]
-        ]
+        lines = declared_customs_lines(data)
         assessed = assess_consignment(
             lines,
             data["destination"],
@@ -173,12 +163,7 @@ class InboundCustoms(CustomsAssessment):
             },
             duties=duties,
             flags=flags,
-            versions={
-                "tariff": self.tariffs.version,
-                "territories": self.tariffs.territories_version,
-                "restrictions": getattr(self.tariffs, "restrictions_version", None),
-                "vat": duties.get("tariff_version"),
-            },
+            versions=self.rules_versions(duties),
         )
         decision = {
             **border,
