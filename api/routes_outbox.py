@@ -39,7 +39,9 @@ def subscribe(
     body: SubscriptionIn, who: Principal = Depends(caller), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """Register a signed webhook for a channel. The secret is answered this once."""
-    return as_json(outbox(svc).subscribe(body.channel, body.url, body.events, body.secret, who.name))
+    return as_json(
+        outbox(svc).subscribe(body.channel, body.url, body.events, body.secret, who.name)
+    )
 
 
 @router.get("/subscriptions")

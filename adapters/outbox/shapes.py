@@ -170,6 +170,6 @@ def outbound(channel: str, kind: str, data: dict[str, Any], raw: Any) -> dict[st
         "order_id": data["order_id"],
         "external_id": data["external_id"],
         "shipment_no": data["shipment_no"],
-        "operation": OPERATIONS[channel] if native else "crossdock.tracking_update",
+        "operation": OPERATIONS[channel] if native else f"crossdock.{kind}",
         "payload": shape(data, raw),
     }

@@ -104,9 +104,7 @@ class Receiver:
         return [json.loads(b) for _, b in self.received]
 
 
-def outbox_for(
-    c: Any, smtp: SmtpServer | None, kafka_producer: Any = None, **extra: str
-) -> Outbox:
+def outbox_for(c: Any, smtp: SmtpServer | None, kafka_producer: Any = None, **extra: str) -> Outbox:
     """The outbox over the test's services, e-mailing through `smtp`, jitter drawn at 0.5."""
     env = {"CROSSDOCK_OUTBOX_MAX_ATTEMPTS": "3", **extra}
     if smtp is not None:

@@ -32,16 +32,20 @@ def test_dispatch_reaches_shopify_signed_and_the_buyer_in_german(floor, tmp_path
         sub = subscribe(c, receiver.url)
         assert sub["secret"] == SECRET  # answered at registration only
         listed = c.get("/v1/admin/outbox/subscriptions", headers=c.keys["admin"]).json()
-        assert [s["id"] for s in listed["items"]] == [sub["id"]] and "secret" not in listed["items"][0]
+        assert [s["id"] for s in listed["items"]] == [sub["id"]] and "secret" not in listed[
+            "items"
+        ][0]
         shipped = dispatched(c, "OB-1001")
         stats = outbox.run_once()
         # One event (Dispatched) -> one webhook (one subscription) + one buyer e-mail.
         assert (stats.delivered, stats.retried, stats.dead) == (2, 0, 0)
 
-        (headers, raw_body), = receiver.received
+        ((headers, raw_body),) = receiver.received
         unix_now = int(c.clock.now().timestamp())  # the outbox signs at the application clock
         assert verify(SECRET, headers["X-Crossdock-Signature"], raw_body, unix_now)
-        assert not verify("another-secret-of-16+", headers["X-Crossdock-Signature"], raw_body, unix_now)
+        assert not verify(
+            "another-secret-of-16+", headers["X-Crossdock-Signature"], raw_body, unix_now
+        )
         assert not verify(SECRET, headers["X-Crossdock-Signature"], raw_body + b" ", unix_now)
         assert headers["X-Crossdock-Event"] == "shipment_confirmed"
         body = json.loads(raw_body)
@@ -113,9 +117,7 @@ def test_receiver_down_is_retried_dead_lettered_and_replayed_once(floor):  # noq
         ).status_code
         == 422
     )
-    assert (
-        c.get("/v1/admin/outbox/dead-letters", headers=c.keys["fra"]).status_code == 403
-    )
+    assert c.get("/v1/admin/outbox/dead-letters", headers=c.keys["fra"]).status_code == 403
     dispatched(c, "OB-1002")
     first = outbox.run_once()
     assert (first.delivered, first.retried) == (0, 1)
@@ -134,9 +136,7 @@ def test_receiver_down_is_retried_dead_lettered_and_replayed_once(floor):  # noq
 
     receiver.start()
     try:
-        r = c.post(
-            f"/v1/admin/outbox/dead-letters/{letter['id']}/replay", headers=c.keys["admin"]
-        )
+        r = c.post(f"/v1/admin/outbox/dead-letters/{letter['id']}/replay", headers=c.keys["admin"])
         assert r.json() == {"requeued": 1}
         assert (
             c.post("/v1/admin/outbox/dead-letters/nope/replay", headers=c.keys["admin"]).status_code
@@ -175,3 +175,21 @@ def test_customs_hold_over_48h_emails_the_customs_team_with_the_checklist(floor)
         assert waybill in alert["Subject"]
         text = alert.get_payload(decode=True).decode()
         assert "[ ] commercial invoice missing" in text and "[ ] importer details missing" in text
+
+
+def test_an_erased_buyer_gets_no_email(floor):  # noqa: F811
+    c = floor
+    with SmtpServer() as smtp:
+        outbox = outbox_for(c, smtp)
+        shipped = dispatched(c, "OB-1004")
+        erased = c.post(
+            "/v1/privacy/erasure-requests",
+            json={"email": BUYER["email"], "reason": "asked to be forgotten"},
+            headers=c.keys["admin"],
+        )
+        assert erased.status_code == 201, erased.text
+        stats = outbox.run_once()
+        assert (stats.delivered, stats.skipped) == (0, 1)
+        assert smtp.box.messages == []
+        (mail,) = c.svc.outbox.use_cases.messages(shipped["order_id"])
+        assert mail["status"] == "skipped" and mail["attempt_log"][0]["detail"].endswith("erased")
