@@ -17,6 +17,9 @@ def register(cli: typer.Typer) -> None:
     def outbox(
         once: bool = typer.Option(False, help="queue what the log holds, one delivery pass, exit"),
         interval: float = typer.Option(0.5, help="seconds to wait when there is nothing to do"),
+        from_end: bool = typer.Option(
+            False, help="first start only: skip the events already stored (no past confirmations)"
+        ),
         log_level: str = "INFO",
     ) -> None:
         """Follow the notification log and deliver its outbound messages: `channel.out`
@@ -30,6 +33,8 @@ def register(cli: typer.Typer) -> None:
         _logging(log_level)
         svc = build_services()
         box = svc.outbox or build_outbox(svc.app, svc.db)
+        if from_end and box.ledger.start_at(svc.app.max_notification_id()):
+            typer.echo(f"starting after notification {box.ledger.position()}")
         if once:
             stats = box.run_once()
             typer.echo(

@@ -62,6 +62,17 @@ class SqlOutboxLedger:
         rows = self.db.query("SELECT position FROM outbox_tracking WHERE name = ?", (self.name,))
         return int(rows[0]["position"]) if rows else 0
 
+    def start_at(self, position: int) -> bool:
+        """Set the position where there is none yet (a first start on an existing store that
+        should not confirm the past again); answers whether it was set."""
+        if self.db.query("SELECT 1 FROM outbox_tracking WHERE name = ?", (self.name,)):
+            return False
+        self.db.execute(
+            "INSERT INTO outbox_tracking (name, position) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (self.name, position),
+        )
+        return True
+
     def queue(self, messages: Sequence[dict[str, Any]], position: int) -> None:
         """New messages and the processor's new position, in one transaction. A message id
         already queued (the log re-read after a crash) is left as it is."""
