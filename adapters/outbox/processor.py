@@ -117,7 +117,15 @@ class OutboxProcessor:
         if intent.audience == "buyer":
             return [("email:buyer", self._email(intent))] if self.email else []
         if intent.audience == "customs_team":
-            return [("email:customs", self._email(intent))] if self.customs_team else []
+            if not self.customs_team:
+                return []
+            declared = self._declaration(order, facts.shipment_no)
+            return [
+                (
+                    "email:customs",
+                    self._email(Intent(intent.audience, intent.kind, {**intent.data, **declared})),
+                )
+            ]
         raw = self.app.orders.personal.raw(order.raw_payload)
         body = outbound(facts.channel, intent.kind, intent.data, raw)
         targets = [("kafka", body)] if self.kafka else []
@@ -125,6 +133,15 @@ class OutboxProcessor:
             if intent.kind in sub["events"]:
                 targets.append((f"webhook:{sub['id']}", body))
         return targets
+
+    def _declaration(self, order: Any, shipment_no: int) -> dict[str, Any]:
+        """The shipment's declaration for the customs team: its status and the flags recorded
+        on it (code and field only: explanations may quote an importer's numbers)."""
+        d = self.app.customs.declaration_for(order.id, shipment_no)
+        if d is None:
+            return {"declaration": None}
+        flags = [f"{f['code']} ({f['field']})" for f in d.flags]
+        return {"declaration": {"id": str(d.id), "status": d.status, "flags": flags}}
 
     @staticmethod
     def _email(intent: Intent) -> dict[str, Any]:

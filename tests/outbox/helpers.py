@@ -129,8 +129,14 @@ def subscribe(c: Any, url: str, events: list[str] | None = None) -> dict[str, An
     return r.json()
 
 
-def shopify_order(ext: str) -> dict[str, Any]:
-    """The Shopify fixture as a German buyer's order of two bike lights."""
+ADDRESSES = {
+    "DE": {"city": "Berlin", "zip": "10115", "country": "Germany", "country_code": "DE"},
+    "GB": {"city": "London", "zip": "SW1A 1AA", "country": "United Kingdom", "country_code": "GB"},
+}
+
+
+def shopify_order(ext: str, country: str = "DE") -> dict[str, Any]:
+    """The Shopify fixture as Greta Vogel's order of two bike lights, to Berlin (or London)."""
     raw = copy.deepcopy(json.loads((FIXTURES / "shopify_order.json").read_text()))
     o = raw["order"]
     o["id"] = int(ext.split("-")[-1]) + 5724893450000
@@ -139,7 +145,7 @@ def shopify_order(ext: str) -> dict[str, Any]:
     o["customer"].update(BUYER)
     o["shipping_address"].update(
         first_name="Greta", last_name="Vogel", name="Greta Vogel", address1="Lindenstr. 5",
-        address2=None, city="Berlin", zip="10115", country="Germany", country_code="DE",
+        address2=None, **ADDRESSES[country],
     )  # fmt: skip
     line = o["line_items"][0]
     line.update(sku=SKU, quantity=2, id=int(ext.split("-")[-1]) + 14193837620000)
@@ -147,7 +153,7 @@ def shopify_order(ext: str) -> dict[str, Any]:
     return raw
 
 
-def dispatched(c: Any, ext: str) -> dict[str, Any]:
+def dispatched(c: Any, ext: str, country: str = "DE") -> dict[str, Any]:
     """A Shopify order received, picked, packed, given a carrier, labelled and dispatched over
     HTTP: its ids, the raw payload sent, the carrier and the waybill."""
     if "shopify" not in c.keys:
@@ -155,11 +161,11 @@ def dispatched(c: Any, ext: str) -> dict[str, Any]:
         c.svc.keys.add([entry])
         c.keys["shopify"] = {"Authorization": f"Bearer {key}"}
     receipt(c, "fra", f"R-{ext}", SKU, 50, "L1", "A-03-04-1")
-    raw = shopify_order(ext)
+    raw = shopify_order(ext, country)
     r = c.post("/v1/channels/shopify/orders", json=raw, headers=c.keys["shopify"])
     assert r.status_code == 201 and r.json()["order"]["status"] == "allocated", r.text
     oid = r.json()["order"]["id"]
-    pick_and_pack(c, oid, ext, SKU, 2)
+    packed = pick_and_pack(c, oid, ext, SKU, 2)
     sid = f"{oid}-S1"
     chosen = c.post(f"/v1/shipments/{sid}/carrier", json={}, headers=c.keys["fra"])
     assert chosen.status_code == 200, chosen.text
@@ -167,7 +173,15 @@ def dispatched(c: Any, ext: str) -> dict[str, Any]:
     assert label.status_code == 201, label.text
     sent = c.post(f"/v1/shipments/{sid}/dispatch", headers=c.keys["fra"])
     assert sent.status_code == 200, sent.text
-    return {"order_id": oid, "shipment_id": sid, "raw": raw, **label.json(), **sent.json()}
+    declaration = {"declaration_id": packed.get("declaration_id")}
+    return {
+        "order_id": oid,
+        "shipment_id": sid,
+        "raw": raw,
+        **declaration,
+        **label.json(),
+        **sent.json(),
+    }
 
 
 def scan_code(carrier: str, status: str, incident: str | None = None) -> str:

@@ -159,13 +159,14 @@ def test_customs_hold_over_48h_emails_the_customs_team_with_the_checklist(floor)
     c = floor
     with SmtpServer() as smtp:
         outbox = outbox_for(c, smtp)
-        shipped = dispatched(c, "OB-1003")
+        # To London: a declaration is drafted (auto-approved under GBP 135), e-mails in English.
+        shipped = dispatched(c, "OB-1003", country="GB")
         carrier, waybill = shipped["carrier"], shipped["waybill"]
         held = scan_code(carrier, "on_hold", "customs_delay")
         scan(c, carrier, waybill, held, (c.clock.now() + timedelta(hours=2)).isoformat())
         outbox.run_once()
         buyer = [m["Subject"] for m in smtp.to(BUYER["email"])]
-        assert buyer[-1].startswith("Bitte handeln: der Zoll")
+        assert buyer[-1].startswith("Action needed: customs is holding your order")
         assert smtp.to("customs-team@crossdock.test") == []  # not yet 48 h
         c.clock.at += timedelta(hours=2 + 48, minutes=1)
         raised = c.post("/v1/exceptions/check", headers=c.keys["admin"]).json()["raised"]
@@ -175,6 +176,7 @@ def test_customs_hold_over_48h_emails_the_customs_team_with_the_checklist(floor)
         assert waybill in alert["Subject"]
         text = alert.get_payload(decode=True).decode()
         assert "[ ] commercial invoice missing" in text and "[ ] importer details missing" in text
+        assert f"Declaration {shipped['declaration_id']}: approved" in text
 
 
 def test_an_erased_buyer_gets_no_email(floor):  # noqa: F811
