@@ -99,9 +99,16 @@ class SqlOutboxLedger:
 
     # ------------------------------------------------------------------ delivery
     def due(self, now: str, limit: int) -> list[dict[str, Any]]:
+        """Pending messages whose time has come, in log order. Per order and target they go
+        in order: one waits while an earlier one to the same place is retrying or dead (a
+        marketplace refuses "delivered" for a shipment it was never told was shipped)."""
         rows = self.db.query(
-            f"SELECT {MESSAGE_COLUMNS}, body FROM outbox_messages "  # noqa: S608 - fixed
-            "WHERE status = 'pending' AND next_attempt_at <= ? "
+            f"SELECT {MESSAGE_COLUMNS}, body FROM outbox_messages m "  # noqa: S608 - fixed
+            "WHERE status = 'pending' AND next_attempt_at <= ? AND NOT EXISTS ("
+            " SELECT 1 FROM outbox_messages e WHERE e.order_id = m.order_id"
+            " AND e.target = m.target AND e.status IN ('pending', 'dead')"
+            " AND (e.notification_id < m.notification_id"
+            " OR (e.notification_id = m.notification_id AND e.seq < m.seq))) "
             "ORDER BY notification_id, seq LIMIT ?",
             (now, limit),
         )

@@ -32,20 +32,25 @@ def test_queue_due_retry_dead_letter_and_replay(store):
         ledger.queue([message(1, 5)], position=7)  # the same batch read again
         assert ledger.position() == 7
         due = ledger.due("2026-11-20T09:00:00+00:00", 10)
-        assert [m["id"] for m in due] == ["m-1", "m-2"]  # notification 5 before 7
+        # notification 5 before 7; m-2 (same order, same receiver) only once m-1 is through
+        assert [m["id"] for m in due] == ["m-1"]
         assert due[0]["body"] == {"n": 1}
 
         first = due[0]
         later = "2026-11-20T09:00:30+00:00"
         ledger.record([outcome(first, "pending", 1, 1, "2026-11-20T09:00:00+00:00", later)])
-        assert [m["id"] for m in ledger.due("2026-11-20T09:00:29+00:00", 10)] == ["m-2"]
-        assert "m-1" in [m["id"] for m in ledger.due(later, 10)]
+        # m-2 goes to the same receiver for the same order: it waits behind m-1; another
+        # order's message does not.
+        ledger.queue([{**message(3, 8), "order_id": "o-2"}], position=8)
+        assert [m["id"] for m in ledger.due("2026-11-20T09:00:29+00:00", 10)] == ["m-3"]
+        assert [m["id"] for m in ledger.due(later, 10)] == ["m-1", "m-3"]
         ledger.record([outcome(first, "dead", 2, 2, later, later)])
         (dead,) = ledger.messages(status="dead")
         assert (dead["id"], dead["tries"], dead["last_error"]) == ("m-1", 2, "HTTP 503")
 
         assert ledger.replay(["m-2"], later) == 0  # not a dead letter
         assert ledger.replay(None, "2026-11-21T00:00:00+00:00") == 1
+        assert [m["id"] for m in ledger.due(later, 10)] == ["m-3"]  # m-2 behind the dead m-1
         (again,) = ledger.messages(order_id="o-1", status="pending")[:1]
         assert (again["attempts"], again["tries"]) == (0, 2)  # fresh budget, history kept
         assert [a["try"] for a in ledger.attempts("m-1")] == [1, 2]
