@@ -19,11 +19,13 @@ from uuid import UUID, uuid5
 from adapters.kafka.relay import event_id
 from adapters.outbox.ledger import SqlOutboxLedger
 from adapters.outbox.shapes import first, outbound
-from domains.outbox.messages import Intent, Shipped, intents
+from domains.common import InvalidTransition
+from domains.outbox.messages import CUSTOMS_TEAM_KIND, Intent, Shipped, intents
 from domains.privacy.records import subject_of
 
 MESSAGE_NAMESPACE = UUID("0b7f3c1e-2f4d-4c59-9a63-41c0f5e8d7a2")
 TOPICS = tuple(f":Order.{name}" for name in ("Dispatched", "TrackingRecorded", "ExceptionRaised"))
+ALERTS_TOLD = ("eta_passed", CUSTOMS_TEAM_KIND)
 # Raw-payload keys that carry the buyer's language, by channel API.
 LOCALE_KEYS = ("customer_locale", "locale", "language", "buyer_language")
 
@@ -75,6 +77,8 @@ class OutboxProcessor:
         event = self.app.mapper.to_domain_event(notification)
         name = notification.topic.rsplit(".", 1)[-1]
         data = {k: v for k, v in vars(event).items() if not k.startswith("originator")}
+        if name == "ExceptionRaised" and data["kind"] not in ALERTS_TOLD:
+            return []  # most alerts are for operators only: no need to read the order
         order = self.app.repository.get(event.originator_id, version=event.originator_version)
         facts = self._facts(order, data["shipment_no"])
         eid = event_id(event.originator_id, event.originator_version)
@@ -100,7 +104,10 @@ class OutboxProcessor:
     def _facts(self, order: Any, shipment_no: int) -> Shipped:
         personal = self.app.orders.personal
         raw = personal.raw(order.raw_payload)
-        lines = order.shipment(shipment_no)["lines"]
+        try:
+            lines = order.shipment(shipment_no)["lines"]
+        except InvalidTransition:  # a plan dropped since (backordered): nothing was shipped
+            lines = []
         return Shipped(
             order_id=str(order.id),
             channel=order.channel,
