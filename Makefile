@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install demo serve test lint bench mutate project consume relay clean
+.PHONY: install demo serve test lint bench mutate project consume relay outbox clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ consume: install  ## Kafka intake worker (orders.<channel> -> event store)
 
 relay: install  ## Kafka relay (notification log -> logistics.events)
 	$(PY) -m scripts.cli relay
+
+outbox: install  ## outbox worker (confirmations to the channels, buyers' e-mails)
+	$(PY) -m scripts.cli outbox
 
 lint: install
 	$(VENV)/bin/ruff check domains projections adapters api scripts tests

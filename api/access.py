@@ -315,6 +315,14 @@ POLICIES: dict[str, Policy] = {
     # ------------------------------------------------------------------ api/routes_privacy.py
     "POST /v1/privacy/erasure-requests": Policy(("privacy", "admin")),
     "GET /v1/privacy/subjects": Policy(("privacy", "admin")),
+    # ------------------------------------------------------------------ api/routes_outbox.py
+    "POST /v1/admin/outbox/subscriptions": Policy(ADMIN),
+    "GET /v1/admin/outbox/subscriptions": Policy(ADMIN),
+    "DELETE /v1/admin/outbox/subscriptions/{subscription_id}": Policy(ADMIN),
+    "GET /v1/admin/outbox/messages": Policy(ADMIN),
+    "GET /v1/admin/outbox/dead-letters": Policy(ADMIN),
+    "POST /v1/admin/outbox/dead-letters/replay": Policy(ADMIN),
+    "POST /v1/admin/outbox/dead-letters/{message_id}/replay": Policy(ADMIN),
 }
 
 

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from adapters.bootstrap import build_app_with_views
+from adapters.outbox.worker import build_outbox
 from adapters.runtime import tune_gc
 from api import (
     error_docs,
@@ -23,6 +24,7 @@ from api import (
     routes_customs,
     routes_inbound,
     routes_orders,
+    routes_outbox,
     routes_privacy,
     routes_reference,
     routes_settlement,
@@ -50,7 +52,8 @@ def build_services(
         max_wait_s=float(os.environ.get("CROSSDOCK_INTAKE_WAIT_MS", "2")) / 1000,
     )
     keys = keys or KeyStore.from_env()
-    return Services(app, views.db, views.runner, keys, views.inline, batcher)
+    outbox = build_outbox(app, views.db)
+    return Services(app, views.db, views.runner, keys, views.inline, batcher, outbox)
 
 
 def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> FastAPI:
@@ -66,6 +69,8 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
         api.state.services.keys.close()  # writes the keys' last use (api/auth.py)
         if api.state.services.batcher is not None:
             api.state.services.batcher.close()
+        if api.state.services.outbox is not None:
+            api.state.services.outbox.close()
         api.state.services.db.close()
         api.state.services.app.close()
 
@@ -89,6 +94,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_settlement.router)
     api.include_router(routes_privacy.router)
     api.include_router(routes_inbound.router)
+    api.include_router(routes_outbox.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

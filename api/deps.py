@@ -25,6 +25,7 @@ class Services:
     keys: KeyStore
     inline_projection: bool = True
     batcher: Any = None  # api.batcher.IntakeBatcher: group commit for HTTP intake
+    outbox: Any = None  # adapters.outbox.worker.Outbox: subscriptions, dead letters, replay
 
     def fresh_views(self, until: int | None = None) -> None:
         """Read-your-writes: bring the views up to the log's end (or a given position)."""

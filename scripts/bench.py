@@ -1056,6 +1056,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "reconcile",
         "uploads",
         "backorders",
+        "outbox",
     }
     unknown = parts - default - set(SWITCHES)
     if unknown:
@@ -1211,6 +1212,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             on = ["sqlite"] + ([] if postgres_unreachable() else ["postgres"])
             results["backorders"] = bench_backorders.run(stores, on, args.quick)
             bench_backorders.report(results["backorders"], console)
+        if "outbox" in args.parts:
+            from scripts import bench_outbox
+
+            n = 500 if args.quick else 2000
+            console.print(f"  outbox: {n:,} signed webhooks to a local receiver ...")
+            results["outbox"] = bench_outbox.run(n)
+            bench_outbox.report(results["outbox"], console)
         asked = args.kafka or os.environ.get("BENCH_KAFKA") == "1"
         results["kafka"] = bench_kafka(args.quick, asked)
     finally:

@@ -89,6 +89,8 @@ def world(floor):  # noqa: F811
         "number": "1",
         "fmt": "csv",
         "inbound_id": "ACC-IN-1",
+        "subscription_id": "sub_0000000000000000",
+        "message_id": "00000000-0000-0000-0000-000000000000",
     }
     # The tenants the objects above belong to, and keys of each role: one of the object's
     # tenant (own) and one of another (other).

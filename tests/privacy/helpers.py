@@ -59,6 +59,13 @@ def ship_to_gb(c: Any, person: dict[str, Any], ext: str) -> tuple[str, str, str]
     )
     assert r.status_code == 201 and r.json()["order"]["status"] == "allocated", r.text
     oid = r.json()["order"]["id"]
+    packed = pick_and_pack(c, oid, ext, sku, 2)
+    return oid, f"{oid}-S1", packed["declaration_id"]
+
+
+def pick_and_pack(c: Any, oid: str, ext: str, sku: str, qty: int) -> dict[str, Any]:
+    """Order `oid`'s one shipment at FRA waved, picked by scans and packed in one parcel:
+    the pack answer."""
     c.post("/v1/warehouses/FRA/waves", json={}, headers=c.keys["fra"])
     t = c.get("/v1/handheld/tasks/next", headers=c.keys["fra"]).json()
     for n, line in enumerate(t["next"]):
@@ -71,23 +78,22 @@ def ship_to_gb(c: Any, person: dict[str, Any], ext: str) -> tuple[str, str, str]
                 "quantity": line["quantity"],
             },
         )
-    weight = c.svc.app.reference.product(sku).unit_weight_g * 2
-    sid = f"{oid}-S1"
+    weight = c.svc.app.reference.product(sku).unit_weight_g * qty
     packed = c.post(
-        f"/v1/handheld/shipments/{sid}/pack",
+        f"/v1/handheld/shipments/{oid}-S1/pack",
         headers=c.keys["fra"],
         json={
             "parcels": [
                 {
                     "weight_g": weight,
                     "dimensions_mm": [300, 200, 100],
-                    "items": [{"sku": sku, "quantity": 2}],
+                    "items": [{"sku": sku, "quantity": qty}],
                 }
             ]
         },
     )
     assert packed.status_code == 200, packed.text
-    return oid, sid, packed.json()["declaration_id"]
+    return packed.json()
 
 
 def needles(person: dict[str, Any]) -> dict[str, bytes]:
