@@ -307,7 +307,10 @@ class DealerImportProfile(Aggregate):
             "profile": self.spec,
         }
         if with_versions:
-            out["versions"] = self.versions
+            out["versions"] = [
+                {"version": v["version"], "profile": v["spec"], "by": v["by"], "at": v["at"]}
+                for v in self.versions
+            ]
         return out
 
 
