@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
 from api.auth import KeyStore
+from api.routes_dealer_profiles import EXAMPLE
 from tests.api_keys import bearer_keys
 
 DEALER = "DLR-EU-01"  # Rheinland Trade GmbH: EUR, regions DE/AT/NL
@@ -33,33 +34,7 @@ EXPORT = [
     f"4712;28.06.2026 09:15;SKU-TEA-001;2;4,15;{SHIP}",
 ]
 
-PROFILE: dict[str, Any] = {
-    "id": "erp-export",
-    "name": "Rheinland Trade ERP purchase orders",
-    "columns": {
-        "order_number": "Bestellnummer",
-        "placed_at": "Bestelldatum",
-        "sku": "Artikelnummer",
-        "quantity": "Menge",
-        "unit_price": "Einzelpreis",
-        "customer_name": "Empfänger",
-        "ship_name": "Empfänger",
-        "ship_line1": "Straße",
-        "ship_postcode": "PLZ",
-        "ship_city": "Ort",
-        "ship_country": "Land",
-        "customer_email": "E-Mail",
-        "customer_phone": "Telefon",
-    },
-    "defaults": {"ship_country": "DE"},
-    "constants": {"currency": "EUR"},
-    "date_formats": ["%d.%m.%Y %H:%M"],
-    "time_zone": "Europe/Berlin",
-    "decimal_separator": ",",
-    "thousands_separator": ".",
-    "delimiter": ";",
-    "encoding": "cp1252",
-}
+PROFILE: dict[str, Any] = EXAMPLE  # the routes' documented example is this dealer's profile
 
 
 @pytest.fixture
@@ -140,7 +115,7 @@ def test_bad_rows_name_the_line_the_dealers_column_and_the_value_and_store_nothi
         {
             "loc": "line 4: Bestelldatum",
             "msg": "'2026-06-28T09:15' matches none of the profile's date formats "
-            "('%d.%m.%Y %H:%M')",
+            "('%d.%m.%Y %H:%M', '%d.%m.%Y')",
         },
     ]
     unknown = upload(client, [EXPORT[0], EXPORT[1].replace("SKU-TEA-001", "TEE-0815")])
@@ -155,7 +130,7 @@ def test_profile_errors_are_422_naming_the_field(client):
     bad = {
         **PROFILE,
         "columns": {**PROFILE["columns"], "menge": "Menge"},
-        "date_formats": ["%d.%m.%Y %H:%M", "%d.%m.%Y %k"],
+        "date_formats": ["%d.%m.%Y %H:%M", "%d.%m.%Y %k"],  # %k: glibc strftime only
         "time_zone": "Europe/Düsseldorf",
         "encoding": "ebcdic",
     }
@@ -174,7 +149,7 @@ def test_a_revision_bumps_the_version_and_later_orders_record_it(client):
     client.post(PROFILES, json=PROFILE, headers=client.keys["admin"])
     first = upload(client, EXPORT[:3]).json()["orders"][0]
     revised = {k: v for k, v in PROFILE.items() if k != "id"}
-    revised["date_formats"] = ["%d.%m.%Y %H:%M", "%d.%m.%y %H:%M"]  # two-digit years too
+    revised["date_formats"] = [*PROFILE["date_formats"], "%d.%m.%y %H:%M"]  # 2-digit years too
     r = client.put(f"{PROFILES}/erp-export", json=revised, headers=client.keys["admin"])
     assert r.status_code == 200 and r.json()["version"] == 2
     same = client.put(f"{PROFILES}/erp-export", json=revised, headers=client.keys["admin"])
@@ -193,7 +168,7 @@ def test_a_revision_bumps_the_version_and_later_orders_record_it(client):
 
     shown = client.get(f"{PROFILES}/erp-export", headers=client.keys["dealer"]).json()
     assert [v["version"] for v in shown["versions"]] == [1, 2]
-    assert shown["versions"][0]["profile"]["date_formats"] == ["%d.%m.%Y %H:%M"]
+    assert shown["versions"][0]["profile"]["date_formats"] == PROFILE["date_formats"]
 
 
 def test_two_dealers_with_the_same_order_number_are_two_orders(client):

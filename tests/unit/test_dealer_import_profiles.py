@@ -9,37 +9,20 @@ from typing import Any
 import pytest
 
 from adapters.orders.channels import PayloadError, read_dealer_file
+from api.routes_dealer_profiles import EXAMPLE
 from domains.reference.import_profiles import ImportProfile, profile_errors
 
-HEADER = "Bestellnummer;Bestelldatum;Artikelnummer;Menge;Einzelpreis;Empfänger;Straße;PLZ;Ort"
+HEADER = (
+    "Bestellnummer;Bestelldatum;Artikelnummer;Menge;Einzelpreis;Empfänger;Straße;PLZ;Ort;Land;"
+    "E-Mail;Telefon"
+)
 
 
 def spec(**overrides: Any) -> dict[str, Any]:
-    """A German dealer's export: semicolons, cp1252, 1.234,56, dates in Berlin local time."""
-    base: dict[str, Any] = {
-        "columns": {
-            "order_number": "Bestellnummer",
-            "placed_at": "Bestelldatum",
-            "sku": "Artikelnummer",
-            "quantity": "Menge",
-            "unit_price": "Einzelpreis",
-            "customer_name": "Empfänger",
-            "ship_name": "Empfänger",
-            "ship_line1": "Straße",
-            "ship_postcode": "PLZ",
-            "ship_city": "Ort",
-        },
-        "defaults": {"ship_country": "DE"},
-        "constants": {"currency": "EUR"},
-        "date_formats": ["%d.%m.%Y %H:%M", "%d.%m.%Y"],
-        "time_zone": "Europe/Berlin",
-        "decimal_separator": ",",
-        "thousands_separator": ".",
-        "delimiter": ";",
-        "encoding": "cp1252",
-    }
-    base.update(overrides)
-    return base
+    """The documented example (the OpenAPI example of the profile routes): a German dealer's
+    export, semicolons, cp1252, 1.234,56, dates in Berlin local time, no currency column."""
+    base = {k: v for k, v in EXAMPLE.items() if k not in ("id", "default")}
+    return {**base, **overrides}
 
 
 def profile(**overrides: Any) -> ImportProfile:
@@ -47,9 +30,8 @@ def profile(**overrides: Any) -> ImportProfile:
 
 
 def row(number: str = "4711", when: str = "07.12.2026 14:30", qty: str = "2", price: str = "4,15"):
-    return (
-        f"{number};{when};SKU-TEA-001;{qty};{price};Weinhaus Müller;Königsallee 12;40212;Düsseldorf"
-    )
+    ship = "Weinhaus Müller;Königsallee 12;40212;Düsseldorf;DE;einkauf@weinhaus.example.de;"
+    return f"{number};{when};SKU-TEA-001;{qty};{price};{ship}"
 
 
 def read(*rows: str, **overrides: Any):

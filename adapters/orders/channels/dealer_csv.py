@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+from domains.reference.import_profiles import LINE_FIELDS as PROFILE_LINE_FIELDS
+from domains.reference.import_profiles import ORDER_FIELDS as PROFILE_ORDER_FIELDS
+
 from .base import (
     Invalid,
     MappedOrder,
@@ -22,25 +25,9 @@ from .base import (
 )
 from .csv_rows import MAX_ROWS, Row, file_rows, header_loc, read_rows
 
-COLUMNS = (
-    "dealer_id",
-    "order_number",
-    "placed_at",
-    "currency",
-    "customer_name",
-    "customer_email",
-    "customer_phone",
-    "ship_name",
-    "ship_line1",
-    "ship_line2",
-    "ship_city",
-    "ship_region",
-    "ship_postcode",
-    "ship_country",
-    "sku",
-    "quantity",
-    "unit_price",
-)
+# Today's format is the default profile: every canonical field a profile can map
+# (domains/reference/import_profiles.py) is a column of its own name, after the dealer's id.
+COLUMNS = ("dealer_id", *PROFILE_ORDER_FIELDS, *PROFILE_LINE_FIELDS)
 _ORDER_COLUMNS = COLUMNS[2:-3]  # must repeat identically on every row of an order
 _UPPER_COLUMNS = {"currency", "ship_country"}
 HEADER_LOC = header_loc()
