@@ -1,5 +1,5 @@
-"""`crossdock` command line: serve, demo, project, consume, relay, keys, inbound, backorders
-(bench: scripts/bench.py)."""
+"""`crossdock` command line: serve, demo, project, consume, relay, keys, inbound, backorders,
+dealers (bench: scripts/bench.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from scripts.dealer_commands import register as register_dealer_commands
 from scripts.inbound_commands import register as register_inbound_commands
 from scripts.kafka_commands import register as register_kafka_commands
 
@@ -18,6 +19,7 @@ keys_cli = typer.Typer(help="API keys (only their SHA-256 is stored)", no_args_i
 cli.add_typer(keys_cli, name="keys")
 register_kafka_commands(cli)
 register_inbound_commands(cli)
+register_dealer_commands(cli)
 
 
 @cli.command()
