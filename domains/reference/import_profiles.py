@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
@@ -65,7 +65,7 @@ THOUSANDS_SEPARATORS = ("", ".", ",", " ", "'", "\u00a0")
 MAX_HEADER_ROW = 50
 MAX_NAME = 200
 CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-_SAMPLE = datetime(2026, 12, 7, 14, 30, 45)
+_SAMPLE = datetime(2026, 12, 7, 14, 30, 45, tzinfo=UTC)  # aware, so %z writes an offset
 _DIRECTIVE = re.compile(r"%(.)")
 _KNOWN_DIRECTIVES = set("dmyYHIpMSfbBaAjz%")
 _HAS_DAY, _HAS_MONTH, _HAS_YEAR = set("dj"), set("mbBj"), set("yY")
@@ -117,16 +117,18 @@ class ImportProfile:
 
 def normal_encoding(name: Any) -> str | None:
     """Our name for an encoding a profile may name (any spelling `codecs` knows), else None."""
+    if not isinstance(name, str) or not 0 < len(name) <= 40:
+        return None
     try:
-        return ENCODINGS.get(codecs.lookup(name).name) if isinstance(name, str) else None
-    except LookupError:
+        return ENCODINGS.get(codecs.lookup(name).name)
+    except (LookupError, ValueError):
         return None
 
 
 def date_format_problem(pattern: Any) -> str | None:
     """Why a strptime pattern cannot read a dealer's dates, or None."""
-    if not isinstance(pattern, str) or not pattern.strip():
-        return "expected a strptime pattern such as '%d.%m.%Y %H:%M'"
+    if not isinstance(pattern, str) or not pattern.strip() or len(pattern) > 64:
+        return "expected a strptime pattern (up to 64 characters) such as '%d.%m.%Y %H:%M'"
     directives = set(_DIRECTIVE.findall(pattern))
     unknown = sorted(directives - _KNOWN_DIRECTIVES)
     if unknown:
@@ -216,12 +218,15 @@ def _format_errors(spec: dict[str, Any]) -> list[dict[str, str]]:
             errors.append({"loc": f"date_formats[{i}]", "msg": problem})
     zone = spec.get("time_zone")
     try:
-        if not isinstance(zone, str) or not zone:
+        if not isinstance(zone, str) or not 0 < len(zone) <= 64:  # IANA names are short
             raise ValueError
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name no file can have
         errors.append(
-            {"loc": "time_zone", "msg": f"unknown IANA time zone {zone!r}, e.g. 'Europe/Berlin'"}
+            {
+                "loc": "time_zone",
+                "msg": f"unknown IANA time zone {str(zone)[:80]!r}, e.g. 'Europe/Berlin'",
+            }
         )
     decimal, thousands = spec.get("decimal_separator", "."), spec.get("thousands_separator", "")
     if decimal not in DECIMAL_SEPARATORS:

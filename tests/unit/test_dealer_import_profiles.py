@@ -204,3 +204,16 @@ def test_an_order_level_cell_that_differs_on_a_later_row_is_refused():
         "'08.12.2026 09:00' differs from '07.12.2026 14:30' on line 2"
         in errors["line 3: Bestelldatum"]
     )
+
+
+def test_hostile_settings_are_refused_naming_the_field():
+    # a zone name no file can have, a NUL encoding, an endless pattern: 422s, not crashes
+    bad = spec(time_zone="a" * 5000, encoding="\x00", date_formats=["%d" * 100])
+    locs = {e["loc"] for e in profile_errors(bad)}
+    assert locs == {"time_zone", "encoding", "date_formats[0]"}
+
+
+def test_a_date_written_with_its_own_offset_keeps_it():
+    (order,) = read(row(when="07.12.2026 14:30 -0500"), date_formats=["%d.%m.%Y %H:%M %z"])
+    # 14:30 at UTC-05:00 is 19:30 UTC, whatever the profile's zone says
+    assert order.canonical["placed_at"] == "2026-12-07T19:30:00+00:00"
