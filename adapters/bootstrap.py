@@ -19,7 +19,7 @@ from typing import Any
 
 from adapters.customs.documents import render_commercial_invoice, render_packing_list
 from adapters.customs.rules import load_tariffs, shipped_files, tables_from_files
-from adapters.orders.channels import parse_dealer_csv
+from adapters.orders.channels import read_dealer_file
 from adapters.orders.split_cpsat import CpSatSplitSolver
 from adapters.privacy.keys import MemorySubjectKeys, SqlSubjectKeys
 from adapters.reference.facts import EcbRates, IsoCountries, LaneCostTable
@@ -200,7 +200,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         fx=_fx(),
         countries=_countries(),
         costs=lane_costs,
-        dealer_orders=parse_dealer_csv,
+        dealer_orders=read_dealer_file,
         split_solver=CpSatSplitSolver(time_limit_s=split_time),
         intake_lock=_intake_lock(env),
         lane_offers=RateCardLaneOffers(rates),

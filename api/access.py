@@ -180,6 +180,16 @@ DECLARATION = Owner(
 PICK_LIST = Owner("pick list", "task_id", "the pick list's warehouse", _pick_list)
 INBOUND = Owner("inbound shipment", "inbound_id", "the inbound's destination warehouse", _inbound)
 
+# The dealer channel's own routes: the channel is not in their paths.
+DEALER_CHANNEL = Owner(
+    "channel",
+    "channel",  # not in these paths: the routes are the dealer channel's
+    "the dealer channel",
+    lambda _app, value: Owners(channels=frozenset([value])),
+    lookup=False,
+    default="dealer",
+)
+
 # Role sets used more than once below.
 READERS = ("connector", "warehouse", "customs", "finance", "admin")
 FLOOR = ("warehouse", "admin")
@@ -200,17 +210,7 @@ POLICIES: dict[str, Policy] = {
     "POST /v1/channels/{channel}/orders": Policy(
         ("connector", "admin"), owner=channel_in_path("channel")
     ),
-    "POST /v1/channels/dealer/orders:csv": Policy(
-        ("connector", "admin"),
-        owner=Owner(
-            "channel",
-            "channel",  # not in this path: the route is the dealer channel's
-            "the dealer channel",
-            lambda _app, value: Owners(channels=frozenset([value])),
-            lookup=False,
-            default="dealer",
-        ),
-    ),
+    "POST /v1/channels/dealer/orders:csv": Policy(("connector", "admin"), owner=DEALER_CHANNEL),
     "GET /v1/orders": Policy(READERS, confined="lists its own channel's or warehouse's orders"),
     "GET /v1/orders/{order_id}": Policy(READERS, owner=ORDER),
     "GET /v1/orders/{order_id}/events": Policy(READERS, owner=ORDER),
@@ -230,6 +230,18 @@ POLICIES: dict[str, Policy] = {
         ("admin", "customs", "finance", "warehouse", "connector"), shared=True
     ),
     "GET /v1/admin/dealers/{code}": Policy(("admin", "finance")),
+    # ------------------------------------------------------------------ api/routes_dealer_profiles.py
+    # No key is bound to one dealer (a connector key is the whole dealer portal's), so only an
+    # admin saves a profile; the dealer channel's connector may read them (which profile reads
+    # a file, and how).
+    "POST /v1/dealers/{dealer_id}/import-profiles": Policy(ADMIN),
+    "PUT /v1/dealers/{dealer_id}/import-profiles/{profile_id}": Policy(ADMIN),
+    "GET /v1/dealers/{dealer_id}/import-profiles": Policy(
+        ("admin", "connector"), owner=DEALER_CHANNEL
+    ),
+    "GET /v1/dealers/{dealer_id}/import-profiles/{profile_id}": Policy(
+        ("admin", "connector"), owner=DEALER_CHANNEL
+    ),
     "GET /v1/stock": Policy(
         ("admin", "warehouse", "connector", "customs", "finance"),
         confined="a warehouse key lists its own warehouse's stock",

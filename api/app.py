@@ -22,6 +22,7 @@ from api import (
     errors,
     limits,
     routes_customs,
+    routes_dealer_profiles,
     routes_inbound,
     routes_orders,
     routes_outbox,
@@ -88,6 +89,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     limits.install(api)
     api.include_router(routes_orders.router)
     api.include_router(routes_reference.router)
+    api.include_router(routes_dealer_profiles.router)
     api.include_router(routes_warehouse.router)
     api.include_router(routes_transport.router)
     api.include_router(routes_customs.router)

@@ -129,15 +129,23 @@ async def take_order(
 async def push_dealer_csv(
     request: Request,
     response: Response,
+    dealer: str | None = Query(None, description="the dealer the file is from"),
+    profile: str | None = Query(
+        None, description="the dealer's import profile reading it (default: the dealer's own)"
+    ),
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    """Dealer orders as CSV, one row per line, grouped by the dealer's order number.
-    All or nothing: one bad row rejects the file with its line number and nothing is stored."""
+    """Dealer orders as CSV, one row per line, grouped by the dealer's order number. With
+    `dealer` (and `profile`), the dealer's own export read through its import profile;
+    otherwise today's format (README: "Dealer import profiles"). All or nothing: one bad row
+    rejects the file naming its line, column and value, and nothing is stored."""
     body = await request.body()
     if len(body) > MAX_CSV_BYTES:
         raise HTTPException(status_code=413, detail=f"file over {MAX_CSV_BYTES} bytes")
-    outcomes, nid = await run_in_threadpool(svc.app.orders.intake_dealer_file, body)
+    outcomes, nid = await run_in_threadpool(
+        svc.app.orders.intake_dealer_file, body, dealer, profile
+    )
     created = sum(1 for o in outcomes if o.created)
     response.status_code = 201 if created else 200
     return {

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from domains.reference.import_profiles import ImportProfile
+
 
 class FxRates(Protocol):
     def rate(self, from_currency: str, to_currency: str, on: date) -> tuple[Decimal, date]:
@@ -51,11 +53,13 @@ class MappedOrder(Protocol):
 
     canonical: dict[str, Any]
     source_paths: dict[str, str]
+    raw: Any  # what a file-based channel read (a dealer file: the order's rows), else None
 
 
-# A dealer order file (CSV bytes) -> its orders (adapters/orders/channels/dealer_csv.py); a bad row
-# raises the adapter's PayloadError naming its line.
-DealerOrderFile = Callable[[bytes], Sequence[MappedOrder]]
+# A dealer order file (CSV bytes) and the import profile version that reads it (None: today's
+# CSV format) -> its orders (adapters/orders/channels/read_dealer_file); a bad row raises the
+# adapter's PayloadError naming its line, the dealer's column and the value.
+DealerOrderFile = Callable[[bytes, ImportProfile | None], Sequence[MappedOrder]]
 
 
 # A lane offer for one destination and channel: (origin country, grams, goods classes, longest

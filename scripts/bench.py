@@ -62,6 +62,7 @@ from adapters.reference.seed import load, seed_reference
 from adapters.runtime import tune_gc
 from domains.common import DomainError
 from domains.crossdock import Crossdock
+from domains.orders.dealer_files import dealer_intake
 from domains.orders.intake import Intake
 from scripts import demo_data
 from scripts.bench_http_client import Request, run_load, run_open_loop
@@ -290,7 +291,7 @@ def realistic_items(total: int, seed: int = SEED) -> tuple[list[Intake], int]:
         try:
             if channel == "dealer":
                 for m in parse_dealer_csv(payload):
-                    items.append(Intake("dealer", m.canonical, m.canonical, m.source_paths))
+                    items.append(dealer_intake(m, None))
             else:
                 m = map_payload(channel, payload)
                 items.append(Intake(channel, payload, m.canonical, m.source_paths))

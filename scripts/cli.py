@@ -1,5 +1,5 @@
 """`crossdock` command line: serve, demo, project, consume, relay, outbox, keys, inbound,
-backorders (bench: scripts/bench.py)."""
+backorders, dealers (bench: scripts/bench.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from scripts.dealer_commands import register as register_dealer_commands
 from scripts.inbound_commands import register as register_inbound_commands
 from scripts.kafka_commands import register as register_kafka_commands
 from scripts.outbox_commands import register as register_outbox_commands
@@ -20,6 +21,7 @@ cli.add_typer(keys_cli, name="keys")
 register_kafka_commands(cli)
 register_inbound_commands(cli)
 register_outbox_commands(cli)
+register_dealer_commands(cli)
 
 
 @cli.command()

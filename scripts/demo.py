@@ -25,6 +25,7 @@ from adapters.reference.seed import load, seed_reference
 from api.app import build_services
 from api.auth import DEFAULT_KEYS_FILE, new_key, write_keys
 from domains.common import InvalidTransition, NotFound
+from domains.orders.dealer_files import dealer_intake
 from domains.orders.intake import Intake
 from projections.inbound_views import inbound_list, landed_costs
 from projections.orders_views import stock_page
@@ -134,7 +135,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
         try:
             if channel == "dealer":
                 for m in parse_dealer_csv(payload):
-                    items.append(Intake("dealer", m.canonical, m.canonical, m.source_paths))
+                    items.append(dealer_intake(m, None))
             else:
                 m = map_payload(channel, payload)
                 items.append(Intake(channel, payload, m.canonical, m.source_paths))

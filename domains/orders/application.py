@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.orders.allocation import Allocator
+from domains.orders.dealer_files import comparable, dealer_intake
 from domains.orders.intake import (
     DuplicateConflict,
     Intake,
@@ -28,7 +29,6 @@ from domains.orders.intake import (
     IntakeOutcome,
     KnownOrders,
     diff,
-    legacy_payload_hash,
     payload_hash,
     stored_ids,
 )
@@ -197,14 +197,29 @@ class OrderUseCases(BackorderUseCases):
             raise outcome.error
         return outcome, nid
 
-    def intake_dealer_file(self, data: bytes) -> tuple[list[IntakeOutcome], int]:
-        """Dealer orders from a CSV file, one row per line, grouped by the dealer's order
-        number, taken in all or nothing: a bad row rejects the file naming its line, an invalid
-        order rejects it with every error naming its order, and nothing is stored."""
-        items = [
-            Intake("dealer", m.canonical, m.canonical, m.source_paths)
-            for m in self.dealer_orders(data)
-        ]
+    def intake_dealer_file(
+        self, data: bytes, dealer_id: str | None = None, profile: str | None = None
+    ) -> tuple[list[IntakeOutcome], int]:
+        """Dealer orders from a file, one row per line, grouped by the dealer's order number,
+        taken in all or nothing: a bad row rejects the file naming its line, column and value,
+        an invalid order rejects it with every error naming its order, and nothing is stored.
+        The file is read through the dealer's import profile `profile`, else its default one;
+        in today's CSV format when the dealer has none (or no dealer is named)."""
+        chosen = self.reference.import_profiles.resolve(dealer_id, profile)
+        mapped = self.dealer_orders(data, chosen)
+        if dealer_id is not None:
+            others = [
+                {
+                    "loc": m.source_paths.get("dealer_id", "dealer_id"),
+                    "msg": f"{other!r} is not the dealer this file was sent for ({dealer_id})",
+                }
+                for m in mapped
+                if (other := m.canonical.get("dealer_id")) != dealer_id
+            ]
+            if others:
+                raise ValidationFailed(others)
+        reference = chosen.reference if chosen is not None else None
+        items = [dealer_intake(m, reference) for m in mapped]
         outcomes, nid = self.intake_batch(items, all_or_nothing=True)
         errors = []
         for item, outcome in zip(items, outcomes, strict=True):
@@ -289,26 +304,21 @@ class OrderUseCases(BackorderUseCases):
         the stored order's opened canonical form; what is recorded is sealed."""
         canonical = item.canonical
         external_id = str(canonical.get("external_id") or "")
-        order_id = Order.create_id(item.channel, external_id)
+        order_id = Order.create_id(item.channel, external_id, canonical.get("dealer_id"))
         try:
             self.validate(item, batch)
         except ValidationFailed as exc:
             return IntakeOutcome(order_id, False, error=exc)
-        digest = payload_hash(item.raw_payload)
+        digest = payload_hash(item.fingerprint)
         existing: Order | None = batch.touched.get(order_id)  # type: ignore[assignment]
         if existing is None and (check_store or order_id in self.known):
             existing = self.store.read_fresh(order_id)
         if existing is not None:
-            if existing.payload_hash == digest or (
-                existing.payload_hash == legacy_payload_hash(item.raw_payload)
-            ):
+            if item.repeats(existing.payload_hash, digest):
                 return IntakeOutcome(order_id, False, order=existing)
+            stored = comparable(existing, self.personal.canonical(existing.canonical))
             return IntakeOutcome(
-                order_id,
-                False,
-                error=DuplicateConflict(
-                    order_id, diff(self.personal.canonical(existing.canonical), canonical)
-                ),
+                order_id, False, error=DuplicateConflict(order_id, diff(stored, canonical))
             )
         if subject is None:
             subject = self.personal.subject(item.channel, canonical)

@@ -44,12 +44,32 @@ class DuplicateConflict(DomainError):
 
 @dataclass
 class Intake:
-    """One order to take in: the channel's raw payload and its mapped canonical form."""
+    """One order to take in: the channel's raw payload and its mapped canonical form.
+    `fingerprints`: what identifies a repeat when it is not the raw payload (a dealer file's
+    order: its canonical form, then the form older code recorded, domains/orders/dealer_files.py);
+    the first one's hash is recorded."""
 
     channel: str
     raw_payload: Any
     canonical: dict[str, Any]
     source_paths: dict[str, str] = field(default_factory=dict)
+    fingerprints: tuple[Any, ...] = ()
+
+    @property
+    def fingerprint(self) -> Any:
+        return self.fingerprints[0] if self.fingerprints else self.raw_payload
+
+    def repeats(self, stored_hash: str, digest: str) -> bool:
+        """Whether an order recorded with `stored_hash` is this one again (`digest`: the hash
+        of this one's fingerprint), also as hashed by older code."""
+        if stored_hash == digest:
+            return True
+        forms = self.fingerprints or (self.raw_payload,)
+        return any(
+            stored_hash == legacy_payload_hash(form)
+            or (i > 0 and stored_hash == payload_hash(form))
+            for i, form in enumerate(forms)
+        )
 
 
 @dataclass

@@ -53,7 +53,20 @@ class Order(Aggregate):
         state.setdefault("backorders", [])
 
     @staticmethod
-    def create_id(channel: str, external_id: str) -> UUID:
+    def create_id(
+        channel: str,
+        external_id: str,
+        dealer_id: str | None = None,
+        canonical: dict[str, Any] | None = None,
+    ) -> UUID:
+        # A dealer's order number is unique only among that dealer's orders, so a dealer order's
+        # stream is keyed by (dealer, number): the very key "<dealer>:<number>" its external id
+        # was before it became the dealer's own number, so orders stored then keep their ids.
+        # The library calls this with the Received event's `canonical` (its dealer_id is never
+        # sealed); callers computing an id pass `dealer_id`.
+        dealer_id = dealer_id or (canonical or {}).get("dealer_id")
+        if channel == "dealer" and dealer_id:
+            return stable_id("order", channel, f"{dealer_id}:{external_id}")
         return stable_id("order", channel, external_id)
 
     @event("Received")

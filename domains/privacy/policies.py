@@ -43,7 +43,10 @@ def identity(channel: str, canonical: dict[str, Any]) -> tuple[str, str]:
         normalised = normalise_phone(phone)
         if normalised:
             return "phone", normalised
-    return "order", f"{channel}:{canonical.get('external_id') or ''}"
+    order = str(canonical.get("external_id") or "")
+    if channel == "dealer" and canonical.get("dealer_id"):  # numbers are only the dealer's own
+        order = f"{canonical['dealer_id']}:{order}"  # as the external id was until the change
+    return "order", f"{channel}:{order}"
 
 
 def lookup(email: str | None, phone: str | None) -> tuple[str, str]:

@@ -13,6 +13,7 @@ from typing import Any
 from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.log_cache import LogCached
 from domains.reference.compliance import compliance_errors
+from domains.reference.import_profiles_app import ImportProfileUseCases
 from domains.reference.model import (
     PRODUCT_FIELDS,
     PRODUCT_OPTIONAL,
@@ -40,6 +41,7 @@ class ReferenceUseCases:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._cache: LogCached[dict[str, Any]] = LogCached(store, REFERENCE_TOPICS, self._load)
+        self.import_profiles = ImportProfileUseCases(store, self.get_dealer)
 
     # ------------------------------------------------------------------ reads
     def current(self) -> dict[str, Any]:

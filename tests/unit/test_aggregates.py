@@ -42,6 +42,24 @@ def test_order_id_is_stable_per_channel_and_external_id():
     assert order().total == Decimal("12.50")
 
 
+def test_a_dealer_orders_id_is_its_dealer_and_its_own_number():
+    def dealer_order(dealer: str) -> Order:
+        canonical = {**CANON, "external_id": "4711", "dealer_id": dealer}
+        return Order(
+            channel="dealer",
+            external_id="4711",  # the dealer's own number, as stored
+            raw_payload=canonical,
+            payload_hash="h",
+            canonical=canonical,
+            mapper_version=1,
+        )
+
+    eu, us = dealer_order("DLR-EU-01"), dealer_order("DLR-US-01")
+    assert eu.id == Order.create_id("dealer", "4711", "DLR-EU-01") != us.id
+    # the id orders got when "DLR-EU-01:4711" was their external id
+    assert eu.id == Order.create_id("dealer", "DLR-EU-01:4711")
+
+
 def test_only_an_approved_order_is_split_and_a_held_one_released_with_reason():
     o = order()
     o.record_review(

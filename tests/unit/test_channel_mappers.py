@@ -9,7 +9,7 @@ from adapters.orders.channels import (
     FieldError,
     MappedOrder,
     PayloadError,
-    dealer_csv,
+    csv_rows,
     map_payload,
     parse_dealer_csv,
 )
@@ -406,9 +406,9 @@ def csv_errors(data) -> dict[str, str]:
 def test_dealer_sample_groups_rows_into_orders():
     orders = parse_dealer_csv((FIXTURES / "dealer_orders.csv").read_bytes())
     assert [o.canonical["external_id"] for o in orders] == [
-        "DLR-ROTTERDAM:PO-55120",
-        "DLR-AUSTIN:7781",
-        "DLR-ROTTERDAM:PO-55121",
+        "PO-55120",
+        "7781",
+        "PO-55121",
     ]
     first, austin, _ = orders
     assert first.canonical["dealer_id"] == "DLR-ROTTERDAM"
@@ -425,7 +425,7 @@ def test_dealer_sample_groups_rows_into_orders():
 def test_dealer_rows_of_one_order_need_not_be_adjacent():
     text = csv_text({}, {"order_number": "1002"}, {"sku": "SKU-WINE-RED", "quantity": "2"})
     orders = parse_dealer_csv(text)
-    assert [o.canonical["external_id"] for o in orders] == ["DLR-1:1001", "DLR-1:1002"]
+    assert [o.canonical["external_id"] for o in orders] == ["1001", "1002"]
     assert [line["sku"] for line in orders[0].canonical["lines"]] == ["SKU-TEA-001", "SKU-WINE-RED"]
     assert orders[0].source_paths["lines[1].sku"] == "line 4: sku"
 
@@ -502,7 +502,7 @@ def test_dealer_header_only():
 def test_dealer_row_limit(monkeypatch):
     assert MAX_ROWS == 10_000
     # a smaller limit keeps the test fast; the counting logic is the same
-    monkeypatch.setattr(dealer_csv, "MAX_ROWS", 3)
+    monkeypatch.setattr(csv_rows, "MAX_ROWS", 3)
     assert len(parse_dealer_csv(csv_text({}, {}, {}))) == 1
     assert csv_errors(csv_text({}, {}, {}, {}, {})) == {
         "line 5: row": "too many rows; the limit is 3 per file"

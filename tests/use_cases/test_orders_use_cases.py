@@ -21,15 +21,16 @@ DEALER_FILE = (
 )
 
 
-def orders_in(data: bytes) -> set[str]:
+def orders_in(data: bytes) -> set[tuple[str, str]]:
     rows = csv.DictReader(io.StringIO(data.decode("utf-8")))
-    return {f"{r['dealer_id']}:{r['order_number']}" for r in rows}
+    return {(r["dealer_id"], r["order_number"]) for r in rows}
 
 
 def test_a_dealer_file_becomes_one_order_per_dealer_order_number(app):
     outcomes, nid = app.orders.intake_dealer_file(DEALER_FILE)
     assert nid > 0 and all(o.created for o in outcomes)
-    assert {o.order.external_id for o in outcomes} == orders_in(DEALER_FILE)
+    # each order keeps the dealer's own number as its external id
+    assert {(o.order.dealer_id, o.order.external_id) for o in outcomes} == orders_in(DEALER_FILE)
     again, nid = app.orders.intake_dealer_file(DEALER_FILE)
     assert nid == 0 and not any(o.created for o in again)
     assert [o.order_id for o in again] == [o.order_id for o in outcomes]
@@ -37,7 +38,7 @@ def test_a_dealer_file_becomes_one_order_per_dealer_order_number(app):
 
 def test_one_invalid_order_rejects_the_whole_dealer_file_naming_it(app):
     bad_row = DEALER_FILE.decode().splitlines()[3].replace("SKU-PHONE-CASE", "SKU-NOPE")
-    bad_order = ":".join(bad_row.split(",")[:2])
+    bad_order = bad_row.split(",")[1]  # the dealer's order number
     with pytest.raises(ValidationFailed) as rejected:
         app.orders.intake_dealer_file(DEALER_FILE.replace(b"SKU-PHONE-CASE", b"SKU-NOPE"))
     assert {e["order"] for e in rejected.value.errors} == {bad_order}

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from domains.reference.import_profiles import ImportProfile
+
 from . import amazon, shopee, shopify, web
 from .base import FieldError, MappedOrder, PayloadError
 from .dealer_csv import parse_dealer_csv
+from .dealer_profile import parse_dealer_export
 
 __all__ = [
     "MAPPERS",
@@ -21,6 +24,7 @@ __all__ = [
     "PayloadError",
     "map_payload",
     "parse_dealer_csv",
+    "read_dealer_file",
 ]
 
 MAPPERS: dict[str, Callable[[Any], MappedOrder]] = {
@@ -39,3 +43,9 @@ def map_payload(channel: str, payload: Any) -> MappedOrder:
             [FieldError("channel", f"unknown channel {channel!r}; expected one of {known}")]
         )
     return mapper(payload)
+
+
+def read_dealer_file(data: bytes, profile: ImportProfile | None = None) -> list[MappedOrder]:
+    """A dealer's order file: read through its import profile, or in today's CSV format
+    (adapters/orders/channels/dealer_csv.py) when there is none."""
+    return parse_dealer_csv(data) if profile is None else parse_dealer_export(data, profile)

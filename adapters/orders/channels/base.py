@@ -40,6 +40,9 @@ class PayloadError(Exception):
 class MappedOrder:
     canonical: dict[str, Any]
     source_paths: dict[str, str]
+    # What a file-based channel read to build the order (a dealer file: its rows), recorded as
+    # the order's raw payload; None when the raw payload is the pushed body itself.
+    raw: Any = None
 
 
 class Val(NamedTuple):

@@ -7,18 +7,15 @@ dealer can find the cell in a spreadsheet.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
+from domains.reference.import_profiles import LINE_FIELDS as PROFILE_LINE_FIELDS
+from domains.reference.import_profiles import ORDER_FIELDS as PROFILE_ORDER_FIELDS
+
 from .base import (
-    FieldError,
     Invalid,
     MappedOrder,
-    Node,
-    PayloadError,
     Reading,
-    Val,
     format_price,
     to_country,
     to_currency,
@@ -26,47 +23,23 @@ from .base import (
     to_quantity,
     to_timestamp,
 )
+from .csv_rows import MAX_ROWS, Row, file_rows, header_loc, read_rows
 
-COLUMNS = (
-    "dealer_id",
-    "order_number",
-    "placed_at",
-    "currency",
-    "customer_name",
-    "customer_email",
-    "customer_phone",
-    "ship_name",
-    "ship_line1",
-    "ship_line2",
-    "ship_city",
-    "ship_region",
-    "ship_postcode",
-    "ship_country",
-    "sku",
-    "quantity",
-    "unit_price",
-)
+# Today's format is the default profile: every canonical field a profile can map
+# (domains/reference/import_profiles.py) is a column of its own name, after the dealer's id.
+COLUMNS = ("dealer_id", *PROFILE_ORDER_FIELDS, *PROFILE_LINE_FIELDS)
 _ORDER_COLUMNS = COLUMNS[2:-3]  # must repeat identically on every row of an order
 _UPPER_COLUMNS = {"currency", "ship_country"}
-MAX_ROWS = 10_000
-HEADER_LOC = "line 1: header"
-
-
-class _Row(Node):
-    def __init__(self, reading: Reading, line: int, data: dict[str, str]) -> None:
-        super().__init__(reading, data, f"line {line}")
-        self.line = line
-
-    def loc(self, key: str) -> str:
-        return f"line {self.line}: {key}"
+HEADER_LOC = header_loc()
+__all__ = ["COLUMNS", "HEADER_LOC", "MAX_ROWS", "parse_dealer_csv"]
 
 
 def parse_dealer_csv(data: bytes | str) -> list[MappedOrder]:
     text = _decode(data)
     reading = Reading()
     delimiter = _delimiter(text)
-    orders: dict[tuple[str, str], list[_Row]] = {}
-    for row in _rows(reading, text, delimiter):
+    orders: dict[tuple[str, str], list[Row]] = {}
+    for row in read_rows(reading, text, delimiter, COLUMNS):
         dealer, number = row.text("dealer_id"), row.text("order_number")
         for key in (dealer, number):
             if key.value is None:
@@ -101,50 +74,7 @@ def _delimiter(text: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
-def _rows(reading: Reading, text: str, delimiter: str) -> list[_Row]:
-    if not text.strip():
-        expected = ",".join(COLUMNS)
-        raise PayloadError(
-            [FieldError(HEADER_LOC, f"file is empty; expected a header row: {expected}")]
-        )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader)]
-    missing = [c for c in COLUMNS if c not in header]
-    doubled = sorted({c for c in header if c in COLUMNS and header.count(c) > 1})
-    if missing or doubled:
-        problems = [f"missing column(s) {', '.join(missing)}"] if missing else []
-        problems += [f"duplicate column(s) {', '.join(doubled)}"] if doubled else []
-        raise PayloadError([FieldError(HEADER_LOC, "; ".join(problems))])
-    position = {c: header.index(c) for c in COLUMNS}
-
-    rows: list[_Row] = []
-    count, end = 0, reader.line_num
-    try:
-        for cells in reader:
-            # reader.line_num is the record's last line; quoted fields may span lines
-            line, end = end + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            count += 1
-            if count > MAX_ROWS:
-                reading.fail(
-                    f"line {line}: row", f"too many rows; the limit is {MAX_ROWS} per file"
-                )
-                break
-            if len(cells) < len(header) or any(c.strip() for c in cells[len(header) :]):
-                reading.fail(
-                    f"line {line}: row", f"expected {len(header)} fields, got {len(cells)}"
-                )
-                continue
-            rows.append(_Row(reading, line, {c: cells[i] for c, i in position.items()}))
-    except csv.Error as exc:
-        reading.fail(f"line {reader.line_num}: row", f"unreadable CSV: {exc}")
-    if count == 0:
-        reading.fail("line 2: row", "no order rows after the header")
-    return rows
-
-
-def _order(reading: Reading, rows: list[_Row], decimal_comma: bool) -> MappedOrder:
+def _order(reading: Reading, rows: list[Row], decimal_comma: bool) -> MappedOrder:
     head = rows[0]
     dealer, number = head.text("dealer_id"), head.text("order_number")
     for row in rows[1:]:
@@ -159,7 +89,9 @@ def _order(reading: Reading, rows: list[_Row], decimal_comma: bool) -> MappedOrd
 
     currency = reading.convert(head.text("currency"), to_currency)
     fields = {
-        "external_id": Val(f"{dealer.value}:{number.value}", number.loc),
+        # The dealer's own number; the order's stream is keyed by (dealer, number), see
+        # Order.create_id. Before, the number was stored prefixed "<dealer>:<number>".
+        "external_id": number,
         "placed_at": reading.convert(head.text("placed_at"), to_timestamp),
         "currency": currency,
         "customer.name": head.text("customer_name"),
@@ -184,7 +116,8 @@ def _order(reading: Reading, rows: list[_Row], decimal_comma: bool) -> MappedOrd
         }
         for row in rows
     ]
-    return reading.assemble(fields, lines)
+    mapped = reading.assemble(fields, lines)
+    return MappedOrder(mapped.canonical, mapped.source_paths, file_rows(rows))
 
 
 def _same_key(column: str, value: str) -> str:
