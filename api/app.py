@@ -24,6 +24,7 @@ from api import (
     routes_inbound,
     routes_orders,
     routes_privacy,
+    routes_receivables,
     routes_reference,
     routes_settlement,
     routes_transport,
@@ -89,6 +90,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_settlement.router)
     api.include_router(routes_privacy.router)
     api.include_router(routes_inbound.router)
+    api.include_router(routes_receivables.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

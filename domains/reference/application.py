@@ -14,6 +14,7 @@ from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.log_cache import LogCached
 from domains.reference.compliance import compliance_errors
 from domains.reference.model import (
+    DEALER_OPTIONAL,
     PRODUCT_FIELDS,
     PRODUCT_OPTIONAL,
     Dealer,
@@ -176,7 +177,10 @@ class ReferenceUseCases:
         currency: str,
         regions: list[str],
         unpaid_balance: Decimal,
+        **optional: Any,
     ) -> tuple[Dealer, bool]:
+        """`optional`: DEALER_OPTIONAL settings (payment terms, IBAN); None leaves one as it is.
+        They travel as a revision, so the Registered event keeps its shape."""
         values = {
             "name": name,
             "credit_limit": credit_limit,
@@ -184,7 +188,18 @@ class ReferenceUseCases:
             "regions": list(regions),
             "unpaid_balance": unpaid_balance,
         }
-        return self._upsert("dealer", Dealer, code, values)
+        dealer, changed = self._upsert("dealer", Dealer, code, values)
+        extra = {
+            f: v
+            for f, v in optional.items()
+            if f in DEALER_OPTIONAL and v is not None and getattr(dealer, f) != v
+        }
+        if extra:
+            dealer.revise(extra)
+            self.store.commit(dealer)
+            self.invalidate()
+            changed = True
+        return dealer, changed
 
     def publish_prohibited(
         self, rules: dict[str, list[dict[str, str]]], source: str
