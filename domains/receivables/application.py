@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domains.common import NotFound, ValidationFailed
+from domains.common import CENT, NotFound, ValidationFailed
 from domains.orders.application import OrderUseCases
 from domains.orders.model import Order
 from domains.ports import FxRates
@@ -259,7 +259,7 @@ class ReceivablesUseCases(ReceivablesReports):
             "matched_by": matched_by,
             "allocations": allocations,
             "to_credit": str(left),
-            "credit_on_account": str(account.credit_on_account),
+            "credit_on_account": str(account.credit_on_account.quantize(CENT)),
         }
 
     def _after(self, answer: dict[str, Any], dealer_id: str) -> None:

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domains.common import InvalidTransition, NotFound
+from domains.common import CENT, InvalidTransition, NotFound
 from domains.receivables.model import DealerAccount, Suspense
 from domains.receivables.rules import ageing, suggest_limit
 from domains.reference.application import ReferenceUseCases
@@ -38,7 +38,7 @@ class ReceivablesReports:
             "unpaid_balance_brought_in": str(dealer.unpaid_balance),
             "unpaid_invoices": str(dealer.open_invoices_total),
             "open_orders": str(dealer.open_orders_total),
-            "credit_on_account": str(account.credit_on_account),
+            "credit_on_account": str(account.credit_on_account.quantize(CENT)),
             "invoices": [
                 dict(inv, unpaid=str(Decimal(inv["amount"]) - Decimal(inv["paid"])))
                 for inv in invoices
