@@ -89,6 +89,8 @@ def world(floor):  # noqa: F811
         "number": "1",
         "fmt": "csv",
         "inbound_id": "ACC-IN-1",
+        "dealer_id": "DLR-EU-01",
+        "payment_id": "line-0",
     }
     # The tenants the objects above belong to, and keys of each role: one of the object's
     # tenant (own) and one of another (other).
