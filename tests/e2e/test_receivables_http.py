@@ -22,7 +22,7 @@ from tests.e2e.receivables_helpers import (  # noqa: F401 - shop is a fixture
 )
 
 
-def test_a_dealer_over_its_limit_pays_by_statement_and_its_held_order_is_allocated(shop):
+def test_a_dealer_over_its_limit_pays_by_statement_and_its_held_order_is_allocated(shop):  # noqa: F811
     c = shop
     # Limit 1,000 USD. A: 2 x 300 = 600 fits; B: 2 x 250 = 500 would make 1,100 > 1,000.
     a = dealer_order(c, "PO-1", 2, "300.00")
@@ -62,7 +62,7 @@ def test_a_dealer_over_its_limit_pays_by_statement_and_its_held_order_is_allocat
     assert len(account(c)["payments"]) == 1 and account(c)["credit_on_account"] == "0.00"
 
 
-def test_partial_payment_then_overpayment_is_credit_applied_to_the_next_invoice(shop):
+def test_partial_payment_then_overpayment_is_credit_applied_to_the_next_invoice(shop):  # noqa: F811
     c = shop
     first = dealer_order(c, "PO-10", 2, "300.00")
     dispatch(c, first["id"], 2)  # INV-000001: 600.00
@@ -91,7 +91,7 @@ def test_partial_payment_then_overpayment_is_credit_applied_to_the_next_invoice(
     assert acct["credit_in_use"] == "70.00"  # nothing else open
 
 
-def test_an_unmatched_line_waits_for_a_person_and_assigning_it_pays(shop):
+def test_an_unmatched_line_waits_for_a_person_and_assigning_it_pays(shop):  # noqa: F811
     c = shop
     o = dealer_order(c, "PO-20", 2, "300.00")
     dispatch(c, o["id"], 2)  # INV-000001: 600.00
@@ -132,7 +132,7 @@ def _payment_id(key):
     return Payment.create_id(key)
 
 
-def test_a_malformed_statement_is_refused_naming_line_and_column_and_nothing_is_stored(shop):
+def test_a_malformed_statement_is_refused_naming_line_and_column_and_nothing_is_stored(shop):  # noqa: F811
     c = shop
     o = dealer_order(c, "PO-30", 1, "100.00")
     dispatch(c, o["id"], 1)
@@ -151,7 +151,7 @@ def test_a_malformed_statement_is_refused_naming_line_and_column_and_nothing_is_
     assert "amount" in no_amount.json()["detail"][0]["msg"]
 
 
-def test_ageing_buckets_follow_the_due_dates(shop):
+def test_ageing_buckets_follow_the_due_dates(shop):  # noqa: F811
     c = shop
     first = dealer_order(c, "PO-40", 1, "100.00")
     dispatch(c, first["id"], 1)  # issued 2026-11-20, due 2026-12-04
@@ -186,7 +186,7 @@ def test_ageing_buckets_follow_the_due_dates(shop):
     assert c.get("/v1/receivables/ageing", headers=c.keys["finance"]).status_code == 422
 
 
-def test_a_credit_limit_suggestion_from_late_payment_is_accepted_and_recorded(shop):
+def test_a_credit_limit_suggestion_from_late_payment_is_accepted_and_recorded(shop):  # noqa: F811
     c = shop
     o = dealer_order(c, "PO-50", 2, "300.00")
     dispatch(c, o["id"], 2)  # 600.00 due 2026-12-04

@@ -73,9 +73,9 @@ def test_equal_lines_in_one_statement_are_two_payments_but_the_same_on_a_second_
 
 def test_header_variants_and_a_tab_separated_english_export():
     data = (
-        "Value Date\tTransaction Amount\tCCY\tPayment Reference\tPayer Name\tPayer IBAN\n"
-        "2026-11-25\t1,234.50\teur\tINV-000001\tRheinland Trade GmbH\tde89 3704 0044 0532 0130 00\n"
-    ).encode()
+        b"Value Date\tTransaction Amount\tCCY\tPayment Reference\tPayer Name\tPayer IBAN\n"
+        b"2026-11-25\t1,234.50\teur\tINV-000001\tRheinland Trade GmbH\tde89 3704 0044 0532 0130 00\n"
+    )
     (line,) = parse_statement(data)
     assert (line["booked_on"], line["amount"], line["currency"]) == ("2026-11-25", "1234.50", "EUR")
     assert line["iban"] == "DE89370400440532013000" and line["line"] == 2
