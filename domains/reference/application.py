@@ -156,18 +156,21 @@ class ReferenceUseCases:
         product, changed = self._upsert(
             "product", Product, sku, {f: values[f] for f in PRODUCT_FIELDS}
         )
-        # Optional settings travel as a revision, so the Registered event keeps its shape.
+        return product, self._revise_optional(product, PRODUCT_OPTIONAL, values) or changed
+
+    def _revise_optional(self, aggregate: Any, fields: dict[str, Any], values: dict) -> bool:
+        """Optional settings travel as a revision, so the Registered event keeps its shape;
+        None leaves a setting as it is. Answers whether anything changed."""
         extra = {
             f: values[f]
-            for f in PRODUCT_OPTIONAL
-            if f in values and values[f] is not None and getattr(product, f) != values[f]
+            for f in fields
+            if f in values and values[f] is not None and getattr(aggregate, f) != values[f]
         }
         if extra:
-            product.revise(extra)
-            self.store.commit(product)
+            aggregate.revise(extra)
+            self.store.commit(aggregate)
             self.invalidate()
-            changed = True
-        return product, changed
+        return bool(extra)
 
     def register_dealer(
         self,
@@ -179,8 +182,7 @@ class ReferenceUseCases:
         unpaid_balance: Decimal,
         **optional: Any,
     ) -> tuple[Dealer, bool]:
-        """`optional`: DEALER_OPTIONAL settings (payment terms, IBAN); None leaves one as it is.
-        They travel as a revision, so the Registered event keeps its shape."""
+        """`optional`: DEALER_OPTIONAL settings (payment terms, IBAN)."""
         values = {
             "name": name,
             "credit_limit": credit_limit,
@@ -189,17 +191,7 @@ class ReferenceUseCases:
             "unpaid_balance": unpaid_balance,
         }
         dealer, changed = self._upsert("dealer", Dealer, code, values)
-        extra = {
-            f: v
-            for f, v in optional.items()
-            if f in DEALER_OPTIONAL and v is not None and getattr(dealer, f) != v
-        }
-        if extra:
-            dealer.revise(extra)
-            self.store.commit(dealer)
-            self.invalidate()
-            changed = True
-        return dealer, changed
+        return dealer, self._revise_optional(dealer, DEALER_OPTIONAL, optional) or changed
 
     def publish_prohibited(
         self, rules: dict[str, list[dict[str, str]]], source: str

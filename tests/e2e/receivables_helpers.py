@@ -3,7 +3,6 @@ dispatch one (wave, scans, pack, carrier, label, dispatch) and a bank statement 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from fastapi.testclient import TestClient
 from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
 from api.auth import KeyStore, new_key
-from tests.e2e.test_warehouse_http import receipt
+from tests.e2e.test_warehouse_http import Clock, receipt
 
 DEALER = "DLR-TEST"
 NAME = "Austin Gadget Supply LLC"
@@ -25,14 +24,6 @@ CSV_HEAD = (
     "ship_name,ship_line1,ship_line2,ship_city,ship_region,ship_postcode,ship_country,"
     "sku,quantity,unit_price\n"
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.at
 
 
 @pytest.fixture
