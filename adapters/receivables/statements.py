@@ -139,7 +139,12 @@ def parse_statement(data: bytes) -> list[dict[str, Any]]:
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise ValidationFailed(
+            [{"loc": "line 1: header", "msg": f"unreadable CSV: {exc}"}]
+        ) from None
     if len(header) > MAX_COLUMNS:
         raise ValidationFailed([{"loc": "line 1: header", "msg": f"over {MAX_COLUMNS} columns"}])
     cols, problems = _columns(header)

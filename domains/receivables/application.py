@@ -149,7 +149,8 @@ class ReceivablesUseCases(ReceivablesReports):
         where = {"line": line["line"], "payment_id": key}
         if Decimal(line["amount"]) <= 0:
             return dict(where, outcome="skipped", reason="not money received")
-        if key in touched or self.store.get_or_none(Payment.create_id(key)) is not None:
+        pid = Payment.create_id(key)
+        if pid in touched or self.store.get_or_none(pid) is not None:
             out["repeats"] += 1
             return dict(where, outcome="repeat")
         fields = ("booked_on", "amount", "currency", "reference", "counterparty", "iban")
