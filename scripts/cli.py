@@ -1,4 +1,5 @@
-"""`crossdock` command line: serve, demo, project, consume, relay, keys, inbound, backorders
+"""`crossdock` command line: serve, demo, project, consume, relay, keys, inbound, backorders,
+receivables
 (bench: scripts/bench.py)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import typer
 
 from scripts.inbound_commands import register as register_inbound_commands
 from scripts.kafka_commands import register as register_kafka_commands
+from scripts.receivables_commands import register as register_receivables_commands
 
 cli = typer.Typer(
     help="Crossdock: event-sourced cross-border logistics backend", no_args_is_help=True
@@ -18,6 +20,7 @@ keys_cli = typer.Typer(help="API keys (only their SHA-256 is stored)", no_args_i
 cli.add_typer(keys_cli, name="keys")
 register_kafka_commands(cli)
 register_inbound_commands(cli)
+register_receivables_commands(cli)
 
 
 @cli.command()
