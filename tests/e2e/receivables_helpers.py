@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
-from api.auth import KeyStore, new_key
+from api.auth import KeyStore
+from tests.api_keys import bearer_keys
 from tests.e2e.test_warehouse_http import Clock, receipt
 
 DEALER = "DLR-TEST"
@@ -30,16 +31,14 @@ CSV_HEAD = (
 def shop(sqlite_store: dict[str, str]) -> Any:
     """The API with our dealer (limit 1,000 USD, 14 days to pay, nothing owed yet) and 100
     phone cases at LAX."""
-    keys, entries = {}, []
-    for name, role, scope in [
-        ("admin", "admin", None),
-        ("dealer", "connector", "dealer"),
-        ("ann", "warehouse", "LAX"),
-        ("finance", "finance", None),
-    ]:
-        key, entry = new_key(name, role, scope)
-        keys[name] = {"Authorization": f"Bearer {key}"}
-        entries.append(entry)
+    keys, entries = bearer_keys(
+        [
+            ("admin", "admin", None),
+            ("dealer", "connector", "dealer"),
+            ("ann", "warehouse", "LAX"),
+            ("finance", "finance", None),
+        ]
+    )
     clock = Clock()
     svc = build_services(sqlite_store, KeyStore(entries), clock)
     seed_reference(svc.app)
