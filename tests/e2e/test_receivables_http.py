@@ -209,3 +209,24 @@ def test_a_credit_limit_suggestion_from_late_payment_is_accepted_and_recorded(sh
     assert decision["decision"] == "accepted" and decision["by"] == "admin"
     assert decision["reason"] == "paid 20 days late"
     assert decision["suggestion"]["inputs"]["average_days_past_due"] == "20.0"
+
+
+def test_freed_credit_goes_to_the_dealers_oldest_held_order_first(shop):  # noqa: F811
+    c = shop
+    a = dealer_order(c, "PO-60", 2, "300.00")  # 600 of the 1,000 limit
+    b = dealer_order(c, "PO-61", 3, "300.00")  # 600 + 900 = 1,500: held
+    young = dealer_order(c, "PO-62", 3, "150.00")  # 600 + 450 = 1,050: held
+    assert [o["status"] for o in (a, b, young)] == ["allocated", "held", "held"]
+    dispatch(c, a["id"], 2)  # INV-000001: 600.00
+    pay = {"amount": "200.00", "currency": "USD", "date": "2026-11-24", "reference": "on account"}
+    r = c.post(f"/v1/dealers/{DEALER}/payments", headers=c.keys["finance"], json=pay)
+    assert r.status_code == 201, r.text
+    # 400 still unpaid: the oldest, B, would make 1,300 > 1,000 and stays held; the younger
+    # order would fit (850) but does not jump the queue of the dealer's own orders.
+    assert r.json()["released"]["allocated"] == []
+    assert [order_of(c, o["id"])["status"] for o in (b, young)] == ["held", "held"]
+    pay = {**pay, "amount": "400.00", "date": "2026-11-25"}
+    r = c.post(f"/v1/dealers/{DEALER}/payments", headers=c.keys["finance"], json=pay)
+    # All paid: B's 900 fits alone; then the younger 450 would make 1,350: held.
+    assert r.json()["released"]["allocated"] == [b["id"]]
+    assert r.json()["released"]["still_held"] == [young["id"]]
