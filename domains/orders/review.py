@@ -108,7 +108,10 @@ def check_credit(f: ReviewFacts) -> dict | None:
     if d is None:
         return None
     exposure = (
-        d.unpaid_balance + d.unpaid_invoices + d.open_orders_total + d.order_total_in_dealer_currency
+        d.unpaid_balance
+        + d.unpaid_invoices
+        + d.open_orders_total
+        + d.order_total_in_dealer_currency
     )
     passed = exposure <= d.credit_limit
     inputs = {
