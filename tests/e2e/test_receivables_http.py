@@ -201,11 +201,15 @@ def test_a_credit_limit_suggestion_from_late_payment_is_accepted_and_recorded(sh
     decide = f"/v1/admin/dealers/{DEALER}/credit-limit-suggestion"
     body = {"as_of": "2027-01-31", "decision": "accept", "reason": "paid 20 days late"}
     assert c.post(decide, headers=c.keys["finance"], json=body).status_code == 403
+    no = {**body, "decision": "reject", "reason": "one late invoice is not a pattern"}
+    r = c.post(decide, headers=c.keys["admin"], json=no)
+    assert r.status_code == 200 and r.json()["credit_limit"] == LIMIT  # rejected: unchanged
     r = c.post(decide, headers=c.keys["admin"], json=body)
     assert r.status_code == 200, r.text
     dealer = c.get(f"/v1/admin/dealers/{DEALER}", headers=c.keys["admin"]).json()
     assert dealer["credit_limit"] == str(expected)
-    (decision,) = account(c)["limit_decisions"]
+    rejected, decision = account(c)["limit_decisions"]
+    assert rejected["decision"] == "rejected" and rejected["reason"] == no["reason"]
     assert decision["decision"] == "accepted" and decision["by"] == "admin"
     assert decision["reason"] == "paid 20 days late"
     assert decision["suggestion"]["inputs"]["average_days_past_due"] == "20.0"
