@@ -22,6 +22,7 @@ from adapters.customs.rules import load_tariffs, shipped_files, tables_from_file
 from adapters.orders.channels import read_dealer_file
 from adapters.orders.split_cpsat import CpSatSplitSolver
 from adapters.privacy.keys import MemorySubjectKeys, SqlSubjectKeys
+from adapters.receivables.statements import parse_statement
 from adapters.reference.facts import EcbRates, IsoCountries, LaneCostTable
 from adapters.settlement.files import PandasBillFiles, reconcile_bill
 from adapters.settlement.ledger import cost_totals
@@ -37,6 +38,7 @@ from domains.orders.application import OrderUseCases
 from domains.ports import Clock
 from domains.privacy.application import PrivacyUseCases
 from domains.privacy.sealing import PersonalData
+from domains.receivables.application import ReceivablesUseCases
 from domains.reference.application import ReferenceUseCases
 from domains.settlement.application import SettlementUseCases
 from domains.store import Store
@@ -47,6 +49,7 @@ from projections.db import ViewDB
 from projections.inbound_views import LandedCostViews
 from projections.live import LiveViews
 from projections.privacy_views import SubjectOrders
+from projections.receivables_views import ReceivablesViews
 from projections.settlement_views import SettlementViews
 from projections.transport_views import TransportViews
 
@@ -229,6 +232,14 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         pick_router=OrToolsPickRouter(),
         costs=lane_costs,
     )
+    receivables = ReceivablesUseCases(
+        store,
+        reference,
+        orders,
+        fx=_fx(),
+        holds=ReceivablesViews(views.db, views.fresh),
+        statements=parse_statement,
+    )
     app = Crossdock(
         store=store,
         reference=reference,
@@ -246,6 +257,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             views=TransportViews(views.db, views.fresh),
             scorecards=carrier_scorecards,
             tracking_codes=normalise,
+            receivables=receivables,
         ),
         warehouse=warehouse,
         settlement=SettlementUseCases(
@@ -278,6 +290,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             countries=_countries(),
             landed=LandedCostViews(views.db, views.fresh),
         ),
+        receivables=receivables,
         views=views,
     )
     return app, views

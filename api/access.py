@@ -324,6 +324,15 @@ POLICIES: dict[str, Policy] = {
     "GET /v1/finance/landed-costs": Policy(("finance", "admin")),
     "GET /v1/admin/transfers/proposals": Policy(ADMIN),
     "POST /v1/admin/transfers": Policy(ADMIN),
+    # ------------------------------------------------------------------ api/routes_receivables.py
+    "GET /v1/dealers/{dealer_id}/account": Policy(("finance", "admin")),
+    "POST /v1/dealers/{dealer_id}/payments": Policy(("finance", "admin")),
+    "POST /v1/receivables/bank-statements": Policy(("finance", "admin")),
+    "GET /v1/receivables/unmatched": Policy(("finance", "admin")),
+    "POST /v1/receivables/unmatched/{payment_id}/assign": Policy(("finance", "admin")),
+    "GET /v1/receivables/ageing": Policy(("finance", "admin")),
+    "GET /v1/dealers/{dealer_id}/credit-limit-suggestion": Policy(("finance", "admin")),
+    "POST /v1/admin/dealers/{dealer_id}/credit-limit-suggestion": Policy(ADMIN),
     # ------------------------------------------------------------------ api/routes_privacy.py
     "POST /v1/privacy/erasure-requests": Policy(("privacy", "admin")),
     "GET /v1/privacy/subjects": Policy(("privacy", "admin")),

@@ -27,6 +27,7 @@ from api import (
     routes_orders,
     routes_outbox,
     routes_privacy,
+    routes_receivables,
     routes_reference,
     routes_settlement,
     routes_transport,
@@ -97,6 +98,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_privacy.router)
     api.include_router(routes_inbound.router)
     api.include_router(routes_outbox.router)
+    api.include_router(routes_receivables.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

@@ -13,7 +13,8 @@ Limits come from the environment (`BodyLimits.from_env`), read when the app is b
 
     CROSSDOCK_MAX_BODY_BYTES  1,000,000   any route not listed below (JSON bodies)
     CROSSDOCK_MAX_BILL_BYTES  10 MiB      POST /v1/finance/carrier-bills (CSV or XLSX)
-    CROSSDOCK_MAX_CSV_BYTES   5,000,000   POST /v1/channels/dealer/orders:csv, /v1/admin/rate-cards
+    CROSSDOCK_MAX_CSV_BYTES   5,000,000   POST /v1/channels/dealer/orders:csv, /v1/admin/rate-cards,
+                                          /v1/receivables/bank-statements
 
 Channel intake (`POST /v1/channels/{channel}/orders`) is served by api/fast_intake.py outside the
 middleware stack; it wraps itself in the same middleware, so it answers the same 413 as soon.
@@ -88,6 +89,12 @@ class BodyLimits:
                 ),
                 RouteLimit(
                     "POST", re.compile(r"/v1/admin/rate-cards"), csv, "CROSSDOCK_MAX_CSV_BYTES"
+                ),
+                RouteLimit(
+                    "POST",
+                    re.compile(r"/v1/receivables/bank-statements"),
+                    csv,
+                    "CROSSDOCK_MAX_CSV_BYTES",
                 ),
                 RouteLimit(  # a forwarder's packing list (CSV or XLSX)
                     "POST",

@@ -95,6 +95,14 @@ class DealerIn(BaseModel):
         Field(min_length=1)
     )
     unpaid_balance: Decimal = Field(ge=0, le=1_000_000_000_000, default=Decimal("0"))
+    payment_terms_days: int | None = Field(
+        default=None, ge=0, le=365, description="days to pay an invoice; 30 when never set"
+    )
+    iban: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$",
+        description="the account the dealer pays from (matches bank-statement lines)",
+    )
 
 
 class ProhibitedRule(BaseModel):

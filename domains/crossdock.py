@@ -4,7 +4,8 @@ call `app.<context>.<use case>(...)`.
 
 Who calls whom (no circle): reference <- rates <- orders <- customs <- transport, warehouse;
 reference, orders <- settlement;
-reference, orders, warehouse, customs, rates <- inbound. Each arrow is a constructor argument, so mypy sees every call.
+reference, orders, warehouse, customs, rates <- inbound;
+reference, orders <- receivables <- transport (an invoice is saved with its dispatch). Each arrow is a constructor argument, so mypy sees every call.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from domains.inbound.application import InboundUseCases
 from domains.orders.application import OrderUseCases
 from domains.ports import Clock, ReadSide
 from domains.privacy.application import PrivacyUseCases
+from domains.receivables.application import ReceivablesUseCases
 from domains.reference.application import ReferenceUseCases
 from domains.settlement.application import SettlementUseCases
 from domains.store import Store
@@ -38,6 +40,7 @@ class Crossdock:
     settlement: SettlementUseCases
     privacy: PrivacyUseCases
     inbound: InboundUseCases  # inbound shipments and transfers (domains/inbound/)
+    receivables: ReceivablesUseCases  # dealer invoices, payments, ageing (domains/receivables/)
     views: ReadSide  # the views this process reads (projections/live.py), closed with the store
 
     # The store's parts that readers (projections, relay, tests) use directly.

@@ -45,6 +45,7 @@ from scripts.demo_data import (
     inbound_packing_list,
     opening_stock,
 )
+from scripts.demo_money import dealer_money
 
 console = Console()
 
@@ -178,6 +179,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
     summary["warehouse"] = warehouse_day(svc)
     summary["customs"] = customs_by_scheme(svc)
     summary["transport"] = transport_day(svc)
+    summary["receivables"] = dealer_money(svc)
     keys = demo_keys()
     console.print("[bold]API keys for trying the API[/bold] (also in var/demo-keys.json):")
     for name, role, scope, key in keys:

@@ -83,6 +83,7 @@ def dealer_facts(order: Order, dealer: Dealer, fx: FxRates) -> review_rules.Deal
         order_total_in_dealer_currency=(order.total * rate).quantize(Decimal("0.01")),
         fx_rate=rate,
         fx_rate_date=rate_date.isoformat(),
+        unpaid_invoices=dealer.open_invoices_total,
     )
 
 

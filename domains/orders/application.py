@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.orders.allocation import Allocator
+from domains.orders.credit_holds import CreditHoldUseCases
 from domains.orders.dealer_files import comparable, dealer_intake
 from domains.orders.intake import (
     DuplicateConflict,
@@ -66,7 +67,7 @@ def _names_known(ref: dict[str, Any], canonical: dict[str, Any]) -> bool:
     return not dealer_id or dealer_id in ref["dealers"]
 
 
-class OrderUseCases(BackorderUseCases):
+class OrderUseCases(BackorderUseCases, CreditHoldUseCases):
     def __init__(
         self,
         store: Store,

@@ -136,7 +136,14 @@ INVENTORY_TOPICS = [
 ]
 DEALER_TOPICS = [
     f"domains.reference.model:Dealer.{name}"
-    for name in ("Registered", "Revised", "CreditCommitted", "CreditReleased")
+    for name in (
+        "Registered",
+        "Revised",
+        "CreditCommitted",
+        "CreditReleased",
+        "CreditInvoiced",
+        "CreditRepaid",
+    )
 ]
 ORDER_RECEIVED_TOPIC = "domains.orders.model:Order.Received"
 

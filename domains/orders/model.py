@@ -152,6 +152,12 @@ class Order(Aggregate):
         if self.status != HELD:
             raise InvalidTransition(f"order is {self.status}; only a held order is re-examined")
 
+    @event("CreditReexamined")
+    def reexamine_for_credit(self, trigger: dict[str, Any]) -> None:
+        """The dealer's credit was freed (`trigger`: the payment): reviewed again, as above."""
+        if self.status != HELD:
+            raise InvalidTransition(f"order is {self.status}; only a held order is re-examined")
+
     # --- pre-sale: shipments reserved against an inbound shipment ------------------------
     def presale_shipment(self, warehouse_id: str, sku: str) -> dict[str, Any] | None:
         for s in self.shipments:

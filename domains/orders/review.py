@@ -56,6 +56,7 @@ class DealerFacts:
     order_total_in_dealer_currency: Decimal
     fx_rate: Decimal
     fx_rate_date: str
+    unpaid_invoices: Decimal = Decimal("0")  # invoiced, not yet paid (domains/receivables/)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,12 @@ def check_credit(f: ReviewFacts) -> dict | None:
     d = f.dealer
     if d is None:
         return None
-    exposure = d.unpaid_balance + d.open_orders_total + d.order_total_in_dealer_currency
+    exposure = (
+        d.unpaid_balance
+        + d.unpaid_invoices
+        + d.open_orders_total
+        + d.order_total_in_dealer_currency
+    )
     passed = exposure <= d.credit_limit
     inputs = {
         "dealer_id": d.dealer_id,
@@ -118,6 +124,8 @@ def check_credit(f: ReviewFacts) -> dict | None:
         "fx_rate": str(d.fx_rate),
         "fx_rate_date": d.fx_rate_date,
     }
+    if d.unpaid_invoices:  # decisions made before invoices existed keep their inputs' shape
+        inputs["unpaid_invoices"] = str(d.unpaid_invoices)
     reason = (
         f"exposure {exposure} {d.currency} within limit {d.credit_limit}"
         if passed

@@ -15,6 +15,7 @@ from domains.log_cache import LogCached
 from domains.reference.compliance import compliance_errors
 from domains.reference.import_profiles_app import ImportProfileUseCases
 from domains.reference.model import (
+    DEALER_OPTIONAL,
     PRODUCT_FIELDS,
     PRODUCT_OPTIONAL,
     Dealer,
@@ -157,18 +158,21 @@ class ReferenceUseCases:
         product, changed = self._upsert(
             "product", Product, sku, {f: values[f] for f in PRODUCT_FIELDS}
         )
-        # Optional settings travel as a revision, so the Registered event keeps its shape.
+        return product, self._revise_optional(product, PRODUCT_OPTIONAL, values) or changed
+
+    def _revise_optional(self, aggregate: Any, fields: dict[str, Any], values: dict) -> bool:
+        """Optional settings travel as a revision, so the Registered event keeps its shape;
+        None leaves a setting as it is. Answers whether anything changed."""
         extra = {
             f: values[f]
-            for f in PRODUCT_OPTIONAL
-            if f in values and values[f] is not None and getattr(product, f) != values[f]
+            for f in fields
+            if f in values and values[f] is not None and getattr(aggregate, f) != values[f]
         }
         if extra:
-            product.revise(extra)
-            self.store.commit(product)
+            aggregate.revise(extra)
+            self.store.commit(aggregate)
             self.invalidate()
-            changed = True
-        return product, changed
+        return bool(extra)
 
     def register_dealer(
         self,
@@ -178,7 +182,9 @@ class ReferenceUseCases:
         currency: str,
         regions: list[str],
         unpaid_balance: Decimal,
+        **optional: Any,
     ) -> tuple[Dealer, bool]:
+        """`optional`: DEALER_OPTIONAL settings (payment terms, IBAN)."""
         values = {
             "name": name,
             "credit_limit": credit_limit,
@@ -186,7 +192,8 @@ class ReferenceUseCases:
             "regions": list(regions),
             "unpaid_balance": unpaid_balance,
         }
-        return self._upsert("dealer", Dealer, code, values)
+        dealer, changed = self._upsert("dealer", Dealer, code, values)
+        return dealer, self._revise_optional(dealer, DEALER_OPTIONAL, optional) or changed
 
     def publish_prohibited(
         self, rules: dict[str, list[dict[str, str]]], source: str

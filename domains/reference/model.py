@@ -129,7 +129,22 @@ class Product(Aggregate):
 
 class Dealer(Aggregate):
     """A B2B customer. Open orders are committed against its credit in the order's own save,
-    so two concurrent orders can never both squeeze under the limit."""
+    so two concurrent orders can never both squeeze under the limit. At dispatch an order's
+    credit moves to its invoice (`open_invoices`, what is still unpaid of each), and a payment
+    frees it (domains/receivables/): credit in use = unpaid balance brought in + unpaid
+    invoices + open orders, all on this one stream, so the order's save still guards it.
+
+    v2 added the invoices and two optional settings, set by a revision like a product's
+    (`DEALER_OPTIONAL`): payment terms in days and the bank account (IBAN) payments come from.
+    Older snapshots read "nothing invoiced, 30 days, no IBAN" (`upcast_v1_v2`)."""
+
+    class_version = 2
+    payment_terms_days = 30
+    iban: str | None = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("open_invoices", {})
 
     @staticmethod
     def create_id(code: str) -> UUID:
@@ -152,6 +167,7 @@ class Dealer(Aggregate):
         self.regions = list(regions)
         self.unpaid_balance = unpaid_balance
         self.open_orders: dict[str, Decimal] = {}
+        self.open_invoices: dict[str, Decimal] = {}
 
     @event("Revised")
     def revise(self, changes: dict[str, Any]) -> None:
@@ -176,6 +192,41 @@ class Dealer(Aggregate):
     def _release_credit(self, order_id: str) -> None:
         del self.open_orders[order_id]
 
+    @property
+    def open_invoices_total(self) -> Decimal:
+        return sum(self.open_invoices.values(), Decimal("0"))
+
+    @property
+    def credit_in_use(self) -> Decimal:
+        return self.unpaid_balance + self.open_invoices_total + self.open_orders_total
+
+    def invoice_credit(
+        self, order_id: str, invoice_number: str, amount: Decimal, order_done: bool
+    ) -> None:
+        """A shipment of `order_id` was invoiced: its `amount` moves from the open order to
+        the invoice. Once the order has nothing left to dispatch, whatever it still held (a
+        short pick, rounding) is freed with it."""
+        held = self.open_orders.get(order_id, Decimal("0"))
+        released = held if order_done else min(held, amount)
+        self._invoiced(
+            order_id=order_id, invoice_number=invoice_number, amount=amount, released=released
+        )
+
+    @event("CreditInvoiced")
+    def _invoiced(
+        self, order_id: str, invoice_number: str, amount: Decimal, released: Decimal
+    ) -> None:
+        _take(self.open_orders, order_id, released)
+        if amount > 0:
+            self.open_invoices[invoice_number] = amount
+
+    @event("CreditRepaid")
+    def repay_credit(self, invoice_number: str, amount: Decimal) -> None:
+        """A payment (or credit on account) settled `amount` of an invoice."""
+        if amount > self.open_invoices.get(invoice_number, Decimal("0")):
+            raise InvalidTransition(f"invoice {invoice_number} has less than {amount} unpaid")
+        _take(self.open_invoices, invoice_number, amount)
+
     def details(self) -> dict[str, Any]:
         return {
             "id": self.code,
@@ -188,6 +239,18 @@ class Dealer(Aggregate):
             "open_orders": len(self.open_orders),
             "version": self.version,
         }
+
+
+# Optional dealer settings with their defaults (class attributes), set by a revision.
+DEALER_OPTIONAL = {"payment_terms_days": 30, "iban": None}
+
+
+def _take(amounts: dict[str, Decimal], key: str, amount: Decimal) -> None:
+    left = amounts.get(key, Decimal("0")) - amount
+    if left > 0:
+        amounts[key] = left
+    else:
+        amounts.pop(key, None)
 
 
 class ProhibitedGoodsList(Aggregate):

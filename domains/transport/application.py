@@ -23,6 +23,7 @@ from domains.customs.application import CustomsUseCases
 from domains.orders.application import OrderUseCases
 from domains.orders.model import Order
 from domains.ports import Countries
+from domains.receivables.application import ReceivablesUseCases
 from domains.reference.application import ReferenceUseCases
 from domains.store import Store, retry_on_conflict
 from domains.transport.channels import CHANNEL_SETTINGS
@@ -67,7 +68,9 @@ class TransportUseCases:
         views: ShipmentViews,
         scorecards: Scorecards,
         tracking_codes: TrackingCodes,
+        receivables: ReceivablesUseCases | None = None,
     ) -> None:
+        """`receivables`: invoices a dealer order's shipment in its dispatch's transaction."""
         self.store = store
         self.reference = reference
         self.orders = orders
@@ -78,6 +81,7 @@ class TransportUseCases:
         self.views = views
         self.scorecards = scorecards
         self.tracking_codes = tracking_codes
+        self.receivables = receivables
 
     # ------------------------------------------------------------------ quotes
     def quote(
@@ -268,14 +272,35 @@ class TransportUseCases:
         return {"voided": waybill}, self.store.commit(order)
 
     def dispatch(self, order_id: UUID, shipment_no: int) -> tuple[dict, int]:
-        order = self.orders.get_order(order_id)
-        self.customs.require_cleared_for_dispatch(order, shipment_no)
-        entry = order.fulfilment.get(str(shipment_no), {})
-        choice: dict[str, Any] = (entry.get("carrier") or {}).get("choice") or {}
+        """A dealer order's shipment is invoiced in the same transaction (dated today); the
+        dealer's orders held over its limit are then decided again (dispatch may free credit:
+        a short pick, credit on account)."""
         now = self.store.clock.now()
-        eta = (now + timedelta(days=int(choice.get("transit_days_max", 0)))).isoformat()
-        order.dispatch(shipment_no, eta, now.isoformat())
-        return {"eta": eta, "order_status": order.status}, self.store.commit(order)
+
+        def step(touched: dict[UUID, Any]) -> dict[str, Any]:
+            order = self.orders.get_order(order_id)
+            self.customs.require_cleared_for_dispatch(order, shipment_no)
+            entry = order.fulfilment.get(str(shipment_no), {})
+            choice: dict[str, Any] = (entry.get("carrier") or {}).get("choice") or {}
+            eta = (now + timedelta(days=int(choice.get("transit_days_max", 0)))).isoformat()
+            order.dispatch(shipment_no, eta, now.isoformat())
+            touched[order.id] = order
+            answer: dict[str, Any] = {"eta": eta, "order_status": order.status}
+            if self.receivables is not None:
+                number, changed = self.receivables.invoice_shipment(order, shipment_no, now.date())
+                touched.update((a.id, a) for a in changed)
+                if number:
+                    answer["invoice"] = number
+            answer["dealer_id"] = order.dealer_id
+            return answer
+
+        answer, nid = self.store.retry(step)
+        dealer_id = answer.pop("dealer_id")
+        if self.receivables is not None and dealer_id:
+            self.receivables.credit_freed(
+                dealer_id, {"kind": "dispatch", "order_id": str(order_id)}
+            )
+        return answer, nid
 
     # ------------------------------------------------------------------ tracking
     def ingest_tracking(self, carrier: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:

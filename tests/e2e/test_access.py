@@ -94,6 +94,7 @@ def world(floor):  # noqa: F811
         "message_id": "00000000-0000-0000-0000-000000000000",
         "dealer_id": "DLR-EU-01",
         "profile_id": "erp-export",
+        "payment_id": "line-0",
     }
     # The tenants the objects above belong to, and keys of each role: one of the object's
     # tenant (own) and one of another (other).

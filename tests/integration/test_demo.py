@@ -18,6 +18,7 @@ from domains.customs.model import InboundDeclaration
 from domains.warehouse.model import Inventory
 from scripts import demo
 from scripts.demo_data import INBOUND_CARTONS, INBOUND_ID, PRESALE_CAPS
+from scripts.demo_money import UNKNOWN_PAYER, invoices_by_dealer
 
 
 def printed(out: str, label: str) -> str:
@@ -123,6 +124,32 @@ def test_the_demo_day_receives_the_szx_container_converts_presales_and_releases_
                 assert units <= ordered[sku], (key, sku, units, ordered[sku])
             orders += 1
         assert orders > 0
+        check_dealer_money(summary["receivables"], out, app)
     finally:
         svc.db.close()
         svc.app.close()
+
+
+def check_dealer_money(money: dict, out: str, app) -> None:
+    """The dealer-money table against what is stored: one invoice per dispatched dealer
+    shipment, the statement's lines (one per invoiced dealer, up to two, and one nobody's),
+    and the ageing 45 days on holding exactly what is still unpaid."""
+    assert printed(out, "dealer invoices issued at dispatch") == str(money["invoices"])
+    assert money["invoices"] == money["dispatched"] > 0
+    invoices = invoices_by_dealer(app)
+    assert sum(len(v) for v in invoices.values()) == money["invoices"]
+    assert money["applied"] == min(2, len(invoices)) and money["unmatched"] == 1
+    assert printed(out, "statement lines applied") == f"{money['applied']} / 1 / 0"
+    waiting = app.receivables.unmatched_payments()
+    assert [w["counterparty"] for w in waiting] == [UNKNOWN_PAYER]
+    # The dealer with the most invoices paid its first in full, quoting its number.
+    top = sorted(invoices, key=lambda d: (-len(invoices[d]), d))[0]
+    assert invoices[top][0]["paid"] == invoices[top][0]["amount"]
+    # Due 30 days after today's dispatch, 15 days late on the ageing day: all in 1-30.
+    unpaid = {
+        code: sum(Decimal(i["amount"]) - Decimal(i["paid"]) for i in items)
+        for code, items in invoices.items()
+    }
+    for code, buckets in money["ageing"].items():
+        assert Decimal(buckets["1-30"]) == unpaid[code]
+        assert sum(Decimal(v) for v in buckets.values()) == unpaid[code]
