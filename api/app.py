@@ -22,6 +22,7 @@ from api import (
     limits,
     routes_customs,
     routes_inbound,
+    routes_journey,
     routes_orders,
     routes_privacy,
     routes_reference,
@@ -89,6 +90,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_settlement.router)
     api.include_router(routes_privacy.router)
     api.include_router(routes_inbound.router)
+    api.include_router(routes_journey.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

@@ -44,6 +44,13 @@ class Where:
             self.params.append(value)
         return self
 
+    def clause(self, sql: str, *params: Any) -> Where:
+        """A condition of the caller's fixed SQL with its `?` values bound: a subquery
+        (`order_id IN (SELECT ...)`) or a keyset bound (`(a < ? OR (a = ? AND b > ?))`)."""
+        self.clauses.append(f"({sql})")
+        self.params.extend(params)
+        return self
+
     @property
     def sql(self) -> str:
         return " AND ".join(self.clauses) or "1=1"
