@@ -50,9 +50,7 @@ async def track_json(
     """The buyer's tracking by token (no key): statuses and dates, the destination city."""
     t = await run_in_threadpool(_tracking, svc, token)
     language = choose_language(lang, accept_language, t["destination"]["country"])
-    return as_json(
-        {**t, "language": language, "status_text": STATUS_WORDS[language][t["status"]]}
-    )
+    return as_json({**t, "language": language, "status_text": STATUS_WORDS[language][t["status"]]})
 
 
 @router.get("/track/{token}", response_class=HTMLResponse)
@@ -80,7 +78,9 @@ async def track_page(
             for e in reversed(t["events"])
         ],
     )
-    return HTMLResponse(html, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    return HTMLResponse(
+        html, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    )
 
 
 _DATES = ("dispatched_at", "expected_date", "promised_date", "delivered_at")

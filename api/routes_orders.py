@@ -404,7 +404,4 @@ def release_backorders(
     """Re-examine the orders waiting for stock now, oldest first, under intake's rules. Stock
     arriving does this by itself; this resumes a release that was left pending (it kept
     conflicting with other writers) or follows a change of rules."""
-    return svc.app.orders.release_backorders(
-        body.skus, {"kind": "manual", "by": who.name}
-    )
-
+    return svc.app.orders.release_backorders(body.skus, {"kind": "manual", "by": who.name})

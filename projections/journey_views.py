@@ -83,13 +83,9 @@ def journey_filters(
     """The order list's filters on the journey: a shipment with this carrier or (current)
     waybill, a promised date in the range, and every customer search term (blind index)."""
     if carrier:
-        where.clause(
-            "order_id IN (SELECT order_id FROM view_shipments WHERE carrier = ?)", carrier
-        )
+        where.clause("order_id IN (SELECT order_id FROM view_shipments WHERE carrier = ?)", carrier)
     if waybill:
-        where.clause(
-            "order_id IN (SELECT order_id FROM view_shipments WHERE waybill = ?)", waybill
-        )
+        where.clause("order_id IN (SELECT order_id FROM view_shipments WHERE waybill = ?)", waybill)
     bounds = [(">=", promised_from), ("<=", promised_to)]
     for op, day in bounds:
         if day is not None:

@@ -56,9 +56,12 @@ def stock(c: Any, ext: str, qty: int = 50) -> None:
     assert r.status_code == 201, r.text
 
 
-def place(c: Any, person: dict[str, Any], ext: str, qty: int = 2, **ship_to: Any) -> dict:
+def place(
+    c: Any, person: dict[str, Any], ext: str, qty: int = 2, placed_at: str = "", **ship_to: Any
+) -> dict:
     """The order as the web shop's connector pushed it (its answer's `order`)."""
     body = order_body(person, ext, SKU, qty, "16.00")
+    body["placed_at"] = placed_at or body["placed_at"]
     body["ship_to"].update(ship_to)
     r = c.post("/v1/channels/web/orders", json=body, headers=c.keys["web"])
     assert r.status_code == 201, r.text
@@ -79,8 +82,11 @@ def scan_all(c: Any, task: dict[str, Any], ext: str) -> None:
         r = c.post(
             f"/v1/handheld/tasks/{task['id']}/scans",
             headers=c.keys["fra"],
-            json={"scan_id": f"{ext}-{n}", **{k: line[k] for k in ("bin", "sku", "lot")},
-                  "quantity": line["quantity"]},
+            json={
+                "scan_id": f"{ext}-{n}",
+                **{k: line[k] for k in ("bin", "sku", "lot")},
+                "quantity": line["quantity"],
+            },
         )
         assert r.status_code == 200, r.text
 
@@ -90,8 +96,15 @@ def pack(c: Any, sid: str, qty: int = 2) -> dict[str, Any]:
     r = c.post(
         f"/v1/handheld/shipments/{sid}/pack",
         headers=c.keys["fra"],
-        json={"parcels": [{"weight_g": weight, "dimensions_mm": [300, 200, 100],
-                           "items": [{"sku": SKU, "quantity": qty}]}]},
+        json={
+            "parcels": [
+                {
+                    "weight_g": weight,
+                    "dimensions_mm": [300, 200, 100],
+                    "items": [{"sku": SKU, "quantity": qty}],
+                }
+            ]
+        },
     )
     assert r.status_code == 200, r.text
     return r.json()

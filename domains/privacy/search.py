@@ -22,15 +22,18 @@ EMAIL = "search-email"
 NAME = "search-name"
 MIN_PREFIX = 2  # one letter would match a good share of all customers
 MAX_PREFIX = 20  # longer words are indexed up to here; a longer query is cut to it
+# Letters that Unicode does not decompose into a base letter and an accent.
+_FOLD = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "þ": "th", "ı": "i"})
 
 
 def name_words(name: Any) -> list[str]:
-    """A name's words, case-folded and without accents ("Zoë O'Brien" -> zoe, obrien), so a
-    search finds the person however either side spelt them."""
+    """A name's words, case-folded and without accents ("Zoë O'Brien" -> zoe, obrien; "Øverby"
+    -> overby), so a search finds the person however either side spelt them."""
     if not isinstance(name, str):
         return []
     plain = unicodedata.normalize("NFKD", name)
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+    plain = plain.translate(_FOLD)
     words = ["".join(ch for ch in w if ch.isalnum()) for w in plain.replace("-", " ").split()]
     return [w for w in words if w]
 
