@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import Principal
 from api.deps import Services, as_json, caller, services
 from api.tracking_i18n import LANGUAGES, STATUS_WORDS, WORDS, choose_language
+from domains.common import ValidationFailed
 from domains.journey import for_the_buyer
 
 router = APIRouter(tags=["journey"])
@@ -23,7 +24,7 @@ TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
-Lang = Query(None, pattern="^(" + "|".join(LANGUAGES) + ")$", description="en, de, fr or es")
+Lang = Query(None, max_length=20, description="the page's language: " + ", ".join(LANGUAGES))
 
 
 @router.get("/v1/shipments/{shipment_id}")
@@ -40,6 +41,12 @@ def _tracking(svc: Services, token: str) -> dict[str, Any]:
     return for_the_buyer(order, journey)
 
 
+def _language(lang: str | None, accept_language: str | None, t: dict[str, Any]) -> str:
+    if lang is not None and lang not in LANGUAGES:
+        raise ValidationFailed([{"loc": "lang", "msg": f"one of {', '.join(LANGUAGES)}"}])
+    return choose_language(lang, accept_language, t["destination"]["country"])
+
+
 @router.get("/v1/track/{token}")
 async def track_json(
     token: str,
@@ -49,7 +56,7 @@ async def track_json(
 ) -> dict[str, Any]:
     """The buyer's tracking by token (no key): statuses and dates, the destination city."""
     t = await run_in_threadpool(_tracking, svc, token)
-    language = choose_language(lang, accept_language, t["destination"]["country"])
+    language = _language(lang, accept_language, t)
     return as_json({**t, "language": language, "status_text": STATUS_WORDS[language][t["status"]]})
 
 
@@ -62,7 +69,7 @@ async def track_page(
 ) -> HTMLResponse:
     """The buyer's tracking page (HTML) in their language."""
     t = await run_in_threadpool(_tracking, svc, token)
-    language = choose_language(lang, accept_language, t["destination"]["country"])
+    language = _language(lang, accept_language, t)
     html = TEMPLATES.get_template("track.html").render(
         lang=language,
         w=WORDS[language],

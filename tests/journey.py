@@ -147,10 +147,13 @@ def scans(c: Any, carrier: str, waybill: str, *hours_and_kinds: tuple[int, str])
     assert r.status_code == 200 and all(x["result"] == "recorded" for x in r.json()["results"])
 
 
-def to_the_door(c: Any, person: dict[str, Any], ext: str) -> tuple[str, str, dict[str, Any]]:
-    """An order shipped from FRA to GB and dispatched: (order id, shipment id, label)."""
+def to_the_door(
+    c: Any, person: dict[str, Any], ext: str, **ship_to: Any
+) -> tuple[str, str, dict[str, Any]]:
+    """An order shipped from FRA (to London unless `ship_to` says otherwise) and dispatched:
+    (order id, shipment id, label)."""
     stock(c, ext)
-    oid = place(c, person, ext)["id"]
+    oid = place(c, person, ext, **ship_to)["id"]
     sid = f"{oid}-S1"
     scan_all(c, wave(c), ext)
     pack(c, sid)
