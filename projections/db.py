@@ -132,6 +132,19 @@ class ViewDB:
         cur = self.conn.execute(self._sql(sql), tuple(params))
         return [dict(r) for r in cur.fetchall()]
 
+    def lookup(self, table: str, key: str, column: str, keys: Sequence[Any]) -> dict[Any, Any]:
+        """`column` of the rows of `table` whose `key` is one of `keys`, by key (the names are
+        the caller's fixed SQL; the keys are bound)."""
+        if not keys:
+            return {}
+        marks = ", ".join("?" for _ in keys)
+        rows = self.query(
+            f"SELECT {key} AS k, {column} AS v FROM {table} "  # noqa: S608 - fixed names
+            f"WHERE {key} IN ({marks})",
+            tuple(keys),
+        )
+        return {r["k"]: r["v"] for r in rows}
+
     def page(
         self,
         table: str,

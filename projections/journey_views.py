@@ -113,15 +113,7 @@ def shipment_of_token(db: ViewDB, token: str) -> str | None:
 
 
 def promised_dates(db: ViewDB, order_ids: Sequence[str]) -> dict[str, str]:
-    if not order_ids:
-        return {}
-    marks = ", ".join("?" for _ in order_ids)
-    rows = db.query(
-        "SELECT order_id, promised_date FROM view_order_promises "  # noqa: S608 - placeholders
-        f"WHERE order_id IN ({marks})",
-        tuple(order_ids),
-    )
-    return {r["order_id"]: r["promised_date"] for r in rows}
+    return db.lookup("view_order_promises", "order_id", "promised_date", order_ids)
 
 
 class JourneyReads:

@@ -9,12 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from adapters.reference.seed import seed_reference
-from api.app import build_services, create_app
-from api.auth import KeyStore, new_key
-from tests.e2e.test_warehouse_http import Clock, receipt
+from api.auth import new_key
+from tests.api_keys import bearer_keys
+from tests.e2e.test_warehouse_http import floor, receipt  # noqa: F401 - a fixture
 from tests.privacy.helpers import order_body
 
 SKU = "SKU-BIKE-LIGHT"  # on the shelf in Frankfurt; a parcel to GB crosses a customs border
@@ -30,25 +28,13 @@ GENERIC_CODES = ("IN_TRANSIT", "DELIVERED")
 
 
 @pytest.fixture
-def desk(sqlite_store):
-    keys, entries = {}, []
-    for name, role, scope in [
-        ("admin", "admin", None),
-        ("web", "connector", "web"),
-        ("fra", "warehouse", "FRA"),
-        ("lax", "warehouse", "LAX"),
-        ("customs", "customs", None),
-        ("dpo", "privacy", None),
-    ]:
-        key, entry = new_key(name, role, scope)
-        keys[name] = {"Authorization": f"Bearer {key}"}
-        entries.append(entry)
-    clock = Clock()
-    svc = build_services(sqlite_store, KeyStore(entries), clock)
-    seed_reference(svc.app)
-    with TestClient(create_app(svc)) as c:
-        c.keys, c.svc, c.clock = keys, svc, clock
-        yield c
+def desk(floor):  # noqa: F811
+    """The warehouse floor's desk (keys per role, FRA's "fra" and LAX's "ann", a clock the test
+    sets: tests/e2e/test_warehouse_http.py) with a privacy officer's key, "dpo"."""
+    headers, entries = bearer_keys([("dpo", "privacy", None)])
+    floor.keys.update(headers)
+    floor.svc.keys.add(entries)
+    return floor
 
 
 def stock(c: Any, ext: str, qty: int = 50) -> None:

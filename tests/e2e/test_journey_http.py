@@ -11,6 +11,7 @@ from tests.journey import (
     SKU,
     desk,  # noqa: F401 - a fixture
     dispatch,
+    floor,  # noqa: F401 - a fixture
     label,
     pack,
     place,
@@ -150,7 +151,7 @@ def test_one_shipment_by_id_is_scoped_like_its_order(desk):  # noqa: F811
     assert shipment(c, sid, who="fra")["order_id"] == oid
     assert shipment(c, sid, who="web")["warehouse_id"] == "FRA"
     # Another warehouse's key, an unknown shipment number and a malformed id: all 404.
-    for who, wrong in [("lax", sid), ("admin", f"{oid}-S2"), ("admin", "nothing-S1")]:
+    for who, wrong in [("ann", sid), ("admin", f"{oid}-S2"), ("admin", "nothing-S1")]:
         assert c.get(f"/v1/shipments/{wrong}", headers=c.keys[who]).status_code == 404
     assert c.get(f"/v1/shipments/{sid}").status_code == 401
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.journey import desk, scans, to_the_door  # noqa: F401 - desk is a fixture
+from tests.journey import desk, floor, scans, to_the_door  # noqa: F401 - fixtures
 from tests.privacy.helpers import HUGO, ZOFIA, find_in
 
 
