@@ -24,6 +24,9 @@ TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
+NO_SUCH_TOKEN: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no parcel has this token (malformed and unknown alike)"}
+}
 Lang = Query(None, max_length=20, description="the page's language: " + ", ".join(LANGUAGES))
 
 
@@ -47,7 +50,7 @@ def _language(lang: str | None, accept_language: str | None, t: dict[str, Any]) 
     return choose_language(lang, accept_language, t["destination"]["country"])
 
 
-@router.get("/v1/track/{token}")
+@router.get("/v1/track/{token}", responses=NO_SUCH_TOKEN)
 async def track_json(
     token: str,
     lang: str | None = Lang,
@@ -60,7 +63,7 @@ async def track_json(
     return as_json({**t, "language": language, "status_text": STATUS_WORDS[language][t["status"]]})
 
 
-@router.get("/track/{token}", response_class=HTMLResponse)
+@router.get("/track/{token}", response_class=HTMLResponse, responses=NO_SUCH_TOKEN)
 async def track_page(
     token: str,
     lang: str | None = Lang,
