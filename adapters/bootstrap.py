@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from adapters.warehouse.pick_route import OrToolsPickRouter
 from domains.crossdock import Crossdock
 from domains.customs.application import CustomsUseCases
 from domains.inbound.application import InboundUseCases
+from domains.journey import JourneyQueries, tracking_tokens
 from domains.orders.application import OrderUseCases
 from domains.ports import Clock
 from domains.privacy.application import PrivacyUseCases
@@ -45,8 +46,10 @@ from domains.store import Store
 from domains.transport.application import TransportUseCases
 from domains.transport.rates import RateBook, RateCardLaneCosts, RateCardLaneOffers
 from domains.warehouse.application import WarehouseUseCases
+from projections import spine_projectors
 from projections.db import ViewDB
 from projections.inbound_views import LandedCostViews
+from projections.journey_views import JourneyReads
 from projections.live import LiveViews
 from projections.privacy_views import SubjectOrders
 from projections.receivables_views import ReceivablesViews
@@ -186,17 +189,23 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
     split_time = float(os.environ.get("CROSSDOCK_SPLIT_TIME_LIMIT_S", "2.0"))
     store = Store(env, clock=clock)
     inline = os.environ.get("CROSSDOCK_INLINE_PROJECTION", "1") != "0"
-    views = LiveViews(store, ViewDB(env), inline=inline)
-    reference = ReferenceUseCases(store)
-    rates = RateBook(store, _fx(), parse_rate_card_csv)
-    # Split estimates come from the rate cards once there are any (else the lane table).
-    lane_costs = RateCardLaneCosts(rates, fallback=LaneCostTable())
     # Personal data is sealed per data subject under keys kept outside the event log.
     subject_keys = (
         MemorySubjectKeys()
         if env["PERSISTENCE_MODULE"] == "eventsourcing.popo"
         else SqlSubjectKeys(env)
     )
+    # The customer search index and the tracking tokens are keyed with the server's secret.
+    views = LiveViews(
+        store,
+        ViewDB(env),
+        inline=inline,
+        projectors=partial(spine_projectors, PersonalData(subject_keys)),
+    )
+    reference = ReferenceUseCases(store)
+    rates = RateBook(store, _fx(), parse_rate_card_csv)
+    # Split estimates come from the rate cards once there are any (else the lane table).
+    lane_costs = RateCardLaneCosts(rates, fallback=LaneCostTable())
     orders = OrderUseCases(
         store,
         reference,
@@ -232,6 +241,18 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         pick_router=OrToolsPickRouter(),
         costs=lane_costs,
     )
+    settlement = SettlementUseCases(
+        store,
+        reference,
+        orders,
+        fx=_fx(),
+        base_currency=os.environ.get("CROSSDOCK_BASE_CURRENCY", "EUR"),
+        views=SettlementViews(views.db, views.fresh),
+        bill_files=PandasBillFiles(),
+        reconcile=reconcile_bill,
+        cost_totals=cost_totals,
+        landed=LandedCostViews(views.db, views.fresh),
+    )
     receivables = ReceivablesUseCases(
         store,
         reference,
@@ -260,18 +281,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             receivables=receivables,
         ),
         warehouse=warehouse,
-        settlement=SettlementUseCases(
-            store,
-            reference,
-            orders,
-            fx=_fx(),
-            base_currency=os.environ.get("CROSSDOCK_BASE_CURRENCY", "EUR"),
-            views=SettlementViews(views.db, views.fresh),
-            bill_files=PandasBillFiles(),
-            reconcile=reconcile_bill,
-            cost_totals=cost_totals,
-            landed=LandedCostViews(views.db, views.fresh),
-        ),
+        settlement=settlement,
         privacy=PrivacyUseCases(
             store,
             orders,
@@ -291,6 +301,13 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             landed=LandedCostViews(views.db, views.fresh),
         ),
         receivables=receivables,
+        journey=JourneyQueries(
+            orders,
+            customs,
+            settlement,
+            JourneyReads(views.db, views.fresh),
+            tracking_tokens(subject_keys),
+        ),
         views=views,
     )
     return app, views

@@ -333,6 +333,10 @@ POLICIES: dict[str, Policy] = {
     "GET /v1/receivables/ageing": Policy(("finance", "admin")),
     "GET /v1/dealers/{dealer_id}/credit-limit-suggestion": Policy(("finance", "admin")),
     "POST /v1/admin/dealers/{dealer_id}/credit-limit-suggestion": Policy(ADMIN),
+    # ------------------------------------------------------------------ api/routes_journey.py
+    "GET /v1/shipments/{shipment_id}": Policy(READERS, owner=SHIPMENT),
+    "GET /v1/track/{token}": PUBLIC,  # the buyer's link: the token is the secret
+    "GET /track/{token}": PUBLIC,
     # ------------------------------------------------------------------ api/routes_privacy.py
     "POST /v1/privacy/erasure-requests": Policy(("privacy", "admin")),
     "GET /v1/privacy/subjects": Policy(("privacy", "admin")),

@@ -24,6 +24,7 @@ from api import (
     routes_customs,
     routes_dealer_profiles,
     routes_inbound,
+    routes_journey,
     routes_orders,
     routes_outbox,
     routes_privacy,
@@ -99,6 +100,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_inbound.router)
     api.include_router(routes_outbox.router)
     api.include_router(routes_receivables.router)
+    api.include_router(routes_journey.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

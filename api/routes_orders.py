@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+import base64
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -18,8 +19,12 @@ from api.deps import Services, as_json, caller, encode_json, services
 from api.limits import MAX_OFFSET, BodyLimits, BodyTooLarge
 from domains.common import ValidationFailed
 from domains.orders.intake import Intake
+from domains.orders.lifecycle import ORDER_STATUSES
 from domains.orders.model import Order
 from domains.privacy.sealing import PersonalData
+from domains.privacy.search import query_terms
+from projections.db import Where
+from projections.journey_views import journey_filters, promised_dates
 from projections.orders_views import orders_page
 
 router = APIRouter(prefix="/v1", tags=["orders"])
@@ -168,21 +173,50 @@ async def push_dealer_csv(
 @router.get("/orders")
 def list_orders(
     channel: str | None = None,
-    status: Literal["received", "approved", "held", "allocated", "cancelled"] | None = None,
+    status: Literal[ORDER_STATUSES] | None = Query(  # type: ignore[valid-type]
+        None, description="one of the order lifecycle's statuses (domains/orders/lifecycle.py)"
+    ),
     dealer: str | None = None,
     hold_code: str | None = None,
     placed_from: datetime | None = None,
     placed_to: datetime | None = None,
+    country: str | None = Query(None, pattern=r"^[A-Z]{2}$", description="destination"),
+    warehouse: str | None = Query(None, max_length=20, description="a shipment ships from it"),
+    carrier: str | None = Query(None, max_length=40),
+    waybill: str | None = Query(None, max_length=60),
+    promised_from: date | None = None,
+    promised_to: date | None = None,
+    email: str | None = Query(None, max_length=320, description="the customer's, exactly"),
+    name: str | None = Query(None, max_length=200, description="the start of the name's words"),
+    after: str | None = Query(None, max_length=200, description="`next` of the previous page"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    """Orders from the order-list view, newest first. Connectors see only their channel."""
-    if who.role == "connector":
-        if channel not in (None, who.scope):
-            return {"items": [], "total": 0, "limit": limit, "offset": offset}
-        channel = who.scope
+    """Orders from the order-list view, newest first. Connectors see only their channel,
+    warehouse keys only orders shipping from their warehouse. Pages by `offset`, or by keyset:
+    pass the answer's `next` as `after`."""
+    empty = {"items": [], "total": 0, "limit": limit, "offset": offset, "next": None}
+    if who.role in ("connector", "warehouse"):
+        asked = channel if who.role == "connector" else warehouse
+        if asked not in (None, who.scope):
+            return empty
+        channel, warehouse = (
+            (who.scope, warehouse) if who.role == "connector" else (channel, who.scope)
+        )
+    keys = svc.app.orders.personal.keys
+    if keys is None and (email or name):
+        return empty
+    terms = query_terms(keys, email, name) if keys is not None else []
+    where = journey_filters(
+        Where(),
+        carrier=carrier,
+        waybill=waybill,
+        promised_from=promised_from,
+        promised_to=promised_to,
+        search_terms=terms,
+    )
     svc.fresh_views()
     rows, total = orders_page(
         svc.db,
@@ -192,11 +226,36 @@ def list_orders(
         status=status,
         dealer=dealer,
         hold_code=hold_code,
-        warehouse=who.scope if who.role == "warehouse" else None,
+        warehouse=warehouse,
         placed_from=placed_from,
         placed_to=placed_to,
+        country=country,
+        where=where,
+        after=_cursor(after),
     )
-    return {"items": rows, "total": total, "limit": limit, "offset": offset}
+    promised = promised_dates(svc.db, [r["id"] for r in rows])
+    for r in rows:
+        r["promised_date"] = promised.get(r["id"])
+    last = rows[-1] if len(rows) == limit else None
+    cursor = _encode_cursor(last["placed_at"], last["id"]) if last else None
+    return {"items": rows, "total": total, "limit": limit, "offset": offset, "next": cursor}
+
+
+def _encode_cursor(placed_at: str, order_id: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([placed_at, order_id])).decode()
+
+
+def _cursor(value: str | None) -> tuple[str, str] | None:
+    """The keyset position a `next` cursor holds; 422 for one this API did not make."""
+    if value is None:
+        return None
+    try:
+        placed_at, order_id = orjson.loads(base64.urlsafe_b64decode(value.encode()))
+        return str(placed_at), str(UUID(order_id))
+    except (ValueError, TypeError):
+        raise ValidationFailed(
+            [{"loc": "after", "msg": "not a cursor from this list (use the answer's `next`)"}]
+        ) from None
 
 
 @router.get("/orders/{order_id}")
@@ -206,13 +265,15 @@ def get_order(
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
+    """The order, its review and split, and each shipment's journey (domains/journey.py)."""
     order = svc.app.orders.get_order(order_id)
     if at is not None:
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
         order = svc.app.orders.order_at(order_id, at)
         return {**order_out(order, svc.app.orders.personal), "as_of": at.isoformat()}
-    return order_out(order, svc.app.orders.personal)
+    shipments = as_json(svc.app.journey.of_order(order))
+    return {**order_out(order, svc.app.orders.personal), "shipments": shipments}
 
 
 @router.get("/orders/{order_id}/events")
@@ -351,7 +412,4 @@ def release_backorders(
     """Re-examine the orders waiting for stock now, oldest first, under intake's rules. Stock
     arriving does this by itself; this resumes a release that was left pending (it kept
     conflicting with other writers) or follows a change of rules."""
-    return svc.app.orders.release_backorders(
-        body.skus, {"kind": "manual", "by": who.name}
-    )
-
+    return svc.app.orders.release_backorders(body.skus, {"kind": "manual", "by": who.name})

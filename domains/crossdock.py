@@ -16,6 +16,7 @@ from typing import Any
 
 from domains.customs.application import CustomsUseCases
 from domains.inbound.application import InboundUseCases
+from domains.journey import JourneyQueries
 from domains.orders.application import OrderUseCases
 from domains.ports import Clock, ReadSide
 from domains.privacy.application import PrivacyUseCases
@@ -41,6 +42,7 @@ class Crossdock:
     privacy: PrivacyUseCases
     inbound: InboundUseCases  # inbound shipments and transfers (domains/inbound/)
     receivables: ReceivablesUseCases  # dealer invoices, payments, ageing (domains/receivables/)
+    journey: JourneyQueries  # where is order X: its shipments' journeys (domains/journey.py)
     views: ReadSide  # the views this process reads (projections/live.py), closed with the store
 
     # The store's parts that readers (projections, relay, tests) use directly.

@@ -1,16 +1,22 @@
 """Read models built from the notification log, one module per context."""
 
+from domains.journey import tracking_tokens
+from domains.privacy.sealing import PersonalData
 from projections.customs_views import DeclarationsView
 from projections.db import ViewDB
 from projections.inbound_views import InboundView
+from projections.journey_views import JourneyView
 from projections.orders_views import OrderListView, StockView
-from projections.privacy_views import PrivacySubjectsView
+from projections.privacy_views import OrderSearchView, PrivacySubjectsView
 from projections.runner import ProjectionRunner, Projector
 from projections.transport_views import LabelsView, ShipmentsView
 from projections.warehouse_views import LotsView, PickListsView
 
 
-def spine_projectors() -> list[Projector]:
+def spine_projectors(personal: PersonalData | None = None) -> list[Projector]:
+    """Every view; with `personal` (the running application's keys) also the ones keyed
+    with its secrets: the customer search index and the buyers' tracking tokens."""
+    keyed: list[Projector] = [OrderSearchView(personal)] if personal is not None else []
     return [
         OrderListView(),
         StockView(),
@@ -21,6 +27,8 @@ def spine_projectors() -> list[Projector]:
         LabelsView(),
         PrivacySubjectsView(),
         InboundView(),
+        JourneyView(tracking_tokens(personal.keys if personal is not None else None)),
+        *keyed,
     ]
 
 

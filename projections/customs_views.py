@@ -116,18 +116,19 @@ def customs_queue(
     for r in rows:
         r["flags"] = flags_of(r)
         r.pop("flag_codes")
+    # A parcel's carrier is chosen on the order's stream, which this view does not read (its
+    # own `carrier` column stays empty, kept so the view need not be rebuilt): it comes from
+    # the transport shipment view; an inbound's import declaration names its inbound
+    # (projections/inbound_views.py).
+    parcels = {f"{r['order_id']}-S{r['shipment_no']}": r for r in rows if r["channel"] != "inbound"}
+    carriers = db.lookup("view_shipments", "shipment_id", "carrier", list(parcels))
+    for sid, r in parcels.items():
+        r["carrier"] = carriers.get(sid)
     inbound = [r["declaration_id"] for r in rows if r["channel"] == "inbound"]
-    if inbound:  # an inbound's import declaration names its inbound (projections/inbound_views.py)
-        marks = ", ".join("?" for _ in inbound)
-        found = db.query(
-            "SELECT declaration_id, inbound_id FROM view_inbound "  # noqa: S608 - placeholders
-            f"WHERE declaration_id IN ({marks})",
-            inbound,
-        )
-        by_declaration = {f["declaration_id"]: f["inbound_id"] for f in found}
-        for r in rows:
-            if r["channel"] == "inbound":
-                r["inbound_id"] = by_declaration.get(r["declaration_id"])
+    by_declaration = db.lookup("view_inbound", "declaration_id", "inbound_id", inbound)
+    for r in rows:
+        if r["channel"] == "inbound":
+            r["inbound_id"] = by_declaration.get(r["declaration_id"])
     return rows, total
 
 

@@ -44,6 +44,13 @@ class Where:
             self.params.append(value)
         return self
 
+    def clause(self, sql: str, *params: Any) -> Where:
+        """A condition of the caller's fixed SQL with its `?` values bound: a subquery
+        (`order_id IN (SELECT ...)`) or a keyset bound (`(a < ? OR (a = ? AND b > ?))`)."""
+        self.clauses.append(f"({sql})")
+        self.params.extend(params)
+        return self
+
     @property
     def sql(self) -> str:
         return " AND ".join(self.clauses) or "1=1"
@@ -124,6 +131,19 @@ class ViewDB:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cur = self.conn.execute(self._sql(sql), tuple(params))
         return [dict(r) for r in cur.fetchall()]
+
+    def lookup(self, table: str, key: str, column: str, keys: Sequence[Any]) -> dict[Any, Any]:
+        """`column` of the rows of `table` whose `key` is one of `keys`, by key (the names are
+        the caller's fixed SQL; the keys are bound)."""
+        if not keys:
+            return {}
+        marks = ", ".join("?" for _ in keys)
+        rows = self.query(
+            f"SELECT {key} AS k, {column} AS v FROM {table} "  # noqa: S608 - fixed names
+            f"WHERE {key} IN ({marks})",
+            tuple(keys),
+        )
+        return {r["k"]: r["v"] for r in rows}
 
     def page(
         self,

@@ -278,21 +278,37 @@ def orders_page(
     warehouse: str | None = None,
     placed_from: datetime | None = None,
     placed_to: datetime | None = None,
+    country: str | None = None,
+    where: Where | None = None,
+    after: tuple[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the order list, newest first, and how many orders match. A filter left None
-    is no filter; `hold_code` and `warehouse` match one item of the order's lists. Each row has
-    its lists as lists (holds parsed) and its id as `id`."""
+    is no filter; `hold_code` and `warehouse` match one item of the order's lists; `where` may
+    bring more conditions (projections/journey_views.py). `after` (placed_at, order id) of
+    the last row seen pages by keyset: the rows after it, however many were added since.
+    Each row has its lists as lists (holds parsed) and its id as `id`."""
     where = (
-        Where()
+        (where or Where())
         .equal("channel", channel)
         .equal("status", status)
         .equal("dealer_id", dealer)
+        .equal("country", country)
         .listed("hold_codes", hold_code)
         .listed("warehouses", warehouse)
         .compare("placed_at", ">=", _utc_text(placed_from))
         .compare("placed_at", "<=", _utc_text(placed_to))
     )
-    rows, total = db.page("view_orders", where, "placed_at DESC, order_id", limit, offset)
+    total = db.query(
+        f"SELECT COUNT(*) AS n FROM view_orders WHERE {where.sql}",  # noqa: S608 - fixed SQL
+        where.params,
+    )[0]["n"]
+    if after is not None:
+        where.clause("placed_at < ? OR (placed_at = ? AND order_id > ?)", after[0], *after)
+    rows = db.query(
+        f"SELECT * FROM view_orders WHERE {where.sql} "  # noqa: S608 - fixed SQL
+        "ORDER BY placed_at DESC, order_id LIMIT ? OFFSET ?",
+        [*where.params, limit, offset],
+    )
     for r in rows:
         r["hold_reasons"] = json.loads(r["hold_reasons"])
         r["warehouses"] = [w for w in r["warehouses"].split(",") if w]

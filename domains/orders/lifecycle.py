@@ -18,6 +18,18 @@ PACKED = "packed"
 DISPATCHED = "dispatched"
 DELIVERED = "delivered"
 CANCELLED = "cancelled"
+# Every status an order can be in, in lifecycle order: what the order list filters by.
+ORDER_STATUSES = (
+    RECEIVED,
+    APPROVED,
+    HELD,
+    ALLOCATED,
+    PICKING,
+    PACKED,
+    DISPATCHED,
+    DELIVERED,
+    CANCELLED,
+)
 # How far each shipment has come; an order is as far as its least advanced shipment.
 SHIPMENT_STAGE = {
     "allocated": 0,

@@ -37,6 +37,7 @@ from adapters.bootstrap import build_app
 from adapters.reference.seed import seed_reference
 from api.app import build_services, create_app
 from domains.orders.model import Order
+from domains.privacy.sealing import PersonalData
 from domains.reference.model import Dealer
 from domains.store import Store
 from domains.warehouse.model import Inventory
@@ -125,7 +126,9 @@ def view_differences(
 
 
 def projector_tables(names: set[str] | None = None) -> set[str]:
-    return {t for p in spine_projectors() if names is None or p.name in names for t in p.tables}
+    # Every view the application runs, those keyed with its secrets included (names only).
+    keyed = spine_projectors(PersonalData())
+    return {t for p in keyed if names is None or p.name in names for t in p.tables}
 
 
 # ------------------------------------------------------------------------------ story
@@ -215,7 +218,7 @@ def test_every_view_rebuilt_from_zero_in_a_fresh_store_equals_the_live_one(
     try:
         with written.fresh_views(tmp_path) as db:
             assert view_tables(db) == {}  # from zero: nothing there yet
-            runner = ProjectionRunner(app, db, spine_projectors())
+            runner = ProjectionRunner(app, db, spine_projectors(app.orders.personal))
             assert set(runner.positions().values()) == {0}
             runner.catch_up()
             assert set(runner.positions().values()) == {written.end}
@@ -301,7 +304,7 @@ def test_a_new_schema_version_drops_and_rebuilds_that_view_only(written: Written
         was = tracking(db)
         assert set(was.values()) == {written.end}
 
-        projectors = spine_projectors()
+        projectors = spine_projectors(app.orders.personal)
         for p in projectors:
             if p.name in BUMPED:
                 p.schema_version += 1
@@ -330,9 +333,9 @@ def test_a_new_schema_version_drops_and_rebuilds_that_view_only(written: Written
 
         # Back to today's versions: the bumped views are dropped and rebuilt once more, and
         # rebuilding one view by name repairs it without touching the others.
-        runner = ProjectionRunner(app, db, spine_projectors())
+        runner = ProjectionRunner(app, db, spine_projectors(app.orders.personal))
         runner.catch_up()
-        for p in spine_projectors():
+        for p in spine_projectors(app.orders.personal):
             if p.name not in BUMPED:
                 runner.rebuild(p.name)
         diff = view_differences(written.live, view_tables(db))

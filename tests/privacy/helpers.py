@@ -10,8 +10,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.test_warehouse_http import receipt
-
 ZOFIA = {
     "name": "Zofia Kowalczyk-Brennan",
     "email": "Zofia.K.Brennan@Example.org",
@@ -50,17 +48,14 @@ def order_body(person: dict[str, Any], ext: str, sku: str, qty: int, price: str)
 def ship_to_gb(c: Any, person: dict[str, Any], ext: str) -> tuple[str, str, str]:
     """An order for `person` received, picked and packed at FRA: (order id, shipment id,
     declaration id)."""
-    sku = "SKU-BIKE-LIGHT"
-    receipt(c, "fra", f"R-{ext}", sku, 50, "L1", "A-03-04-1")
-    r = c.post(
-        "/v1/channels/web/orders",
-        json=order_body(person, ext, sku, 2, "16.00"),
-        headers=c.keys["web"],
-    )
-    assert r.status_code == 201 and r.json()["order"]["status"] == "allocated", r.text
-    oid = r.json()["order"]["id"]
-    packed = pick_and_pack(c, oid, ext, sku, 2)
-    return oid, f"{oid}-S1", packed["declaration_id"]
+    from tests.journey import pack, place, scan_all, stock, wave  # it builds on this module
+
+    stock(c, ext)
+    order = place(c, person, ext)
+    assert order["status"] == "allocated", order
+    sid = f"{order['id']}-S1"
+    scan_all(c, wave(c), ext)
+    return order["id"], sid, pack(c, sid)["declaration_id"]
 
 
 def pick_and_pack(c: Any, oid: str, ext: str, sku: str, qty: int) -> dict[str, Any]:
