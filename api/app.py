@@ -25,6 +25,7 @@ from api import (
     routes_orders,
     routes_privacy,
     routes_reference,
+    routes_returns,
     routes_settlement,
     routes_transport,
     routes_warehouse,
@@ -89,6 +90,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_settlement.router)
     api.include_router(routes_privacy.router)
     api.include_router(routes_inbound.router)
+    api.include_router(routes_returns.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

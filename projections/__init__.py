@@ -5,6 +5,7 @@ from projections.db import ViewDB
 from projections.inbound_views import InboundView
 from projections.orders_views import OrderListView, StockView
 from projections.privacy_views import PrivacySubjectsView
+from projections.returns_views import ReturnsView
 from projections.runner import ProjectionRunner, Projector
 from projections.transport_views import LabelsView, ShipmentsView
 from projections.warehouse_views import LotsView, PickListsView
@@ -21,6 +22,7 @@ def spine_projectors() -> list[Projector]:
         LabelsView(),
         PrivacySubjectsView(),
         InboundView(),
+        ReturnsView(),
     ]
 
 
