@@ -1,0 +1,97 @@
+"""Carrier claims over HTTP: a parcel that goes quiet is claimed as lost once the configured
+days pass after its no-scan alert, submitted in the carrier's claim file, accepted, paid (a
+credit in the ledger), and counted on the carrier's scorecard; a damage claim from a return."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+from domains.returns.rules import LOST_AFTER_DAYS
+from tests.e2e.delivery import deliver, dispatch
+from tests.e2e.test_transport_http import packed_shipment
+from tests.e2e.test_warehouse_http import floor  # noqa: F401 - fixture
+
+
+def test_a_lost_parcel_becomes_a_paid_claim_credited_in_the_ledger(floor):  # noqa: F811
+    c = floor
+    # packed_shipment: a US web order for 2 phone cases at 10.00 USD, from LAX.
+    o, sid = packed_shipment(c, "LOST1")
+    label = dispatch(c, sid, "ann")
+    c.clock.at += timedelta(hours=24, minutes=5)
+    raised = c.post("/v1/exceptions/check", headers=c.keys["admin"]).json()["raised"]
+    assert [a["kind"] for a in raised] == ["no_scan_24h"]
+    # Right after the alert the parcel is only late, not lost.
+    check = "/v1/claims/lost-check"
+    assert c.post(check, headers=c.keys["admin"]).json()["opened"] == []
+    c.clock.at += timedelta(days=LOST_AFTER_DAYS, minutes=1)
+    (claim,) = c.post(check, headers=c.keys["admin"]).json()["opened"]
+    assert c.post(check, headers=c.keys["admin"]).json()["opened"] == []  # once per shipment
+    # Claimed: what the shipment carried at its order value, 2 x 10.00 USD.
+    assert (claim["kind"], claim["amount"], claim["currency"]) == ("lost", "20.00", "USD")
+    assert claim["carrier"] == label["carrier"] and claim["shipment"]["waybill"] == label["waybill"]
+    assert claim["rule"]["lost_after_days"] == LOST_AFTER_DAYS
+    assert claim["evidence"]["tracking"] == []  # not one scan since dispatch
+
+    file = c.post("/v1/claims/submissions", headers=c.keys["finance"], json={"carrier": claim["carrier"]})
+    assert file.status_code == 200 and file.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(file.text)))
+    assert len(rows) == 2 and label["waybill"] in rows[1] and "20.00" in rows[1]
+    again = c.post("/v1/claims/submissions", headers=c.keys["finance"], json={"carrier": claim["carrier"]})
+    assert again.status_code == 409  # nothing left open against this carrier
+
+    url = f"/v1/claims/{claim['id']}"
+    greedy = c.post(f"{url}/decision", headers=c.keys["finance"], json={"accepted": True, "amount": "25"})
+    assert greedy.status_code == 422  # more than claimed
+    assert c.post(f"{url}/payment", headers=c.keys["finance"],
+                  json={"amount": "18", "reference": "X"}).status_code == 409  # not accepted yet  # fmt: skip
+    ok = c.post(f"{url}/decision", headers=c.keys["finance"], json={"accepted": True, "amount": "18.00"})
+    assert ok.status_code == 200 and ok.json()["status"] == "accepted"
+    paid = c.post(f"{url}/payment", headers=c.keys["finance"], json={"amount": "18.00", "reference": "CR-77"})
+    assert paid.status_code == 200 and paid.json()["status"] == "paid"
+
+    ledger = c.get(f"/v1/finance/ledger-entries?order_id={o['id']}", headers=c.keys["finance"]).json()
+    (credit,) = ledger["items"]
+    # A credit: the 18.00 USD paid, as a negative cost.
+    assert (credit["kind"], Decimal(credit["amount"]), credit["currency"]) == (
+        "claim_credit", Decimal("-18.00"), "USD",
+    )  # fmt: skip
+    assert Decimal(credit["amount_base"]) < 0
+
+    cards = c.get("/v1/carriers/scorecards", headers=c.keys["admin"]).json()["items"]
+    (row,) = [r for r in cards if r["carrier"] == claim["carrier"]]
+    assert (row["claims"], row["claims_paid"], row["claims_paid_ratio"]) == (1, 1, 1.0)
+
+
+def test_a_damage_claim_names_the_units_graded_damaged_and_checks_photos(floor):  # noqa: F811
+    c = floor
+    o, sid = packed_shipment(c, "DMG1")
+    deliver(c, sid, "ann")
+    ret = c.post(
+        f"/v1/orders/{o['id']}/returns",
+        headers=c.keys["admin"],
+        json={"lines": [{"sku": "SKU-PHONE-CASE", "quantity": 2}], "reason": "damaged",
+              "label_payer": "carrier"},
+    ).json()  # fmt: skip
+    c.post(f"/v1/returns/{ret['id']}/label", headers=c.keys["admin"], json={})
+    c.post(
+        f"/v1/handheld/returns/{ret['id']}/receipts",
+        headers=c.keys["ann"],
+        json={"receipt_id": "D1", "units": [{"sku": "SKU-PHONE-CASE", "grade": "resellable"},
+                                             {"sku": "SKU-PHONE-CASE", "grade": "dispose"}]},
+    )  # fmt: skip
+    body = {"order_id": o["id"], "shipment_no": 1, "kind": "damaged", "return_id": ret["id"]}
+    hostile = c.post("/v1/claims", headers=c.keys["admin"],
+                     json={**body, "photos": ["javascript:alert(1)"]})  # fmt: skip
+    assert hostile.status_code == 422 and hostile.json()["detail"][0]["loc"] == "photos[0]"
+    photo = "https://photos.example.com/dmg1.jpg"
+    r = c.post("/v1/claims", headers=c.keys["admin"], json={**body, "photos": [photo]})
+    assert r.status_code == 201, r.text
+    # One unit graded dispose: 1 x 10.00 USD claimed.
+    assert (r.json()["amount"], r.json()["evidence"]["photos"]) == ("10.00", [photo])
+    # The carrier paid the label: only handling (2 x 0.80 USD) is our return cost.
+    kinds = [e["kind"] for e in c.get(f"/v1/finance/ledger-entries?order_id={o['id']}",
+                                      headers=c.keys["finance"]).json()["items"]]  # fmt: skip
+    assert kinds == ["return_handling"]
