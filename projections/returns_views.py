@@ -69,7 +69,7 @@ class ReturnsView(Projector):
             "INSERT INTO view_returns VALUES "
             "(?, ?, ?, ?, ?, ?, ?, 'opened', ?, ?, ?, NULL, ?, NULL, NULL, ?, ?)",
             (e.return_id, str(e.originator_id), e.order_id, f"{e.order_id}-S{e.shipment_no}", e.channel, e.source,
-             e.lines[0]["reason"], e.label_payer, s.get("carrier"), s["warehouse_id"],
+             e.lines[0]["reason"] if e.lines else "", e.label_payer, s.get("carrier"), s["warehouse_id"],
              sum(ln["quantity"] for ln in e.lines), at, at),
         )  # fmt: skip
         db.executemany(

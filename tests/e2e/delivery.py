@@ -10,7 +10,6 @@ from typing import Any
 from adapters.transport.carriers.tracking_codes import CODE_TABLES
 
 
-
 def code_for(carrier: str, status: str) -> str:
     """The carrier's first own code for a normalised status (its code table)."""
     return next(code for code, (st, _) in CODE_TABLES[carrier].items() if st == status)
@@ -35,7 +34,9 @@ def scan(c: Any, label: dict[str, Any], status: str, hours: float) -> dict[str, 
         "code": code_for(carrier, status),
         "occurred_at": (c.clock.now() + timedelta(hours=hours)).isoformat(),
     }
-    r = c.post(f"/v1/carriers/{carrier}/tracking", json={"events": [event]}, headers=c.keys["admin"])
+    r = c.post(
+        f"/v1/carriers/{carrier}/tracking", json={"events": [event]}, headers=c.keys["admin"]
+    )
     assert r.status_code == 200, r.text
     return r.json()["results"][0]
 

@@ -40,6 +40,19 @@ def _add_keys(c: Any, *keys: tuple[str, str, str | None]) -> None:
     c.svc.keys.add(entries)
 
 
+def _return_to_fra(c: Any, order_id: str) -> str:
+    """A web order's return on its way to FRA (recorded directly: the access test needs its
+    owners, not its journey)."""
+    from domains.returns.model import Return
+
+    r = Return("ACC-R1", order_id, 1, "web", "operator", "",
+               [{"sku": "SKU-BIKE-LIGHT", "quantity": 1, "reason": "other"}], "seller", "admin",
+               {"warehouse_id": "FRA", "destination": "GB"})  # fmt: skip
+    r.buy_label({"warehouse_id": "FRA", "quote": None})
+    c.svc.app.store.commit(r)
+    return "ACC-R1"
+
+
 @pytest.fixture
 def world(floor):  # noqa: F811
     """A GB-bound web order shipped from FRA (declared, carrier chosen and labelled) and an
@@ -89,6 +102,8 @@ def world(floor):  # noqa: F811
         "number": "1",
         "fmt": "csv",
         "inbound_id": "ACC-IN-1",
+        "return_id": _return_to_fra(c, sid[:-3]),
+        "claim_id": f"{sid}-lost",
     }
     # The tenants the objects above belong to, and keys of each role: one of the object's
     # tenant (own) and one of another (other).

@@ -35,24 +35,36 @@ def test_a_lost_parcel_becomes_a_paid_claim_credited_in_the_ledger(floor):  # no
     assert claim["rule"]["lost_after_days"] == LOST_AFTER_DAYS
     assert claim["evidence"]["tracking"] == []  # not one scan since dispatch
 
-    file = c.post("/v1/claims/submissions", headers=c.keys["finance"], json={"carrier": claim["carrier"]})
+    file = c.post(
+        "/v1/claims/submissions", headers=c.keys["finance"], json={"carrier": claim["carrier"]}
+    )
     assert file.status_code == 200 and file.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(file.text)))
     assert len(rows) == 2 and label["waybill"] in rows[1] and "20.00" in rows[1]
-    again = c.post("/v1/claims/submissions", headers=c.keys["finance"], json={"carrier": claim["carrier"]})
+    again = c.post(
+        "/v1/claims/submissions", headers=c.keys["finance"], json={"carrier": claim["carrier"]}
+    )
     assert again.status_code == 409  # nothing left open against this carrier
 
     url = f"/v1/claims/{claim['id']}"
-    greedy = c.post(f"{url}/decision", headers=c.keys["finance"], json={"accepted": True, "amount": "25"})
+    greedy = c.post(
+        f"{url}/decision", headers=c.keys["finance"], json={"accepted": True, "amount": "25"}
+    )
     assert greedy.status_code == 422  # more than claimed
     assert c.post(f"{url}/payment", headers=c.keys["finance"],
                   json={"amount": "18", "reference": "X"}).status_code == 409  # not accepted yet  # fmt: skip
-    ok = c.post(f"{url}/decision", headers=c.keys["finance"], json={"accepted": True, "amount": "18.00"})
+    ok = c.post(
+        f"{url}/decision", headers=c.keys["finance"], json={"accepted": True, "amount": "18.00"}
+    )
     assert ok.status_code == 200 and ok.json()["status"] == "accepted"
-    paid = c.post(f"{url}/payment", headers=c.keys["finance"], json={"amount": "18.00", "reference": "CR-77"})
+    paid = c.post(
+        f"{url}/payment", headers=c.keys["finance"], json={"amount": "18.00", "reference": "CR-77"}
+    )
     assert paid.status_code == 200 and paid.json()["status"] == "paid"
 
-    ledger = c.get(f"/v1/finance/ledger-entries?order_id={o['id']}", headers=c.keys["finance"]).json()
+    ledger = c.get(
+        f"/v1/finance/ledger-entries?order_id={o['id']}", headers=c.keys["finance"]
+    ).json()
     (credit,) = ledger["items"]
     # A credit: the 18.00 USD paid, as a negative cost.
     assert (credit["kind"], Decimal(credit["amount"]), credit["currency"]) == (

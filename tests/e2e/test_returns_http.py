@@ -70,19 +70,26 @@ def test_a_delivered_order_comes_back_graded_restocked_refunded_and_costed(floor
             {"sku": "SKU-PHONE-CASE", "grade": "quarantine", "note": "cracked"},
         ],
     }
-    other = c.post(f"/v1/handheld/returns/{ret['id']}/receipts", headers=c.keys["fra"], json=receipt)
+    other = c.post(
+        f"/v1/handheld/returns/{ret['id']}/receipts", headers=c.keys["fra"], json=receipt
+    )
     assert other.status_code == 404  # FRA's key: not a return to its warehouse
     got = c.post(f"/v1/handheld/returns/{ret['id']}/receipts", headers=c.keys["ann"], json=receipt)
     assert got.status_code == 201, got.text
     done = got.json()
-    assert [(u["grade"], u["lot"]) for u in done["units"]] == [("resellable", "P1"), ("quarantine", "P1")]
+    assert [(u["grade"], u["lot"]) for u in done["units"]] == [
+        ("resellable", "P1"),
+        ("quarantine", "P1"),
+    ]
     # One unit back on the shelf, in the lot it left in.
     assert stock(c, "LAX", "SKU-PHONE-CASE") == before + 1
     inv = c.svc.app.warehouse.stock_of([("LAX", "SKU-PHONE-CASE")])[0]
     assert any(e["lot"] == "P1" and e["bin"] == done["units"][0]["bin"] for e in inv.lots.values())
     # Refund: 2 units received x (10.00 price - 0 discount + 0 tax) = 20.00 in the order's USD.
     assert (done["refund"]["amount"], done["refund"]["currency"]) == ("20.00", "USD")
-    again = c.post(f"/v1/handheld/returns/{ret['id']}/receipts", headers=c.keys["ann"], json=receipt)
+    again = c.post(
+        f"/v1/handheld/returns/{ret['id']}/receipts", headers=c.keys["ann"], json=receipt
+    )
     assert again.json()["applied"] is False and stock(c, "LAX", "SKU-PHONE-CASE") == before + 1
 
     ledger = c.get(f"/v1/finance/ledger-entries?order_id={o['id']}", headers=c.keys["finance"])
@@ -92,7 +99,9 @@ def test_a_delivered_order_comes_back_graded_restocked_refunded_and_costed(floor
     assert Decimal(entries["return_handling"]["amount"]) == 2 * Decimal("0.80")
 
     listed = c.get("/v1/returns", headers=c.keys["web"]).json()["items"]
-    assert [(r["return_id"], r["status"], r["refund"]) for r in listed] == [(ret["id"], "received", "20.00")]
+    assert [(r["return_id"], r["status"], r["refund"]) for r in listed] == [
+        (ret["id"], "received", "20.00")
+    ]
     assert c.get("/v1/returns", headers=c.keys["fra"]).json()["items"] == []
     analysis = c.get("/v1/returns/analysis", headers=c.keys["admin"]).json()
     # 2 of the 2 phone cases dispatched came back; the one web shipment had one return.
