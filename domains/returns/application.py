@@ -66,7 +66,7 @@ class ReturnsUseCases(ReturnReceiving):
 
     def of_shipment(self, order_id: str, shipment_no: int) -> list[Return]:
         """The shipment's returns, in the order they were opened."""
-        out = []
+        out: list[Return] = []
         while True:
             r = self.store.get_or_none(
                 Return.create_id(Return.number(order_id, shipment_no, len(out) + 1))
