@@ -44,6 +44,7 @@ from scripts.demo_data import (
     inbound_packing_list,
     opening_stock,
 )
+from scripts.demo_returns import returns_day
 
 console = Console()
 
@@ -177,6 +178,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
     summary["warehouse"] = warehouse_day(svc)
     summary["customs"] = customs_by_scheme(svc)
     summary["transport"] = transport_day(svc)
+    summary["returns"] = returns_day(svc, console)
     keys = demo_keys()
     console.print("[bold]API keys for trying the API[/bold] (also in var/demo-keys.json):")
     for name, role, scope, key in keys:
