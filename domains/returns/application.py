@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domains.common import InvalidTransition, NotFound, ValidationFailed
+from domains.common import DomainError, InvalidTransition, NotFound, ValidationFailed
 from domains.customs.application import CustomsUseCases
 from domains.orders.application import OrderUseCases
 from domains.orders.model import DELIVERED, DISPATCHED, Order
@@ -185,8 +185,11 @@ class ReturnsUseCases(ReturnReceiving):
         if not lines:
             return []
         reference = f"tracking:{scan.get('code')}:{scan.get('occurred_at')}"
-        ret = self._new_return(order, shipment_no, earlier, lines, "undeliverable",
-                               "return_to_sender", reference, "seller", "carrier")  # fmt: skip
+        try:
+            ret = self._new_return(order, shipment_no, earlier, lines, "undeliverable",
+                                   "return_to_sender", reference, "seller", "carrier")  # fmt: skip
+        except DomainError:  # the scan is recorded whatever; an operator can open the return
+            return []
         ret.buy_label(
             {
                 "kind": "return_to_sender",
