@@ -197,7 +197,9 @@ class SubmissionIn(BaseModel):
     carrier: Text
 
 
-@router.post("/claims/submissions")
+@router.post(
+    "/claims/submissions", response_class=Response, responses={200: {"content": {"text/csv": {}}}}
+)
 def submit_claims(
     body: SubmissionIn, who: Principal = Depends(caller), svc: Services = Depends(services)
 ) -> Response:

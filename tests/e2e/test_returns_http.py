@@ -70,6 +70,20 @@ def test_a_delivered_order_comes_back_graded_restocked_refunded_and_costed(floor
             {"sku": "SKU-PHONE-CASE", "grade": "quarantine", "note": "cracked"},
         ],
     }
+    bad = {
+        "receipt_id": "RR-0",
+        "units": [
+            {"sku": "SKU-PHONE-CASE", "grade": "resellable"},
+            {"sku": "SKU-PHONE-CASE", "grade": "quarantine", "lot": "Z9"},  # never shipped
+            {"sku": "SKU-PHONE-CASE", "grade": "resellable"},  # a third unit of two
+        ],
+    }
+    refused = c.post(f"/v1/handheld/returns/{ret['id']}/receipts", headers=c.keys["ann"], json=bad)
+    assert refused.status_code == 422
+    assert {d["loc"] for d in refused.json()["detail"]} == {"units[1].lot", "units[2].quantity"}
+    # Nothing of it was stored: not received, no unit back on the shelf.
+    assert c.get(f"/v1/returns/{ret['id']}", headers=c.keys["ann"]).json()["status"] == "labelled"
+    assert stock(c, "LAX", "SKU-PHONE-CASE") == before
     other = c.post(
         f"/v1/handheld/returns/{ret['id']}/receipts", headers=c.keys["fra"], json=receipt
     )
@@ -159,3 +173,32 @@ def test_a_return_across_the_border_is_declared_with_returned_goods_relief(floor
     assert set(relief["relieved"]) == {"duty", "import_vat"}
     d = c.get(f"/v1/customs/declarations/{reimport['declaration_id']}", headers=c.keys["customs"])
     assert d.status_code == 200 and d.json()["destination"] == "DE"
+
+
+def test_a_buyer_paid_label_is_charged_to_the_buyer_not_booked_as_our_cost(floor):  # noqa: F811
+    c = floor
+    oid, sid, _ = ship_to_gb(c, ZOFIA, "GBBUY")  # 2 bike lights at 16.00 EUR, FRA -> London
+    deliver(c, sid, "fra")
+    ret = c.post(
+        f"/v1/orders/{oid}/returns",
+        headers=c.keys["admin"],
+        json={"lines": [{"sku": "SKU-BIKE-LIGHT", "quantity": 1}], "reason": "no_longer_needed",
+              "label_payer": "buyer"},
+    ).json()  # fmt: skip
+    quote = c.post(f"/v1/returns/{ret['id']}/label", headers=c.keys["admin"], json={}).json()
+    quote = quote["label"]["quote"]
+    got = c.post(
+        f"/v1/handheld/returns/{ret['id']}/receipts",
+        headers=c.keys["admin"],
+        json={"receipt_id": "B1", "units": [{"sku": "SKU-BIKE-LIGHT", "grade": "refurbish"}]},
+    )
+    assert got.status_code == 201, got.text
+    refund = got.json()["refund"]
+    # 1 unit x 16.00 EUR refunded; the label's quoted total is for the channel to charge.
+    assert (refund["amount"], refund["currency"]) == ("16.00", "EUR")
+    assert refund["label_charge_to_buyer"] == {
+        "amount": quote["total"],
+        "currency": quote["currency"],
+    }
+    ledger = c.get(f"/v1/finance/ledger-entries?order_id={oid}", headers=c.keys["finance"]).json()
+    assert [e["kind"] for e in ledger["items"]] == ["return_handling"]  # no label cost of ours
