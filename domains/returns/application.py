@@ -154,7 +154,6 @@ class ReturnsUseCases(ReturnReceiving):
             "service": entry.get("service"),
             "waybill": entry.get("waybill"),
             "destination": order.canonical["ship_to"]["country"],
-            "postcode": order.canonical["ship_to"].get("postcode"),
             "dispatched_at": entry.get("dispatched_at"),
             "lots": entry.get("picked", []),
         }
@@ -269,7 +268,7 @@ class ReturnsUseCases(ReturnReceiving):
             quoted = self.rates.quote(
                 QuoteRequest(
                     origin_country=ret.shipment["destination"],
-                    origin_postcode=ret.shipment.get("postcode"),
+                    origin_postcode=None,  # cards zone by country; no personal data kept
                     destination_country=warehouses[code].country,
                     destination_postcode=None,
                     parcels=[parcel],
