@@ -222,7 +222,8 @@ def quiet_shipments(db: ViewDB) -> list[dict[str, Any]]:
     rows = db.query(
         "SELECT shipment_id, order_id, shipment_no, last_scan_at, dispatched_at, alerts "
         "FROM view_shipments WHERE dispatched_at IS NOT NULL AND status <> 'delivered' "
-        "AND alerts LIKE '%no_scan_24h%' ORDER BY shipment_id"
+        "AND alerts LIKE ? ORDER BY shipment_id",
+        ("%no_scan_24h%",),  # bound: a literal % would be a placeholder on PostgreSQL
     )
     return [dict(r, alerts=json.loads(r["alerts"])) for r in rows]
 
