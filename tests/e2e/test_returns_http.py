@@ -7,10 +7,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from tests.e2e.delivery import deliver, dispatch, scan
 from tests.e2e.test_transport_http import packed_shipment
 from tests.e2e.test_warehouse_http import floor  # noqa: F401 - fixture
 from tests.privacy.helpers import ZOFIA, ship_to_gb
+
+
+@pytest.fixture
+def sqlite_store(store):
+    """The `floor` these tests run on, on each store (SQLite, and PostgreSQL when reachable):
+    the views' SQL and the ledger differ by dialect."""
+    return store
 
 
 def stock(c, warehouse, sku):
