@@ -23,17 +23,20 @@ class ReturnsView(Projector):
     topic_prefixes = (RETURNS,)
     ddl = (
         """CREATE TABLE IF NOT EXISTS view_returns (
-            return_id TEXT PRIMARY KEY, stream_id TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL, shipment_id TEXT NOT NULL,
+            return_id TEXT PRIMARY KEY, stream_id TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL,
+            shipment_id TEXT NOT NULL,
             channel TEXT NOT NULL, source TEXT NOT NULL, reason TEXT NOT NULL,
             status TEXT NOT NULL, label_payer TEXT NOT NULL, carrier TEXT,
             shipped_from TEXT NOT NULL, warehouse_id TEXT, units INTEGER NOT NULL,
-            refund TEXT, refund_currency TEXT, opened_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+            refund TEXT, refund_currency TEXT, opened_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS view_returns_order ON view_returns (order_id)",
         """CREATE TABLE IF NOT EXISTS view_return_lines (
             return_id TEXT NOT NULL, sku TEXT NOT NULL, quantity INTEGER NOT NULL,
             reason TEXT NOT NULL, PRIMARY KEY (return_id, sku))""",
         """CREATE TABLE IF NOT EXISTS view_claims (
-            claim_id TEXT PRIMARY KEY, stream_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, order_id TEXT NOT NULL,
+            claim_id TEXT PRIMARY KEY, stream_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+            order_id TEXT NOT NULL,
             shipment_id TEXT NOT NULL, carrier TEXT NOT NULL, service TEXT,
             warehouse_id TEXT NOT NULL, destination TEXT NOT NULL, status TEXT NOT NULL,
             amount TEXT NOT NULL, currency TEXT NOT NULL, paid_amount TEXT,
@@ -52,7 +55,8 @@ class ReturnsView(Projector):
         elif kind == "Claim.Opened":
             s = event.shipment
             db.execute(
-                "INSERT INTO view_claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, NULL, ?, ?)",
+                "INSERT INTO view_claims VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, NULL, ?, ?)",
                 (event.claim_id, str(event.originator_id), event.kind, event.order_id,
                  f"{event.order_id}-S{event.shipment_no}", event.carrier, s.get("service"),
                  s["warehouse_id"], s["destination"], event.amount, event.currency, at, at),
@@ -68,9 +72,9 @@ class ReturnsView(Projector):
         db.execute(
             "INSERT INTO view_returns VALUES "
             "(?, ?, ?, ?, ?, ?, ?, 'opened', ?, ?, ?, NULL, ?, NULL, NULL, ?, ?)",
-            (e.return_id, str(e.originator_id), e.order_id, f"{e.order_id}-S{e.shipment_no}", e.channel, e.source,
-             e.lines[0]["reason"] if e.lines else "", e.label_payer, s.get("carrier"), s["warehouse_id"],
-             sum(ln["quantity"] for ln in e.lines), at, at),
+            (e.return_id, str(e.originator_id), e.order_id, f"{e.order_id}-S{e.shipment_no}",
+             e.channel, e.source, e.lines[0]["reason"] if e.lines else "", e.label_payer,
+             s.get("carrier"), s["warehouse_id"], sum(ln["quantity"] for ln in e.lines), at, at),
         )  # fmt: skip
         db.executemany(
             "INSERT INTO view_return_lines VALUES (?, ?, ?, ?)",
@@ -143,7 +147,8 @@ def returns(db: ViewDB, **filters: Any) -> list[dict[str, Any]]:
     for column in ("channel", "warehouse_id", "status", "order_id"):
         where.equal(column, filters.get(column))
     return db.query(
-        f"SELECT * FROM view_returns WHERE {where.sql} ORDER BY opened_at DESC, return_id",  # noqa: S608
+        f"SELECT * FROM view_returns WHERE {where.sql} "  # noqa: S608 - fixed columns
+        "ORDER BY opened_at DESC, return_id",
         where.params,
     )
 

@@ -1,5 +1,6 @@
 """What the returns context needs from outside: its views (projections/returns_views.py) and
-the carriers' claim file formats (adapters/returns/claim_files.py). Wired in adapters/bootstrap.py."""
+the carriers' claim file formats (adapters/returns/claim_files.py). Wired in
+adapters/bootstrap.py."""
 
 from __future__ import annotations
 

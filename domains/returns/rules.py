@@ -81,7 +81,8 @@ def check_lines(
         m = merged.setdefault(sku, {"sku": sku, "quantity": 0, "reason": reason})
         m["quantity"] += ln["quantity"]
         if m["quantity"] > left[sku]:
-            msg = f"{m['quantity']} units of {sku} asked back; {max(left[sku], 0)} can still be returned"
+            can = max(left[sku], 0)
+            msg = f"{m['quantity']} units of {sku} asked back; {can} can still be returned"
             errors.append({"loc": f"lines[{i}].quantity", "msg": msg})
     return list(merged.values()), errors
 
