@@ -47,3 +47,20 @@ def deliver(c: Any, sid: str, who: str) -> dict[str, Any]:
     scan(c, label, "picked_up", 1)
     assert scan(c, label, "delivered", 24)["shipment_status"] == "delivered"
     return label
+
+
+def open_return(
+    c: Any, order_id: str, sku: str, quantity: int, reason: str, payer: str, who: str = "admin"
+) -> dict[str, Any]:
+    """A return of `quantity` x `sku` of a dispatched order, opened with the key `who`."""
+    r = c.post(
+        f"/v1/orders/{order_id}/returns",
+        headers=c.keys[who],
+        json={
+            "lines": [{"sku": sku, "quantity": quantity}],
+            "reason": reason,
+            "label_payer": payer,
+        },
+    )
+    assert r.status_code == 201, r.text
+    return r.json()

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from domains.returns.rules import LOST_AFTER_DAYS
-from tests.e2e.delivery import deliver, dispatch
+from tests.e2e.delivery import deliver, dispatch, open_return
 from tests.e2e.test_transport_http import packed_shipment
 from tests.e2e.test_warehouse_http import floor  # noqa: F401 - fixture
 
@@ -90,12 +90,7 @@ def test_a_damage_claim_names_the_units_graded_damaged_and_checks_photos(floor):
     c = floor
     o, sid = packed_shipment(c, "DMG1")
     deliver(c, sid, "ann")
-    ret = c.post(
-        f"/v1/orders/{o['id']}/returns",
-        headers=c.keys["admin"],
-        json={"lines": [{"sku": "SKU-PHONE-CASE", "quantity": 2}], "reason": "damaged",
-              "label_payer": "carrier"},
-    ).json()  # fmt: skip
+    ret = open_return(c, o["id"], "SKU-PHONE-CASE", 2, "damaged", "carrier")
     c.post(f"/v1/returns/{ret['id']}/label", headers=c.keys["admin"], json={})
     c.post(
         f"/v1/handheld/returns/{ret['id']}/receipts",

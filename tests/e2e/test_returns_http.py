@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e.delivery import deliver, dispatch, scan
+from tests.e2e.delivery import deliver, dispatch, open_return, scan
 from tests.e2e.test_transport_http import packed_shipment
 from tests.e2e.test_warehouse_http import floor  # noqa: F401 - fixture
 from tests.privacy.helpers import ZOFIA, ship_to_gb
@@ -158,12 +158,8 @@ def test_a_return_across_the_border_is_declared_with_returned_goods_relief(floor
     # ship_to_gb: FRA (Germany, EU) ships 2 bike lights to a buyer in London.
     oid, sid, _ = ship_to_gb(c, ZOFIA, "GBRET")
     deliver(c, sid, "fra")
-    url = f"/v1/orders/{oid}/returns"
-    line = {"sku": "SKU-BIKE-LIGHT", "quantity": 1}
-    first = c.post(url, headers=c.keys["admin"], json={"lines": [line], "reason": "wrong_item",
-                                                      "label_payer": "buyer"}).json()  # fmt: skip
-    second = c.post(url, headers=c.keys["admin"], json={"lines": [line], "reason": "damaged",
-                                                       "label_payer": "seller"}).json()  # fmt: skip
+    first = open_return(c, oid, "SKU-BIKE-LIGHT", 1, "wrong_item", "buyer")
+    second = open_return(c, oid, "SKU-BIKE-LIGHT", 1, "damaged", "seller")
     assert first["source"] == "operator" and first["id"] != second["id"]
     # Default: BHX, the warehouse inside the buyer's customs territory (GB); nothing declared.
     near = c.post(f"/v1/returns/{first['id']}/label", headers=c.keys["admin"], json={}).json()
@@ -188,12 +184,7 @@ def test_a_buyer_paid_label_is_charged_to_the_buyer_not_booked_as_our_cost(floor
     c = floor
     oid, sid, _ = ship_to_gb(c, ZOFIA, "GBBUY")  # 2 bike lights at 16.00 EUR, FRA -> London
     deliver(c, sid, "fra")
-    ret = c.post(
-        f"/v1/orders/{oid}/returns",
-        headers=c.keys["admin"],
-        json={"lines": [{"sku": "SKU-BIKE-LIGHT", "quantity": 1}], "reason": "no_longer_needed",
-              "label_payer": "buyer"},
-    ).json()  # fmt: skip
+    ret = open_return(c, oid, "SKU-BIKE-LIGHT", 1, "no_longer_needed", "buyer")
     quote = c.post(f"/v1/returns/{ret['id']}/label", headers=c.keys["admin"], json={}).json()
     quote = quote["label"]["quote"]
     got = c.post(
