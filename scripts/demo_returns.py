@@ -1,7 +1,8 @@
 """The demo's returns and claims (`make demo`): a delivered parcel comes back damaged, is
 received and graded (one unit back to stock, the rest disposed of), the refund is reported and
-the return's costs booked; the carrier is claimed against for the damaged units, with a photo,
-and pays (a credit in the ledger). Idempotent like the rest of the demo."""
+the return's costs booked; grading the damaged units opens the carrier's claim by itself, which
+is submitted in its claim file, accepted and paid (a credit in the ledger). Idempotent like
+the rest of the demo."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from rich.table import Table
 from domains.common import InvalidTransition
 
 RMA_REFERENCE = "demo-rma-1"
-PHOTO = "https://photos.example.com/demo-rma-1.jpg"
 
 
 def _delivered_shipment(svc: Any) -> dict[str, Any] | None:
@@ -50,7 +50,7 @@ def returns_day(svc: Any, console: Console) -> dict[str, Any]:
         units.insert(0, {"sku": lines[0]["sku"], "grade": "resellable"})
         units = [u for u in units if u.get("quantity", 1) > 0]
         ret, _ = app.returns.receive(ret["id"], "demo-return-1", units, "demo")
-    claim, _ = app.claims.open_claim(oid, n, "damaged", "demo", [PHOTO], ret["id"])
+    claim = app.claims.answer(app.claims.get(f"{oid}-S{n}-damaged"))  # opened at the receipt
     carrier = claim["carrier"]
     try:
         app.claims.submit(carrier, "demo")

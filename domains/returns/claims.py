@@ -32,6 +32,60 @@ def _amount(value: str, loc: str) -> Decimal:
     return d
 
 
+def new_claim(
+    order: Order,
+    shipment_no: int,
+    kind: str,
+    units: dict[str, int],
+    opened_by: str,
+    rule: dict[str, Any],
+    *,
+    photos: list[str],
+    return_id: str | None,
+    detail: str = "",
+) -> Claim:
+    """A claim for `units` (SKU -> units) of a dispatched shipment, at the order's line
+    amounts, with the shipment's tracking timeline as evidence."""
+    entry = order.fulfilment[str(shipment_no)]
+    value = rules.refund(order.canonical, units)
+    return Claim(
+        claim_id=f"{order.id}-S{shipment_no}-{kind}",
+        kind=kind,
+        order_id=str(order.id),
+        shipment_no=shipment_no,
+        carrier=entry["carrier_code"],
+        shipment={
+            "service": entry.get("service"),
+            "waybill": entry["waybill"],
+            "warehouse_id": order.shipment(shipment_no)["warehouse_id"],
+            "destination": order.canonical["ship_to"]["country"],
+            "dispatched_at": entry["dispatched_at"],
+        },
+        evidence={
+            "tracking": entry.get("tracking", []),
+            "declared_value": {k: value[k] for k in ("amount", "currency", "lines")},
+            "photos": photos,
+            "return_id": return_id,
+            "detail": detail,
+        },
+        amount=value["amount"],
+        currency=value["currency"],
+        opened_by=opened_by,
+        rule=rule,
+    )
+
+
+def damaged_in_transit(ret: Return) -> dict[str, int]:
+    """SKU -> units of a return the buyer said arrived damaged and receiving graded other
+    than resellable: what the carrier is claimed for."""
+    damaged = {ln["sku"] for ln in ret.lines if ln["reason"] == "damaged"}
+    units: dict[str, int] = {}
+    for u in ret.units:
+        if u["grade"] in NON_RESELLABLE and u["sku"] in damaged:
+            units[u["sku"]] = units.get(u["sku"], 0) + 1
+    return units
+
+
 class ClaimUseCases:
     def __init__(
         self,
@@ -90,36 +144,10 @@ class ClaimUseCases:
         if kind == "lost" and entry.get("status") == DELIVERED:
             raise InvalidTransition(f"shipment {shipment_no} was delivered: it is not lost")
         units = self._claimed_units(order, shipment_no, kind, return_id)
-        value = rules.refund(order.canonical, units)
-        claim = Claim(
-            claim_id=claim_id,
-            kind=kind,
-            order_id=str(order_id),
-            shipment_no=shipment_no,
-            carrier=entry["carrier_code"],
-            shipment={
-                "service": entry.get("service"),
-                "waybill": entry["waybill"],
-                "warehouse_id": order.shipment(shipment_no)["warehouse_id"],
-                "destination": order.canonical["ship_to"]["country"],
-                "dispatched_at": entry["dispatched_at"],
-            },
-            evidence={
-                "tracking": entry.get("tracking", []),
-                "declared_value": {
-                    "amount": value["amount"],
-                    "currency": value["currency"],
-                    "lines": value["lines"],
-                },  # fmt: skip
-                "photos": list(photos),
-                "return_id": return_id,
-                "detail": detail,
-            },
-            amount=value["amount"],
-            currency=value["currency"],
-            opened_by=opened_by,
-            rule=rule or {"opened": "by an operator"},
-        )
+        claim = new_claim(
+            order, shipment_no, kind, units, opened_by, rule or {"opened": "by an operator"},
+            photos=list(photos), return_id=return_id, detail=detail,
+        )  # fmt: skip
         return {**self.answer(claim), "created": True}, self.store.commit(claim)
 
     def _claimed_units(

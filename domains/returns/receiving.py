@@ -13,13 +13,15 @@ from uuid import UUID
 
 from domains.common import DomainError, InvalidTransition, NotFound, ValidationFailed
 from domains.returns import rules
-from domains.returns.model import RECEIVED, Return
+from domains.returns.claims import damaged_in_transit, new_claim
+from domains.returns.model import RECEIVED, Claim, Return
 from domains.store import Touched
 from domains.warehouse.layout import parse_bin
 from domains.warehouse.model import Inventory
 
 if TYPE_CHECKING:
     from domains.orders.application import OrderUseCases
+    from domains.orders.model import Order
     from domains.reference.application import ReferenceUseCases
     from domains.store import Store
     from domains.warehouse.application import WarehouseUseCases
@@ -80,10 +82,11 @@ class ReturnReceiving:
             r.report_refund(rules.refund(order.canonical, counts), charge)
             r.record_costs(self._costs(r, len(graded)))
             touched[r.id] = r
+            claim_id = self._damage_claim(r, order, received_by, touched)
             if bins:
                 for sku in {u["sku"] for u in graded if u["grade"] == "resellable"}:
                     self.warehouse.ring(touched, sku, trigger)
-            return {**self.answer(r), "applied": True}
+            return {**self.answer(r), "applied": True, "claim_id": claim_id}
 
         answer, nid = self.store.retry(step)
         restocked = sorted({u["sku"] for u in graded if u["grade"] == "resellable"})
@@ -175,6 +178,24 @@ class ReturnReceiving:
                     bins[queue.pop(0)] = target
             touched[inv.id] = inv
         return bins
+
+    def _damage_claim(
+        self, r: Return, order: Order, received_by: str, touched: Touched
+    ) -> str | None:
+        """Units the buyer said arrived damaged and receiving did not pass as resellable open
+        the carrier's damage claim for the shipment, in the receipt's transaction (once)."""
+        units = damaged_in_transit(r)
+        entry = order.fulfilment.get(str(r.shipment_no), {})
+        if not units or not entry.get("waybill") or not entry.get("dispatched_at"):
+            return None
+        claim_id = f"{r.order_id}-S{r.shipment_no}-damaged"
+        if self.store.get_or_none(Claim.create_id(claim_id)) is not None:
+            return None
+        rule = {"opened": "return graded damaged", "return_id": r.return_id}
+        claim = new_claim(order, r.shipment_no, "damaged", units, received_by, rule,
+                          photos=[], return_id=r.return_id)  # fmt: skip
+        touched[claim.id] = claim
+        return claim_id
 
     @staticmethod
     def _costs(r: Return, units: int) -> list[dict[str, Any]]:

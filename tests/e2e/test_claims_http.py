@@ -86,28 +86,52 @@ def test_a_lost_parcel_becomes_a_paid_claim_credited_in_the_ledger(floor):  # no
     assert (row["claims"], row["claims_paid"], row["claims_paid_ratio"]) == (1, 1, 1.0)
 
 
-def test_a_damage_claim_names_the_units_graded_damaged_and_checks_photos(floor):  # noqa: F811
-    c = floor
-    o, sid = packed_shipment(c, "DMG1")
+def returned_and_graded(c, ext, reason, payer):
+    """A delivered US order of 2 phone cases at 10.00 USD comes back (`reason`): one unit
+    graded resellable, one dispose. The order and the receipt's answer."""
+    o, sid = packed_shipment(c, ext)
     deliver(c, sid, "ann")
-    ret = open_return(c, o["id"], "SKU-PHONE-CASE", 2, "damaged", "carrier")
+    ret = open_return(c, o["id"], "SKU-PHONE-CASE", 2, reason, payer)
     c.post(f"/v1/returns/{ret['id']}/label", headers=c.keys["admin"], json={})
-    c.post(
+    got = c.post(
         f"/v1/handheld/returns/{ret['id']}/receipts",
         headers=c.keys["ann"],
-        json={"receipt_id": "D1", "units": [{"sku": "SKU-PHONE-CASE", "grade": "resellable"},
-                                             {"sku": "SKU-PHONE-CASE", "grade": "dispose"}]},
+        json={"receipt_id": f"{ext}-R", "units": [{"sku": "SKU-PHONE-CASE", "grade": "resellable"},
+                                                  {"sku": "SKU-PHONE-CASE", "grade": "dispose"}]},
     )  # fmt: skip
-    body = {"order_id": o["id"], "shipment_no": 1, "kind": "damaged", "return_id": ret["id"]}
-    hostile = c.post("/v1/claims", headers=c.keys["admin"],
-                     json={**body, "photos": ["javascript:alert(1)"]})  # fmt: skip
-    assert hostile.status_code == 422 and hostile.json()["detail"][0]["loc"] == "photos[0]"
-    photo = "https://photos.example.com/dmg1.jpg"
-    r = c.post("/v1/claims", headers=c.keys["admin"], json={**body, "photos": [photo]})
-    assert r.status_code == 201, r.text
-    # One unit graded dispose: 1 x 10.00 USD claimed.
-    assert (r.json()["amount"], r.json()["evidence"]["photos"]) == ("10.00", [photo])
+    assert got.status_code == 201, got.text
+    return o, got.json()
+
+
+def test_a_return_that_arrived_damaged_opens_the_carriers_claim_by_itself(floor):  # noqa: F811
+    c = floor
+    o, received = returned_and_graded(c, "DMG1", "damaged", "carrier")
+    claim = c.get(f"/v1/claims/{received['claim_id']}", headers=c.keys["finance"]).json()
+    # One unit graded dispose: 1 x 10.00 USD claimed, with the return as evidence.
+    assert (claim["kind"], claim["amount"], claim["currency"]) == ("damaged", "10.00", "USD")
+    assert claim["evidence"]["return_id"] == received["id"]
+    assert claim["rule"]["opened"] == "return graded damaged"
+    # An operator asking again for the same shipment gets the same claim.
+    body = {"order_id": o["id"], "shipment_no": 1, "kind": "damaged", "return_id": received["id"]}
+    again = c.post("/v1/claims", headers=c.keys["admin"], json=body).json()
+    assert (again["id"], again["created"]) == (claim["id"], False)
     # The carrier paid the label: only handling (2 x 0.80 USD) is our return cost.
     kinds = [e["kind"] for e in c.get(f"/v1/finance/ledger-entries?order_id={o['id']}",
                                       headers=c.keys["finance"]).json()["items"]]  # fmt: skip
     assert kinds == ["return_handling"]
+
+
+def test_an_operator_claims_damage_with_photos_checked_as_urls(floor):  # noqa: F811
+    c = floor
+    # "defective": the buyer's word is not carrier damage, so no claim opens by itself.
+    o, received = returned_and_graded(c, "DMG2", "defective", "seller")
+    assert received["claim_id"] is None
+    body = {"order_id": o["id"], "shipment_no": 1, "kind": "damaged", "return_id": received["id"]}
+    hostile = c.post("/v1/claims", headers=c.keys["admin"],
+                     json={**body, "photos": ["javascript:alert(1)"]})  # fmt: skip
+    assert hostile.status_code == 422 and hostile.json()["detail"][0]["loc"] == "photos[0]"
+    photo = "https://photos.example.com/dmg2.jpg"
+    r = c.post("/v1/claims", headers=c.keys["admin"], json={**body, "photos": [photo]})
+    assert r.status_code == 201, r.text
+    # The unit graded dispose: 1 x 10.00 USD claimed.
+    assert (r.json()["amount"], r.json()["evidence"]["photos"]) == ("10.00", [photo])
