@@ -110,7 +110,8 @@ class ReturnsView(Projector):
             db.executemany(
                 "INSERT INTO view_ledger_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(f"{rid}:{x['kind']}", x["kind"], rid, order_id, row[0]["carrier"],
-                  x["amount"], x["currency"], at[:10], x["why"]) for x in e.entries],
+                  x["amount"], x["currency"], x.get("day") or at[:10], x["why"])
+                 for x in e.entries],
             )  # fmt: skip
 
     @staticmethod
@@ -135,7 +136,7 @@ class ReturnsView(Projector):
             db.execute(
                 "INSERT INTO view_ledger_entries VALUES (?, 'claim_credit', ?, ?, ?, ?, ?, ?, ?)",
                 (f"{c['claim_id']}:paid", c["claim_id"], c["order_id"], c["carrier"],
-                 str(-Decimal(e.amount)), c["currency"], at[:10],
+                 str(-Decimal(e.amount)), c["currency"], e.paid_on[:10],
                  f"claim paid by {c['carrier']}, reference {e.reference}"),
             )  # fmt: skip
 

@@ -102,7 +102,7 @@ class Return(Aggregate):
 
     @event("CostsRecorded")
     def record_costs(self, entries: list[dict[str, Any]]) -> None:
-        """The return's costs for the ledger: {kind, amount, currency, why} each."""
+        """The return's costs for the ledger: {kind, amount, currency, why, day} each."""
         self.costs = {"entries": entries}
 
 

@@ -80,7 +80,8 @@ class ReturnReceiving:
                 else None
             )
             r.report_refund(rules.refund(order.canonical, counts), charge)
-            r.record_costs(self._costs(r, len(graded)))
+            day = self.store.clock.now().date().isoformat()
+            r.record_costs([{**e, "day": day} for e in self._costs(r, len(graded))])
             touched[r.id] = r
             claim_id = self._damage_claim(r, order, received_by, touched)
             if bins:

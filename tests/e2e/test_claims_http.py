@@ -80,6 +80,7 @@ def test_a_lost_parcel_becomes_a_paid_claim_credited_in_the_ledger(floor):  # no
         "claim_credit", Decimal("-18.00"), "USD",
     )  # fmt: skip
     assert Decimal(credit["amount_base"]) < 0
+    assert credit["day"] == c.clock.now().date().isoformat()  # the day it was paid
 
     cards = c.get("/v1/carriers/scorecards", headers=c.keys["admin"]).json()["items"]
     (row,) = [r for r in cards if r["carrier"] == claim["carrier"]]
