@@ -24,6 +24,7 @@ from adapters.orders.split_cpsat import CpSatSplitSolver
 from adapters.privacy.keys import MemorySubjectKeys, SqlSubjectKeys
 from adapters.receivables.statements import parse_statement
 from adapters.reference.facts import EcbRates, IsoCountries, LaneCostTable
+from adapters.returns.claim_files import claim_file
 from adapters.settlement.files import PandasBillFiles, reconcile_bill
 from adapters.settlement.ledger import cost_totals
 from adapters.transport.carriers.issuer import sandbox_issuers
@@ -41,6 +42,9 @@ from domains.privacy.application import PrivacyUseCases
 from domains.privacy.sealing import PersonalData
 from domains.receivables.application import ReceivablesUseCases
 from domains.reference.application import ReferenceUseCases
+from domains.returns.application import ReturnsUseCases
+from domains.returns.claims import ClaimUseCases
+from domains.returns.rules import LOST_AFTER_DAYS
 from domains.settlement.application import SettlementUseCases
 from domains.store import Store
 from domains.transport.application import TransportUseCases
@@ -53,6 +57,7 @@ from projections.journey_views import JourneyReads
 from projections.live import LiveViews
 from projections.privacy_views import SubjectOrders
 from projections.receivables_views import ReceivablesViews
+from projections.returns_views import ReturnViews
 from projections.settlement_views import SettlementViews
 from projections.transport_views import TransportViews
 
@@ -241,6 +246,8 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         pick_router=OrToolsPickRouter(),
         costs=lane_costs,
     )
+    carriers = sandbox_issuers()
+    return_views = ReturnViews(views.db, views.fresh)
     settlement = SettlementUseCases(
         store,
         reference,
@@ -252,6 +259,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         reconcile=reconcile_bill,
         cost_totals=cost_totals,
         landed=LandedCostViews(views.db, views.fresh),
+        entries=return_views.ledger_entries,
     )
     receivables = ReceivablesUseCases(
         store,
@@ -261,25 +269,32 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         holds=ReceivablesViews(views.db, views.fresh),
         statements=parse_statement,
     )
+    transport = TransportUseCases(
+        store,
+        reference,
+        orders,
+        rates,
+        customs,
+        carriers=carriers,
+        countries=_countries(),
+        views=TransportViews(views.db, views.fresh),
+        scorecards=carrier_scorecards,
+        tracking_codes=normalise,
+        receivables=receivables,
+        claim_counts=return_views.claim_counts,
+    )
+    returns = ReturnsUseCases(
+        store, reference, orders, customs, warehouse, rates, carriers=carriers, views=return_views
+    )
+    transport.scan_listeners.append(returns.on_scan)
+    lost_after = int(os.environ.get("CROSSDOCK_CLAIM_LOST_AFTER_DAYS", str(LOST_AFTER_DAYS)))
     app = Crossdock(
         store=store,
         reference=reference,
         rates=rates,
         orders=orders,
         customs=customs,
-        transport=TransportUseCases(
-            store,
-            reference,
-            orders,
-            rates,
-            customs,
-            carriers=sandbox_issuers(),
-            countries=_countries(),
-            views=TransportViews(views.db, views.fresh),
-            scorecards=carrier_scorecards,
-            tracking_codes=normalise,
-            receivables=receivables,
-        ),
+        transport=transport,
         warehouse=warehouse,
         settlement=settlement,
         privacy=PrivacyUseCases(
@@ -307,6 +322,10 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             settlement,
             JourneyReads(views.db, views.fresh),
             tracking_tokens(subject_keys),
+        ),
+        returns=returns,
+        claims=ClaimUseCases(
+            store, orders, views=return_views, claim_file=claim_file, lost_after_days=lost_after
         ),
         views=views,
     )

@@ -167,6 +167,15 @@ def _inbound(app: Crossdock, value: str) -> Owners:
     return Owners(warehouses=frozenset([app.inbound.get(value).warehouse_id]))
 
 
+def _return(app: Crossdock, value: str) -> Owners:
+    r = app.returns.get(value)
+    return Owners(
+        channels=frozenset([r.channel]),
+        warehouses=frozenset([r.warehouse_id] if r.warehouse_id else []),
+    )
+
+
+RETURN = Owner("return", "return_id", "the return's order channel and receiving warehouse", _return)
 ORDER = Owner("order", "order_id", "the order's channel; its shipments' warehouses", _order)
 SHIPMENT = Owner(
     "shipment", "shipment_id", "the shipment's order channel, warehouse and carrier", _shipment
@@ -337,6 +346,26 @@ POLICIES: dict[str, Policy] = {
     "GET /v1/shipments/{shipment_id}": Policy(READERS, owner=SHIPMENT),
     "GET /v1/track/{token}": PUBLIC,  # the buyer's link: the token is the secret
     "GET /track/{token}": PUBLIC,
+    "GET /v1/finance/ledger-entries": Policy(("finance", "admin")),
+    # ------------------------------------------------------------------ api/routes_returns.py
+    "POST /v1/orders/{order_id}/returns": Policy(("connector", "admin"), owner=ORDER),
+    "GET /v1/returns": Policy(
+        ("connector", "warehouse", "finance", "admin"),
+        confined="a connector lists its channel's returns, a warehouse key those coming to it",
+    ),
+    "GET /v1/returns/analysis": Policy(("finance", "admin")),
+    "GET /v1/returns/{return_id}": Policy(
+        ("connector", "warehouse", "finance", "admin"), owner=RETURN
+    ),
+    "POST /v1/returns/{return_id}/label": Policy(("connector", "admin"), owner=RETURN),
+    "POST /v1/handheld/returns/{return_id}/receipts": Policy(FLOOR, owner=RETURN),
+    "POST /v1/claims": Policy(ADMIN),
+    "POST /v1/claims/lost-check": Policy(ADMIN),
+    "GET /v1/claims": Policy(("finance", "admin")),
+    "POST /v1/claims/submissions": Policy(("finance", "admin")),
+    "GET /v1/claims/{claim_id}": Policy(("finance", "admin")),
+    "POST /v1/claims/{claim_id}/decision": Policy(("finance", "admin")),
+    "POST /v1/claims/{claim_id}/payment": Policy(("finance", "admin")),
     # ------------------------------------------------------------------ api/routes_privacy.py
     "POST /v1/privacy/erasure-requests": Policy(("privacy", "admin")),
     "GET /v1/privacy/subjects": Policy(("privacy", "admin")),

@@ -30,6 +30,7 @@ from api import (
     routes_privacy,
     routes_receivables,
     routes_reference,
+    routes_returns,
     routes_settlement,
     routes_transport,
     routes_warehouse,
@@ -101,6 +102,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_outbox.router)
     api.include_router(routes_receivables.router)
     api.include_router(routes_journey.router)
+    api.include_router(routes_returns.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

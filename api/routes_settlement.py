@@ -30,6 +30,17 @@ def costs(
     return {"group_by": group_by, "base_currency": settlement.base_currency, "items": items}
 
 
+@router.get("/ledger-entries")
+def ledger_entries(
+    order_id: UUID | None = None,
+    who: Principal = Depends(caller),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """The ledger's entries beyond shipments: return labels and handling (costs) and carrier
+    claims paid (credits, negative), in their currencies and the base currency."""
+    return svc.app.settlement.ledger_entries(str(order_id) if order_id else None)
+
+
 @router.get("/orders/{order_id}/costs")
 def order_costs(
     order_id: UUID,

@@ -5,7 +5,10 @@ call `app.<context>.<use case>(...)`.
 Who calls whom (no circle): reference <- rates <- orders <- customs <- transport, warehouse;
 reference, orders <- settlement;
 reference, orders, warehouse, customs, rates <- inbound;
-reference, orders <- receivables <- transport (an invoice is saved with its dispatch). Each arrow is a constructor argument, so mypy sees every call.
+reference, orders <- receivables <- transport (an invoice is saved with its dispatch);
+reference, orders, customs, warehouse, rates <- returns (and transport calls returns back
+through its scan hook, set here by the composition root); orders <- claims. Each arrow is a
+constructor argument, so mypy sees every call.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from domains.ports import Clock, ReadSide
 from domains.privacy.application import PrivacyUseCases
 from domains.receivables.application import ReceivablesUseCases
 from domains.reference.application import ReferenceUseCases
+from domains.returns.application import ReturnsUseCases
+from domains.returns.claims import ClaimUseCases
 from domains.settlement.application import SettlementUseCases
 from domains.store import Store
 from domains.transport.application import TransportUseCases
@@ -43,6 +48,8 @@ class Crossdock:
     inbound: InboundUseCases  # inbound shipments and transfers (domains/inbound/)
     receivables: ReceivablesUseCases  # dealer invoices, payments, ageing (domains/receivables/)
     journey: JourneyQueries  # where is order X: its shipments' journeys (domains/journey.py)
+    returns: ReturnsUseCases  # returns (RMA) and their receiving (domains/returns/)
+    claims: ClaimUseCases  # carrier claims (domains/returns/claims.py)
     views: ReadSide  # the views this process reads (projections/live.py), closed with the store
 
     # The store's parts that readers (projections, relay, tests) use directly.

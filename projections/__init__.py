@@ -8,6 +8,7 @@ from projections.inbound_views import InboundView
 from projections.journey_views import JourneyView
 from projections.orders_views import OrderListView, StockView
 from projections.privacy_views import OrderSearchView, PrivacySubjectsView
+from projections.returns_views import ReturnsView
 from projections.runner import ProjectionRunner, Projector
 from projections.transport_views import LabelsView, ShipmentsView
 from projections.warehouse_views import LotsView, PickListsView
@@ -29,6 +30,7 @@ def spine_projectors(personal: PersonalData | None = None) -> list[Projector]:
         InboundView(),
         JourneyView(tracking_tokens(personal.keys if personal is not None else None)),
         *keyed,
+        ReturnsView(),
     ]
 
 

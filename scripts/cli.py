@@ -69,7 +69,8 @@ def project(once: bool = False, rebuild: bool = False, interval: float = 0.2) ->
 @cli.command()
 def sla(every: float = typer.Option(0, help="seconds between checks; 0 checks once")) -> None:
     """Raise SLA exceptions from MISSING events (no scan 24 h, customs hold 48 h, ETA passed,
-    pick not started before the cut-off). Run it on a schedule or with --every."""
+    pick not started before the cut-off), then claim parcels lost that stayed quiet for
+    CROSSDOCK_CLAIM_LOST_AFTER_DAYS after their alert. Run it on a schedule or with --every."""
     import time
 
     from api.app import build_services
@@ -81,6 +82,10 @@ def sla(every: float = typer.Option(0, help="seconds between checks; 0 checks on
         typer.echo(f"{len(raised)} new exception(s)")
         for a in raised:
             typer.echo(f"  {a['shipment_id']}: {a['kind']}: {a['detail']}")
+        claims = svc.app.claims.open_lost_claims()
+        typer.echo(f"{len(claims)} new lost-parcel claim(s)")
+        for c in claims:
+            typer.echo(f"  {c['id']}: {c['carrier']} {c['amount']} {c['currency']}")
         if every <= 0:
             return
         time.sleep(every)

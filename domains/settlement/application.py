@@ -11,6 +11,7 @@ expected and billed amounts, and each resolution with who and why.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -47,7 +48,10 @@ class SettlementUseCases:
         reconcile: Reconcile,
         cost_totals: CostTotals,
         landed: LandedCosts | None = None,
+        entries: Callable[[str | None], list[dict[str, Any]]] | None = None,
     ) -> None:
+        """`entries`: the ledger's entries beyond shipments (return costs, carrier claim
+        credits: projections/returns_views.py), all or one order's."""
         self.store = store
         self.reference = reference
         self.orders = orders
@@ -58,6 +62,7 @@ class SettlementUseCases:
         self.reconcile = reconcile
         self.group_costs = cost_totals
         self.landed = landed
+        self.entries = entries
 
     # ------------------------------------------------------------------ cost ledger
     def cost_ledger(self, order_id: str | None = None) -> list[dict[str, Any]]:
@@ -68,6 +73,16 @@ class SettlementUseCases:
         warehouses = self.reference.current()["warehouses"]
         countries = {code: w.country for code, w in warehouses.items()}
         return [shipment_cost(r, countries, self._in_base, self.base_currency) for r in rows]
+
+    def ledger_entries(self, order_id: str | None = None) -> dict[str, Any]:
+        """Return costs (label, handling) and carrier claim credits (negative), each in its
+        own currency and in the base currency at the ECB rate of its day, with the total."""
+        rows = []
+        for e in self.entries(order_id) if self.entries else []:
+            base = Decimal(e["amount"]) * self._in_base(e["currency"], e["day"])
+            rows.append({**e, "amount_base": str(base.quantize(Decimal("0.01")))})
+        total = sum((Decimal(r["amount_base"]) for r in rows), Decimal(0))
+        return {"base_currency": self.base_currency, "items": rows, "total_base": str(total)}
 
     def _in_base(self, currency: str | None, day: str) -> Decimal:
         if not currency:

@@ -10,12 +10,13 @@ policy.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
@@ -54,6 +55,27 @@ class Place:
     postcode: str | None = None
 
 
+def with_claims(
+    cards: list[dict[str, Any]], counts: list[dict[str, Any]], countries: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Each scorecard row with the claims against its carrier, service and lane, and the
+    share of them the carrier paid (None without claims)."""
+    by_key: dict[tuple[Any, Any, str], list[int]] = {}
+    for c in counts:
+        lane = f"{countries.get(c['warehouse_id'], c['warehouse_id'])}-{c['destination']}"
+        n = by_key.setdefault((c["carrier"], c["service"], lane), [0, 0])
+        n[0] += int(c["claims"])
+        n[1] += int(c["paid"] or 0)
+    out = []
+    for row in cards:
+        claims, paid = by_key.get((row["carrier"], row["service"], row["lane"]), [0, 0])
+        out.append(
+            {**row, "claims": claims, "claims_paid": paid,
+             "claims_paid_ratio": round(paid / claims, 3) if claims else None}
+        )  # fmt: skip
+    return out
+
+
 class TransportUseCases:
     def __init__(
         self,
@@ -69,8 +91,11 @@ class TransportUseCases:
         scorecards: Scorecards,
         tracking_codes: TrackingCodes,
         receivables: ReceivablesUseCases | None = None,
+        claim_counts: Callable[[], list[dict[str, Any]]] | None = None,
     ) -> None:
-        """`receivables`: invoices a dealer order's shipment in its dispatch's transaction."""
+        """`receivables`: invoices a dealer order's shipment in its dispatch's transaction.
+        `claim_counts`: claims per carrier, service, warehouse and destination (the returns
+        views), counted on the scorecards."""
         self.store = store
         self.reference = reference
         self.orders = orders
@@ -82,6 +107,10 @@ class TransportUseCases:
         self.scorecards = scorecards
         self.tracking_codes = tracking_codes
         self.receivables = receivables
+        self.claim_counts = claim_counts
+        # What else a recorded scan decides, saved with it (e.g. a return_to_sender scan opens
+        # a return: ReturnsUseCases.on_scan), so the scan and its consequence are one write.
+        self.scan_listeners: list[Callable[[Order, int, dict[str, Any]], list[Aggregate]]] = []
 
     # ------------------------------------------------------------------ quotes
     def quote(
@@ -340,7 +369,8 @@ class TransportUseCases:
                 return {"result": "rejected", "reason": str(exc)}
             if not recorded:
                 return {"result": "duplicate"}
-            self.store.commit(order)
+            also = [a for hook in self.scan_listeners for a in hook(order, shipment_no, data)]
+            self.store.commit(order, *also)
             return {
                 "result": "recorded",
                 "status": data["status"],
@@ -405,7 +435,8 @@ class TransportUseCases:
         against actual transit, from our own dispatched shipments."""
         warehouses = self.reference.current()["warehouses"]
         countries = {code: w.country for code, w in warehouses.items()}
-        return self.scorecards(self.views.dispatched_shipments(), countries)
+        cards = self.scorecards(self.views.dispatched_shipments(), countries)
+        return with_claims(cards, self.claim_counts() if self.claim_counts else [], countries)
 
     def exception_rates(self) -> dict[str, float]:
         """Each carrier service's share of shipments with an exception ("carrier/service")."""

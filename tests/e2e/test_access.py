@@ -41,6 +41,19 @@ def _add_keys(c: Any, *keys: tuple[str, str, str | None]) -> None:
     c.svc.keys.add(entries)
 
 
+def _return_to_fra(c: Any, order_id: str) -> str:
+    """A web order's return on its way to FRA (recorded directly: the access test needs its
+    owners, not its journey)."""
+    from domains.returns.model import Return
+
+    r = Return("ACC-R1", order_id, 1, "web", "operator", "",
+               [{"sku": "SKU-BIKE-LIGHT", "quantity": 1, "reason": "other"}], "seller", "admin",
+               {"warehouse_id": "FRA", "destination": "GB"})  # fmt: skip
+    r.buy_label({"warehouse_id": "FRA", "quote": None})
+    c.svc.app.store.commit(r)
+    return "ACC-R1"
+
+
 @pytest.fixture
 def world(floor):  # noqa: F811
     """A GB-bound web order shipped from FRA (declared, carrier chosen and labelled) and an
@@ -96,6 +109,8 @@ def world(floor):  # noqa: F811
         "profile_id": "erp-export",
         "payment_id": "line-0",
         "token": "0" * 32,  # no parcel has it: test_tracking_page_http.py opens real ones
+        "return_id": _return_to_fra(c, sid[:-3]),
+        "claim_id": f"{sid}-lost",
     }
     # The tenants the objects above belong to, and keys of each role: one of the object's
     # tenant (own) and one of another (other).

@@ -86,6 +86,14 @@ def test_the_demo_day_receives_the_szx_container_converts_presales_and_releases_
     assert summary["lanes"]["unserved"] == 0
     assert summary["warehouse"]["packed"] > 0
     assert summary["transport"]["dispatched"] > 0
+    returned = summary["returns"]
+    assert printed(out, "returns received") == f"1 ({returned['units']} units)"
+    assert printed(out, "graded resellable") == "1"
+    assert printed(out, "graded dispose") == str(returned["units"] - 1)
+    assert printed(out, "refund reported to the channel") == returned["refund"]
+    assert printed(out, f"claim against {returned['claim']['carrier']}") == (
+        f"{returned['claim']['amount']} paid"
+    )
 
     svc = build_services()
     try:
@@ -125,6 +133,7 @@ def test_the_demo_day_receives_the_szx_container_converts_presales_and_releases_
             orders += 1
         assert orders > 0
         check_dealer_money(summary["receivables"], out, app)
+        check_the_return_and_its_claim(app, returned)
     finally:
         svc.db.close()
         svc.app.close()
@@ -153,3 +162,25 @@ def check_dealer_money(money: dict, out: str, app) -> None:
     for code, buckets in money["ageing"].items():
         assert Decimal(buckets["1-30"]) == unpaid[code]
         assert sum(Decimal(v) for v in buckets.values()) == unpaid[code]
+
+
+def check_the_return_and_its_claim(app, returned):
+    """The demo's return as stored: its refund is the order's line prices of every unit that
+    came back, its one resellable unit is back in stock, and the carrier's credit is the
+    price of the units disposed of."""
+    ret = app.returns.get(returned["return_id"])
+    order = app.orders.get_order(UUID(ret.order_id))
+    price = {ln["sku"]: Decimal(ln["unit_price"]) for ln in order.canonical["lines"]}
+    units = ret.units
+    # No discount or tax on the demo's lines: a unit's refund is its price.
+    expected = sum((price[u["sku"]] for u in units), Decimal(0))
+    assert f"{expected:.2f} {order.canonical['currency']}" == returned["refund"]
+    (back,) = [u for u in units if u["grade"] == "resellable"]
+    inv = app.store.get_or_none(Inventory.create_id(ret.warehouse_id, back["sku"]))
+    assert any(r.startswith(f"return:{ret.return_id}") for r in inv.receipts)
+    claim = app.claims.get(returned["claim"]["id"])
+    disposed = sum((price[u["sku"]] for u in units if u["grade"] == "dispose"), Decimal(0))
+    assert Decimal(claim.paid["amount"]) == disposed
+    entries = {e["kind"]: e for e in app.settlement.ledger_entries(ret.order_id)["items"]}
+    assert Decimal(entries["claim_credit"]["amount"]) == -disposed
+    assert Decimal(entries["return_handling"]["amount"]) == Decimal("0.80") * len(units)

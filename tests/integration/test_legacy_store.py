@@ -246,6 +246,7 @@ def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
 # Fields answers gained since the store was written (each answers old data with its "none").
 ADDED = {
     "stock": {"inbound": 0, "reserved_inbound": 0, "in_transit_out": 0, "inbounds": []},
+    "scorecards": {"claims": 0, "claims_paid": 0, "claims_paid_ratio": None},
 }
 
 

@@ -1,0 +1,1 @@
+"""File formats of the returns context (carriers' claim files)."""

@@ -1,0 +1,1 @@
+"""Returns (RMA) and carrier claims: what comes back after dispatch, and what the carrier owes."""
