@@ -17,6 +17,7 @@ from api.auth import Principal
 from api.deps import Services, as_json, caller, encode_json, services
 from api.limits import MAX_OFFSET, BodyLimits, BodyTooLarge
 from domains.common import ValidationFailed
+from domains.orders.amounts import amounts_of
 from domains.orders.intake import Intake
 from domains.orders.model import Order
 from domains.privacy.sealing import PersonalData
@@ -49,6 +50,7 @@ def order_body(
         "placed_at": c["placed_at"],
         "currency": c["currency"],
         "total": order.total,
+        "amounts": amounts_of(c),
         "customer": readable["customer"],
         "ship_to": readable["ship_to"],
         "lines": c["lines"],

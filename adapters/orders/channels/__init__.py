@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import amazon, shopee, shopify, web
+from . import amazon, shopee, shopify, tiktok, web
 from .base import FieldError, MappedOrder, PayloadError
 from .dealer_csv import parse_dealer_csv
 
@@ -27,6 +27,7 @@ MAPPERS: dict[str, Callable[[Any], MappedOrder]] = {
     "amazon": amazon.map_order,
     "shopee": shopee.map_order,
     "shopify": shopify.map_order,
+    "tiktok": tiktok.map_order,
     "web": web.map_order,
 }
 

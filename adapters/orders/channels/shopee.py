@@ -2,6 +2,14 @@
 
 Native paths are relative to the order object, also when a whole API response
 is passed in (then only envelope problems are reported as "response...").
+
+Amounts: the detail gives what the buyer paid (`total_amount`), each item's listing price after
+the seller's discount (`model_discounted_price`, the unit price) and the shipping fee
+(`estimated_shipping_fee`). Prices include VAT/GST and no
+tax is broken out. Vouchers, coins, Shopee's discounts and the shipping fee the buyer actually
+paid are only in v2.payment.get_escrow_detail (`voucher_from_seller`, `voucher_from_shopee`,
+`coins`, `buyer_paid_shipping_fee`, ...): when they make the parts differ from `total_amount`,
+the difference is recorded as the order's amounts mismatch.
 """
 
 from __future__ import annotations
@@ -23,11 +31,15 @@ from .base import (
     to_unix_timestamp,
     type_name,
 )
+from .money import Amounts
+
+CANCELLED = {"CANCELLED", "IN_CANCEL"}
 
 
 def map_order(payload: Any) -> MappedOrder:
     reading = Reading()
-    order = _order(reading, reading.root(payload))
+    root = reading.root(payload)
+    order = _order(reading, root)
 
     currency = reading.convert(order.text("currency"), to_currency)
     address = order.child("recipient_address", required=True)
@@ -53,6 +65,23 @@ def map_order(payload: Any) -> MappedOrder:
     items = order.children("item_list") or []
     lines = [_line(reading, item, currency.value) for item in items]
     mapped = reading.assemble(fields, lines)
+    amounts = Amounts(reading, currency.value)
+    # The shipping fee Shopee estimated for the buyer; `actual_shipping_fee` is the carrier's
+    # charge to the seller, not what the buyer paid.
+    amounts.add("shipping", order.value("estimated_shipping_fee"))
+    status = order.data.get("order_status")
+    cancelled = None
+    if status in CANCELLED:
+        reason = first(order.text("cancel_reason"), order.text("buyer_cancel_reason"))
+        cancelled = {"at": None, "reason": reason.value}
+    shop = first(root.value("shop_id"), order.value("shop_id"))
+    amounts.attach(
+        mapped,
+        tax_included=True,
+        total=order.value("total_amount"),
+        marketplace_id=Val(None if shop.value is None else str(shop.value), shop.loc),
+        cancelled=cancelled,
+    )
     reading.raise_if_errors()
     return mapped
 
