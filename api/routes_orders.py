@@ -78,7 +78,7 @@ def order_body(
     },
 )
 async def push_order(
-    channel: Literal["amazon", "shopee", "shopify", "web"],
+    channel: Literal["amazon", "shopee", "shopify", "tiktok", "web"],
     request: Request,
     who: Principal = Depends(caller),
 ) -> Response:

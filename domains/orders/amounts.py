@@ -12,7 +12,7 @@ lines, so they keep the total they always had.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
 AMOUNT_PARTS = (
@@ -24,6 +24,9 @@ AMOUNT_PARTS = (
     "fees",
 )
 ZERO = Decimal(0)
+# Wide enough that quantity x unit price and the sums of parts are exact: quantities are
+# unbounded integers and amounts go up to 12 integer digits with 6 decimals.
+_EXACT = Context(prec=80, rounding=ROUND_HALF_UP)
 
 # ISO 4217 minor units that differ from the usual 2. Kept inline because neither the stdlib nor
 # pycountry carries minor units.
@@ -42,11 +45,13 @@ def minor_units(currency: str | None) -> int:
 
 def money(amount: Decimal, currency: str | None) -> str:
     """An amount as a decimal string at the currency's precision."""
-    return str(amount.quantize(Decimal(1).scaleb(-minor_units(currency)), ROUND_HALF_UP))
+    with localcontext(_EXACT):
+        return str(amount.quantize(Decimal(1).scaleb(-minor_units(currency)), ROUND_HALF_UP))
 
 
 def lines_subtotal(lines: list[dict[str, Any]]) -> Decimal:
-    return sum((Decimal(str(ln["unit_price"])) * ln["quantity"] for ln in lines), ZERO)
+    with localcontext(_EXACT):
+        return sum((Decimal(str(ln["unit_price"])) * ln["quantity"] for ln in lines), ZERO)
 
 
 def build_amounts(
@@ -58,14 +63,16 @@ def build_amounts(
     """The amounts block from the channel's parts (missing parts are zero) and its total (None
     when the channel reports none: the parts' sum is then the total)."""
     p = {name: parts.get(name, ZERO) for name in AMOUNT_PARTS}
-    computed = (
-        p["items_subtotal"]
-        - p["items_discount"]
-        + p["shipping"]
-        - p["shipping_discount"]
-        + (ZERO if tax_included else p["tax"])
-        + p["fees"]
-    )
+    with localcontext(_EXACT):
+        computed = (
+            p["items_subtotal"]
+            - p["items_discount"]
+            + p["shipping"]
+            - p["shipping_discount"]
+            + (ZERO if tax_included else p["tax"])
+            + p["fees"]
+        )
+        difference = (computed if reported_total is None else reported_total) - computed
     total = computed if reported_total is None else reported_total
     block: dict[str, Any] = {name: money(p[name], currency) for name in AMOUNT_PARTS}
     block["total"] = money(total, currency)
@@ -75,7 +82,7 @@ def build_amounts(
         mismatch = {
             "reported_total": money(total, currency),
             "computed_total": money(computed, currency),
-            "difference": money(total - computed, currency),
+            "difference": money(difference, currency),
         }
     block["mismatch"] = mismatch
     return block

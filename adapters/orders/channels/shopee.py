@@ -71,7 +71,7 @@ def map_order(payload: Any) -> MappedOrder:
     amounts.add("shipping", order.value("estimated_shipping_fee"))
     status = order.data.get("order_status")
     cancelled = None
-    if status in CANCELLED:
+    if isinstance(status, str) and status in CANCELLED:
         reason = first(order.text("cancel_reason"), order.text("buyer_cancel_reason"))
         cancelled = {"at": None, "reason": reason.value}
     shop = first(root.value("shop_id"), order.value("shop_id"))
