@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.orders.channels import PayloadError, map_payload, parse_dealer_csv
+from adapters.orders.channels import PayloadError, map_payload, native_sample, parse_dealer_csv
 from domains.orders.amounts import order_total
 from domains.orders.intake import Intake
 
@@ -48,7 +48,7 @@ def adds_up(a: dict) -> bool:
 
 
 def test_amazon_uk_responses_side_by_side_add_up_with_vat_inside_the_prices():
-    a = amounts("amazon", load("amazon_order_responses.json"))
+    a = amounts("amazon", native_sample("amazon"))
     # Amazon.co.uk (A1F83G8C2ARO7P): prices include VAT.
     # items 15.00 + 9.99 = 24.99; promotion 1.50; shipping 3.99
     # total 24.99 - 1.50 + 3.99 = 27.48 = OrderTotal
@@ -66,7 +66,7 @@ def test_amazon_us_sample_adds_sales_tax_on_top():
 
 
 def test_amazon_line_discount_and_tax_come_from_its_promotion_and_item_tax():
-    lines = map_payload("amazon", load("amazon_order_responses.json")).canonical["lines"]
+    lines = map_payload("amazon", native_sample("amazon")).canonical["lines"]
     # the tea: PromotionDiscount 1.50; ItemTax 2.50 less the promotion's tax 0.25 = 2.25
     assert (lines[0]["discount"], lines[0]["tax"]) == ("1.50", "2.25")
     assert (lines[1]["discount"], lines[1]["tax"]) == ("0.00", "1.67")
@@ -77,7 +77,7 @@ def unwrapped(responses: dict) -> dict:
 
 
 def test_amazon_takes_the_responses_with_or_without_their_payload_wrappers():
-    responses = load("amazon_order_responses.json")
+    responses = native_sample("amazon")
     order = responses["order"]["payload"]
     items = responses["items"]["payload"]["OrderItems"]
     expected = map_payload("amazon", responses)
@@ -89,7 +89,7 @@ def test_amazon_takes_the_responses_with_or_without_their_payload_wrappers():
 
 
 def test_amazon_wrong_shape_names_the_shapes_it_takes():
-    getorder_only = load("amazon_order_responses.json")["order"]["payload"]
+    getorder_only = native_sample("amazon")["order"]["payload"]
     del getorder_only["AmazonOrderId"]
     errors = errors_of("amazon", {"orders": [getorder_only]})
     assert set(errors) == {"$"}
@@ -98,7 +98,7 @@ def test_amazon_wrong_shape_names_the_shapes_it_takes():
 
 
 def test_amazon_side_by_side_without_the_items_response_says_what_is_missing():
-    responses = load("amazon_order_responses.json")
+    responses = native_sample("amazon")
     del responses["items"]
     errors = errors_of("amazon", responses)
     assert set(errors) == {"items"}
@@ -106,14 +106,14 @@ def test_amazon_side_by_side_without_the_items_response_says_what_is_missing():
 
 
 def test_amazon_items_of_another_order_are_refused():
-    responses = load("amazon_order_responses.json")
+    responses = native_sample("amazon")
     responses["items"]["payload"]["AmazonOrderId"] = "203-0000000-0000000"
     errors = errors_of("amazon", responses)
     assert "203-0000000-0000000" in errors["items.AmazonOrderId"]
 
 
 def test_amazon_response_errors_are_reported():
-    responses = load("amazon_order_responses.json")
+    responses = native_sample("amazon")
     responses["items"]["errors"] = [{"code": "InvalidInput", "message": "Invalid order id"}]
     assert errors_of("amazon", responses) == {
         "items.errors": "Amazon SP-API error: InvalidInput: Invalid order id"
@@ -121,7 +121,7 @@ def test_amazon_response_errors_are_reported():
 
 
 def test_amazon_cancelled_order_and_its_marketplace():
-    responses = load("amazon_order_responses.json")
+    responses = native_sample("amazon")
     responses["order"]["payload"]["OrderStatus"] = "Canceled"
     responses["items"]["payload"]["OrderItems"][0]["BuyerRequestedCancel"] = {
         "IsBuyerRequestedCancel": "true",
@@ -136,7 +136,7 @@ def test_amazon_cancelled_order_and_its_marketplace():
 
 
 def test_shopify_discounts_shipping_and_tax_add_up_to_total_price():
-    a = amounts("shopify", load("shopify_order_discounted.json"))
+    a = amounts("shopify", native_sample("shopify"))
     # line items 2 x 12.50 + 9.99 = 34.99 (total_line_items_price); discount_allocations
     # 2.50 + 1.00 = 3.50; shipping line 6.00 discounted to 3.00; tax 2.28 on top (US):
     # 34.99 - 3.50 + 6.00 - 3.00 + 2.28 = 36.77 = total_price
@@ -153,12 +153,12 @@ def test_shopify_vat_inclusive_sample_adds_up():
 
 
 def test_shopify_line_discounts_and_taxes():
-    lines = map_payload("shopify", load("shopify_order_discounted.json")).canonical["lines"]
+    lines = map_payload("shopify", native_sample("shopify")).canonical["lines"]
     assert [(ln["discount"], ln["tax"]) for ln in lines] == [("2.50", "1.63"), ("1.00", "0.65")]
 
 
 def test_shopify_cancellation_is_read_in_utc():
-    payload = load("shopify_order_discounted.json")
+    payload = native_sample("shopify")
     payload["order"].update(cancelled_at="2026-11-20T08:00:00-08:00", cancel_reason="customer")
     cancelled = map_payload("shopify", payload).canonical["cancelled"]
     assert cancelled == {"at": "2026-11-20T16:00:00+00:00", "reason": "customer"}
@@ -201,7 +201,7 @@ def test_shopee_cancellation_and_shop():
 
 
 def test_tiktok_units_are_grouped_by_seller_sku():
-    lines = map_payload("tiktok", load("tiktok_order.json")).canonical["lines"]
+    lines = map_payload("tiktok", native_sample("tiktok")).canonical["lines"]
     # three line_items: two units of the tea at 12.99, one phone case at 8.99; the tea's tax is
     # its units' item_tax, 0.94 + 0.94
     assert lines == [
@@ -211,7 +211,7 @@ def test_tiktok_units_are_grouped_by_seller_sku():
 
 
 def test_tiktok_amounts_add_up_to_total_amount():
-    a = amounts("tiktok", load("tiktok_order.json"))
+    a = amounts("tiktok", native_sample("tiktok"))
     # sale prices 12.99 + 12.99 + 8.99 = 34.97 (payment.sub_total); shipping 5.99 less TikTok's
     # 2.00 discount (shipping_fee 3.99); US sales tax 2.54 on top: 34.97 + 3.99 + 2.54 = 41.50
     assert (a["items_subtotal"], a["shipping"], a["shipping_discount"]) == ("34.97", "5.99", "2.00")
@@ -220,25 +220,25 @@ def test_tiktok_amounts_add_up_to_total_amount():
 
 
 def test_tiktok_units_sold_at_different_prices_keep_their_line_total():
-    payload = load("tiktok_order.json")
+    payload = native_sample("tiktok")
     payload["data"]["orders"][0]["line_items"][1]["sale_price"] = "12.98"
     line = map_payload("tiktok", payload).canonical["lines"][0]
     assert Decimal(line["unit_price"]) * line["quantity"] == Decimal("12.99") + Decimal("12.98")
 
 
 def test_tiktok_api_error_and_cancellation():
-    payload = load("tiktok_order.json")
+    payload = native_sample("tiktok")
     payload["code"] = 36009003
     payload["message"] = "Order not found"
     assert "36009003" in errors_of("tiktok", payload)["code"]
-    order = load("tiktok_order.json")["data"]["orders"][0]
+    order = native_sample("tiktok")["data"]["orders"][0]
     order.update(status="CANCELLED", cancel_reason="Buyer changed mind", cancel_time=1795170000)
     cancelled = map_payload("tiktok", order).canonical["cancelled"]
     assert cancelled == {"at": "2026-11-20T10:20:00+00:00", "reason": "Buyer changed mind"}
 
 
 def test_tiktok_outside_the_us_prices_include_tax():
-    order = load("tiktok_order.json")["data"]["orders"][0]
+    order = native_sample("tiktok")["data"]["orders"][0]
     order["recipient_address"]["region_code"] = "GB"
     assert amounts("tiktok", order)["tax_included"] is True
 

@@ -7,7 +7,9 @@ countries, currencies) belong to the validation layer, which uses
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from . import amazon, shopee, shopify, tiktok, web
@@ -20,6 +22,7 @@ __all__ = [
     "MappedOrder",
     "PayloadError",
     "map_payload",
+    "native_sample",
     "parse_dealer_csv",
 ]
 
@@ -40,3 +43,12 @@ def map_payload(channel: str, payload: Any) -> MappedOrder:
             [FieldError("channel", f"unknown channel {channel!r}; expected one of {known}")]
         )
     return mapper(payload)
+
+
+# One real-shaped native order per channel (adapters/data/channel_samples/<channel>.json): the
+# OpenAPI examples of the intake route and the samples the README's channel sections cite.
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "data" / "channel_samples"
+
+
+def native_sample(channel: str) -> Any:
+    return json.loads((SAMPLES_DIR / f"{channel}.json").read_text(encoding="utf-8"))

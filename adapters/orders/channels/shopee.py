@@ -34,6 +34,7 @@ from .base import (
 from .money import Amounts
 
 CANCELLED = {"CANCELLED", "IN_CANCEL"}
+CITY_STATES = {"SG": "Singapore"}
 
 
 def map_order(payload: Any) -> MappedOrder:
@@ -54,8 +55,11 @@ def map_order(payload: Any) -> MappedOrder:
         "customer.phone": address.text("phone"),
         "ship_to.name": recipient,
         "ship_to.line1": address.text("full_address"),
-        # Which of city/district/town is filled depends on the region.
-        "ship_to.city": first(*(address.text(k) for k in ("city", "district", "town"))),
+        # Which of city/district/town is filled depends on the region; Singapore's addresses
+        # leave all three empty (the city is the country).
+        "ship_to.city": first(
+            *(address.text(k) for k in ("city", "district", "town")), _city_state(address)
+        ),
         "ship_to.region": address.text("state"),
         "ship_to.postcode": address.text("zipcode"),
         "ship_to.country": reading.convert(
@@ -84,6 +88,11 @@ def map_order(payload: Any) -> MappedOrder:
     )
     reading.raise_if_errors()
     return mapped
+
+
+def _city_state(address: Node) -> Val:
+    region = address.text("region")
+    return Val(CITY_STATES.get(region.value or ""), region.loc)
 
 
 def _order(reading: Reading, root: Node) -> Node:
