@@ -1,7 +1,7 @@
 """The busiest endpoint, served without FastAPI's request machinery.
 
-`POST /v1/channels/{amazon|shopee|shopify|tiktok|web}/orders` is what marketplace connectors hit all day.
-Through FastAPI a request passes five middleware layers, the router's scan of every route,
+`POST /v1/channels/{amazon|shopee|shopify|tiktok|web}/orders` is what marketplace connectors hit
+all day. Through FastAPI a request passes five middleware layers, the router's scan of every route,
 dependency resolution and response wrapping before and after the work itself; measured under 50
 concurrent clients that was about half of the server's CPU per order. `CrossdockAPI` is the same
 FastAPI application, except that it hands exactly these requests to `take_order` (the code the

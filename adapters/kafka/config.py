@@ -37,7 +37,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_CHANNELS = ("amazon", "shopee", "shopify", "tiktok", "web")
+from adapters.orders.channels import MAPPERS
+
+# Every channel with a JSON mapper has its inbound topic (the dealer CSV upload has none).
+DEFAULT_CHANNELS = tuple(sorted(MAPPERS))
 
 
 def _lookup(env: Mapping[str, str], key: str) -> str | None:

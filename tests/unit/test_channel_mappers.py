@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.kafka.config import KafkaSettings
 from adapters.orders.channels import (
     MAPPERS,
     FieldError,
@@ -53,6 +54,12 @@ def errors_of(channel: str, payload) -> dict[str, str]:
 
 def test_registry_lists_the_five_json_channels():
     assert set(MAPPERS) == {"amazon", "shopee", "shopify", "tiktok", "web"}
+
+
+def test_every_json_channel_is_consumed_from_its_kafka_topic_by_default():
+    settings = KafkaSettings.from_env({})
+    assert settings.channel_of("orders.tiktok") == "tiktok"
+    assert set(settings.orders_topics) == {f"orders.{c}" for c in MAPPERS}
 
 
 def test_unknown_channel_is_reported_at_channel():
