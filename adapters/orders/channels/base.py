@@ -324,6 +324,18 @@ class Reading:
             self.abort(node.loc(key), f"expected an object, got {type_name(raw)}")
         return Node(self, raw, "")
 
+    def only_order(self, container: Node, key: str) -> Node:
+        """The one order of an API response's order list (container[key]), with paths
+        relative to it; the errors read so far (an API error) are raised with any problem."""
+        orders, loc = container.data.get(key), container.loc(key)
+        if not isinstance(orders, list) or len(orders) != 1:
+            count = len(orders) if isinstance(orders, list) else "none"
+            self.abort(loc, f"expected exactly one order, got {count}")
+        if not isinstance(orders[0], Mapping):
+            self.abort(f"{loc}[0]", f"expected an object, got {type_name(orders[0])}")
+        self.raise_if_errors()
+        return Node(self, orders[0], "")
+
     def convert(self, val: Val, parse: Callable[[Any], Any]) -> Val:
         if val.value is None:
             return val

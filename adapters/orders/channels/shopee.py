@@ -14,7 +14,6 @@ the difference is recorded as the order's amounts mismatch.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from .base import (
@@ -29,7 +28,6 @@ from .base import (
     to_money,
     to_quantity,
     to_unix_timestamp,
-    type_name,
 )
 from .money import Amounts
 
@@ -102,14 +100,7 @@ def _order(reading: Reading, root: Node) -> Node:
         reading.fail(
             "error", f"Shopee API error {root.data['error']!r}: {root.data.get('message')}"
         )
-    orders = root.child("response", required=True).data.get("order_list")
-    if not isinstance(orders, list) or len(orders) != 1:
-        count = len(orders) if isinstance(orders, list) else "none"
-        reading.abort("response.order_list", f"expected exactly one order, got {count}")
-    if not isinstance(orders[0], Mapping):
-        reading.abort("response.order_list[0]", f"expected an object, got {type_name(orders[0])}")
-    reading.raise_if_errors()
-    return Node(reading, orders[0], "")
+    return reading.only_order(root.child("response", required=True), "order_list")
 
 
 def _line(reading: Reading, item: Node, currency: str | None) -> dict[str, Val]:

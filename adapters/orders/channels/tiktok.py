@@ -34,7 +34,6 @@ from .base import (
     to_country,
     to_currency,
     to_unix_timestamp,
-    type_name,
 )
 from .money import Amounts
 
@@ -108,14 +107,7 @@ def _order(reading: Reading, root: Node) -> Node:
     code = root.data.get("code")
     if code not in (None, 0):
         reading.fail("code", f"TikTok Shop API error {code!r}: {root.data.get('message')}")
-    orders = root.child("data", required=True).data.get("orders")
-    if not isinstance(orders, list) or len(orders) != 1:
-        count = len(orders) if isinstance(orders, list) else "none"
-        reading.abort("data.orders", f"expected exactly one order, got {count}")
-    if not isinstance(orders[0], Mapping):
-        reading.abort("data.orders[0]", f"expected an object, got {type_name(orders[0])}")
-    reading.raise_if_errors()
-    return Node(reading, orders[0], "")
+    return reading.only_order(root.child("data", required=True), "orders")
 
 
 def _lines(reading: Reading, amounts: Amounts, order: Node) -> list[dict[str, Val]]:
