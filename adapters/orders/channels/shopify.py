@@ -7,7 +7,8 @@ Amounts: line `price` is per unit before discounts; a line's discount is the sum
 `discount_allocations` (else its deprecated `total_discount`), its tax the sum of its
 `tax_lines`. Shipping is `shipping_lines[].price` (else `total_shipping_price_set`), its discount
 `price - discounted_price`; tax `total_tax` with `taxes_included`; fees the tip
-(`total_tip_received`); the total `total_price`.
+(`total_tip_received`); the total `total_price`. The REST order does not name its shop: a
+connector may add `shop_domain` (beside or inside the order) as the marketplace id.
 """
 
 from __future__ import annotations

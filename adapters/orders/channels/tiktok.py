@@ -120,11 +120,11 @@ def _lines(reading: Reading, amounts: Amounts, order: Node) -> list[dict[str, Va
             unnamed.append({"sku": sku, "quantity": Val(1, None), "unit_price": Val("0", None)})
         else:
             groups.setdefault(sku.value, []).append(item)
-    lines = [_line(reading, amounts, sku, units) for sku, units in groups.items()]
+    lines = [_line(amounts, sku, units) for sku, units in groups.items()]
     return lines + unnamed
 
 
-def _line(reading: Reading, amounts: Amounts, sku: str, units: list[Node]) -> dict[str, Val]:
+def _line(amounts: Amounts, sku: str, units: list[Node]) -> dict[str, Val]:
     prices = [(u, amounts.read(u.value("sale_price"))) for u in units]
     missing = [u for u, price in prices if price is None]
     # The first unit without a usable price names the line's missing price.
