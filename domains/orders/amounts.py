@@ -12,7 +12,7 @@ lines, so they keep the total they always had.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 AMOUNT_PARTS = (
@@ -43,15 +43,19 @@ def minor_units(currency: str | None) -> int:
     return _MINOR_UNITS.get(currency or "", 2)
 
 
+_STEPS = {places: Decimal(1).scaleb(-places) for places in range(7)}
+
+
 def money(amount: Decimal, currency: str | None) -> str:
     """An amount as a decimal string at the currency's precision."""
-    with localcontext(_EXACT):
-        return str(amount.quantize(Decimal(1).scaleb(-minor_units(currency)), ROUND_HALF_UP))
+    return str(amount.quantize(_STEPS[minor_units(currency)], ROUND_HALF_UP, _EXACT))
 
 
 def lines_subtotal(lines: list[dict[str, Any]]) -> Decimal:
-    with localcontext(_EXACT):
-        return sum((Decimal(str(ln["unit_price"])) * ln["quantity"] for ln in lines), ZERO)
+    total = ZERO
+    for ln in lines:
+        total = _EXACT.add(total, _EXACT.multiply(Decimal(str(ln["unit_price"])), ln["quantity"]))
+    return total
 
 
 def build_amounts(
@@ -63,28 +67,27 @@ def build_amounts(
     """The amounts block from the channel's parts (missing parts are zero) and its total (None
     when the channel reports none: the parts' sum is then the total)."""
     p = {name: parts.get(name, ZERO) for name in AMOUNT_PARTS}
-    with localcontext(_EXACT):
-        computed = (
-            p["items_subtotal"]
-            - p["items_discount"]
-            + p["shipping"]
-            - p["shipping_discount"]
-            + (ZERO if tax_included else p["tax"])
-            + p["fees"]
-        )
-        difference = (computed if reported_total is None else reported_total) - computed
-    total = computed if reported_total is None else reported_total
+    add, sub = _EXACT.add, _EXACT.subtract
+    computed = sub(
+        add(p["items_subtotal"], p["shipping"]), add(p["items_discount"], p["shipping_discount"])
+    )
+    computed = add(add(computed, ZERO if tax_included else p["tax"]), p["fees"])
+    difference = sub(computed if reported_total is None else reported_total, computed)
     block: dict[str, Any] = {name: money(p[name], currency) for name in AMOUNT_PARTS}
-    block["total"] = money(total, currency)
+    total, computed_text = money(computed, currency), money(computed, currency)
+    if reported_total is not None:
+        total = money(reported_total, currency)
+    block["total"] = total
     block["tax_included"] = tax_included
-    mismatch = None
-    if money(total, currency) != money(computed, currency):
-        mismatch = {
-            "reported_total": money(total, currency),
-            "computed_total": money(computed, currency),
+    block["mismatch"] = (
+        None
+        if total == computed_text
+        else {
+            "reported_total": total,
+            "computed_total": computed_text,
             "difference": money(difference, currency),
         }
-    block["mismatch"] = mismatch
+    )
     return block
 
 

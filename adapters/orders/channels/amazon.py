@@ -185,21 +185,40 @@ def _line(reading: Reading, amounts: Amounts, item: Node, currency: str | None) 
         # ItemPrice is the price of the whole line, not of one unit
         unit_price = Val(format_unit_price(amount.value, quantity.value, currency), amount.loc)
 
-    def money(key: str) -> Val:
-        return item.child(key).value("Amount")
-
-    discount = amounts.add("items_discount", money("PromotionDiscount"))
-    item_tax = amounts.add("tax", money("ItemTax"))
-    promotion_tax = amounts.add("tax", money("PromotionDiscountTax"), sign=-1)
-    amounts.add("shipping", money("ShippingPrice"))
-    amounts.add("shipping_discount", money("ShippingDiscount"))
-    amounts.add("tax", money("ShippingTax"))
-    amounts.add("tax", money("ShippingDiscountTax"), sign=-1)
+    prices = {key: _amount(item, key) for key in _ITEM_AMOUNTS}
+    discount = amounts.add("items_discount", prices["PromotionDiscount"])
+    item_tax = amounts.add("tax", prices["ItemTax"])
+    promotion_tax = amounts.add("tax", prices["PromotionDiscountTax"], sign=-1)
+    amounts.add("shipping", prices["ShippingPrice"])
+    amounts.add("shipping_discount", prices["ShippingDiscount"])
+    amounts.add("tax", prices["ShippingTax"])
+    amounts.add("tax", prices["ShippingDiscountTax"], sign=-1)
     line_tax = None if item_tax is None else item_tax - (promotion_tax or 0)
     return {
         "sku": item.text("SellerSKU"),
         "quantity": quantity,
         "unit_price": unit_price,
-        "discount": amounts.line_value(discount, money("PromotionDiscount").loc),
-        "tax": amounts.line_value(line_tax, money("ItemTax").loc),
+        "discount": amounts.line_value(discount, prices["PromotionDiscount"].loc),
+        "tax": amounts.line_value(line_tax, prices["ItemTax"].loc),
     }
+
+
+_ITEM_AMOUNTS = (
+    "PromotionDiscount",
+    "ItemTax",
+    "PromotionDiscountTax",
+    "ShippingPrice",
+    "ShippingDiscount",
+    "ShippingTax",
+    "ShippingDiscountTax",
+)
+
+
+def _amount(item: Node, key: str) -> Val:
+    """A Money field's Amount (absent Money fields are common: no Node built for them)."""
+    raw = item.data.get(key)
+    if raw is None:
+        return Val(None, None)
+    if isinstance(raw, Mapping):
+        return Val(raw.get("Amount"), f"{item.loc(key)}.Amount")
+    return item.child(key).value("Amount")  # reports what is not an object

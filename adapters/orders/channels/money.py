@@ -11,9 +11,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from domains.orders.amounts import build_amounts, complete_amounts, lines_subtotal, money
+from domains.orders.amounts import (
+    build_amounts,
+    complete_amounts,
+    lines_subtotal,
+    minor_units,
+    money,
+)
 
-from .base import NONE, MappedOrder, Reading, Val, format_price, to_money
+from .base import NONE, ROOT_LOC, Invalid, MappedOrder, Reading, Val, format_price, to_money
 
 ZERO = Decimal(0)
 
@@ -22,19 +28,23 @@ class Amounts:
     def __init__(self, reading: Reading, currency: str | None) -> None:
         self.reading = reading
         self.currency = currency
+        self.places = minor_units(currency)
         self.parts: dict[str, Decimal] = {}
         self.sources: dict[str, str] = {}
 
     def read(self, val: Val) -> Decimal | None:
         """One native amount; None when absent, or bad (then reported at its path)."""
-        currency = self.currency
-
-        def parse(value: Any) -> Decimal:
-            amount = to_money(value)
-            format_price(amount, currency)  # refuses decimals the currency does not have
-            return amount
-
-        return self.reading.convert(val, parse).value
+        if val.value is None:
+            return None
+        try:
+            amount = to_money(val.value)
+            exponent = amount.as_tuple().exponent
+            if not isinstance(exponent, int) or exponent < -self.places:
+                format_price(amount, self.currency)  # refuses decimals the currency lacks
+        except Invalid as exc:
+            self.reading.fail(val.loc or ROOT_LOC, str(exc))
+            return None
+        return amount
 
     def add(self, part: str, *vals: Val, sign: int = 1) -> Decimal | None:
         """Native amounts added to (sign -1: taken off) a canonical part; their sum (None when
