@@ -97,6 +97,13 @@ def test_amazon_wrong_shape_names_the_shapes_it_takes():
         assert shape in errors["$"]
 
 
+def test_amazon_getorder_response_alone_says_the_items_are_missing_and_where_they_go():
+    errors = errors_of("amazon", native_sample("amazon")["order"])
+    assert set(errors) == {"OrderItems"}
+    assert "missing the order's items" in errors["OrderItems"]
+    assert "<getOrderItems response>" in errors["OrderItems"]
+
+
 def test_amazon_side_by_side_without_the_items_response_says_what_is_missing():
     responses = native_sample("amazon")
     del responses["items"]

@@ -51,7 +51,11 @@ def map_order(payload: Any) -> MappedOrder:
     reading = Reading()
     order, holder = _locate(reading, reading.root(payload))
 
-    items = holder.children("OrderItems")
+    items = None
+    if holder.data.get("OrderItems") is None:  # e.g. the getOrder response alone
+        reading.fail(holder.loc("OrderItems"), f"missing the order's items; expected {SHAPES}")
+    else:
+        items = holder.children("OrderItems")
     first_price = items[0].child("ItemPrice") if items else Node(reading, {}, "")
     currency = reading.convert(
         first(order.child("OrderTotal").text("CurrencyCode"), first_price.text("CurrencyCode")),
