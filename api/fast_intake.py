@@ -1,7 +1,7 @@
 """The busiest endpoint, served without FastAPI's request machinery.
 
-`POST /v1/channels/{amazon|shopee|shopify|web}/orders` is what marketplace connectors hit all day.
-Through FastAPI a request passes five middleware layers, the router's scan of every route,
+`POST /v1/channels/{amazon|shopee|shopify|tiktok|web}/orders` is what marketplace connectors hit
+all day. Through FastAPI a request passes five middleware layers, the router's scan of every route,
 dependency resolution and response wrapping before and after the work itself; measured under 50
 concurrent clients that was about half of the server's CPU per order. `CrossdockAPI` is the same
 FastAPI application, except that it hands exactly these requests to `take_order` (the code the
@@ -30,7 +30,7 @@ from api.limits import BodyLimitMiddleware
 from api.routes_orders import MAX_JSON_BYTES, take_order
 
 log = logging.getLogger(__name__)
-INTAKE_PATH = re.compile(r"/v1/channels/(amazon|shopee|shopify|web)/orders")
+INTAKE_PATH = re.compile(r"/v1/channels/(amazon|shopee|shopify|tiktok|web)/orders")
 INTAKE_POLICY = access.POLICIES["POST /v1/channels/{channel}/orders"]
 
 

@@ -13,11 +13,18 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from adapters.orders.channels import MAPPERS, FieldError, PayloadError, map_payload
+from adapters.orders.channels import (
+    MAPPERS,
+    FieldError,
+    PayloadError,
+    map_payload,
+    native_sample,
+)
 from api.auth import Principal
 from api.deps import Services, as_json, caller, encode_json, services
 from api.limits import MAX_OFFSET, BodyLimits, BodyTooLarge
 from domains.common import ValidationFailed
+from domains.orders.amounts import amounts_of
 from domains.orders.intake import Intake
 from domains.orders.lifecycle import ORDER_STATUSES
 from domains.orders.model import Order
@@ -54,6 +61,7 @@ def order_body(
         "placed_at": c["placed_at"],
         "currency": c["currency"],
         "total": order.total,
+        "amounts": amounts_of(c),
         "customer": readable["customer"],
         "ship_to": readable["ship_to"],
         "lines": c["lines"],
@@ -69,10 +77,32 @@ def order_body(
     }
 
 
+# A real-shaped native order per channel (adapters/data/channel_samples/), shown in /docs.
+_SAMPLE_SUMMARIES = {
+    "amazon": "Amazon SP-API: the getOrder and getOrderItems responses side by side (Amazon.co.uk)",
+    "shopee": "Shopee v2.order.get_order_detail response (Singapore)",
+    "shopify": "Shopify REST order with a discount code, a shipping discount and US sales tax",
+    "tiktok": "TikTok Shop Get Order Detail (202309) response: one line_item per unit",
+    "web": "Web shop: the canonical shape with its optional amounts",
+}
+INTAKE_EXAMPLES = {
+    channel: {"summary": summary, "value": native_sample(channel)}
+    for channel, summary in _SAMPLE_SUMMARIES.items()
+}
+
+
 @router.post(
     "/channels/{channel}/orders",
     status_code=201,
     response_model=None,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "object"}, "examples": INTAKE_EXAMPLES}
+            },
+        }
+    },
     responses={
         201: {"description": "the order was taken in: {created, notification_id, order}"},
         200: {"description": "the same payload again: the existing order"},
@@ -81,12 +111,15 @@ def order_body(
     },
 )
 async def push_order(
-    channel: Literal["amazon", "shopee", "shopify", "web"],
+    channel: Literal["amazon", "shopee", "shopify", "tiktok", "web"],
     request: Request,
     who: Principal = Depends(caller),
 ) -> Response:
-    """A channel pushes one order in its NATIVE payload shape (Amazon SP-API Order with
-    OrderItems, Shopee get_order_detail order, Shopify REST order, or canonical JSON for web)."""
+    """A channel pushes one order in its NATIVE payload shape: Amazon SP-API (the Order with its
+    OrderItems, or the getOrder and getOrderItems responses side by side), Shopee
+    get_order_detail, Shopify REST order, TikTok Shop Get Order Detail, or canonical JSON for
+    web. The order's `amounts` are the channel's (a total its parts do not reach is kept and the
+    gap recorded in `amounts.mismatch`); see README "Channels" for each accepted shape."""
     status, content, location = await take_order(
         request.app.state.services, who, channel, await request.body()
     )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from domains.orders.amounts import order_total
 from projections.db import ViewDB, Where
 from projections.runner import Projector
 
@@ -35,10 +36,11 @@ class OrderListView(Projector):
 
     @staticmethod
     def _received(db: ViewDB, event: Any) -> None:
-        """A new row: the order as received, its total as quantity x unit price."""
+        """A new row: the order as received, its total the channel's (quantity x unit price
+        for orders received before amounts were mapped)."""
         oid = str(event.originator_id)
         c = event.canonical
-        total = sum((Decimal(ln["unit_price"]) * ln["quantity"] for ln in c["lines"]), Decimal("0"))
+        total = order_total(c)
         db.execute(
             "INSERT INTO view_orders (order_id, channel, external_id, status, dealer_id, "
             "placed_at, received_at, currency, total, country, line_count, units, shipments,"

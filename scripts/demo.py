@@ -61,6 +61,7 @@ def demo_keys(path: Path = Path(DEFAULT_KEYS_FILE)) -> list[tuple[str, str, str 
         ("amazon-connector", "connector", "amazon"),
         ("shopee-connector", "connector", "shopee"),
         ("shopify-connector", "connector", "shopify"),
+        ("tiktok-connector", "connector", "tiktok"),
         ("web-connector", "connector", "web"),
         ("dealer-portal", "connector", "dealer"),
         ("lax-handheld", "warehouse", "LAX"),

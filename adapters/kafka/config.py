@@ -5,7 +5,7 @@ library's defaults, which suit Apache Kafka; only a test broker needs them small
 
   KAFKA_BOOTSTRAP_SERVERS        host:port[,host:port...]               localhost:9092
   KAFKA_CLIENT_ID                client id prefix                        crossdock
-  KAFKA_CHANNELS                 channels consumed                       amazon,shopee,shopify,web
+  KAFKA_CHANNELS                 channels consumed                       amazon,shopee,shopify,tiktok,web
   KAFKA_ORDERS_TOPIC_PREFIX      inbound topic = prefix + channel        orders.
   KAFKA_DLQ_SUFFIX               dead letters = inbound topic + suffix   .dlq
   KAFKA_EVENTS_TOPIC             outbound integration events             logistics.events
@@ -37,7 +37,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_CHANNELS = ("amazon", "shopee", "shopify", "web")
+from adapters.orders.channels import MAPPERS
+
+# Every channel with a JSON mapper has its inbound topic (the dealer CSV upload has none).
+DEFAULT_CHANNELS = tuple(sorted(MAPPERS))
 
 
 def _lookup(env: Mapping[str, str], key: str) -> str | None:

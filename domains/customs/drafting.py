@@ -23,6 +23,8 @@ CUSTOMS_SETTINGS: dict[str, dict[str, Any]] = {
     "shopee": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": None, "marketplace": None},
     "shopify": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS",
                 "marketplace": None},
+    "tiktok": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS",
+               "marketplace": "TikTok Shop"},
     "web": {"incoterm": "DDP", "auto_approve": True, "vat_scheme": "IOSS", "marketplace": None},
     "dealer": {"incoterm": "DAP", "auto_approve": False, "vat_scheme": None, "marketplace": None},
 }  # fmt: skip

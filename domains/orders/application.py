@@ -43,7 +43,9 @@ from domains.reference.application import REFERENCE_TOPICS, ReferenceUseCases
 from domains.reference.model import Dealer
 from domains.store import MAX_CONFLICT_RETRIES, Store, Touched, retry_on_conflict
 
-MAPPER_VERSION = 1
+# 2: canonical orders carry the channel's amounts, line discount and tax, cancellation and
+# marketplace id (domains/orders/amounts.py).
+MAPPER_VERSION = 2
 
 # Two half-stocked warehouses for one line: enough to make the split solver load and run.
 _WARM_UP_SPLIT = SplitProblem(

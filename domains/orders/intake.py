@@ -7,6 +7,7 @@ intake reads the notification log once per batch instead of re-reading every str
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import itertools
 import json
@@ -21,6 +22,7 @@ import orjson
 from eventsourcing.domain import Aggregate
 
 from domains.common import DomainError, NotFound
+from domains.orders.amounts import complete_amounts
 from domains.orders.backorders import BACKORDER_TOPICS, BackorderQueue
 from domains.orders.lanes import LaneOffers, LanePricer
 from domains.orders.model import Order
@@ -70,6 +72,14 @@ class Intake:
             or (i > 0 and stored_hash == payload_hash(form))
             for i, form in enumerate(forms)
         )
+
+    def __post_init__(self) -> None:
+        # Payloads without amounts (web, dealer CSV) get them from their lines. A dealer
+        # order's raw payload IS its canonical dict: completed on a copy, so the raw payload
+        # (and its hash, which recognises a resend) stays as the dealer sent it.
+        if self.canonical is self.raw_payload:
+            self.canonical = copy.deepcopy(self.canonical)
+        complete_amounts(self.canonical)
 
 
 @dataclass

@@ -10,6 +10,7 @@ CHANNEL_SETTINGS: dict[str, dict[str, Any]] = {
     "amazon": {"policy": "best_value", "promise_days": 10},
     "shopee": {"policy": "cheapest", "promise_days": 14},
     "shopify": {"policy": "best_value", "promise_days": 12},
+    "tiktok": {"policy": "best_value", "promise_days": 10},
     "web": {"policy": "best_value", "promise_days": 12},
     "dealer": {"policy": "cheapest", "promise_days": 21},
 }

@@ -16,7 +16,14 @@ from domains.warehouse.picking import PickList, Wave
 from domains.warehouse.routing import RoutePlan
 
 # Latest dispatch time promised per channel, in hours after the order was placed.
-CUTOFF_HOURS = {"amazon": 24, "shopee": 48, "shopify": 48, "web": 48, "dealer": 72}
+CUTOFF_HOURS = {
+    "amazon": 24,
+    "shopee": 48,
+    "shopify": 48,
+    "tiktok": 48,
+    "web": 48,
+    "dealer": 72,
+}
 
 
 def cutoff_for(placed_at: str, channel: str) -> str:

@@ -69,7 +69,12 @@ def test_a_changed_order_under_a_known_external_id_is_refused_naming_what_change
     take_in(app, lines=[line("SKU-PHONE-CASE", 3)])
     with pytest.raises(DuplicateConflict) as refused:
         app.orders.intake(intake(order(lines=[line("SKU-PHONE-CASE", 4)])))
-    assert refused.value.differences == [{"path": "lines[0].quantity", "stored": 3, "received": 4}]
+    # the quantity, and the amounts it makes: 3 then 4 phone cases at 7.50
+    assert refused.value.differences == [
+        {"path": "amounts.items_subtotal", "stored": "22.50", "received": "30.00"},
+        {"path": "amounts.total", "stored": "22.50", "received": "30.00"},
+        {"path": "lines[0].quantity", "stored": 3, "received": 4},
+    ]
 
 
 def test_an_order_with_bad_fields_is_refused_naming_each_field_and_nothing_is_stored(app):

@@ -303,8 +303,11 @@ def test_ingest_dead_letters_with_reasons_and_redelivery_is_idempotent(store, br
     assert json.loads(headers[b"bad-4"]["x-dlq-detail"])[0]["loc"] == "lines[0].sku"
     conflict = headers[b"W-3"]
     assert conflict["x-dlq-reason"] == "duplicate_conflict"
+    # the quantity, and the amounts it makes: 1 then 2 teas at 12.50
     assert json.loads(conflict["x-dlq-detail"])["differences"] == [
-        {"path": "lines[0].quantity", "stored": 1, "received": 2}
+        {"path": "amounts.items_subtotal", "stored": "12.50", "received": "25.00"},
+        {"path": "amounts.total", "stored": "12.50", "received": "25.00"},
+        {"path": "lines[0].quantity", "stored": 1, "received": 2},
     ]
     assert by_key[b"W-3"].value == bad["conflict"][2]
     for r in dead:

@@ -87,7 +87,12 @@ def test_repeat_is_idempotent_and_a_different_payload_conflicts(app):
     changed = web_order("W-3", [("SKU-TEA-001", 2, "12.50")])
     with pytest.raises(DuplicateConflict) as err:
         push(app, changed)
-    assert err.value.differences == [{"path": "lines[0].quantity", "stored": 1, "received": 2}]
+    # the quantity, and the amounts it makes: 1 x 12.50 then 2 x 12.50
+    assert err.value.differences == [
+        {"path": "amounts.items_subtotal", "stored": "12.50", "received": "25.00"},
+        {"path": "amounts.total", "stored": "12.50", "received": "25.00"},
+        {"path": "lines[0].quantity", "stored": 1, "received": 2},
+    ]
     inv = app.repository.get(Inventory.create_id("LAX", "SKU-TEA-001"))
     assert inv.reserved == 1
 

@@ -60,6 +60,7 @@ ENVELOPES = {
     "amazon": ("Order",),
     "shopify": ("order",),
     "shopee": ("response", "order_list", 0),
+    "tiktok": ("data", "orders", 0),
     "web": (),
 }
 
@@ -125,6 +126,20 @@ FALLBACKS = {
         ("email", "customer.email"),
         ("phone", "customer.phone", "shipping_address.phone"),
         ("shipping_address.province_code", "shipping_address.province"),
+    ],
+    "tiktok": [
+        (
+            "recipient_address.name",
+            "recipient_address.first_name",
+            "recipient_address.last_name",
+        ),
+        (
+            "recipient_address.address_line1",
+            "recipient_address.address_line2",
+            "recipient_address.address_line3",
+            "recipient_address.address_line4",
+            "recipient_address.address_detail",
+        ),
     ],
     "web": [],
 }
@@ -345,6 +360,7 @@ ORDER_IDS = {
     "amazon": ("Order", "AmazonOrderId"),
     "shopify": ("order", "id"),
     "shopee": ("response", "order_list", 0, "order_sn"),
+    "tiktok": ("data", "orders", 0, "id"),
     "web": ("external_id",),
 }
 _fresh = itertools.count(1)
@@ -525,8 +541,9 @@ HUGE_PRICE = "1" + "0" * 26
             HUGE_PRICE,
         ),
         ("amazon", ("OrderItems", 0, "ItemPrice", "Amount"), HUGE_PRICE + "0"),
+        ("tiktok", ("data", "orders", 0, "line_items", 2, "sale_price"), HUGE_PRICE),
     ],
-    ids=["web", "shopify", "shopee", "amazon"],
+    ids=["web", "shopify", "shopee", "amazon", "tiktok"],
 )
 def test_an_amount_beyond_decimal_precision_is_taken_in_or_refused_naming_it(
     client, channel, path, amount

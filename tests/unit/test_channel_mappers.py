@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.kafka.config import KafkaSettings
 from adapters.orders.channels import (
     MAPPERS,
     FieldError,
@@ -51,8 +52,14 @@ def errors_of(channel: str, payload) -> dict[str, str]:
 # --- registry -----------------------------------------------------------------
 
 
-def test_registry_lists_the_four_json_channels():
-    assert set(MAPPERS) == {"amazon", "shopee", "shopify", "web"}
+def test_registry_lists_the_five_json_channels():
+    assert set(MAPPERS) == {"amazon", "shopee", "shopify", "tiktok", "web"}
+
+
+def test_every_json_channel_is_consumed_from_its_kafka_topic_by_default():
+    settings = KafkaSettings.from_env({})
+    assert settings.channel_of("orders.tiktok") == "tiktok"
+    assert set(settings.orders_topics) == {f"orders.{c}" for c in MAPPERS}
 
 
 def test_unknown_channel_is_reported_at_channel():
@@ -103,12 +110,39 @@ def test_amazon_sample_maps_to_canonical(amazon):
             "postcode": "93035-1234",
             "country": "US",
         },
-        # ItemPrice is per line: 25.00 / 2 and 29.97 / 3
+        # ItemPrice is per line: 25.00 / 2 and 29.97 / 3; ItemTax 1.83 and 2.58
         "lines": [
-            {"sku": "SKU-TEA-001", "quantity": 2, "unit_price": "12.50"},
-            {"sku": "SKU-PHONE-CASE", "quantity": 3, "unit_price": "9.99"},
+            {
+                "sku": "SKU-TEA-001",
+                "quantity": 2,
+                "unit_price": "12.50",
+                "discount": "0.00",
+                "tax": "1.83",
+            },
+            {
+                "sku": "SKU-PHONE-CASE",
+                "quantity": 3,
+                "unit_price": "9.99",
+                "discount": "0.00",
+                "tax": "2.58",
+            },
         ],
         "dealer_id": None,
+        # Amazon.com (ATVPDKIKX0DER) prices exclude sales tax: 25.00 + 29.97 = 54.97 of items,
+        # 1.83 + 2.58 = 4.41 of tax on top, 59.38 = OrderTotal
+        "amounts": {
+            "items_subtotal": "54.97",
+            "items_discount": "0.00",
+            "shipping": "0.00",
+            "shipping_discount": "0.00",
+            "tax": "4.41",
+            "fees": "0.00",
+            "total": "59.38",
+            "tax_included": False,
+            "mismatch": None,
+        },
+        "cancelled": None,
+        "marketplace_id": "ATVPDKIKX0DER",
     }
     assert mapped.source_paths["external_id"] == "AmazonOrderId"
     assert mapped.source_paths["ship_to.country"] == "ShippingAddress.CountryCode"
@@ -167,9 +201,11 @@ def test_amazon_uneven_line_price_keeps_enough_places_to_reconcile(amazon):
 
 
 def test_amazon_zero_decimal_currency(amazon):
-    amazon["Order"]["OrderTotal"] = {"CurrencyCode": "JPY", "Amount": "4500"}
+    # yen have no minor unit: every amount of the order is whole yen
+    amazon["Order"]["OrderTotal"] = {"CurrencyCode": "JPY", "Amount": "6000"}
     for item in amazon["OrderItems"]:
         item["ItemPrice"] = {"CurrencyCode": "JPY", "Amount": "3000"}
+        item["ItemTax"] = {"CurrencyCode": "JPY", "Amount": "0"}
     lines = map_payload("amazon", amazon).canonical["lines"]
     assert [line["unit_price"] for line in lines] == ["1500", "1000"]
 
@@ -223,9 +259,9 @@ def test_shopee_sample_maps_to_canonical(shopee):
         "postcode": "47400",
         "country": "MY",
     }
-    assert order["lines"] == [
-        {"sku": "SKU-TEA-001", "quantity": 3, "unit_price": "29.90"},
-        {"sku": "SKU-PHONE-CASE", "quantity": 1, "unit_price": "19.00"},
+    assert [(ln["sku"], ln["quantity"], ln["unit_price"]) for ln in order["lines"]] == [
+        ("SKU-TEA-001", 3, "29.90"),
+        ("SKU-PHONE-CASE", 1, "19.00"),
     ]
     # the first item has no variations, so its SKU comes from item_sku
     assert mapped.source_paths["lines[0].sku"] == "item_list[0].item_sku"
@@ -255,6 +291,9 @@ def test_shopee_zero_decimal_currency(shopee):
     order["currency"] = "VND"
     for item in order["item_list"]:
         item["model_discounted_price"] = 125000.0
+    # dong have no minor unit: the shipping fee and total are whole too
+    order["estimated_shipping_fee"] = 30000.0
+    order["total_amount"] = 530000.0
     lines = map_payload("shopee", order).canonical["lines"]
     assert {line["unit_price"] for line in lines} == {"125000"}
 
@@ -301,9 +340,22 @@ def test_shopify_sample_maps_to_canonical(shopify):
     assert order["ship_to"]["line2"] == "Bâtiment B"
     assert order["ship_to"]["region"] is None
     assert order["ship_to"]["country"] == "FR"
+    # each line's tax is its tax_lines' (French VAT, included in the price)
     assert order["lines"] == [
-        {"sku": "SKU-WINE-RED", "quantity": 6, "unit_price": "14.90"},
-        {"sku": "SKU-TEA-001", "quantity": 1, "unit_price": "8.50"},
+        {
+            "sku": "SKU-WINE-RED",
+            "quantity": 6,
+            "unit_price": "14.90",
+            "discount": "0.00",
+            "tax": "14.90",
+        },
+        {
+            "sku": "SKU-TEA-001",
+            "quantity": 1,
+            "unit_price": "8.50",
+            "discount": "0.00",
+            "tax": "1.42",
+        },
     ]
     assert mapped.source_paths["lines[0].unit_price"] == "line_items[0].price"
     assert mapped.source_paths["ship_to.country"] == "shipping_address.country_code"
@@ -350,7 +402,13 @@ def test_web_sample_is_normalised(web):
     assert order["placed_at"] == "2026-11-20T08:15:00+00:00"
     assert (order["currency"], order["ship_to"]["country"]) == ("GBP", "GB")
     assert order["customer"]["name"] == "Amelia Clarke"
-    assert order["lines"][0] == {"sku": "SKU-TEA-001", "quantity": 2, "unit_price": "7.25"}
+    assert order["lines"][0] == {
+        "sku": "SKU-TEA-001",
+        "quantity": 2,
+        "unit_price": "7.25",
+        "discount": "0.00",
+        "tax": "0.00",
+    }
     assert mapped.source_paths["lines[1].unit_price"] == "lines[1].unit_price"
 
 

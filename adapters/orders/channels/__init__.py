@@ -7,12 +7,14 @@ countries, currencies) belong to the validation layer, which uses
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from domains.reference.import_profiles import ImportProfile
 
-from . import amazon, shopee, shopify, web
+from . import amazon, shopee, shopify, tiktok, web
 from .base import FieldError, MappedOrder, PayloadError
 from .dealer_csv import parse_dealer_csv
 from .dealer_profile import parse_dealer_export
@@ -23,6 +25,7 @@ __all__ = [
     "MappedOrder",
     "PayloadError",
     "map_payload",
+    "native_sample",
     "parse_dealer_csv",
     "read_dealer_file",
 ]
@@ -31,6 +34,7 @@ MAPPERS: dict[str, Callable[[Any], MappedOrder]] = {
     "amazon": amazon.map_order,
     "shopee": shopee.map_order,
     "shopify": shopify.map_order,
+    "tiktok": tiktok.map_order,
     "web": web.map_order,
 }
 
@@ -49,3 +53,12 @@ def read_dealer_file(data: bytes, profile: ImportProfile | None = None) -> list[
     """A dealer's order file: read through its import profile, or in today's CSV format
     (adapters/orders/channels/dealer_csv.py) when there is none."""
     return parse_dealer_csv(data) if profile is None else parse_dealer_export(data, profile)
+
+
+# One real-shaped native order per channel (adapters/data/channel_samples/<channel>.json): the
+# OpenAPI examples of the intake route and the samples the README's channel sections cite.
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "data" / "channel_samples"
+
+
+def native_sample(channel: str) -> Any:
+    return json.loads((SAMPLES_DIR / f"{channel}.json").read_text(encoding="utf-8"))

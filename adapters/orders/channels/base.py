@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple, NoReturn
 
+from domains.orders.amounts import minor_units
+
 ROOT_LOC = "$"  # loc for problems with the payload as a whole
 
 
@@ -156,20 +158,7 @@ to_country = to_code(2, "ISO 3166-1 alpha-2 country")
 
 # --- money formatting ---------------------------------------------------------
 
-# ISO 4217 minor units that differ from the usual 2. Kept inline because
-# neither the stdlib nor pycountry carries minor units.
-_MINOR_UNITS = {
-    **dict.fromkeys(
-        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0
-    ),
-    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
-    **dict.fromkeys("CLF UYW".split(), 4),
-}
 _MAX_UNIT_PLACES = 6
-
-
-def minor_units(currency: str | None) -> int:
-    return _MINOR_UNITS.get(currency or "", 2)
 
 
 def format_price(amount: Decimal, currency: str | None) -> str:
@@ -234,6 +223,11 @@ class Node:
             self.reading.fail(loc, f"expected an object, got {type_name(raw)}")
         return Node(self.reading, {}, loc)
 
+    def optional_children(self, key: str) -> list[Node]:
+        """Objects of an optional array: none when it is absent or empty."""
+        raw = self.data.get(key)
+        return [] if raw is None or raw == [] else self.children(key) or []
+
     def children(self, key: str) -> list[Node] | None:
         """Objects of a non-empty array; None (with an error) when unusable."""
         raw, loc = self.data.get(key), self.loc(key)
@@ -253,6 +247,24 @@ class Node:
             else:
                 self.reading.fail(f"{loc}[{i}]", f"expected an object, got {type_name(item)}")
         return nodes
+
+
+def street_lines(address: Node, keys: tuple[str, ...]) -> tuple[Val, Val]:
+    """The first address line present, and the others joined as the second. Channels leave
+    any of them empty (Amazon's AddressLine1 on some marketplaces), so take what is there."""
+    present = [v for v in (address.text(k) for k in keys) if v.value]
+    if not present:
+        return address.text(keys[0]), Val(None, address.loc(keys[1]))
+    line1, *rest = present
+    if not rest:
+        return line1, Val(None, address.loc(keys[1]))
+    return line1, Val(", ".join(v.value for v in rest), rest[0].loc)
+
+
+def full_name(node: Node) -> Val:
+    first_name, last_name = node.text("first_name"), node.text("last_name")
+    name = " ".join(v.value for v in (first_name, last_name) if v.value)
+    return Val(name or None, first_name.loc)
 
 
 ORDER_FIELDS = (
@@ -280,6 +292,7 @@ _OPTIONAL = {
     "dealer_id",
 }
 LINE_FIELDS = ("sku", "quantity", "unit_price")
+OPTIONAL_LINE_FIELDS = ("discount", "tax")  # zero when absent (domains/orders/amounts.py)
 # Each canonical path split once: (path, top-level key, nested key or "").
 _ORDER_PATHS = [(path, *path.partition(".")[::2]) for path in ORDER_FIELDS]
 
@@ -313,6 +326,18 @@ class Reading:
         if not isinstance(raw, Mapping):
             self.abort(node.loc(key), f"expected an object, got {type_name(raw)}")
         return Node(self, raw, "")
+
+    def only_order(self, container: Node, key: str) -> Node:
+        """The one order of an API response's order list (container[key]), with paths
+        relative to it; the errors read so far (an API error) are raised with any problem."""
+        orders, loc = container.data.get(key), container.loc(key)
+        if not isinstance(orders, list) or len(orders) != 1:
+            count = len(orders) if isinstance(orders, list) else "none"
+            self.abort(loc, f"expected exactly one order, got {count}")
+        if not isinstance(orders[0], Mapping):
+            self.abort(f"{loc}[0]", f"expected an object, got {type_name(orders[0])}")
+        self.raise_if_errors()
+        return Node(self, orders[0], "")
 
     def convert(self, val: Val, parse: Callable[[Any], Any]) -> Val:
         if val.value is None:
@@ -366,6 +391,12 @@ class Reading:
                 out[name] = val.value
                 if val.loc is not None:
                     sources[f"lines[{i}].{name}"] = val.loc
+            for name in OPTIONAL_LINE_FIELDS:
+                val = line.get(name, NONE)
+                if val.value is not None:
+                    out[name] = val.value
+                    if val.loc is not None:
+                        sources[f"lines[{i}].{name}"] = val.loc
             canonical["lines"].append(out)
         # dealer_id belongs after lines in the documented shape
         canonical["dealer_id"] = canonical.pop("dealer_id")
