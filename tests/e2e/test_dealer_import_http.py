@@ -83,9 +83,22 @@ def test_the_dealers_own_export_is_taken_in_through_its_profile(client):
     # 7 December 14:30 in Berlin is CET (UTC+01:00): 13:30 UTC
     assert first["placed_at"] == "2026-12-07T13:30:00+00:00"
     assert first["currency"] == "EUR"  # the profile's constant: the file has no currency
+    # The file has no discount or tax columns: intake completes them as zero (amounts.py).
     assert first["lines"] == [
-        {"sku": "SKU-TEA-001", "quantity": 12, "unit_price": "4.15"},
-        {"sku": "SKU-PHONE-CASE", "quantity": 3, "unit_price": "1050.00"},  # "1.050,00"
+        {
+            "sku": "SKU-TEA-001",
+            "quantity": 12,
+            "unit_price": "4.15",
+            "discount": "0.00",
+            "tax": "0.00",
+        },
+        {  # "1.050,00"
+            "sku": "SKU-PHONE-CASE",
+            "quantity": 3,
+            "unit_price": "1050.00",
+            "discount": "0.00",
+            "tax": "0.00",
+        },
     ]
     assert first["ship_to"]["line1"] == "Königsallee 12"  # read as cp1252, not mojibake
     second = client.get(f"/v1/orders/{orders['4712']['id']}", headers=client.keys["admin"]).json()
