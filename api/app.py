@@ -20,6 +20,7 @@ from api import (
     error_docs,
     errors,
     limits,
+    routes_channel_updates,
     routes_customs,
     routes_inbound,
     routes_orders,
@@ -81,6 +82,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
         api.state.services = svc
     errors.install(api)
     limits.install(api)
+    api.include_router(routes_channel_updates.router)  # before /v1/orders/{order_id}
     api.include_router(routes_orders.router)
     api.include_router(routes_reference.router)
     api.include_router(routes_warehouse.router)

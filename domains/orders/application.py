@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.orders.allocation import Allocator
+from domains.orders.channel_intake import ChannelUpdateUseCases
 from domains.orders.intake import (
     DuplicateConflict,
     Intake,
@@ -27,14 +28,11 @@ from domains.orders.intake import (
     IntakeFollower,
     IntakeOutcome,
     KnownOrders,
-    diff,
-    legacy_payload_hash,
     payload_hash,
     stored_ids,
 )
 from domains.orders.lanes import LaneOffers
 from domains.orders.model import ALLOCATED, Order
-from domains.orders.restock import BackorderUseCases
 from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption
 from domains.ports import Countries, DealerOrderFile, FxRates, ShippingCostTable
 from domains.privacy.sealing import PersonalData
@@ -66,7 +64,9 @@ def _names_known(ref: dict[str, Any], canonical: dict[str, Any]) -> bool:
     return not dealer_id or dealer_id in ref["dealers"]
 
 
-class OrderUseCases(BackorderUseCases):
+class OrderUseCases(ChannelUpdateUseCases):
+    mapper_version = MAPPER_VERSION
+
     def __init__(
         self,
         store: Store,
@@ -229,12 +229,16 @@ class OrderUseCases(BackorderUseCases):
         makes the save fail on its version 1), which saves a read per order in the common case
         and keeps a connector's retry from costing its whole batch a second pass."""
         with self._intake_lock:
-            return retry_on_conflict(
+            outcomes, nid = retry_on_conflict(
                 lambda attempt: self._intake_attempt(items, all_or_nothing, attempt),
                 tries=MAX_CONFLICT_RETRIES,
                 backoff_s=0.0005,
                 gave_up="the order kept conflicting with concurrent writers; retry",
             )
+        freed = sorted({sku for o in outcomes for sku in o.freed})
+        if freed and nid:  # updates gave stock back: the orders waiting for it take it now
+            self.release_after_commit(freed, {"kind": "channel_update"})
+        return outcomes, nid
 
     def _intake_attempt(
         self, items: list[Intake], all_or_nothing: bool, attempt: int
@@ -298,18 +302,8 @@ class OrderUseCases(BackorderUseCases):
         existing: Order | None = batch.touched.get(order_id)  # type: ignore[assignment]
         if existing is None and (check_store or order_id in self.known):
             existing = self.store.read_fresh(order_id)
-        if existing is not None:
-            if existing.payload_hash == digest or (
-                existing.payload_hash == legacy_payload_hash(item.raw_payload)
-            ):
-                return IntakeOutcome(order_id, False, order=existing)
-            return IntakeOutcome(
-                order_id,
-                False,
-                error=DuplicateConflict(
-                    order_id, diff(self.personal.canonical(existing.canonical), canonical)
-                ),
-            )
+        if existing is not None:  # a repeat, an update or an identity clash
+            return self._existing_order(batch, item, existing, digest)
         if subject is None:
             subject = self.personal.subject(item.channel, canonical)
         sealed, raw_payload = self.personal.seal_order(subject, canonical, item.raw_payload)

@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domains.common import InvalidTransition, stable_id
+from domains.orders.channel_events import ChannelUpdates
 
 # The statuses are re-exported: callers import them from here.
 from domains.orders.lifecycle import ALLOCATED as ALLOCATED
@@ -43,14 +44,18 @@ def order_total(canonical: dict[str, Any]) -> Decimal:
     )
 
 
-class Order(Aggregate):
-    # v2 added per-shipment fulfilment state (wave, picks, parcels).
-    class_version = 2
+class Order(ChannelUpdates, Aggregate):
+    # v2 added per-shipment fulfilment state (wave, picks, parcels); v3 the channel's updates.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state.setdefault("fulfilment", {})
         state.setdefault("backorders", [])
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state.setdefault("channel_updates", [])
 
     @staticmethod
     def create_id(channel: str, external_id: str) -> UUID:
@@ -80,6 +85,7 @@ class Order(Aggregate):
         self.cancel_reason: str | None = None
         self.fulfilment: dict[str, dict[str, Any]] = {}
         self.backorders: list[dict[str, Any]] = []
+        self.channel_updates: list[dict[str, Any]] = []
 
     # --- convenience views of the canonical order -------------------------------------
     @property
