@@ -14,6 +14,7 @@ from .base import (
     Node,
     Reading,
     Val,
+    cancellation,
     first,
     format_price,
     to_country,
@@ -60,6 +61,9 @@ def map_order(payload: Any) -> MappedOrder:
         for item in order.children("line_items") or []
     ]
     mapped = reading.assemble(fields, lines)
+    cancelled = cancellation(reading, order.text("cancelled_at"), order.text("cancel_reason"))
+    if cancelled is not None:  # the key only where a cancellation is reported
+        mapped.canonical["cancelled"] = cancelled
     reading.raise_if_errors()
     return mapped
 

@@ -11,6 +11,7 @@ from typing import Any
 from .base import (
     MappedOrder,
     Reading,
+    cancellation,
     format_price,
     to_country,
     to_currency,
@@ -51,5 +52,10 @@ def map_order(payload: Any) -> MappedOrder:
         for line in order.children("lines") or []
     ]
     mapped = reading.assemble(fields, lines)
+    cancelled = order.child("cancelled")
+    if cancelled.data:  # the key only where a cancellation is reported
+        mapped.canonical["cancelled"] = cancellation(
+            reading, cancelled.text("at"), cancelled.text("reason")
+        )
     reading.raise_if_errors()
     return mapped
