@@ -43,7 +43,7 @@ from domains.orders.updates import (
     patch_for,
     public,
 )
-from domains.privacy.records import PII, is_sealed
+from domains.privacy.records import CLEAR_SHIP_TO, PII, is_sealed
 from domains.privacy.sealing import PersonalData
 
 HELD_TOPIC = get_topic(ChannelChangeHeld)
@@ -78,6 +78,13 @@ class ChannelUpdateUseCases(BackorderUseCases):
         if clash:
             return IntakeOutcome(order.id, False, error=DuplicateConflict(order.id, clash))
         received = comparable(stored, item.canonical)
+        plain, raw_payload = item.canonical, item.raw_payload
+        subject = self._subject_of(order, item)
+        if self.personal.is_erased(order.canonical.get("customer")):
+            # The person was erased: their data sent again is not recorded again (and nothing
+            # is sealed under their deleted key: the pseudonym is kept in clear).
+            received = without_personal_changes(stored, received)
+            plain, raw_payload, subject = without_personal_changes(stored, plain), None, None
         changes = classify(stored, received)
         if not changes:  # only the envelope changed: request id, update time...
             return IntakeOutcome(order.id, False, order=order)
@@ -86,9 +93,7 @@ class ChannelUpdateUseCases(BackorderUseCases):
             return IntakeOutcome(
                 order.id, False, order=order, updates=summary(order.channel_updates[-1])
             )
-        sealed, raw = self.personal.seal_order(
-            self._subject_of(order, item), item.canonical, item.raw_payload
-        )
+        sealed, raw = self.personal.seal_order(subject, plain, raw_payload)
         update_no = order.record_channel_update(
             canonical=sealed,
             raw_payload=raw,
@@ -107,9 +112,9 @@ class ChannelUpdateUseCases(BackorderUseCases):
         return outcome
 
     def _subject_of(self, order: Order, item: Intake) -> str | None:
-        """The order's own data subject (an update is erased with the order), unless erased."""
+        """The order's own data subject: an update is erased with the order."""
         customer = order.canonical.get("customer")
-        if is_sealed(customer) and not self.personal.is_erased(customer):
+        if is_sealed(customer):
             return str(customer[PII])
         return self.personal.subject(item.channel, item.canonical)
 
@@ -291,6 +296,16 @@ class ChannelUpdateUseCases(BackorderUseCases):
                     if change["status"] == "open" and len(out) < limit:
                         out.append((order, {"update_no": entry["no"], **change}))
         return out
+
+
+def without_personal_changes(stored: dict[str, Any], received: dict[str, Any]) -> dict[str, Any]:
+    """The received order with the stored personal parts: the person was erased, and a resend
+    from the channel does not record their data again (the clear address parts still count)."""
+    ship_to = dict(received.get("ship_to") or {})
+    ship_to.update(
+        {k: v for k, v in (stored.get("ship_to") or {}).items() if k not in CLEAR_SHIP_TO}
+    )
+    return {**received, "customer": stored.get("customer"), "ship_to": ship_to}
 
 
 def summary(entry: dict[str, Any]) -> list[dict[str, Any]]:

@@ -236,10 +236,10 @@ def decide(kind: str, state: OrderState, *, operator: bool = False) -> Decision:
                 "address changed after the label was bought: void and relabel, or ask "
                 "the carrier to redirect",
             )
+        if s in NOT_YET_PICKED:  # the address rules may hold it, or release it now
+            return Decision(REVIEW, "address changed before allocation: reviewed again")
         if not state.country_changed or s == CANCELLED:
             return Decision(REPLACE, "address changed before the label: the new one is used")
-        if s in NOT_YET_PICKED:
-            return Decision(REVIEW, "destination country changed: reviewed again")
         if s == ALLOCATED:
             return Decision(
                 REPLAN,

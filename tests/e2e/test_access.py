@@ -89,6 +89,7 @@ def world(floor):  # noqa: F811
         "number": "1",
         "fmt": "csv",
         "inbound_id": "ACC-IN-1",
+        "update_no": "1",
     }
     # The tenants the objects above belong to, and keys of each role: one of the object's
     # tenant (own) and one of another (other).

@@ -143,7 +143,7 @@ def test_a_cancellation_after_dispatch_says_to_intercept_or_return():
 @pytest.mark.parametrize(
     ("status", "labelled", "country_changed", "action"),
     [
-        ("held", False, False, REPLACE),
+        ("held", False, False, REVIEW),  # a held order: its address rules decide again
         ("allocated", False, False, REPLACE),
         ("packed", False, False, REPLACE),  # no label yet: the new address goes on it
         ("packed", True, False, HOLD),
