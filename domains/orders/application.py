@@ -356,11 +356,7 @@ class OrderUseCases(ChannelUpdateUseCases):
         def step(batch: IntakeBatch, order: Order) -> None:
             freed.clear()
             if order.status == ALLOCATED:
-                freed.extend(sorted({ln["sku"] for s in order.shipments for ln in s["lines"]}))
-                self.allocator.release(batch, order)
-                for sku in freed:  # in this transaction: see BackorderQueue.restocked
-                    batch.backorder_queue(sku).restocked(trigger)
-                    batch.touch(batch.backorder_queue(sku))
+                freed.extend(self._give_back(batch, order, trigger))
             order.cancel(reason=reason, cancelled_by=by)
 
         order, nid = self._change(order_id, step)

@@ -201,17 +201,24 @@ class ChannelUpdateUseCases(BackorderUseCases):
     ) -> list[str]:
         freed: list[str] = []
         if decision.action in (REPLAN, CANCEL) and order.status == ALLOCATED:
-            freed = sorted({ln["sku"] for s in order.shipments for ln in s["lines"]})
-            self.allocator.release(batch, order)
             trigger = {"kind": "channel_update", "order_id": str(order.id), "change": kind}
-            for sku in freed:  # in this transaction: see BackorderQueue.restocked
-                batch.backorder_queue(sku).restocked(trigger)
-                batch.touch(batch.backorder_queue(sku))
+            freed = self._give_back(batch, order, trigger)
         record(decision, patch_for(kind, order.canonical, sealed))
         if decision.action == CANCEL:
             cancelled = received.get("cancelled") or {}
             why = cancelled.get("reason") or "no reason given"
             order.cancel(reason=f"cancelled on {order.channel}: {why}", cancelled_by=order.channel)
+        return freed
+
+    def _give_back(self, batch: IntakeBatch, order: Order, trigger: dict[str, Any]) -> list[str]:
+        """Releases an allocated order's reservations and dealer credit, and rings the queues
+        of its SKUs in the same transaction (see BackorderQueue.restocked); returns the SKUs,
+        for `release_after_commit` once the transaction is saved."""
+        freed = sorted({ln["sku"] for s in order.shipments for ln in s["lines"]})
+        self.allocator.release(batch, order)
+        for sku in freed:
+            batch.backorder_queue(sku).restocked(trigger)
+            batch.touch(batch.backorder_queue(sku))
         return freed
 
     def _review_again(
