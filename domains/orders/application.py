@@ -34,6 +34,7 @@ from domains.orders.intake import (
 from domains.orders.lanes import LaneOffers
 from domains.orders.model import ALLOCATED, Order
 from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption
+from domains.orders.updates import cancel_reason
 from domains.ports import Countries, DealerOrderFile, FxRates, ShippingCostTable
 from domains.privacy.sealing import PersonalData
 from domains.reference.application import REFERENCE_TOPICS, ReferenceUseCases
@@ -316,7 +317,11 @@ class OrderUseCases(ChannelUpdateUseCases):
             mapper_version=MAPPER_VERSION,
         )
         batch.touch(order)
-        self.allocator.review_and_allocate(batch, order, self.reference.current())
+        if canonical.get("cancelled"):  # first seen already cancelled: nothing to reserve
+            why = cancel_reason(item.channel, canonical["cancelled"])
+            order.cancel(reason=why, cancelled_by=item.channel)
+        else:
+            self.allocator.review_and_allocate(batch, order, self.reference.current())
         return IntakeOutcome(order_id, True, order=order)
 
     # ------------------------------------------------------------------ order commands

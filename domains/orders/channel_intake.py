@@ -35,6 +35,7 @@ from domains.orders.updates import (
     UPDATE_RULES_VERSION,
     Decision,
     OrderState,
+    cancel_reason,
     canonical_hash,
     classify,
     comparable,
@@ -205,9 +206,8 @@ class ChannelUpdateUseCases(BackorderUseCases):
             freed = self._give_back(batch, order, trigger)
         record(decision, patch_for(kind, order.canonical, sealed))
         if decision.action == CANCEL:
-            cancelled = received.get("cancelled") or {}
-            why = cancelled.get("reason") or "no reason given"
-            order.cancel(reason=f"cancelled on {order.channel}: {why}", cancelled_by=order.channel)
+            reason = cancel_reason(order.channel, received.get("cancelled"))
+            order.cancel(reason=reason, cancelled_by=order.channel)
         return freed
 
     def _give_back(self, batch: IntakeBatch, order: Order, trigger: dict[str, Any]) -> list[str]:

@@ -280,6 +280,11 @@ def decide(kind: str, state: OrderState, *, operator: bool = False) -> Decision:
     )
 
 
+def cancel_reason(channel: str, cancelled: dict[str, Any] | None) -> str:
+    """The reason recorded when the channel cancels (Order.cancel needs one)."""
+    return f"cancelled on {channel}: {(cancelled or {}).get('reason') or 'no reason given'}"
+
+
 def merge_lines(
     current: list[dict[str, Any]], received: list[dict[str, Any]], kind: str
 ) -> list[dict[str, Any]]:

@@ -166,6 +166,16 @@ def test_a_cancellation_before_dispatch_releases_stock_and_dealer_credit(floor):
     assert again.status_code == 200 and last_notification(c) == before
 
 
+def test_an_order_first_seen_already_cancelled_is_recorded_cancelled_and_reserves_nothing(
+    floor,  # noqa: F811
+):
+    c = floor
+    receipt(c, "ann", "R-C0", SKU, 10, "P1", "A-02-05-1")
+    r = push(c, web_body("C-0") | {"cancelled": CANCELLED})
+    assert r.status_code == 201, r.text
+    assert r.json()["order"]["status"] == "cancelled" and stock(c) == (0, 10)
+
+
 def test_a_cancellation_while_picking_is_an_exception_an_operator_dismisses(floor):  # noqa: F811
     c = floor
     oid = picking(c, "C-2")
@@ -223,6 +233,43 @@ def test_after_dispatch_a_cancellation_is_held_but_revised_amounts_are_recorded(
     assert order["status"] == "dispatched" and order["lines"][0]["unit_price"] == "8.00"
     # 2 cases at 8.00 now
     assert Decimal(order["total"]) == 2 * Decimal("8.00")
+
+
+def shopify_cancelled(p):
+    p["order"].update(
+        cancelled_at="2026-11-20T11:00:00+01:00",
+        cancel_reason="customer",
+        updated_at="2026-11-20T11:00:05+01:00",
+    )
+
+
+def amazon_cancelled(p):
+    p["Order"].update(OrderStatus="Canceled", LastUpdateDate="2026-11-20T10:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("channel", "fixture", "cancel", "reason"),
+    [
+        ("shopify", "shopify_order.json", shopify_cancelled, "customer"),
+        ("amazon", "amazon_order.json", amazon_cancelled, "Canceled"),
+    ],
+)
+def test_a_marketplace_cancellation_in_its_native_shape_cancels_the_order(
+    floor,  # noqa: F811
+    channel,
+    fixture,
+    cancel,
+    reason,
+):
+    c = floor
+    payload = json.loads((FIX / fixture).read_text())
+    assert push(c, payload, channel, "admin").status_code == 201
+    cancel(payload)
+    r = push(c, payload, channel, "admin")
+    assert changes(r) == [("cancellation", True)]
+    order = r.json()["order"]
+    assert order["status"] == "cancelled"
+    assert order["cancel_reason"] == f"cancelled on {channel}: {reason}"
 
 
 # ------------------------------------------------------------------ address

@@ -13,6 +13,7 @@ from .base import (
     Node,
     Reading,
     Val,
+    cancellation,
     first,
     format_unit_price,
     to_country,
@@ -60,6 +61,9 @@ def map_order(payload: Any) -> MappedOrder:
     }
     lines = [_line(reading, item, currency.value) for item in items or []]
     mapped = reading.assemble(fields, lines)
+    if order.text("OrderStatus").value == "Canceled":  # the key only where it is cancelled
+        when = first(order.text("LastUpdateDate"), order.text("PurchaseDate"))
+        mapped.canonical["cancelled"] = cancellation(reading, when, Val("Canceled", None))
     reading.raise_if_errors()
     return mapped
 
