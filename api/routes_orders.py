@@ -157,6 +157,7 @@ async def push_dealer_csv(
                 "id": str(o.order_id),
                 "created": o.created,
                 "status": o.order.status,
+                "updates": o.updates,
             }
             for o in outcomes
             if o.order is not None

@@ -178,6 +178,19 @@ def test_dealer_csv_is_all_or_nothing_with_line_numbers(client):
         headers={**client.keys["dealer"], "Content-Type": "text/csv"},
     )
     assert again.status_code == 200 and again.json()["existing"] == 2
+    assert [o["updates"] for o in again.json()["orders"]] == [[], []]
+    # The dealer's file again with PO-2 cut from 5 units to 3: an update of that order only.
+    fewer = head + row.format(sku="SKU-TEA-001", q=10, p="4.00")
+    fewer += row.replace("PO-1", "PO-2").format(sku="SKU-PHONE-CASE", q=3, p="3.00")
+    cut = client.post(
+        "/v1/channels/dealer/orders:csv",
+        content=fewer.encode(),
+        headers={**client.keys["dealer"], "Content-Type": "text/csv"},
+    )
+    assert cut.status_code == 200, cut.text
+    po1, po2 = cut.json()["orders"]
+    assert po1["updates"] == []
+    assert [(u["kind"], u["applied"]) for u in po2["updates"]] == [("lines_reduced", True)]
 
 
 def web(ext, lines, country="US", postcode="90001"):
