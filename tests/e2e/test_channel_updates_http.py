@@ -296,6 +296,24 @@ def test_an_address_change_is_applied_before_the_label_and_held_after(floor):  #
     ]
 
 
+def test_a_new_country_for_an_allocated_order_is_planned_again_from_scratch(floor):  # noqa: F811
+    c = floor
+    receipt(c, "ann", "R-A2", SKU, 10, "P1", "A-02-05-1")
+    receipt(c, "fra", "R-A2F", SKU, 10, "F1", "A-03-04-1")
+    first = push(c, web_body("A-2", 3)).json()["order"]
+    assert first["split"]["destination"] == "US"
+    body = web_body("A-2", 3)
+    body["ship_to"] |= {"city": "London", "region": None, "postcode": "SW1A 1AA", "country": "GB"}
+    r = push(c, body)
+    assert changes(r) == [("address_change", True)]
+    assert r.json()["order"]["channel_updates"][0]["changes"][0]["action"] == "replan"
+    order = r.json()["order"]
+    # Reviewed and split again for Great Britain, and the US plan's reservation given back:
+    # whichever warehouse serves it now, 3 units are reserved in all, not 6.
+    assert order["status"] == "allocated" and order["split"]["destination"] == "GB"
+    assert stock(c, warehouse="LAX")[0] + stock(c, warehouse="FRA")[0] == 3
+
+
 # ------------------------------------------------------------------ lines
 def test_fewer_units_of_an_allocated_order_give_the_difference_back(floor):  # noqa: F811
     c = floor
