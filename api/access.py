@@ -225,6 +225,8 @@ POLICIES: dict[str, Policy] = {
     "GET /v1/orders/{order_id}/events": Policy(READERS, owner=ORDER),
     "POST /v1/orders/{order_id}/release": Policy(ADMIN, owner=ORDER),
     "POST /v1/orders/{order_id}/cancel": Policy(ADMIN, owner=ORDER),
+    "GET /v1/orders/channel-exceptions": Policy(ADMIN),
+    "POST /v1/orders/{order_id}/channel-updates/{update_no}/resolve": Policy(ADMIN, owner=ORDER),
     "PUT /v1/admin/presale": Policy(ADMIN),
     "GET /v1/admin/presale": Policy(ADMIN),
     "GET /v1/backorders": Policy(ADMIN),

@@ -21,6 +21,7 @@ from api import (
     error_docs,
     errors,
     limits,
+    routes_channel_updates,
     routes_customs,
     routes_dealer_profiles,
     routes_inbound,
@@ -90,6 +91,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
         api.state.services = svc
     errors.install(api)
     limits.install(api)
+    api.include_router(routes_channel_updates.router)  # before /v1/orders/{order_id}
     api.include_router(routes_orders.router)
     api.include_router(routes_reference.router)
     api.include_router(routes_dealer_profiles.router)

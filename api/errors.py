@@ -58,7 +58,7 @@ def _card_errors(exc: RateCardRejected) -> Answer:
 def _duplicate(exc: DuplicateConflict) -> Answer:
     return 409, {
         "error": "duplicate_external_id",
-        "detail": "an order with this external id exists with different content",
+        "detail": "an order with this external id exists for another buyer or marketplace",
         "order_id": str(exc.order_id),
         "differences": exc.differences,
     }

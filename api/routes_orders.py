@@ -23,6 +23,7 @@ from adapters.orders.channels import (
 from api.auth import Principal
 from api.deps import Services, as_json, caller, encode_json, services
 from api.limits import MAX_OFFSET, BodyLimits, BodyTooLarge
+from api.routes_channel_updates import channel_updates_out
 from domains.common import ValidationFailed
 from domains.orders.amounts import amounts_of
 from domains.orders.intake import Intake
@@ -71,6 +72,7 @@ def order_body(
         "review": order.review,
         "split": order.split,
         "cancel_reason": order.cancel_reason,
+        "channel_updates": channel_updates_out(order, personal),
         "version": order.version,
         "received_at": order.created_on,
         "updated_at": order.modified_on,
@@ -105,8 +107,12 @@ INTAKE_EXAMPLES = {
     },
     responses={
         201: {"description": "the order was taken in: {created, notification_id, order}"},
-        200: {"description": "the same payload again: the existing order"},
-        409: {"description": "a different payload for an existing external id"},
+        200: {
+            "description": "an order we hold: unchanged (a resend; nothing stored), or an update "
+            "from the channel, each change applied or held for an operator ({updates}: kind, "
+            "applied, reason; README 'Updates from the channel')"
+        },
+        409: {"description": "the external id of an order for another buyer or marketplace"},
         422: {"description": "bad payload; each error names the field by its path"},
     },
 )
@@ -154,6 +160,7 @@ async def take_order(
             "created": outcome.created,
             "notification_id": nid,
             "order": order_body(outcome.order, personal, plain),
+            "updates": outcome.updates,
         }
     )
     return (201 if outcome.created else 200), content, f"/v1/orders/{outcome.order_id}"
@@ -196,6 +203,7 @@ async def push_dealer_csv(
                 "id": str(o.order_id),
                 "created": o.created,
                 "status": o.order.status,
+                "updates": o.updates,
             }
             for o in outcomes
             if o.order is not None

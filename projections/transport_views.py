@@ -51,6 +51,9 @@ class ShipmentsView(Projector):
                 ),
             )
         elif kind == "Split":
+            # A split after an earlier one replaces its plan (dropped by a pre-sale gone short,
+            # or released by an update from the channel: domains/orders/channel_events.py).
+            db.execute("DELETE FROM view_shipments WHERE order_id = ?", (oid,))
             for s in event.decision["plan"]:
                 self._insert(db, oid, s)
         elif kind == "ShortageResolved":

@@ -20,8 +20,9 @@ from eventsourcing.persistence import IntegrityError
 
 from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.orders.allocation import Allocator
+from domains.orders.channel_intake import ChannelUpdateUseCases
 from domains.orders.credit_holds import CreditHoldUseCases
-from domains.orders.dealer_files import comparable, dealer_intake
+from domains.orders.dealer_files import dealer_intake
 from domains.orders.intake import (
     DuplicateConflict,
     Intake,
@@ -29,14 +30,13 @@ from domains.orders.intake import (
     IntakeFollower,
     IntakeOutcome,
     KnownOrders,
-    diff,
     payload_hash,
     stored_ids,
 )
 from domains.orders.lanes import LaneOffers
 from domains.orders.model import ALLOCATED, Order
-from domains.orders.restock import BackorderUseCases
 from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption
+from domains.orders.updates import cancel_reason
 from domains.ports import Countries, DealerOrderFile, FxRates, ShippingCostTable
 from domains.privacy.sealing import PersonalData
 from domains.reference.application import REFERENCE_TOPICS, ReferenceUseCases
@@ -69,7 +69,9 @@ def _names_known(ref: dict[str, Any], canonical: dict[str, Any]) -> bool:
     return not dealer_id or dealer_id in ref["dealers"]
 
 
-class OrderUseCases(BackorderUseCases, CreditHoldUseCases):
+class OrderUseCases(ChannelUpdateUseCases, CreditHoldUseCases):
+    mapper_version = MAPPER_VERSION
+
     def __init__(
         self,
         store: Store,
@@ -247,12 +249,16 @@ class OrderUseCases(BackorderUseCases, CreditHoldUseCases):
         makes the save fail on its version 1), which saves a read per order in the common case
         and keeps a connector's retry from costing its whole batch a second pass."""
         with self._intake_lock:
-            return retry_on_conflict(
+            outcomes, nid = retry_on_conflict(
                 lambda attempt: self._intake_attempt(items, all_or_nothing, attempt),
                 tries=MAX_CONFLICT_RETRIES,
                 backoff_s=0.0005,
                 gave_up="the order kept conflicting with concurrent writers; retry",
             )
+        freed = sorted({sku for o in outcomes for sku in o.freed})
+        if freed and nid:  # updates gave stock back: the orders waiting for it take it now
+            self.release_after_commit(freed, {"kind": "channel_update"})
+        return outcomes, nid
 
     def _intake_attempt(
         self, items: list[Intake], all_or_nothing: bool, attempt: int
@@ -316,13 +322,8 @@ class OrderUseCases(BackorderUseCases, CreditHoldUseCases):
         existing: Order | None = batch.touched.get(order_id)  # type: ignore[assignment]
         if existing is None and (check_store or order_id in self.known):
             existing = self.store.read_fresh(order_id)
-        if existing is not None:
-            if item.repeats(existing.payload_hash, digest):
-                return IntakeOutcome(order_id, False, order=existing)
-            stored = comparable(existing, self.personal.canonical(existing.canonical))
-            return IntakeOutcome(
-                order_id, False, error=DuplicateConflict(order_id, diff(stored, canonical))
-            )
+        if existing is not None:  # a repeat, an update or an identity clash
+            return self._existing_order(batch, item, existing, digest)
         if subject is None:
             subject = self.personal.subject(item.channel, canonical)
         sealed, raw_payload = self.personal.seal_order(subject, canonical, item.raw_payload)
@@ -335,7 +336,11 @@ class OrderUseCases(BackorderUseCases, CreditHoldUseCases):
             mapper_version=MAPPER_VERSION,
         )
         batch.touch(order)
-        self.allocator.review_and_allocate(batch, order, self.reference.current())
+        if canonical.get("cancelled"):  # first seen already cancelled: nothing to reserve
+            why = cancel_reason(item.channel, canonical["cancelled"])
+            order.cancel(reason=why, cancelled_by=item.channel)
+        else:
+            self.allocator.review_and_allocate(batch, order, self.reference.current())
         return IntakeOutcome(order_id, True, order=order)
 
     # ------------------------------------------------------------------ order commands
@@ -375,11 +380,7 @@ class OrderUseCases(BackorderUseCases, CreditHoldUseCases):
         def step(batch: IntakeBatch, order: Order) -> None:
             freed.clear()
             if order.status == ALLOCATED:
-                freed.extend(sorted({ln["sku"] for s in order.shipments for ln in s["lines"]}))
-                self.allocator.release(batch, order)
-                for sku in freed:  # in this transaction: see BackorderQueue.restocked
-                    batch.backorder_queue(sku).restocked(trigger)
-                    batch.touch(batch.backorder_queue(sku))
+                freed.extend(self._give_back(batch, order, trigger))
             order.cancel(reason=reason, cancelled_by=by)
 
         order, nid = self._change(order_id, step)

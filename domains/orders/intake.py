@@ -36,10 +36,11 @@ KNOWN_ORDERS_MAX = 200_000  # order ids remembered per process (about 30 MB)
 
 
 class DuplicateConflict(DomainError):
-    """A different payload for an external id we already hold (409)."""
+    """The external id of an order we hold, for another buyer or marketplace (409): an
+    identity clash, not an update (domains/orders/updates.py `identity_clash`)."""
 
     def __init__(self, order_id: UUID, differences: list[dict[str, Any]]) -> None:
-        super().__init__(f"order {order_id} exists with different content")
+        super().__init__(f"order {order_id} exists for another buyer or marketplace")
         self.order_id = order_id
         self.differences = differences
 
@@ -88,6 +89,10 @@ class IntakeOutcome:
     created: bool
     order: Order | None = None
     error: DomainError | None = None
+    # An update from the channel (domains/orders/channel_intake.py): each change applied or
+    # held, and the SKUs whose stock it gave back (released to waiting orders after commit).
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    freed: list[str] = field(default_factory=list)
 
 
 def payload_hash(payload: Any) -> str:

@@ -16,6 +16,7 @@ from domains.common import InvalidTransition, stable_id
 
 # The order's total is the channel's (domains/orders/amounts.py); re-exported for callers.
 from domains.orders.amounts import order_total as order_total
+from domains.orders.channel_events import ChannelUpdates
 
 # The statuses are re-exported: callers import them from here.
 from domains.orders.lifecycle import ALLOCATED as ALLOCATED
@@ -39,14 +40,18 @@ from domains.orders.lifecycle import (
 )
 
 
-class Order(Aggregate):
-    # v2 added per-shipment fulfilment state (wave, picks, parcels).
-    class_version = 2
+class Order(ChannelUpdates, Aggregate):
+    # v2 added per-shipment fulfilment state (wave, picks, parcels); v3 the channel's updates.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state.setdefault("fulfilment", {})
         state.setdefault("backorders", [])
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state.setdefault("channel_updates", [])
 
     @staticmethod
     def create_id(
@@ -89,6 +94,7 @@ class Order(Aggregate):
         self.cancel_reason: str | None = None
         self.fulfilment: dict[str, dict[str, Any]] = {}
         self.backorders: list[dict[str, Any]] = []
+        self.channel_updates: list[dict[str, Any]] = []
 
     # --- convenience views of the canonical order -------------------------------------
     @property

@@ -111,6 +111,7 @@ def world(floor):  # noqa: F811
         "token": "0" * 32,  # no parcel has it: test_tracking_page_http.py opens real ones
         "return_id": _return_to_fra(c, sid[:-3]),
         "claim_id": f"{sid}-lost",
+        "update_no": "1",
     }
     # The tenants the objects above belong to, and keys of each role: one of the object's
     # tenant (own) and one of another (other).

@@ -38,25 +38,34 @@ def test_orders_recorded_in_plaintext_still_load_and_display(desk):
     label = pdf_text(c.get(f"/v1/shipments/{sid}/label", headers=c.keys["fra"]).content)
     assert HUGO["name"] in label
 
-    # The same payload again is the same order; a changed one is a conflict naming the field.
+    # The same payload again is the same order; a changed name is a contact change, applied.
     body = order_body(HUGO, "OLD-1", "SKU-BIKE-LIGHT", 2, "16.00")
     again = c.post("/v1/channels/web/orders", json=body, headers=c.keys["web"])
     assert again.status_code == 200 and again.json()["order"]["customer"]["name"] == HUGO["name"]
     body["customer"]["name"] = "Hugo M. Lund"
-    conflict = c.post("/v1/channels/web/orders", json=body, headers=c.keys["web"])
-    assert conflict.status_code == 409
-    assert "customer.name" in conflict.text
+    update = c.post("/v1/channels/web/orders", json=body, headers=c.keys["web"])
+    assert update.status_code == 200, update.text
+    assert [(u["kind"], u["applied"]) for u in update.json()["updates"]] == [
+        ("contact_change", True)
+    ]
+    assert update.json()["order"]["customer"]["name"] == "Hugo M. Lund"
 
 
-def test_a_changed_payload_for_a_sealed_order_names_the_differing_field(desk):
+def test_a_changed_address_for_a_sealed_order_is_applied_and_named_by_path(desk):
     c = desk
     oid, _, _ = ship_to_gb(c, HUGO, "NEW-1")
     body = order_body(HUGO, "NEW-1", "SKU-BIKE-LIGHT", 2, "16.00")
     again = c.post("/v1/channels/web/orders", json=body, headers=c.keys["web"])
     assert again.status_code == 200 and again.json()["order"]["id"] == oid
     body["ship_to"]["line1"] = "3 Orchard Lane"
-    conflict = c.post("/v1/channels/web/orders", json=body, headers=c.keys["web"])
-    assert conflict.status_code == 409
-    differences = {d["path"]: d for d in conflict.json()["differences"]}
-    assert differences["ship_to.line1"]["stored"] == HUGO["line1"]
-    assert set(differences) == {"ship_to.line1"}
+    update = c.post("/v1/channels/web/orders", json=body, headers=c.keys["web"])
+    # Packed, no label bought yet: the new address is the one the label will carry.
+    assert update.status_code == 200, update.text
+    assert update.json()["order"]["ship_to"]["line1"] == "3 Orchard Lane"
+    (entry,) = update.json()["order"]["channel_updates"]
+    (change,) = entry["changes"]
+    assert change["kind"] == "address_change" and change["applied"] is True
+    # Recorded sealed: the event names the path; the reader sees the value opened.
+    assert change["differences"] == [
+        {"path": "ship_to.line1", "personal": True, "received": "3 Orchard Lane"}
+    ]

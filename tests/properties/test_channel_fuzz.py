@@ -384,7 +384,8 @@ def fresh_order(channel: str, payload: Any, mutated: list[Path_]) -> Any:
 
 
 # A quarter of the payloads keep the fixture's external id: taken in already, so they meet the
-# idempotency check (200 for the same order, 409 for a different one).
+# idempotency check (200 for the same order or an update from the channel, 409 for another
+# buyer or marketplace).
 KEEP_ID = st.integers(0, 3).map(lambda n: n == 0)
 
 

@@ -188,6 +188,13 @@ def format_unit_price(line_total: Decimal, quantity: int, currency: str | None) 
 # --- reading native payloads --------------------------------------------------
 
 
+def cancellation(reading: Reading, at: Val, reason: Val) -> dict[str, Any] | None:
+    """The canonical "cancelled" ({"at", "reason"}) when the channel reports a cancellation
+    time, else None (domains/orders/updates.py: the order is cancelled before dispatch)."""
+    when = reading.convert(at, to_timestamp)
+    return None if when.value is None else {"at": when.value, "reason": reason.value}
+
+
 class Node:
     """A JSON object at a native path. An absent optional object is an empty
     Node, so callers can read through it without None checks."""
