@@ -66,11 +66,17 @@ class ViewDB:
     # -- connections (one per thread) ------------------------------------------------
     def _connect(self) -> Any:
         if self.dialect == "sqlite":
+            # The in-memory event store (eventsourcing.popo, the use-case tests) has no file:
+            # its views live in one in-memory database shared by this ViewDB's threads.
+            name = (
+                self.env.get("SQLITE_DBNAME") or f"file:views-{id(self)}?mode=memory&cache=shared"
+            )
             conn = sqlite3.connect(
-                self.env["SQLITE_DBNAME"],
+                name,
                 isolation_level=None,
                 timeout=float(self.env.get("SQLITE_LOCK_TIMEOUT", "30")),
                 check_same_thread=False,
+                uri=name.startswith("file:"),
             )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")

@@ -140,14 +140,19 @@ class ChannelUpdateUseCases(BackorderUseCases):
         freed: list[str] = []
         review = False
         by_kind = {c.kind: c.differences for c in classify(stored, received)}
+        held: set[str] = set()
         for kind in kinds:
             decision = decide(
-                kind, order_state(order, stored, received), operator=operator is not None
+                kind,
+                order_state(order, stored, received),
+                operator=operator is not None,
+                held=frozenset(held),
             )
             if operator is not None and not decision.applied:
                 raise InvalidTransition(f"{kind} cannot be applied now: {decision.reason}")
             differences = public(by_kind.get(kind, []))
             if not decision.applied:
+                held.add(kind)
                 order.hold_channel_change(
                     update_no=update_no,
                     kind=kind,

@@ -209,11 +209,17 @@ def public(differences: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ the rules
-def decide(kind: str, state: OrderState, *, operator: bool = False) -> Decision:
+def decide(
+    kind: str, state: OrderState, *, operator: bool = False, held: frozenset[str] = frozenset()
+) -> Decision:
     """Apply or hold `kind` of change in `state`. `operator`: an operator applies a held change
-    anyway, which also allows re-planning an allocated order for added items."""
+    anyway, which also allows re-planning an allocated order for added items. `held`: the kinds
+    of this same update already held (amounts that price held lines wait with them)."""
     s = state.status
     if kind == AMOUNTS:
+        if not operator and held & {LINES_REDUCED, ITEMS_ADDED}:
+            # Otherwise the order's total would count units its lines do not have.
+            return Decision(HOLD, "the new amounts price lines that are held: decided with them")
         return Decision(REPLACE, "amounts are recorded in every state (finance needs them)")
     if kind == CONTACT:
         return Decision(REPLACE, "contact details are updated in every state")

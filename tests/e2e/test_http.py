@@ -71,9 +71,12 @@ def test_amazon_push_is_201_then_200_and_a_changed_order_is_an_update(client):
     # One more unit of an allocated order: items added after allocation wait for an operator
     # (domains/orders/updates.py), so nothing about the order changed yet.
     assert update.status_code == 200, update.text
-    (held,) = update.json()["updates"]
+    held, amounts = update.json()["updates"]
     assert held["kind"] == "items_added" and held["applied"] is False
+    # The new total (37.50) prices the held unit: it waits with it.
+    assert amounts["kind"] == "amounts_revised" and amounts["applied"] is False
     assert update.json()["order"]["lines"] == order["lines"]
+    assert update.json()["order"]["amounts"] == order["amounts"]
 
 
 def test_bad_payload_is_422_naming_native_paths_and_nothing_is_stored(client):
@@ -190,7 +193,10 @@ def test_dealer_csv_is_all_or_nothing_with_line_numbers(client):
     assert cut.status_code == 200, cut.text
     po1, po2 = cut.json()["orders"]
     assert po1["updates"] == []
-    assert [(u["kind"], u["applied"]) for u in po2["updates"]] == [("lines_reduced", True)]
+    assert [(u["kind"], u["applied"]) for u in po2["updates"]] == [
+        ("lines_reduced", True),
+        ("amounts_revised", True),  # derived from the lines: the file states no amounts
+    ]
 
 
 def web(ext, lines, country="US", postcode="90001"):

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from adapters.bootstrap import build_app
-from domains.orders.intake import DuplicateConflict
 from domains.orders.model import Order
 from tests.fixtures.make_legacy_store import dealer_csv
 
@@ -73,10 +72,12 @@ def test_the_dealers_file_sent_again_is_the_same_order(app, number, dealer):
     assert app.orders.get_order(order_id).version == before  # nothing recorded
 
 
-def test_a_changed_resend_conflicts_on_what_changed_only(app):
+def test_a_changed_resend_is_an_update_of_what_changed_only(app):
     number, dealer = STORED[0]
     data = resend(app, number, dealer, currency="EUR")
-    with pytest.raises(DuplicateConflict) as conflict:
-        app.orders.intake_dealer_file(data)
-    # the stored "DLR-US-01:LEG-D-CROSS" reads as the dealer's own number: not a difference
-    assert [d["path"] for d in conflict.value.differences] == ["currency"]
+    (outcome,), _ = app.orders.intake_dealer_file(data)
+    # the stored "DLR-US-01:LEG-D-CROSS" reads as the dealer's own number: not a difference;
+    # another currency is no change the rules apply by themselves (held for an operator)
+    (change,) = outcome.order.channel_update(1)["changes"]
+    assert (change["kind"], change["applied"]) == ("other_change", False)
+    assert [d["path"] for d in change["differences"]] == ["currency"]

@@ -18,6 +18,7 @@ from .base import (
     Node,
     Reading,
     Val,
+    cancellation,
     format_price,
     to_country,
     to_currency,
@@ -61,8 +62,14 @@ def map_order(payload: Any) -> MappedOrder:
     if order.data.get("tax") is None:  # the lines' taxes, when the shop states only those
         line_taxes = [Decimal(ln["tax"].value) for ln in lines if ln["tax"].value is not None]
         amounts.parts["tax"] = sum(line_taxes, Decimal(0))
+    cancelled = order.child("cancelled")  # {"at", "reason"} when the shop reports one
     amounts.attach(
-        mapped, tax_included=_flag(reading, order, "tax_included"), total=order.value("total")
+        mapped,
+        tax_included=_flag(reading, order, "tax_included"),
+        total=order.value("total"),
+        cancelled=cancellation(reading, cancelled.text("at"), cancelled.text("reason"))
+        if cancelled.data
+        else None,
     )
     reading.raise_if_errors()
     return mapped
