@@ -11,6 +11,7 @@ The views live in the same database; CROSSDOCK_INLINE_PROJECTION=0 leaves them t
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache, partial
@@ -21,6 +22,8 @@ from adapters.customs.documents import render_commercial_invoice, render_packing
 from adapters.customs.rules import load_tariffs, shipped_files, tables_from_files
 from adapters.orders.channels import read_dealer_file
 from adapters.orders.split_cpsat import CpSatSplitSolver
+from adapters.planning.forecaster import HoltWintersWithPeaks
+from adapters.planning.history import DemoDemand, SyntheticDemand
 from adapters.privacy.keys import MemorySubjectKeys, SqlSubjectKeys
 from adapters.receivables.statements import parse_statement
 from adapters.reference.facts import EcbRates, IsoCountries, LaneCostTable
@@ -37,6 +40,7 @@ from domains.customs.application import CustomsUseCases
 from domains.inbound.application import InboundUseCases
 from domains.journey import JourneyQueries, tracking_tokens
 from domains.orders.application import OrderUseCases
+from domains.planning.application import PlanningUseCases
 from domains.ports import Clock
 from domains.privacy.application import PrivacyUseCases
 from domains.privacy.sealing import PersonalData
@@ -55,6 +59,7 @@ from projections.db import ViewDB
 from projections.inbound_views import LandedCostViews
 from projections.journey_views import JourneyReads
 from projections.live import LiveViews
+from projections.planning_views import PlanningViews, RecordedDemand
 from projections.privacy_views import SubjectOrders
 from projections.receivables_views import ReceivablesViews
 from projections.returns_views import ReturnViews
@@ -188,6 +193,17 @@ def _intake_lock(env: dict[str, str]) -> Any:
     return ProcessLock(Path(db + ".intake-lock"))
 
 
+def demand_history(views: LiveViews, clock: Clock) -> Any:
+    """Recorded demand (units reserved per business day); with CROSSDOCK_DEMAND_HISTORY=
+    synthetic, laid over two years of SYNTHETIC history ending yesterday (the demo's and
+    the tests' choice: adapters/planning/history.py)."""
+    recorded = RecordedDemand(views.db, views.fresh)
+    if os.environ.get("CROSSDOCK_DEMAND_HISTORY", "recorded") != "synthetic":
+        return recorded
+    yesterday = clock.now().date() - timedelta(days=1)
+    return DemoDemand(recorded, SyntheticDemand(yesterday))
+
+
 def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, LiveViews]:
     """Every context built through its constructor, each given what it calls (domains/crossdock.py
     shows the order); the only place that names concrete adapters."""
@@ -288,6 +304,17 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
     )
     transport.scan_listeners.append(returns.on_scan)
     lost_after = int(os.environ.get("CROSSDOCK_CLAIM_LOST_AFTER_DAYS", str(LOST_AFTER_DAYS)))
+    inbound = InboundUseCases(
+        store,
+        reference,
+        orders,
+        warehouse,
+        customs,
+        rates,
+        fx=_fx(),
+        countries=_countries(),
+        landed=LandedCostViews(views.db, views.fresh),
+    )
     app = Crossdock(
         store=store,
         reference=reference,
@@ -304,16 +331,14 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             keys=subject_keys,
             index=SubjectOrders(views.db, views.fresh),
         ),
-        inbound=InboundUseCases(
+        inbound=inbound,
+        planning=PlanningUseCases(
             store,
             reference,
-            orders,
-            warehouse,
-            customs,
-            rates,
-            fx=_fx(),
-            countries=_countries(),
-            landed=LandedCostViews(views.db, views.fresh),
+            inbound,
+            history=demand_history(views, store.clock),
+            model=HoltWintersWithPeaks(),
+            reads=PlanningViews(views.db, views.fresh),
         ),
         receivables=receivables,
         journey=JourneyQueries(

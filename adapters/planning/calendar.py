@@ -31,7 +31,7 @@ def ramadan(year: int) -> tuple[date, date]:
     eid = min(
         d
         for d, name in holidays.country_holidays("ID", years=year, language="en_US").items()
-        if name == "Eid al-Fitr"
+        if name.startswith("Eid al-Fitr") and "Second" not in name  # "(estimated)" ahead
     )
     return eid - timedelta(days=29), eid - timedelta(days=1)
 

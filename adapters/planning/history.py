@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 from datetime import date, timedelta
 
 import numpy as np
@@ -158,3 +159,43 @@ def baskets(orders: int = 3000, seed: int = 20) -> pd.DataFrame:
                 chosen.add(other)
         rows += [(f"SYN-{n:05d}", s) for s in sorted(chosen)]
     return pd.DataFrame(rows, columns=["order_id", "sku"])
+
+
+class SyntheticDemand:
+    """The `DemandHistory` port over this synthetic history (ending on `end`)."""
+
+    version = HISTORY_VERSION
+
+    def __init__(self, end: date, days: int = 730, seed: int = 20) -> None:
+        self.end, self.days, self.seed = end, days, seed
+        self._cache: dict[tuple[str, str], pd.Series] = {}
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return demo_pairs()
+
+    def daily(self, warehouse: str, sku: str, end: date, days: int) -> list[float]:
+        if (warehouse, sku) not in set(demo_pairs()):
+            return [0.0] * days
+        key = (warehouse, sku)
+        if key not in self._cache:
+            self._cache[key] = series(warehouse, sku, self.end, self.days, self.seed)
+        s = self._cache[key]
+        wanted = [end - timedelta(days=days - 1 - i) for i in range(days)]
+        return [float(v) for v in s.reindex(wanted, fill_value=0).to_numpy()]
+
+
+class DemoDemand:
+    """Recorded demand laid over the synthetic history (the demo: its store holds days, not
+    years, of orders): the units of both sources added up per day."""
+
+    def __init__(self, recorded: Any, synthetic: SyntheticDemand) -> None:
+        self.recorded, self.synthetic = recorded, synthetic
+        self.version = f"{recorded.version}+{synthetic.version}"
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return sorted(set(self.recorded.pairs()) | set(self.synthetic.pairs()))
+
+    def daily(self, warehouse: str, sku: str, end: date, days: int) -> list[float]:
+        a = self.recorded.daily(warehouse, sku, end, days)
+        b = self.synthetic.daily(warehouse, sku, end, days)
+        return [x + y for x, y in zip(a, b, strict=True)]
