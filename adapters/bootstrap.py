@@ -11,9 +11,9 @@ The views live in the same database; CROSSDOCK_INLINE_PROJECTION=0 leaves them t
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any

@@ -96,36 +96,31 @@ class PlanningViews:
         self.db = db
         self.fresh = fresh
 
-    def _where(self, warehouse: str | None, column: str = "warehouse_id") -> tuple[str, tuple]:
-        return (f" WHERE {column} = ?", (warehouse,)) if warehouse else ("", ())
-
     def stock(self, warehouse: str | None = None) -> list[dict[str, Any]]:
         self.fresh()
-        where, args = self._where(warehouse)
         return self.db.query(
             "SELECT warehouse_id, sku, on_hand, reserved, inbound, reserved_inbound "
-            f"FROM view_stock{where}",
-            args,
+            "FROM view_stock WHERE (? IS NULL OR warehouse_id = ?)",
+            (warehouse, warehouse),
         )
 
     def lots(self, warehouse: str | None = None) -> list[dict[str, Any]]:
         self.fresh()
-        where, args = self._where(warehouse, "l.warehouse_id")
         return self.db.query(
             "SELECT l.warehouse_id, l.sku, l.lot, SUM(l.on_hand) AS on_hand, r.received_on "
             "FROM view_lots l LEFT JOIN view_lot_receipts r ON r.warehouse_id = l.warehouse_id "
-            f"AND r.sku = l.sku AND r.lot = l.lot{where} "
+            "AND r.sku = l.sku AND r.lot = l.lot WHERE (? IS NULL OR l.warehouse_id = ?) "
             "GROUP BY l.warehouse_id, l.sku, l.lot, r.received_on HAVING SUM(l.on_hand) > 0",
-            args,
+            (warehouse, warehouse),
         )
 
     def suggestions(self, status: str | None = None) -> list[dict[str, Any]]:
         self.fresh()
-        where, args = self._where(status, "status")
         rows = self.db.query(
             "SELECT suggestion_id, warehouse_id, sku, as_of, status, order_quantity, body, "
-            f"decision FROM view_replenishment{where} ORDER BY as_of DESC, suggestion_id",
-            args,
+            "decision FROM view_replenishment WHERE (? IS NULL OR status = ?) "
+            "ORDER BY as_of DESC, suggestion_id",
+            (status, status),
         )
         return [
             {**{k: v for k, v in r.items() if k not in ("body", "decision")},

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
