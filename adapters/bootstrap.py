@@ -22,8 +22,9 @@ from adapters.customs.documents import render_commercial_invoice, render_packing
 from adapters.customs.rules import load_tariffs, shipped_files, tables_from_files
 from adapters.orders.channels import read_dealer_file
 from adapters.orders.split_cpsat import CpSatSplitSolver
+from adapters.planning.bundles import association_rules
 from adapters.planning.forecaster import HoltWintersWithPeaks
-from adapters.planning.history import DemoDemand, SyntheticDemand
+from adapters.planning.history import DemoDemand, SyntheticDemand, baskets
 from adapters.privacy.keys import MemorySubjectKeys, SqlSubjectKeys
 from adapters.receivables.statements import parse_statement
 from adapters.reference.facts import EcbRates, IsoCountries, LaneCostTable
@@ -198,10 +199,22 @@ def demand_history(views: LiveViews, clock: Clock) -> Any:
     synthetic, laid over two years of SYNTHETIC history ending yesterday (the demo's and
     the tests' choice: adapters/planning/history.py)."""
     recorded = RecordedDemand(views.db, views.fresh)
-    if os.environ.get("CROSSDOCK_DEMAND_HISTORY", "recorded") != "synthetic":
+    if not synthetic_demand():
         return recorded
     yesterday = clock.now().date() - timedelta(days=1)
     return DemoDemand(recorded, SyntheticDemand(yesterday))
+
+
+def synthetic_demand() -> bool:
+    return os.environ.get("CROSSDOCK_DEMAND_HISTORY", "recorded") == "synthetic"
+
+
+def order_lines(views: PlanningViews) -> Any:
+    """The recorded orders' lines; with synthetic demand, the SYNTHETIC baskets added."""
+    if not synthetic_demand():
+        return views.order_lines
+    demo = baskets().to_dict(orient="records")
+    return lambda: views.order_lines() + demo
 
 
 def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, LiveViews]:
@@ -304,6 +317,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
     )
     transport.scan_listeners.append(returns.on_scan)
     lost_after = int(os.environ.get("CROSSDOCK_CLAIM_LOST_AFTER_DAYS", str(LOST_AFTER_DAYS)))
+    planning_views = PlanningViews(views.db, views.fresh)
     inbound = InboundUseCases(
         store,
         reference,
@@ -338,7 +352,9 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
             inbound,
             history=demand_history(views, store.clock),
             model=HoltWintersWithPeaks(),
-            reads=PlanningViews(views.db, views.fresh),
+            reads=planning_views,
+            order_lines=order_lines(planning_views),
+            association_rules=association_rules,
         ),
         receivables=receivables,
         journey=JourneyQueries(

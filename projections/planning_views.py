@@ -98,10 +98,12 @@ class PlanningViews:
 
     def stock(self, warehouse: str | None = None) -> list[dict[str, Any]]:
         self.fresh()
+        # '?' compared with '' stands for "any" (a typed parameter: PostgreSQL cannot type
+        # a bare NULL in "? IS NULL")
         return self.db.query(
             "SELECT warehouse_id, sku, on_hand, reserved, inbound, reserved_inbound "
-            "FROM view_stock WHERE (? IS NULL OR warehouse_id = ?)",
-            (warehouse, warehouse),
+            "FROM view_stock WHERE (? = '' OR warehouse_id = ?)",
+            (warehouse or "", warehouse or ""),
         )
 
     def lots(self, warehouse: str | None = None) -> list[dict[str, Any]]:
@@ -109,18 +111,18 @@ class PlanningViews:
         return self.db.query(
             "SELECT l.warehouse_id, l.sku, l.lot, SUM(l.on_hand) AS on_hand, r.received_on "
             "FROM view_lots l LEFT JOIN view_lot_receipts r ON r.warehouse_id = l.warehouse_id "
-            "AND r.sku = l.sku AND r.lot = l.lot WHERE (? IS NULL OR l.warehouse_id = ?) "
+            "AND r.sku = l.sku AND r.lot = l.lot WHERE (? = '' OR l.warehouse_id = ?) "
             "GROUP BY l.warehouse_id, l.sku, l.lot, r.received_on HAVING SUM(l.on_hand) > 0",
-            (warehouse, warehouse),
+            (warehouse or "", warehouse or ""),
         )
 
     def suggestions(self, status: str | None = None) -> list[dict[str, Any]]:
         self.fresh()
         rows = self.db.query(
             "SELECT suggestion_id, warehouse_id, sku, as_of, status, order_quantity, body, "
-            "decision FROM view_replenishment WHERE (? IS NULL OR status = ?) "
+            "decision FROM view_replenishment WHERE (? = '' OR status = ?) "
             "ORDER BY as_of DESC, suggestion_id",
-            (status, status),
+            (status or "", status or ""),
         )
         return [
             {**{k: v for k, v in r.items() if k not in ("body", "decision")},

@@ -152,7 +152,8 @@ def baskets(orders: int = 3000, seed: int = 20) -> pd.DataFrame:
     partner = {slow: (other, share) for slow, other, share in PLANTED_PAIRS}
     rows: list[tuple[str, str]] = []
     for n in range(orders):
-        chosen = set(rng.choice(skus, size=int(rng.integers(1, 4)), replace=False, p=weights))
+        picked = rng.choice(skus, size=int(rng.integers(1, 4)), replace=False, p=weights)
+        chosen = {str(s) for s in picked}
         for slow in list(chosen & partner.keys()):
             other, share = partner[slow]
             if rng.random() < share:

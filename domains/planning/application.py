@@ -9,14 +9,16 @@ is always passed in by the caller (the entry point reads the clock).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from domains.common import NotFound
 from domains.inbound.application import InboundUseCases
 from domains.inbound.model import InboundShipment
-from domains.planning import references
+from domains.planning import references, slow_movers
 from domains.planning.forecasting import HOLDOUT_DAYS, Accuracy, Forecast, backtest, forecast
 from domains.planning.model import ReplenishmentSuggestion, suggestion_id
 from domains.planning.ports import DemandHistory, PlanningReads, SeasonalModel
@@ -25,6 +27,14 @@ from domains.reference.application import ReferenceUseCases
 from domains.store import Store, Touched
 
 HISTORY_DAYS = 730  # two years: a yearly season seen twice
+
+
+def _m3(product: Any) -> Decimal:
+    """Cubic metres a unit takes (its dimensions in mm), 0 when unknown."""
+    dims = getattr(product, "dimensions_mm", None) or []
+    if len(dims) != 3:
+        return Decimal(0)
+    return Decimal(dims[0]) * Decimal(dims[1]) * Decimal(dims[2]) / Decimal(10**9)
 
 
 def trimmed(values: list[float]) -> list[float]:
@@ -45,19 +55,40 @@ class PlanningUseCases:
         history: DemandHistory,
         model: SeasonalModel,
         reads: PlanningReads,
+        order_lines: Callable[[], list[dict[str, Any]]],
+        association_rules: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
     ) -> None:
+        """`order_lines` are the baskets co-purchase rules are counted over (order_id, sku)."""
         self.store = store
         self.reference = reference
         self.inbound = inbound
         self.history = history
         self.model = model
         self.reads = reads
+        self.order_lines = order_lines
+        self.association_rules = association_rules
 
-    def with_history(self, history: DemandHistory) -> PlanningUseCases:
-        """The same use cases over another demand source (the demo's synthetic history)."""
-        out = PlanningUseCases.__new__(PlanningUseCases)
-        out.__dict__.update({**self.__dict__, "history": history})
-        return out
+    # ------------------------------------------------------------------ slow movers, bundles
+    def bundles(self) -> list[dict[str, Any]]:
+        """Co-purchase rules over the order lines (support, confidence, lift)."""
+        return self.association_rules(self.order_lines())
+
+    def slow_movers(self, as_of: date, warehouse_id: str | None = None) -> list[dict[str, Any]]:
+        """Slow and ageing stock with suggestions (domains/planning/slow_movers.py); the rate
+        is the mean units a day over the eight weeks before `as_of`."""
+        products = self.reference.current()["products"]
+        stock = [r for r in self.reads.stock() if r["sku"] in products]
+        end = as_of - timedelta(days=1)
+        rates = {
+            (r["warehouse_id"], r["sku"]): sum(
+                self.history.daily(r["warehouse_id"], r["sku"], end, HOLDOUT_DAYS)
+            )
+            / HOLDOUT_DAYS  # fmt: skip
+            for r in stock
+        }
+        m3 = {sku: _m3(p) for sku, p in products.items()}
+        found = slow_movers.review(stock, self.reads.lots(), rates, m3, self.bundles(), as_of)
+        return [r for r in found if warehouse_id is None or r["warehouse_id"] == warehouse_id]
 
     # ------------------------------------------------------------------ forecasts
     def _country(self, warehouse_id: str) -> str:
