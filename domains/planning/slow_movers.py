@@ -5,7 +5,8 @@ days of cover (free units / rate; None when nothing sells), the age of each lot 
 since its receipt) and the storage cost it has accrued (units x m3 per unit x age x the sample
 rate of domains/planning/references.py). It is a slow mover when cover exceeds
 `SLOW_COVER_DAYS` or its oldest lot is older than `AGEING_DAYS` with more than `TARGET_COVER_DAYS`
-of cover. Suggestions, each with its numbers, in this order of preference:
+of cover. Stock that sold nothing but was received within the rate's window (8 weeks) is too new
+to judge and left out. Suggestions, each with its numbers, in this order of preference:
 
 1. transfer the excess (units beyond `TARGET_COVER_DAYS` of cover here) to a warehouse that
    sells the SKU and holds less than `TARGET_COVER_DAYS` of it, up to what it lacks;
@@ -30,6 +31,7 @@ SLOW_COVER_DAYS = 90
 AGEING_DAYS = 120
 TARGET_COVER_DAYS = 60
 MIN_LIFT = 1.2
+RATE_WINDOW_DAYS = 56  # the rate's window: stock held for less that sold nothing is too new
 
 
 def markdown_percent(cover: float | None) -> int:
@@ -69,6 +71,8 @@ def review(
                 for lot in mine if lot.get("received_on")]  # fmt: skip
         oldest = max(ages) if ages else None
         days = cover[(wh, sku)]
+        if days is None and (oldest is None or oldest < RATE_WINDOW_DAYS):
+            continue  # nothing sold, but not held long enough to say it does not sell
         slow = days is None or days > SLOW_COVER_DAYS
         ageing = oldest is not None and oldest > AGEING_DAYS and (days is None or days > TARGET_COVER_DAYS)  # fmt: skip
         if not (slow or ageing):
