@@ -79,12 +79,14 @@ class PlanningUseCases:
         products = self.reference.current()["products"]
         stock = [r for r in self.reads.stock() if r["sku"] in products]
         end = as_of - timedelta(days=1)
+        # Rates where there is stock, and where the stocked SKUs sell with none on the shelf
+        # (a warehouse that sells it and holds none is the first place to transfer to).
+        stocked = {r["sku"] for r in stock}
+        pairs = {(r["warehouse_id"], r["sku"]) for r in stock}
+        pairs |= {(w, s) for w, s in self.history.pairs() if s in stocked}
         rates = {
-            (r["warehouse_id"], r["sku"]): sum(
-                self.history.daily(r["warehouse_id"], r["sku"], end, HOLDOUT_DAYS)
-            )
-            / HOLDOUT_DAYS  # fmt: skip
-            for r in stock
+            (w, s): sum(self.history.daily(w, s, end, HOLDOUT_DAYS)) / HOLDOUT_DAYS
+            for w, s in pairs
         }
         m3 = {sku: _m3(p) for sku, p in products.items()}
         found = slow_movers.review(stock, self.reads.lots(), rates, m3, self.bundles(), as_of)

@@ -25,7 +25,7 @@ def api(sqlite_store, monkeypatch):
     monkeypatch.setenv("CROSSDOCK_DEMAND_HISTORY", "synthetic")
     headers, entries = bearer_keys(
         [("admin", "admin", None), ("lax", "warehouse", "LAX"), ("fra", "warehouse", "FRA"),
-         ("amazon", "connector", "amazon")]
+         ("bhx", "warehouse", "BHX"), ("amazon", "connector", "amazon")]
     )  # fmt: skip
     svc = build_services(sqlite_store, KeyStore(entries))
     seed_reference(svc.app)
@@ -129,3 +129,28 @@ def test_bundles_find_the_planted_co_purchase(api):
     # planted: 60 % of kettle orders carry the tea; tea is common on its own, so the lift
     # is well above 1 but far from the scarf/earl grey pair (earl grey sells only with it)
     assert 0.5 < rule["confidence"] < 0.7 and rule["lift"] > 1.5
+
+
+def test_slow_mover_in_one_warehouse_is_offered_to_the_one_that_sells_it(api):
+    # 300 kettles into BHX, where the synthetic history sells about 0.6 a day (slow profile
+    # 1.2 x BHX scale 0.5): hundreds of days of cover. FRA sells about 1 a day and holds none.
+    r = api.post("/v1/handheld/receipts", headers=api.keys["bhx"], json={
+        "receipt_id": "R-KETTLE-1", "sku": "SKU-KETTLE-1L7", "quantity": 300, "lot": "K1",
+        "bin": "A-03-04-2"})  # fmt: skip
+    assert r.status_code in (200, 201), r.text
+    items = api.get("/v1/planning/slow-movers?warehouse=BHX", headers=api.keys["bhx"]).json()
+    [kettle] = [i for i in items["items"] if i["sku"] == "SKU-KETTLE-1L7"]
+    assert kettle["free_units"] == 300
+    assert kettle["days_of_cover"] == pytest.approx(
+        300 / kettle["rate_per_day"], rel=0.002
+    )  # rate rounded
+    assert kettle["days_of_cover"] > 90 and kettle["lots"][0]["lot"] == "K1"
+    kinds = {s["kind"]: s for s in kettle["suggestions"]}
+    move = kinds["transfer"]
+    # FRA lacks 60 days of its own rate (it holds nothing): that many units move
+    assert move["to"] == "FRA" and move["target_free_units"] == 0
+    assert abs(move["units"] - move["target_rate_per_day"] * 60) <= 1
+    assert kinds["bundle"]["with"] == "SKU-TEA-001"  # the planted co-purchase
+    assert kinds["markdown"]["percent"] == (30 if kettle["days_of_cover"] > 365 else 20)
+    # another warehouse's key does not see BHX's stock
+    assert api.get("/v1/planning/slow-movers?warehouse=BHX", headers=api.keys["fra"]).status_code == 404  # fmt: skip
