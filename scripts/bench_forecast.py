@@ -15,8 +15,8 @@ AS_OF is fixed (2026-12-06) so the held-back weeks hold Singles' Day and Black F
 
 from __future__ import annotations
 
-import argparse
 import json
+import sys
 import time
 from collections import defaultdict
 from datetime import date
@@ -97,16 +97,8 @@ def report(result: dict[str, Any], console: Console | None = None) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="every third pair")
-    parser.add_argument("--json", type=Path, help="also write the result here")
-    args = parser.parse_args()
-    result = run(quick=args.quick)
-    report(result)
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
-
-
 if __name__ == "__main__":
-    main()
+    out = run(quick="--quick" in sys.argv)
+    report(out)
+    if "--json" in sys.argv:
+        Path(sys.argv[sys.argv.index("--json") + 1]).write_text(json.dumps(out, indent=2))
