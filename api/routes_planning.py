@@ -22,7 +22,9 @@ class RunIn(BaseModel):
     service_level: float = Field(0.95, gt=0.5, lt=0.9999, description="cycle service level")
     warehouse_id: str | None = Field(None, max_length=20, description="default: every one")
     skus: list[Text] | None = Field(None, max_length=500, description="default: every SKU")
-    as_of: date | None = Field(None, description="default: today (UTC)")
+    as_of: date | None = Field(
+        None, ge=date(2000, 1, 1), le=date(2100, 12, 31), description="default: today (UTC)"
+    )
 
 
 class AcceptIn(BaseModel):
@@ -30,7 +32,9 @@ class AcceptIn(BaseModel):
     reference: Text = Field(description="container number (sea, ISO 6346), air waybill, ...")
     mode: Literal["sea", "air", "rail", "truck"] | None = Field(None, description="default: the suggestion's")  # fmt: skip
     quantity: int | None = Field(None, gt=0, le=10_000_000, description="default: suggested")
-    expected_arrival: date | None = Field(None, description="default: today + lead time")
+    expected_arrival: date | None = Field(
+        None, le=date(2100, 12, 31), description="default: today + lead time"
+    )
 
 
 class RejectIn(BaseModel):
