@@ -12,6 +12,7 @@ import pytest
 from adapters.bootstrap import build_app
 from adapters.reference.seed import seed_reference
 from domains.common import InvalidTransition
+from tests.use_cases.conftest import BINS, push_web_order
 
 FAST = "SKU-CHARGER-65W"  # a fast mover of LAX in the synthetic history
 
@@ -57,3 +58,15 @@ def test_a_suggestion_records_its_numbers_and_versions(planning_app, clock):
     assert "synthetic" in s["versions"]["history"]
     assert len(s["forecast"]["values"]) == s["figures"]["lead_time_days"] + 7
     assert s["accuracy"]["holdout_days"] == 56 and s["status"] == "pending"
+
+
+def test_recorded_orders_are_the_demand_history_without_the_synthetic_one(app, clock):
+    # The production source: units reserved per business day (view_demand). Three phone cases
+    # ordered today are today's demand; the day before shows none.
+    app.warehouse.receive_stock("LAX", "SKU-PHONE-CASE", 10, "R-1", bin_code=BINS["SKU-PHONE-CASE"])  # fmt: skip
+    push_web_order(app, "PLAN-1", [("SKU-PHONE-CASE", 3, "9.00")])
+    today = clock.now().date()
+    history = app.planning.history
+    assert "synthetic" not in history.version
+    assert ("LAX", "SKU-PHONE-CASE") in history.pairs()
+    assert history.daily("LAX", "SKU-PHONE-CASE", today, 2) == [0.0, 3.0]
