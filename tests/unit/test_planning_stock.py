@@ -98,6 +98,7 @@ def test_a_slow_mover_gets_a_transfer_a_bundle_and_a_markdown_with_its_numbers()
 def test_stock_that_sells_within_its_cover_is_not_a_slow_mover():
     stock = [{"warehouse_id": "LAX", "sku": "X", "on_hand": 50, "reserved": 0}]
     assert review(stock, [], {("LAX", "X"): 1.0}, {}, [], date(2026, 12, 1)) == []
+
     # Nothing sold: held 55 days it is too new to judge; held 56 days (the rate's window) it
     # is a slow mover with no cover figure and the deepest markdown.
     def lot(received_on: str) -> list[dict]:
