@@ -349,6 +349,14 @@ POLICIES: dict[str, Policy] = {
     "GET /v1/track/{token}": PUBLIC,  # the buyer's link: the token is the secret
     "GET /track/{token}": PUBLIC,
     "GET /v1/finance/ledger-entries": Policy(("finance", "admin")),
+    # ------------------------------------------------------------------ api/routes_planning.py
+    "GET /v1/planning/forecasts": Policy(FLOOR, confined=OWN_WAREHOUSE),
+    "POST /v1/planning/replenishment/run": Policy(ADMIN),
+    "GET /v1/planning/replenishment": Policy(ADMIN),
+    "POST /v1/planning/replenishment/{suggestion_id}/accept": Policy(ADMIN),
+    "POST /v1/planning/replenishment/{suggestion_id}/reject": Policy(ADMIN),
+    "GET /v1/planning/slow-movers": Policy(FLOOR, confined=OWN_WAREHOUSE),
+    "GET /v1/planning/bundles": Policy(ADMIN),
     # ------------------------------------------------------------------ api/routes_returns.py
     "POST /v1/orders/{order_id}/returns": Policy(("connector", "admin"), owner=ORDER),
     "GET /v1/returns": Policy(

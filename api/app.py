@@ -28,6 +28,7 @@ from api import (
     routes_journey,
     routes_orders,
     routes_outbox,
+    routes_planning,
     routes_privacy,
     routes_receivables,
     routes_reference,
@@ -105,6 +106,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_receivables.router)
     api.include_router(routes_journey.router)
     api.include_router(routes_returns.router)
+    api.include_router(routes_planning.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

@@ -3,7 +3,7 @@
 call `app.<context>.<use case>(...)`.
 
 Who calls whom (no circle): reference <- rates <- orders <- customs <- transport, warehouse;
-reference, orders <- settlement;
+reference, orders <- settlement; reference, inbound <- planning;
 reference, orders, warehouse, customs, rates <- inbound;
 reference, orders <- receivables <- transport (an invoice is saved with its dispatch);
 reference, orders, customs, warehouse, rates <- returns (and transport calls returns back
@@ -21,6 +21,7 @@ from domains.customs.application import CustomsUseCases
 from domains.inbound.application import InboundUseCases
 from domains.journey import JourneyQueries
 from domains.orders.application import OrderUseCases
+from domains.planning.application import PlanningUseCases
 from domains.ports import Clock, ReadSide
 from domains.privacy.application import PrivacyUseCases
 from domains.receivables.application import ReceivablesUseCases
@@ -50,6 +51,7 @@ class Crossdock:
     journey: JourneyQueries  # where is order X: its shipments' journeys (domains/journey.py)
     returns: ReturnsUseCases  # returns (RMA) and their receiving (domains/returns/)
     claims: ClaimUseCases  # carrier claims (domains/returns/claims.py)
+    planning: PlanningUseCases  # forecasts, replenishment suggestions (domains/planning/)
     views: ReadSide  # the views this process reads (projections/live.py), closed with the store
 
     # The store's parts that readers (projections, relay, tests) use directly.

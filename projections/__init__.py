@@ -7,6 +7,7 @@ from projections.db import ViewDB
 from projections.inbound_views import InboundView
 from projections.journey_views import JourneyView
 from projections.orders_views import OrderListView, StockView
+from projections.planning_views import LotReceiptsView, ReplenishmentView
 from projections.privacy_views import OrderSearchView, PrivacySubjectsView
 from projections.returns_views import ReturnsView
 from projections.runner import ProjectionRunner, Projector
@@ -31,6 +32,8 @@ def spine_projectors(personal: PersonalData | None = None) -> list[Projector]:
         JourneyView(tracking_tokens(personal.keys if personal is not None else None)),
         *keyed,
         ReturnsView(),
+        ReplenishmentView(),
+        LotReceiptsView(),
     ]
 
 

@@ -1020,7 +1020,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated subset of: sqlite, postgres, http, routes, quotes, reconcile, "
-        "uploads, backorders (default: all), and, not in the default set, lanes and "
+        "uploads, backorders, outbox, forecast (default: all), and, not in the default set, lanes and "
         "sealing: batched intake with that feature on against off (CPU time, interleaved "
         "runs, best of --repeat, default 3) on the stores named by --stores",
     )
@@ -1058,6 +1058,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "uploads",
         "backorders",
         "outbox",
+        "forecast",
     }
     unknown = parts - default - set(SWITCHES)
     if unknown:
@@ -1206,6 +1207,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             console.print("  uploads: /healthz while a 200,000-line bill and a zip bomb arrive ...")
             results["uploads"] = bench_uploads.run(20_000 if args.quick else 200_000)
             bench_uploads.report(results["uploads"], console)
+        if "forecast" in args.parts:
+            from scripts import bench_forecast
+
+            console.print(
+                "  demand forecasts: WAPE against the seasonal naive, 8 weeks held back ..."
+            )
+            results["forecast"] = bench_forecast.run(quick=args.quick)
+            bench_forecast.report(results["forecast"], console)
         if "backorders" in args.parts:
             from scripts import bench_backorders
 

@@ -1,0 +1,1 @@
+"""Planning: demand forecasts, replenishment suggestions, slow movers and bundles."""
