@@ -141,12 +141,14 @@ def fuse(lexical: Sequence[float], embedding: Sequence[float], fusion: Fusion) -
         raise ValueError("one lexical and one embedding score per entry")
     if fusion.method == "rrf":
         lr, er = _ranks(lexical), _ranks(embedding)
-        return [1 / (fusion.rrf_k + a) + 1 / (fusion.rrf_k + b) for a, b in zip(lr, er)]
+        return [
+            1 / (fusion.rrf_k + a) + 1 / (fusion.rrf_k + b) for a, b in zip(lr, er, strict=True)
+        ]
     if fusion.method != "weighted":
         raise ValueError(f"unknown fusion method {fusion.method!r}")
     w = fusion.lexical_weight
     lx, em = _scaled(lexical), _scaled(embedding)
-    return [w * a + (1 - w) * b for a, b in zip(lx, em)]
+    return [w * a + (1 - w) * b for a, b in zip(lx, em, strict=True)]
 
 
 def matched_words(query: str, entry: HsEntry) -> list[str]:
