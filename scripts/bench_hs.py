@@ -86,7 +86,7 @@ def run(items: list[Item] | None = None) -> dict[str, Any]:
         lexical, embedding = index.scores(query)
         scored.append((item, query, lexical.tolist(), embedding.tolist()))
     t0 = time.perf_counter()
-    for item, query, lexical, embedding in scored[:50]:
+    for _item, query, lexical, embedding in scored[:50]:
         rank(index.entries, lexical, embedding, query, DEFAULT_FUSION, k=5)
     per_rank = (time.perf_counter() - t0) / min(len(scored), 50)
     per_query = (t0 - started) / max(len(items), 1) + per_rank
