@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from domains.customs.hs_glossary import GLOSSARY_VERSION
 from domains.customs.hs_suggest import (
     DEFAULT_FUSION,
     RANKER_VERSION,
@@ -120,8 +121,9 @@ class HsIndex:
         use: str | None = None,
         k: int = 5,
         fusion: Fusion | None = None,
+        glossary: bool = True,
     ) -> list[Suggestion]:
-        query = query_text(description, material, use)
+        query = query_text(description, material, use, glossary)
         lexical, embedding = self.scores(query)
         return rank(
             self.entries, lexical.tolist(), embedding.tolist(), query, fusion or self.fusion, k
@@ -131,6 +133,7 @@ class HsIndex:
         """What an answer was computed with (kept beside a recorded choice)."""
         return {
             "ranker": RANKER_VERSION,
+            "glossary": GLOSSARY_VERSION,
             "nomenclature": NOMENCLATURE,
             "subheadings": len(self.entries),
             "embedding": f"wordllama {metadata.version('wordllama')} {EMBEDDING_MODEL}",
