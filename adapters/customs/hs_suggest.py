@@ -12,11 +12,13 @@ bench measures it), then each query costs one sparse and one dense matrix-vector
 from __future__ import annotations
 
 import csv
+import math
 import os
 import shutil
 import tempfile
 import threading
 import time
+from collections import Counter
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -75,6 +77,44 @@ def load_wordllama(cache_dir: Path | None = None) -> Any:
     return WordLlama.load(config=EMBEDDING_MODEL, cache_dir=folder, disable_download=True)
 
 
+class Tfidf:
+    """TF-IDF cosine over word lists, computed as scikit-learn's TfidfVectorizer(sublinear_tf=
+    True) does (tf = 1 + ln count, idf = ln((1 + n) / (1 + df)) + 1, rows l2-normalised), with
+    scipy.sparse alone: importing scikit-learn took longer than building this index."""
+
+    def __init__(self, docs: list[list[str]]) -> None:
+        from scipy.sparse import csr_matrix
+
+        self.vocabulary: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        tf: list[float] = []
+        for i, doc in enumerate(docs):
+            for word, count in Counter(doc).items():
+                rows.append(i)
+                cols.append(self.vocabulary.setdefault(word, len(self.vocabulary)))
+                tf.append(1.0 + math.log(count))
+        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(self.vocabulary))
+        self.idf = (np.log((1 + len(docs)) / (1 + df)) + 1).astype(np.float32)
+        values = np.asarray(tf, dtype=np.float32) * self.idf[cols]
+        norms = np.sqrt(np.bincount(rows, weights=values**2, minlength=len(docs)))
+        values /= np.maximum(norms[rows], 1e-12).astype(np.float32)
+        shape = (len(docs), len(self.vocabulary))
+        self.matrix = csr_matrix((values, (rows, cols)), shape=shape, dtype=np.float32)
+        self.nbytes = int(self.matrix.data.nbytes + self.matrix.indices.nbytes)
+        self.nbytes += int(self.matrix.indptr.nbytes + self.idf.nbytes)
+
+    def cosines(self, query: list[str]) -> np.ndarray:
+        """The query's cosine with every document (0 for words the index never saw)."""
+        q = np.zeros(len(self.vocabulary), dtype=np.float32)
+        for word, count in Counter(query).items():
+            j = self.vocabulary.get(word)
+            if j is not None:
+                q[j] = (1.0 + math.log(count)) * self.idf[j]
+        norm = float(np.linalg.norm(q))
+        return np.asarray(self.matrix @ (q / norm)) if norm else np.zeros(self.matrix.shape[0])
+
+
 class HsIndex:
     """TF-IDF and embedding matrices over the HS6 subheadings; `scores` gives both score lists
     for a query, `suggest` the fused top k (domains/customs/hs_suggest.py)."""
@@ -82,35 +122,27 @@ class HsIndex:
     def __init__(
         self, path: Path = HS_CSV, fusion: Fusion = DEFAULT_FUSION, model: Any = None
     ) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         started = time.perf_counter()
         self.fusion = fusion
         self.entries = load_entries(path)
-        texts = [e.indexed_text() for e in self.entries]
         # The domain's word normaliser is the analyzer, so the words a suggestion reports as
-        # matched are exactly the terms that scored; sublinear tf: a repeated word in a long
-        # chapter title should not outweigh a rarer word in the subheading itself.
-        self.vectorizer = TfidfVectorizer(analyzer=words, sublinear_tf=True, dtype=np.float32)
-        self.lexical_matrix = self.vectorizer.fit_transform(texts)
+        # matched are exactly the terms that scored.
+        self.lexical = Tfidf([words(e.indexed_text()) for e in self.entries])
         self.model = model if model is not None else load_wordllama()
         # Embedded: the subheading's own text only. wordllama averages token vectors, and a
         # long chapter title ("Electrical machinery and equipment and parts thereof; sound
-        # recorders...") drowns a short subheading's meaning (top-5: 45% with parents' texts,
-        # 50% without, on the labelled set); the lexical score keeps the parents' words.
+        # recorders...") drowns a short subheading's meaning (embedding alone, top-5 on the
+        # labelled set before the glossary: 45% with the parents' texts, 50% without); the
+        # lexical score keeps the parents' words.
         own = [e.text for e in self.entries]
         self.embeddings = np.asarray(self.model.embed(own, norm=True), dtype=np.float32)
         self.build_seconds = time.perf_counter() - started
-        m = self.lexical_matrix
-        self.memory_bytes = int(
-            m.data.nbytes + m.indices.nbytes + m.indptr.nbytes + self.embeddings.nbytes
-        )
+        self.memory_bytes = self.lexical.nbytes + int(self.embeddings.nbytes)
 
     def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """Cosine similarities of the query to every entry: lexical (TF-IDF, 0..1) and
         embedding (-1..1)."""
-        q = self.vectorizer.transform([query])
-        lexical = np.asarray((self.lexical_matrix @ q.T).toarray()).ravel()
+        lexical = self.lexical.cosines(words(query))
         e = np.asarray(self.model.embed([query], norm=True), dtype=np.float32)[0]
         return lexical, self.embeddings @ e
 
@@ -137,7 +169,7 @@ class HsIndex:
             "nomenclature": NOMENCLATURE,
             "subheadings": len(self.entries),
             "embedding": f"wordllama {metadata.version('wordllama')} {EMBEDDING_MODEL}",
-            "lexical": "tf-idf (scikit-learn), sublinear tf",
+            "lexical": "tf-idf, sublinear tf, smoothed idf, l2 rows",
             "fusion": self.fusion.as_dict(),
         }
 

@@ -53,6 +53,18 @@ def test_suggestions_say_which_words_matched_and_carry_their_parents_texts(index
     assert best.score >= index.suggest("rechargeable li-ion battery pack")[1].score
 
 
+def test_lexical_scores_are_scikit_learns_tf_idf_cosines(index):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from domains.customs.hs_suggest import words
+
+    reference = TfidfVectorizer(analyzer=words, sublinear_tf=True)
+    matrix = reference.fit_transform([e.indexed_text() for e in index.entries])
+    for query in ("rechargeable lithium battery battery", "cotton T-shirt", "zzz unknown"):
+        expected = (matrix @ reference.transform([query]).T).toarray().ravel()
+        assert abs(index.lexical.cosines(words(query)) - expected).max() < 1e-5, query
+
+
 def test_the_index_states_what_it_was_built_from(index):
     v = index.version()
     assert v["subheadings"] == len(index.entries) > 5000
