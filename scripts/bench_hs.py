@@ -33,7 +33,7 @@ LABELLED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "hs_l
 RANKERS: list[tuple[str, Fusion, bool]] = [
     ("lexical (TF-IDF) alone, no glossary", Fusion("weighted", 1.0), False),
     ("embedding (wordllama) alone, no glossary", Fusion("weighted", 0.0), False),
-    ("weighted 0.4, no glossary", Fusion("weighted", 0.4), False),
+    ("weighted, lexical 0.6, no glossary", Fusion("weighted", 0.6), False),
     ("lexical (TF-IDF) alone", Fusion("weighted", 1.0), True),
     ("embedding (wordllama) alone", Fusion("weighted", 0.0), True),
     *[(f"weighted, lexical {w:.1f}", Fusion("weighted", w), True) for w in (0.3, 0.4, 0.5, 0.6)],
@@ -153,7 +153,7 @@ def report(result: dict[str, Any], console: Console | None = None) -> None:
         f"({result['ruling_backed']} from CBP rulings; dev {result['dev_items']}, "
         f"test {result['test_items']}), {result['subheadings']:,} HS6 subheadings; index built "
         f"in {result['build_seconds']} s, {result['index_mb']} MB of matrices (process RSS grew "
-        f"{result['process_rss_growth_mb']} MB with scikit-learn and wordllama loaded), {result['ms_per_suggestion']} ms a suggestion"
+        f"{result['process_rss_growth_mb']} MB with scipy and wordllama loaded), {result['ms_per_suggestion']} ms a suggestion"
     )
     console.print(markdown(result), markup=False)
     console.print(
