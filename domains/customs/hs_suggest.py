@@ -105,13 +105,10 @@ DEFAULT_FUSION = Fusion(method="weighted", lexical_weight=0.6)
 
 
 @dataclass(frozen=True)
-class Suggestion:
-    hs6: str
-    text: str
-    heading: str
-    heading_text: str
-    chapter: str
-    chapter_text: str
+class Suggestion(HsEntry):
+    """A subheading as suggested: its texts, the fused score, the two scores it came from and
+    the query's words its texts share."""
+
     score: float
     lexical: float
     embedding: float
@@ -185,12 +182,7 @@ def rank(
     best = sorted(range(len(entries)), key=lambda i: (-combined[i], i))[:k]
     return [
         Suggestion(
-            hs6=entries[i].hs6,
-            text=entries[i].text,
-            heading=entries[i].heading,
-            heading_text=entries[i].heading_text,
-            chapter=entries[i].chapter,
-            chapter_text=entries[i].chapter_text,
+            **vars(entries[i]),
             score=round(combined[i], 4),
             lexical=round(float(lexical[i]), 4),
             embedding=round(float(embedding[i]), 4),
