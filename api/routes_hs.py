@@ -38,8 +38,8 @@ ADVICE = (
 
 
 def hs_suggester() -> HsSuggester:
-    """The process's index (built on first use). Tests and other deployments override this
-    dependency."""
+    """The process's index (built on first use): where every route here and beside a
+    declaration or product gets it from."""
     from adapters.customs.hs_suggest import default_index
 
     return default_index()
