@@ -1224,7 +1224,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if "hs" in args.parts:
             from scripts import bench_hs
 
-            console.print("  HS suggestions: labelled descriptions, lexical vs embedding vs fused ...")
+            console.print(
+                "  HS suggestions: labelled descriptions, lexical vs embedding vs fused ..."
+            )
             results["hs"] = bench_hs.run()
             bench_hs.report(results["hs"], console)
         asked = args.kafka or os.environ.get("BENCH_KAFKA") == "1"
