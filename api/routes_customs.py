@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from api.auth import Principal
 from api.deps import Services, as_json, caller, services
 from api.limits import MAX_OFFSET
-from api.routes_hs import document_with_suggestions
+from api.routes_hs import changes_with_advice, document_with_suggestions
 from domains.common import ValidationFailed
 from domains.customs.landed import Goods
 from domains.customs.model import Declaration
@@ -196,7 +196,10 @@ def amend(
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    """Line changes, recorded with the reviewer and the reason; duties and flags recomputed."""
+    """Line changes, recorded with the reviewer and the reason; duties and flags recomputed. A
+    change that sets a flagged line's HS code is recorded with `hs_advice`: the suggestions
+    shown for the line, the index's version and which one was taken (`taken_rank`, None when
+    the reviewer chose another code)."""
     changes = [
         {
             k: (str(v) if isinstance(v, Decimal) else v)
@@ -205,6 +208,8 @@ def amend(
         }
         for c in body.changes
     ]
+    before = svc.app.customs.get_declaration(declaration_id)
+    changes = changes_with_advice(before.document, before.flags, changes)
     d, nid = svc.app.customs.amend_declaration(declaration_id, who.name, body.reason, changes)
     return {**declaration_out(d, svc, suggest=True), "notification_id": nid}
 

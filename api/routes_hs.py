@@ -23,6 +23,7 @@ from domains.customs.hs_suggest import (
     HsSuggester,
     flagged_hs_lines,
     query_text,
+    with_hs_advice,
     with_line_suggestions,
     words,
 )
@@ -69,6 +70,20 @@ def document_with_suggestions(document: dict[str, Any], flags: list[dict[str, An
     except (ImportError, OSError) as exc:
         log.warning("HS suggestions unavailable: %r", exc)
         return document
+
+
+def changes_with_advice(
+    document: dict[str, Any], flags: list[dict[str, Any]], changes: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Line changes with the HS advice the reviewer was shown, for those that set a flagged
+    line's code (the changes as they are when the index cannot be loaded)."""
+    if not flagged_hs_lines(flags) or not any("hs_code" in c for c in changes):
+        return changes
+    try:
+        return with_hs_advice(document, flags, changes, hs_suggester())
+    except (ImportError, OSError) as exc:
+        log.warning("HS suggestions unavailable: %r", exc)
+        return changes
 
 
 class HsQueryIn(BaseModel):

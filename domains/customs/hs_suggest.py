@@ -231,3 +231,37 @@ def with_line_suggestions(
                 for s in found
             ]
     return {**document, "lines": lines}
+
+
+def with_hs_advice(
+    document: dict[str, Any],
+    flags: Sequence[dict[str, Any]],
+    changes: list[dict[str, Any]],
+    suggester: HsSuggester,
+    k: int = 3,
+) -> list[dict[str, Any]]:
+    """The changes, where one sets the HS code of a line whose code is flagged, with
+    `hs_advice`: the `k` subheadings suggested for the line's description (the changed one if
+    the change has one), their scores, the index's version, the code chosen and `taken_rank`
+    (1-based: which suggestion was taken; None: the reviewer overruled them all). Recorded
+    with the amendment; it changes nothing on the line."""
+    flagged = {i + 1 for i in flagged_hs_lines(flags)}  # line_no counts from 1
+    lines = {ln.get("line_no"): ln for ln in document.get("lines", [])}
+    out = []
+    for change in changes:
+        line = lines.get(change.get("line_no"))
+        if "hs_code" not in change or line is None or change.get("line_no") not in flagged:
+            out.append(change)
+            continue
+        description = str(change.get("description") or line.get("description") or "")
+        found = suggester.suggest(description, k=k) if words(description) else []
+        chosen = "".join(ch for ch in str(change["hs_code"]) if ch.isdigit())[:6]
+        codes = [s.hs6 for s in found]
+        advice = {
+            "suggested": [{"hs6": s.hs6, "score": s.score} for s in found],
+            "model": suggester.version(),
+            "chosen": change["hs_code"],
+            "taken_rank": codes.index(chosen) + 1 if chosen in codes else None,
+        }
+        out.append({**change, "hs_advice": advice})
+    return out

@@ -106,5 +106,27 @@ def test_a_flagged_hs_line_shows_three_suggestions_beside_it(floor):  # noqa: F8
     )
     assert r.status_code == 200, r.text
     assert "lines[0].hs_code" not in {f["field"] for f in r.json()["flags"]}
-    assert "hs_suggestions" not in r.json()["document"]["lines"][0]
-    assert r.json()["reviews"][-1]["reason"] == "HS6 from the suggestion"
+    assert {"hs_suggestions", "hs_advice"}.isdisjoint(r.json()["document"]["lines"][0])
+    review = r.json()["reviews"][-1]
+    assert review["reason"] == "HS6 from the suggestion"
+    advice = review["changes"][0]["hs_advice"]  # what was shown and taken, with the event
+    assert advice["taken_rank"] == 1 and advice["suggested"][0]["hs6"] == "851210"
+    assert advice["model"]["ranker"] and advice["model"]["fusion"]
+
+
+def test_a_reviewer_who_overrules_the_suggestions_is_recorded_as_such(floor):  # noqa: F811
+    c = floor
+    body = {**product_body(c, "SKU-BIKE-LIGHT"), "hs_code": "8512"}
+    c.put("/v1/admin/products/SKU-BIKE-LIGHT", json=body, headers=c.keys["admin"])
+    _, packed = ship_from_fra(c, "GBHS2", "SKU-BIKE-LIGHT", 1, "16.00", "GB", "SW1A 1AA")
+    r = c.post(
+        f"/v1/customs/declarations/{packed['declaration_id']}/amend",
+        headers=c.keys["customs"],
+        json={"reason": "broker: a toy", "changes": [{"line_no": 1, "hs_code": "950300"}]},
+    )
+    assert r.status_code == 200, r.text
+    advice = r.json()["reviews"][-1]["changes"][0]["hs_advice"]
+    assert advice["taken_rank"] is None and advice["chosen"] == "950300"
+    assert "851210" in [s["hs6"] for s in advice["suggested"]]
+    stored = decl(c, packed["declaration_id"])  # read back from the store
+    assert stored["reviews"][-1]["changes"][0]["hs_advice"] == advice

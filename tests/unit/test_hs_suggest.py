@@ -152,3 +152,38 @@ def test_flag_fields_name_the_lines_by_position():
     ]
     assert flagged_hs_lines(flags) == [1, 3]
     assert flagged_hs_lines([{"field": "lines[1].quantity"}, {"field": "gross_weight_g"}]) == []
+
+
+def test_setting_a_flagged_lines_code_records_what_was_suggested_and_which_was_taken():
+    from domains.customs.hs_suggest import with_hs_advice
+
+    document = {
+        "lines": [
+            {"line_no": 1, "description": "Power bank", "hs_code": "85"},
+            {"line_no": 2, "description": "Wireless earbuds", "hs_code": "851830"},
+        ]
+    }
+    flags = [{"code": "hs_code_malformed", "field": "lines[0].hs_code"}]
+    fake = FakeSuggester()
+    taken, other = with_hs_advice(
+        document,
+        flags,
+        [{"line_no": 1, "hs_code": "8507.61"}, {"line_no": 2, "hs_code": "851840"}],
+        fake,
+    )
+    assert taken["hs_advice"]["taken_rank"] == 2 and taken["hs_advice"]["model"] == {
+        "ranker": "fake"
+    }
+    assert [s["hs6"] for s in taken["hs_advice"]["suggested"]] == ["850760", "850761", "850762"]
+    assert "hs_advice" not in other  # line 2 was not flagged
+    [overruled] = with_hs_advice(
+        document,
+        flags,
+        [{"line_no": 1, "hs_code": "9503.00", "description": "Toy power bank"}],
+        fake,
+    )
+    assert (
+        overruled["hs_advice"]["taken_rank"] is None
+        and overruled["hs_advice"]["chosen"] == "9503.00"
+    )
+    assert fake.asked[-1] == "Toy power bank"  # the changed description is what is looked up
