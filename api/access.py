@@ -298,6 +298,8 @@ POLICIES: dict[str, Policy] = {
     # ------------------------------------------------------------------ api/routes_customs.py
     "PUT /v1/admin/customs-rules": Policy(("admin", "customs")),
     "GET /v1/customs/declarations": Policy(CUSTOMS),
+    # api/routes_hs.py: advice over the public nomenclature, nobody's data
+    "POST /v1/customs/hs-suggestions": Policy(("customs", "admin")),
     "GET /v1/customs/declarations/{declaration_id}": Policy(CUSTOMS, owner=DECLARATION),
     "POST /v1/customs/declarations/{declaration_id}/approve": Policy(CUSTOMS, owner=DECLARATION),
     "POST /v1/customs/declarations/{declaration_id}/reject": Policy(CUSTOMS, owner=DECLARATION),

@@ -24,6 +24,7 @@ from api import (
     routes_channel_updates,
     routes_customs,
     routes_dealer_profiles,
+    routes_hs,
     routes_inbound,
     routes_journey,
     routes_orders,
@@ -99,6 +100,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_warehouse.router)
     api.include_router(routes_transport.router)
     api.include_router(routes_customs.router)
+    api.include_router(routes_hs.router)
     api.include_router(routes_settlement.router)
     api.include_router(routes_privacy.router)
     api.include_router(routes_inbound.router)

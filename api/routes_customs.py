@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from api.auth import Principal
 from api.deps import Services, as_json, caller, services
 from api.limits import MAX_OFFSET
+from api.routes_hs import changes_with_advice, document_with_suggestions
 from domains.common import ValidationFailed
 from domains.customs.landed import Goods
 from domains.customs.model import Declaration
@@ -67,9 +68,13 @@ class LandedIn(BaseModel):
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
 
 
-def declaration_out(d: Declaration, svc: Services) -> dict[str, Any]:
+def declaration_out(d: Declaration, svc: Services, suggest: bool = False) -> dict[str, Any]:
     """The declaration with its importer's personal data opened (the pseudonym once the
-    person was erased)."""
+    person was erased). With `suggest`, each line whose HS code is flagged carries
+    `hs_suggestions` (top three, computed at read time: api/routes_hs.py)."""
+    document = svc.app.customs.readable_document(d)
+    if suggest:
+        document = document_with_suggestions(document, d.flags)
     return as_json(
         {
             "id": d.id,
@@ -82,7 +87,7 @@ def declaration_out(d: Declaration, svc: Services) -> dict[str, Any]:
             "status": d.status,
             "flags": d.flags,
             "duties": d.duties,
-            "document": svc.app.customs.readable_document(d),
+            "document": document,
             "versions": d.versions,
             "reviews": d.reviews,
             "clearance": d.clearance,
@@ -148,7 +153,8 @@ def get_declaration(
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    """One declaration with each flag explained, and its order's history."""
+    """One declaration with each flag explained, and its order's history. A line whose HS code
+    is flagged carries `hs_suggestions`: the three subheadings that best fit its description."""
     d, events = svc.app.customs.declaration_with_history(declaration_id)
     history = [
         {
@@ -158,7 +164,7 @@ def get_declaration(
         }
         for e in events
     ]
-    return {**declaration_out(d, svc), "order_history": history}
+    return {**declaration_out(d, svc, suggest=True), "order_history": history}
 
 
 @router.post("/customs/declarations/{declaration_id}/approve")
@@ -190,7 +196,10 @@ def amend(
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    """Line changes, recorded with the reviewer and the reason; duties and flags recomputed."""
+    """Line changes, recorded with the reviewer and the reason; duties and flags recomputed. A
+    change that sets a flagged line's HS code is recorded with `hs_advice`: the suggestions
+    shown for the line, the index's version and which one was taken (`taken_rank`, None when
+    the reviewer chose another code)."""
     changes = [
         {
             k: (str(v) if isinstance(v, Decimal) else v)
@@ -199,8 +208,10 @@ def amend(
         }
         for c in body.changes
     ]
+    before = svc.app.customs.get_declaration(declaration_id)
+    changes = changes_with_advice(before.document, before.flags, changes)
     d, nid = svc.app.customs.amend_declaration(declaration_id, who.name, body.reason, changes)
-    return {**declaration_out(d, svc), "notification_id": nid}
+    return {**declaration_out(d, svc, suggest=True), "notification_id": nid}
 
 
 @router.post("/customs/declarations/{declaration_id}/clearance")

@@ -6,11 +6,13 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.auth import Principal
 from api.deps import Services, as_json, caller, services
 from api.limits import MAX_OFFSET
+from api.routes_hs import suggestions_or_none
 from domains.common import ValidationFailed
 from projections.orders_views import stock_page
 
@@ -72,7 +74,11 @@ class ProductIn(BaseModel):
     dimensions_mm: list[Annotated[int, Field(gt=0, le=20_000)]] = Field(
         min_length=3, max_length=3, description="mm, at most 20 m a side"
     )
-    hs_code: str = Field(pattern=r"^\d{4}(\.?\d{2})?(\.?\d{2,4})?$")
+    hs_code: str | None = Field(
+        None,
+        pattern=r"^\d{4}(\.?\d{2})?(\.?\d{2,4})?$",
+        description="required; left out, the answer is 422 with `hs_suggestions` to choose from",
+    )
     origin_country: Country
     unit_value: Decimal = Field(ge=0, le=1_000_000_000, decimal_places=4)
     currency: CurrencyCode
@@ -144,15 +150,37 @@ def put_warehouse(
     return _answer(response, changed, w.details())
 
 
-@router.put("/admin/products/{sku}")
+def _hs_code_needed(name: str) -> JSONResponse:
+    """A product is never registered without an HS code, nor with one picked for the user: the
+    422 names the missing field and carries the five subheadings that best fit the product's
+    name, to choose from and PUT again (nothing was saved)."""
+    msg = "required: choose one (hs_suggestions lists the best fits for the name)"
+    return JSONResponse(
+        status_code=422,
+        content={
+            "error": "invalid",
+            "detail": [{"loc": "body.hs_code", "msg": msg}],
+            "hs_suggestions": suggestions_or_none(name),
+        },
+    )
+
+
+@router.put(
+    "/admin/products/{sku}",
+    response_model=None,
+    responses={422: {"description": "invalid; without `hs_code`, with `hs_suggestions`"}},
+)
 def put_product(
     sku: str,
     body: ProductIn,
     response: Response,
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
-) -> dict[str, Any]:
+) -> dict[str, Any] | JSONResponse:
+    """Register or revise a product. Without an HS code: 422 with `hs_suggestions`."""
     _check_country(svc, "origin_country", body.origin_country)
+    if body.hs_code is None:
+        return _hs_code_needed(body.name)
     values = body.model_dump(exclude={"compliance"})
     values["compliance"] = body.compliance.as_data() if body.compliance else None
     p, changed = svc.app.reference.register_product(sku, **values)

@@ -1020,7 +1020,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated subset of: sqlite, postgres, http, routes, quotes, reconcile, "
-        "uploads, backorders, outbox, forecast (default: all), and, not in the default set, lanes and "
+        "uploads, backorders, outbox, forecast, hs (default: all), and, not in the default set, "
+        "lanes and "
         "sealing: batched intake with that feature on against off (CPU time, interleaved "
         "runs, best of --repeat, default 3) on the stores named by --stores",
     )
@@ -1059,6 +1060,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "backorders",
         "outbox",
         "forecast",
+        "hs",
     }
     unknown = parts - default - set(SWITCHES)
     if unknown:
@@ -1229,6 +1231,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             console.print(f"  outbox: {n:,} signed webhooks to a local receiver ...")
             results["outbox"] = bench_outbox.run(n)
             bench_outbox.report(results["outbox"], console)
+        if "hs" in args.parts:
+            from scripts import bench_hs
+
+            console.print(
+                "  HS suggestions: labelled descriptions, lexical vs embedding vs fused ..."
+            )
+            results["hs"] = bench_hs.run()
+            bench_hs.report(results["hs"], console)
         asked = args.kafka or os.environ.get("BENCH_KAFKA") == "1"
         results["kafka"] = bench_kafka(args.quick, asked)
     finally:

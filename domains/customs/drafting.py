@@ -103,6 +103,9 @@ def parties(order: Order, warehouse: Any) -> dict[str, Any]:
 
 
 AMENDABLE = ("description", "hs_code", "unit_value", "quantity", "origin_country")
+# Recorded with a change, never applied to the line: the HS suggestions the reviewer saw for a
+# flagged line and whether the code chosen was one of them (domains/customs/hs_suggest.py).
+RECORDED_ONLY = ("hs_advice",)
 
 
 def _amendment_errors(i: int, change: dict[str, Any]) -> list[dict[str, str]]:
@@ -110,7 +113,7 @@ def _amendment_errors(i: int, change: dict[str, Any]) -> list[dict[str, str]]:
     positive integer, a unit value that is not an amount."""
     errors = []
     for key in change:
-        if key != "line_no" and key not in AMENDABLE:
+        if key != "line_no" and key not in AMENDABLE + RECORDED_ONLY:
             msg = f"not amendable; one of {sorted(AMENDABLE)}"
             errors.append({"loc": f"changes[{i}].{key}", "msg": msg})
     q = change.get("quantity", 1)
@@ -145,7 +148,7 @@ def amended(
         errors += problems
         if problems:
             continue
-        line.update({k: v for k, v in change.items() if k != "line_no"})
+        line.update({k: v for k, v in change.items() if k not in ("line_no", *RECORDED_ONLY)})
         line["total_value"] = str(
             (Decimal(line["unit_value"]) * line["quantity"]).quantize(Decimal("0.01"))
         )
