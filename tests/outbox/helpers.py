@@ -20,12 +20,12 @@ from adapters.outbox.worker import Outbox, build_outbox
 from adapters.transport.carriers.tracking_codes import CODE_TABLES
 from api.auth import new_key
 from tests.e2e.test_warehouse_http import receipt
-from tests.privacy.helpers import pick_and_pack
+from tests.journey import pack, scan_all, wave
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SECRET = "whsec_test_0123456789abcdef"
 BUYER = {"email": "greta.vogel@example.de", "first_name": "Greta", "last_name": "Vogel"}
-SKU = "SKU-BIKE-LIGHT"
+SKU = "SKU-BIKE-LIGHT"  # the same as tests/journey.py's, whose pack() it uses
 
 
 def free_port() -> int:
@@ -165,8 +165,9 @@ def dispatched(c: Any, ext: str, country: str = "DE") -> dict[str, Any]:
     r = c.post("/v1/channels/shopify/orders", json=raw, headers=c.keys["shopify"])
     assert r.status_code == 201 and r.json()["order"]["status"] == "allocated", r.text
     oid = r.json()["order"]["id"]
-    packed = pick_and_pack(c, oid, ext, SKU, 2)
     sid = f"{oid}-S1"
+    scan_all(c, wave(c), ext)
+    packed = pack(c, sid, 2)
     chosen = c.post(f"/v1/shipments/{sid}/carrier", json={}, headers=c.keys["fra"])
     assert chosen.status_code == 200, chosen.text
     label = c.post(f"/v1/shipments/{sid}/label", json={}, headers=c.keys["fra"])

@@ -58,39 +58,6 @@ def ship_to_gb(c: Any, person: dict[str, Any], ext: str) -> tuple[str, str, str]
     return order["id"], sid, pack(c, sid)["declaration_id"]
 
 
-def pick_and_pack(c: Any, oid: str, ext: str, sku: str, qty: int) -> dict[str, Any]:
-    """Order `oid`'s one shipment at FRA waved, picked by scans and packed in one parcel:
-    the pack answer."""
-    c.post("/v1/warehouses/FRA/waves", json={}, headers=c.keys["fra"])
-    t = c.get("/v1/handheld/tasks/next", headers=c.keys["fra"]).json()
-    for n, line in enumerate(t["next"]):
-        c.post(
-            f"/v1/handheld/tasks/{t['id']}/scans",
-            headers=c.keys["fra"],
-            json={
-                "scan_id": f"{ext}-{n}",
-                **{k: line[k] for k in ("bin", "sku", "lot")},
-                "quantity": line["quantity"],
-            },
-        )
-    weight = c.svc.app.reference.product(sku).unit_weight_g * qty
-    packed = c.post(
-        f"/v1/handheld/shipments/{oid}-S1/pack",
-        headers=c.keys["fra"],
-        json={
-            "parcels": [
-                {
-                    "weight_g": weight,
-                    "dimensions_mm": [300, 200, 100],
-                    "items": [{"sku": sku, "quantity": qty}],
-                }
-            ]
-        },
-    )
-    assert packed.status_code == 200, packed.text
-    return packed.json()
-
-
 def needles(person: dict[str, Any]) -> dict[str, bytes]:
     """Every form the person's data could be stored in: as given, lower-cased, JSON-escaped,
     UTF-16 (as SQLite may store text), and base64 at each of the three byte alignments."""
