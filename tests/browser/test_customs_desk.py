@@ -61,6 +61,20 @@ def test_customs_amends_and_approves_a_declaration_and_the_queue_changes(driver,
     assert us3 in queue_ids(driver)
 
 
+def test_j_and_k_move_through_the_queue_and_enter_opens(driver, live):
+    sign_in(driver, live.url, live.keys["customs"], "/pages/customs?status=")
+    ids = queue_ids(driver)
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.send_keys("j")
+    body.send_keys("j")
+    body.send_keys("k")
+    body.send_keys("j")
+    current = driver.find_elements(By.CSS_SELECTOR, "#queue tr.current")
+    assert [r.get_attribute("data-id") for r in current] == [ids[1]]
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(driver).until(lambda d: ids[1] in d.current_url)
+
+
 def test_a_hold_over_48_hours_is_red_with_its_likely_causes(driver, live):
     held = live.seed["declarations"]["US-HELD"]
     sign_in(driver, live.url, live.keys["customs"], "/pages/customs?status=approved")
