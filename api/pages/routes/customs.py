@@ -24,7 +24,7 @@ from api.pages.customs_desk import (
     held_over,
     hold_of,
 )
-from api.pages.render import page
+from api.pages.render import PageCall, page, page_call
 from api.pages.session import csrf_protect
 from api.routes_orders import CHANNELS
 from domains.common import DomainError
@@ -123,13 +123,8 @@ def _declaration_page(
 
 
 @router.get("/declarations/{declaration_id}", response_class=HTMLResponse)
-def declaration(
-    request: Request,
-    declaration_id: UUID,
-    who: Principal = Depends(caller),
-    svc: Services = Depends(services),
-) -> Response:
-    return _declaration_page(request, svc, declaration_id)
+def declaration(declaration_id: UUID, call: PageCall = Depends(page_call)) -> Response:
+    return _declaration_page(call.request, call.svc, declaration_id)
 
 
 def _refused(request: Request, svc: Services, did: UUID, exc: Exception, **kw: Any) -> Response:
@@ -149,12 +144,8 @@ def _back_to_queue(done: str) -> Response:
 
 
 @router.post("/declarations/{declaration_id}/approve")
-async def approve(
-    request: Request,
-    declaration_id: UUID,
-    who: Principal = Depends(caller),
-    svc: Services = Depends(services),
-) -> Response:
+async def approve(declaration_id: UUID, call: PageCall = Depends(page_call)) -> Response:
+    request, who, svc = call.request, call.who, call.svc
     note = str((await request.form()).get("note") or "")[:2000]
     try:
         svc.app.customs.approve_declaration(declaration_id, who.name, note)
@@ -164,12 +155,8 @@ async def approve(
 
 
 @router.post("/declarations/{declaration_id}/reject")
-async def reject(
-    request: Request,
-    declaration_id: UUID,
-    who: Principal = Depends(caller),
-    svc: Services = Depends(services),
-) -> Response:
+async def reject(declaration_id: UUID, call: PageCall = Depends(page_call)) -> Response:
+    request, who, svc = call.request, call.who, call.svc
     reason = str((await request.form()).get("reason") or "").strip()[:2000]
     if not reason:
         error = "A rejection needs a reason."
@@ -187,13 +174,9 @@ async def _amend_form(request: Request, svc: Services, declaration_id: UUID) -> 
 
 
 @router.post("/declarations/{declaration_id}/amend/preview", response_class=HTMLResponse)
-async def amend_preview(
-    request: Request,
-    declaration_id: UUID,
-    who: Principal = Depends(caller),
-    svc: Services = Depends(services),
-) -> Response:
+async def amend_preview(declaration_id: UUID, call: PageCall = Depends(page_call)) -> Response:
     """Duties and flags as the amendment would record them (htmx, while the reviewer types)."""
+    request, svc = call.request, call.svc
     form = await _amend_form(request, svc, declaration_id)
     values: dict[str, Any] = {"form": form, "flag_words": FLAG_WORDS}
     if form.errors:
@@ -210,12 +193,8 @@ async def amend_preview(
 
 
 @router.post("/declarations/{declaration_id}/amend")
-async def amend(
-    request: Request,
-    declaration_id: UUID,
-    who: Principal = Depends(caller),
-    svc: Services = Depends(services),
-) -> Response:
+async def amend(declaration_id: UUID, call: PageCall = Depends(page_call)) -> Response:
+    request, who, svc = call.request, call.who, call.svc
     form = await _amend_form(request, svc, declaration_id)
     problem = None
     if form.errors:
