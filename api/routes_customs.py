@@ -39,6 +39,18 @@ class LineChange(BaseModel):
     origin_country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
 
 
+def change_dicts(changes: list[LineChange]) -> list[dict[str, Any]]:
+    """Line changes as the use case takes them: only the fields given, amounts as text."""
+    return [
+        {
+            k: (str(v) if isinstance(v, Decimal) else v)
+            for k, v in c.model_dump().items()
+            if v is not None
+        }
+        for c in changes
+    ]
+
+
 class AmendIn(BaseModel):
     reason: Text
     changes: list[LineChange] = Field(min_length=1)
@@ -200,14 +212,7 @@ def amend(
     change that sets a flagged line's HS code is recorded with `hs_advice`: the suggestions
     shown for the line, the index's version and which one was taken (`taken_rank`, None when
     the reviewer chose another code)."""
-    changes = [
-        {
-            k: (str(v) if isinstance(v, Decimal) else v)
-            for k, v in c.model_dump().items()
-            if v is not None
-        }
-        for c in body.changes
-    ]
+    changes = change_dicts(body.changes)
     before = svc.app.customs.get_declaration(declaration_id)
     changes = changes_with_advice(before.document, before.flags, changes)
     d, nid = svc.app.customs.amend_declaration(declaration_id, who.name, body.reason, changes)

@@ -1020,8 +1020,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated subset of: sqlite, postgres, http, routes, quotes, reconcile, "
-        "uploads, backorders, outbox, forecast, hs (default: all), and, not in the default set, "
-        "lanes and "
+        "uploads, backorders, outbox, forecast, hs, pages (default: all), and, not in the default "
+        "set, lanes and "
         "sealing: batched intake with that feature on against off (CPU time, interleaved "
         "runs, best of --repeat, default 3) on the stores named by --stores",
     )
@@ -1061,6 +1061,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "outbox",
         "forecast",
         "hs",
+        "pages",
     }
     unknown = parts - default - set(SWITCHES)
     if unknown:
@@ -1239,6 +1240,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             )
             results["hs"] = bench_hs.run()
             bench_hs.report(results["hs"], console)
+        if "pages" in args.parts:
+            from scripts import bench_pages
+
+            console.print("  pages: each page's server time over the demo's data ...")
+            results["pages"] = bench_pages.run(orders=200 if args.quick else 400)
+            bench_pages.report(results["pages"], console)
         asked = args.kafka or os.environ.get("BENCH_KAFKA") == "1"
         results["kafka"] = bench_kafka(args.quick, asked)
     finally:
