@@ -39,6 +39,9 @@ lint: install
 test: lint  ## lint, type-check the domain and the API, run the whole suite
 	$(VENV)/bin/pytest
 
+screenshots: install  ## the browser tests, saving the README's page screenshots into docs/screenshots/
+	CROSSDOCK_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest tests/browser
+
 bench: install  ## all benchmarks (intake, HTTP, routes, Kafka); figures go into the README
 	$(PY) -m scripts.bench --kafka
 

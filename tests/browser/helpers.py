@@ -33,7 +33,8 @@ def switch_language(driver: Any, base_url: str, lang: str, next_url: str) -> Non
 
 
 def screenshot(driver: Any, name: str) -> Path:
-    """docs/screenshots/<name>.png, the whole page's height (the README shows them)."""
+    """<name>.png in var/screenshots/ (docs/screenshots/ under `make screenshots`), the whole
+    page's height."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     height = driver.execute_script("return document.documentElement.scrollHeight")
     width = driver.get_window_size()["width"]
