@@ -26,6 +26,7 @@ from api import (
     routes_dealer_profiles,
     routes_inbound,
     routes_journey,
+    routes_metrics,
     routes_orders,
     routes_outbox,
     routes_privacy,
@@ -105,6 +106,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_receivables.router)
     api.include_router(routes_journey.router)
     api.include_router(routes_returns.router)
+    api.include_router(routes_metrics.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

@@ -20,6 +20,7 @@ from typing import Any
 from domains.customs.application import CustomsUseCases
 from domains.inbound.application import InboundUseCases
 from domains.journey import JourneyQueries
+from domains.metrics.application import MetricsUseCases
 from domains.orders.application import OrderUseCases
 from domains.ports import Clock, ReadSide
 from domains.privacy.application import PrivacyUseCases
@@ -50,6 +51,7 @@ class Crossdock:
     journey: JourneyQueries  # where is order X: its shipments' journeys (domains/journey.py)
     returns: ReturnsUseCases  # returns (RMA) and their receiving (domains/returns/)
     claims: ClaimUseCases  # carrier claims (domains/returns/claims.py)
+    metrics: MetricsUseCases  # logistics health metrics and their targets (domains/metrics/)
     views: ReadSide  # the views this process reads (projections/live.py), closed with the store
 
     # The store's parts that readers (projections, relay, tests) use directly.

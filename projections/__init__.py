@@ -6,6 +6,7 @@ from projections.customs_views import DeclarationsView
 from projections.db import ViewDB
 from projections.inbound_views import InboundView
 from projections.journey_views import JourneyView
+from projections.metrics_views import MetricsView
 from projections.orders_views import OrderListView, StockView
 from projections.privacy_views import OrderSearchView, PrivacySubjectsView
 from projections.returns_views import ReturnsView
@@ -31,6 +32,7 @@ def spine_projectors(personal: PersonalData | None = None) -> list[Projector]:
         JourneyView(tracking_tokens(personal.keys if personal is not None else None)),
         *keyed,
         ReturnsView(),
+        MetricsView(),
     ]
 
 
