@@ -150,6 +150,19 @@ def stock_moves(db: ViewDB, warehouse: str | None) -> dict[date, int]:
     return {date.fromisoformat(r["day"]): int(r["units"]) for r in rows}
 
 
+def filter_choices(db: ViewDB) -> dict[str, list[str]]:
+    """The warehouses, channels, carriers and destinations shipments have had."""
+    out = {}
+    for dim, column in (("warehouse", "warehouse_id"), ("channel", "channel"),
+                        ("carrier", "carrier"), ("destination", "destination")):  # fmt: skip
+        rows = db.query(
+            f"SELECT DISTINCT {column} AS v FROM view_shipments "  # noqa: S608 - fixed names
+            f"WHERE {column} IS NOT NULL ORDER BY {column}"
+        )
+        out[dim] = [r["v"] for r in rows]
+    return out
+
+
 def metric_targets(db: ViewDB) -> dict[str, dict[str, Any]]:
     rows = db.query("SELECT metric, value, set_by, set_at, note FROM view_metric_targets")
     return {r.pop("metric"): r for r in rows}
@@ -182,3 +195,6 @@ class MetricViews:
     def targets(self) -> dict[str, dict[str, Any]]:
         self.fresh()
         return metric_targets(self.db)
+
+    def filter_choices(self) -> dict[str, list[str]]:
+        return filter_choices(self.db)

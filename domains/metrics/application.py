@@ -148,6 +148,10 @@ class MetricsUseCases:
             "on_target": on_target,
         }
 
+    def filter_choices(self) -> dict[str, list[str]]:
+        """What each filter can be set to: the values the shipments have had."""
+        return self.views.filter_choices()
+
     # ------------------------------------------------------------------ targets
     def set_target(self, metric: str, value: str, by: str, note: str = "") -> MetricTarget:
         """Records the metric's new target with who set it and when (the clock's time)."""

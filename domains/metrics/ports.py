@@ -33,3 +33,7 @@ class MetricReads(Protocol):
     def targets(self) -> dict[str, dict[str, Any]]:
         """Each metric's current target: value, set_by, set_at."""
         ...
+
+    def filter_choices(self) -> dict[str, list[str]]:
+        """Per filter (warehouse, channel, carrier, destination), the values shipments had."""
+        ...
