@@ -55,7 +55,9 @@ def test_an_admin_sets_a_target_on_the_page_and_sees_it_judged(two_parcels):  # 
     form = {"metric": "loss_rate", "value": "0.02", "next": "/pages/dashboard?trend=month"}
     refused = c.post("/pages/dashboard/targets", data=form, follow_redirects=False)
     assert refused.status_code == 403  # no CSRF token: nothing recorded
-    assert c.get("/v1/metrics/health", headers=c.keys["admin"]).json()["metrics"][7]["target"] is None
+    assert (
+        c.get("/v1/metrics/health", headers=c.keys["admin"]).json()["metrics"][7]["target"] is None
+    )
     form["csrf_token"] = token_in(page.text)
     r = c.post("/pages/dashboard/targets", data=form, follow_redirects=False)
     assert r.status_code == 303

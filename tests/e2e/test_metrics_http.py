@@ -173,3 +173,31 @@ def test_an_admin_sets_a_target_shown_with_who_and_when(two_parcels):
     c.put("/v1/admin/metrics/loss_rate/target", json={"value": "0.6"}, headers=c.keys["admin"])
     assert cards(c, **window)["loss_rate"]["on_target"] is True
     assert c.get("/v1/metrics/health", headers=c.keys["ann"]).status_code == 403
+
+
+def test_customs_delay_is_the_share_held_or_cleared_after_48_hours(floor):  # noqa: F811
+    """Two parcels from Frankfurt to London through customs: one cleared two hours after it was
+    submitted, one fifty hours after: one of two delayed (more than 48 h)."""
+    from tests.journey import label
+    from tests.privacy.helpers import HUGO, ship_to_gb
+
+    c = floor
+    c.clock.at = datetime.now(UTC)
+    for ext, hours in (("GB-FAST", 2), ("GB-SLOW", 50)):
+        _, sid, did = ship_to_gb(c, HUGO, ext)
+        decl = c.get(f"/v1/customs/declarations/{did}", headers=c.keys["customs"]).json()
+        if decl["status"] != "approved":
+            c.post(f"/v1/customs/declarations/{did}/approve", json={}, headers=c.keys["customs"])
+        label(c, sid)
+        assert c.post(f"/v1/shipments/{sid}/dispatch", headers=c.keys["fra"]).status_code == 200
+        url = f"/v1/customs/declarations/{did}/clearance"
+        body = {"status": "submitted"}
+        assert c.post(url, json=body, headers=c.keys["customs"]).status_code == 200
+        c.clock.at += timedelta(hours=hours)
+        body = {"status": "cleared"}
+        assert c.post(url, json=body, headers=c.keys["customs"]).status_code == 200
+    today = date.today()
+    window = {"from": str(today - timedelta(days=7)), "to": str(today + timedelta(days=7))}
+    card = cards(c, **window, destination="GB")["customs_delay_rate"]
+    assert card["stats"] == {"count": 2, "hits": 1} and card["value"] == "0.5000"
+    assert cards(c, **window, destination="US")["customs_delay_rate"]["value"] is None

@@ -55,7 +55,9 @@ def chart(metric: dict[str, Any], _: Translator) -> Markup | None:
     """The trend as a line chart (ratios in per cent), with the target as a dashed line."""
     scale = Decimal(100) if metric["unit"] == "ratio" else Decimal(1)
     points = [
-        (p["period"], Decimal(p["value"]) * scale) for p in metric["trend"] if p["value"] is not None
+        (p["period"], Decimal(p["value"]) * scale)
+        for p in metric["trend"]
+        if p["value"] is not None
     ]
     if not points:
         return None
@@ -143,4 +145,3 @@ def set_target(
         return _render(request, svc, who, Filters(), None, None, None, problem, 422)
     target = safe_next(next) if next.startswith("/pages/dashboard") else "/pages/dashboard"
     return RedirectResponse(f"{target}#metric-{metric}", status_code=303)
-
