@@ -101,12 +101,14 @@ _SHIPMENTS = (
     "SELECT s.shipment_id, s.order_id, s.warehouse_id, s.channel, s.carrier, s.destination, "
     "s.lines, o.received_at, s.dispatched_at, s.delivered_at, s.eta, s.alerts, "
     "s.tracking_status, s.hold_reason FROM view_shipments s "
-    "LEFT JOIN view_orders o ON o.order_id = s.order_id WHERE s.status <> 'cancelled'"
+    "LEFT JOIN view_orders o ON o.order_id = s.order_id WHERE s.status <> 'cancelled' "
+    "AND (s.dispatched_at IS NOT NULL OR s.waybill IS NOT NULL)"
 )
 
 
 def metric_shipments(db: ViewDB) -> list[dict[str, Any]]:
-    """Every shipment not cancelled, with its order's receipt time and its units."""
+    """Every shipment labelled or dispatched (what any metric counts; the many waiting for a
+    wave are left in the view), with its order's receipt time and its units."""
     out = []
     for r in db.query(_SHIPMENTS):
         lines = json.loads(r.pop("lines"))

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 class MetricReads(Protocol):
     def shipments(self) -> list[dict[str, Any]]:
-        """Every shipment with its order's channel and receipt time: shipment_id, order_id,
+        """Every labelled or dispatched shipment with its order's receipt time: shipment_id, order_id,
         warehouse_id, channel, carrier, destination, units, received_at, dispatched_at,
         delivered_at, eta, alerts (a list), tracking_status, hold_reason."""
         ...
