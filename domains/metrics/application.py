@@ -17,6 +17,9 @@ from domains.settlement.application import SettlementUseCases
 from domains.store import Store, retry_on_conflict
 
 DEFAULT_WEEKS = 12
+LONGEST_PERIOD_DAYS = 3 * 366  # a trend over more is a report, not a dashboard
+LARGEST_TARGET = Decimal(10) ** 9
+EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
 
 
 class MetricsUseCases:
@@ -30,9 +33,15 @@ class MetricsUseCases:
         """The period asked for; by default the twelve weeks up to today (the clock's day),
         by week up to 16 weeks and by month beyond."""
         end = end or self.store.clock.now().date()
-        start = start or end - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1)
+        if not EARLIEST <= end <= LATEST or not EARLIEST <= (start or end) <= LATEST:
+            msg = f"a day from {EARLIEST} to {LATEST}"
+            raise ValidationFailed([{"loc": "from" if start else "to", "msg": msg}])
+        start = start or end - timedelta(days=7 * DEFAULT_WEEKS - 1)
         if start > end:
             raise ValidationFailed([{"loc": "from", "msg": "from is after to"}])
+        if (end - start).days >= LONGEST_PERIOD_DAYS:
+            msg = f"a period of at most {LONGEST_PERIOD_DAYS} days"
+            raise ValidationFailed([{"loc": "from", "msg": msg}])
         if bucket is None:
             bucket = "week" if (end - start).days < 16 * 7 else "month"
         return calc.Period(start, end, bucket)
@@ -162,8 +171,9 @@ class MetricsUseCases:
             amount = Decimal(value)
         except InvalidOperation:
             raise ValidationFailed([{"loc": "value", "msg": "not a number"}]) from None
-        if not amount.is_finite() or amount < 0 or (m.unit == "ratio" and amount > 1):
-            msg = "a ratio between 0 and 1" if m.unit == "ratio" else "a number of 0 or more"
+        top = Decimal(1) if m.unit == "ratio" else LARGEST_TARGET
+        if not amount.is_finite() or not 0 <= amount <= top:
+            msg = "a ratio between 0 and 1" if m.unit == "ratio" else f"between 0 and {top}"
             raise ValidationFailed([{"loc": "value", "msg": f"must be {msg}"}])
 
         def attempt(_: int) -> MetricTarget:

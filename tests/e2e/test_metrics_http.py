@@ -149,6 +149,11 @@ def test_filters_and_periods_choose_the_parcels(two_parcels):
     assert before["loss_rate"]["value"] is None
     assert all(p["value"] is None for p in before["loss_rate"]["trend"])
     assert 2 <= len(before["loss_rate"]["trend"]) <= 3  # 14 days span two or three ISO weeks
+    health, finance = "/v1/metrics/health", c.keys["finance"]
+    backwards = {"from": str(today), "to": str(today - timedelta(days=1))}
+    assert c.get(health, params=backwards, headers=finance).status_code == 422
+    decade = {"from": "2016-01-01", "to": "2026-01-01"}  # a report, not a dashboard
+    assert c.get(health, params=decade, headers=finance).status_code == 422
 
 
 def test_an_admin_sets_a_target_shown_with_who_and_when(two_parcels):
