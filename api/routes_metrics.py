@@ -4,6 +4,7 @@ and filters (operations, finance, admin), and the targets an admin sets. Thin: p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -25,25 +26,36 @@ class Filters(BaseModel):
     destination: Code = None
 
 
-def health_for(
-    svc: Services,
-    filters: Filters,
-    start: date | None,
-    end: date | None,
-    bucket: str | None,
-) -> dict[str, Any]:
-    """The metrics answer as JSON types (shared with the dashboard page)."""
-    metrics = svc.app.metrics
-    period = metrics.period(start, end, bucket)
-    return as_json(metrics.health(filters.model_dump(), period))
+@dataclass(frozen=True)
+class HealthQuery:
+    """What the metrics are asked for: filters, period (`from`, `to`) and trend buckets."""
+
+    filters: Filters
+    start: date | None = None
+    end: date | None = None
+    trend: str | None = None
 
 
-@router.get("/metrics/health")
-def health(
+def health_query(
     filters: Annotated[Filters, Query()],
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
     trend: Literal["week", "month"] | None = None,
+) -> HealthQuery:
+    """The query parameters of the metrics route and the dashboard page."""
+    return HealthQuery(filters, start, end, trend)
+
+
+def health_for(svc: Services, q: HealthQuery) -> dict[str, Any]:
+    """The metrics answer as JSON types (shared with the dashboard page)."""
+    metrics = svc.app.metrics
+    period = metrics.period(q.start, q.end, q.trend)
+    return as_json(metrics.health(q.filters.model_dump(), period))
+
+
+@router.get("/metrics/health")
+def health(
+    q: HealthQuery = Depends(health_query),
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
@@ -51,7 +63,7 @@ def health(
     the twelve weeks to today) and filters: definition, formula, unit, value (a decimal string,
     or null for no data), stats (p90, counts), trend per week or month, target and whether it
     is met. Metrics whose data Crossdock does not record say so (`available` false)."""
-    return health_for(svc, filters, start, end, trend)
+    return health_for(svc, q)
 
 
 class TargetIn(BaseModel):

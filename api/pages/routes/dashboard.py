@@ -4,11 +4,10 @@ card. The numbers are GET /v1/metrics/health's, by the same function (api/routes
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
@@ -19,7 +18,7 @@ from api.pages.i18n import Formatter, Translator
 from api.pages.render import language, page
 from api.pages.routes.shared import safe_next
 from api.pages.session import csrf_protect
-from api.routes_metrics import Filters, health_for
+from api.routes_metrics import Filters, HealthQuery, health_for, health_query
 from domains.common import DomainError
 
 router = APIRouter(
@@ -78,20 +77,17 @@ def _render(
     request: Request,
     svc: Services,
     who: Principal,
-    filters: Filters,
-    start: date | None,
-    end: date | None,
-    trend: str | None,
+    q: HealthQuery,
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     lang = language(request)
     fmt, _ = Formatter(lang), Translator(lang, DOMAIN)
     try:
-        health = health_for(svc, filters, start, end, trend)
+        health = health_for(svc, q)
     except DomainError as exc:  # a period that ends before it starts: the default one
         error, status_code = str(exc), 422
-        health = health_for(svc, filters, None, None, trend)
+        health = health_for(svc, HealthQuery(q.filters, trend=q.trend))
     cards = [
         {
             **m,
@@ -117,14 +113,11 @@ def _render(
 @router.get("", response_class=HTMLResponse)
 def dashboard(
     request: Request,
-    filters: Annotated[Filters, Query()],
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-    trend: Literal["week", "month"] | None = None,
+    q: HealthQuery = Depends(health_query),
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> Response:
-    return _render(request, svc, who, filters, start, end, trend)
+    return _render(request, svc, who, q)
 
 
 @router.post("/targets")
@@ -142,6 +135,6 @@ def set_target(
     except DomainError as exc:
         _ = Translator(language(request), DOMAIN)
         problem = _("The target for %(metric)s was not set: %(why)s", metric=metric, why=str(exc))
-        return _render(request, svc, who, Filters(), None, None, None, problem, 422)
+        return _render(request, svc, who, HealthQuery(Filters()), problem, 422)
     target = safe_next(next) if next.startswith("/pages/dashboard") else "/pages/dashboard"
     return RedirectResponse(f"{target}#metric-{metric}", status_code=303)
