@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from domains.metrics.model import MetricTarget
 from domains.returns.rules import LOST_AFTER_DAYS
 from tests.e2e.delivery import deliver, dispatch, open_return
 from tests.e2e.test_transport_http import packed_shipment
@@ -177,6 +178,13 @@ def test_an_admin_sets_a_target_shown_with_who_and_when(two_parcels):
     assert card["on_target"] is False  # 0.5 lost is above a 0.02 target: lower is better
     c.put("/v1/admin/metrics/loss_rate/target", json={"value": "0.6"}, headers=c.keys["admin"])
     assert cards(c, **window)["loss_rate"]["on_target"] is True
+    # Each change is an event of the metric's stream, with its value, who and when.
+    stream = c.svc.app.store.repository.event_store.get(MetricTarget.create_id("loss_rate"))
+    changes = [(e.value, e.set_by, e.set_at) for e in stream if hasattr(e, "set_by")]
+    assert changes == [
+        ("0.02", "admin", c.clock.at.isoformat()),
+        ("0.6", "admin", c.clock.at.isoformat()),
+    ]
     assert c.get("/v1/metrics/health", headers=c.keys["ann"]).status_code == 403
 
 
