@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from urllib.parse import quote
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
+from api.app import create_app
 from api.auth import new_key
 from api.pages.i18n import Formatter, Translator
 from api.pages.routes.dashboard import DOMAIN, display
@@ -38,7 +39,7 @@ def period(live) -> dict[str, str]:
     clock = svc.app.store.clock
     key, entry = new_key("ann", "warehouse", "LAX")
     svc.keys.add([entry])
-    c: Any = TestClient(create_app_for(svc))  # no `with`: its lifespan would close the services
+    c: Any = TestClient(create_app(svc))  # no `with`: its lifespan would close the services
     c.keys = {name: {"Authorization": f"Bearer {k}"} for name, k in live.keys.items()}
     c.keys["ann"] = {"Authorization": f"Bearer {key}"}
     c.clock, c.svc = clock, svc
@@ -55,12 +56,6 @@ def period(live) -> dict[str, str]:
     clock.at += timedelta(days=LOST_AFTER_DAYS, minutes=1)
     assert c.post("/v1/claims/lost-check", headers=c.keys["admin"]).json()["opened"]
     return {"from": str(left - timedelta(days=30)), "to": str(left + timedelta(days=30))}
-
-
-def create_app_for(svc: Any) -> Any:
-    from api.app import create_app
-
-    return create_app(svc)
 
 
 def api_health(live: Any, query: dict[str, str]) -> dict[str, Any]:
