@@ -112,6 +112,7 @@ def world(floor):  # noqa: F811
         "return_id": _return_to_fra(c, sid[:-3]),
         "claim_id": f"{sid}-lost",
         "update_no": "1",
+        "metric": "loss_rate",
     }
     # The tenants the objects above belong to, and keys of each role: one of the object's
     # tenant (own) and one of another (other).
