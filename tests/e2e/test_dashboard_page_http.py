@@ -84,3 +84,14 @@ def test_a_warehouse_key_is_refused_and_arabic_is_right_to_left(two_parcels):  #
     assert '<html lang="ar" dir="rtl">' in r.text
     assert Translator("ar", DOMAIN)("Logistics health") in r.text
     assert Translator("ar", DOMAIN)("Logistics health") != "Logistics health"
+
+
+def test_a_period_that_ends_before_it_starts_is_said_and_the_default_shown(two_parcels):  # noqa: F811
+    c = two_parcels
+    sign_in(c, key_of(c, "finance"))
+    today = date.today()
+    r = c.get("/pages/dashboard", params={"from": str(today), "to": str(today - timedelta(days=1))})
+    assert r.status_code == 422 and "from is after to" in r.text
+    # the twelve weeks to the clock's day instead
+    default = c.get("/v1/metrics/health", headers=c.keys["finance"]).json()["period"]
+    assert f'name="from" type="date" value="{default["from"]}"' in r.text
