@@ -7,7 +7,8 @@ reference, orders <- settlement;
 reference, orders, warehouse, customs, rates <- inbound;
 reference, orders <- receivables <- transport (an invoice is saved with its dispatch);
 reference, orders, customs, warehouse, rates <- returns (and transport calls returns back
-through its scan hook, set here by the composition root); orders <- claims. Each arrow is a
+through its scan hook, set here by the composition root); orders <- claims;
+settlement <- metrics (it reads the cost ledger). Each arrow is a
 constructor argument, so mypy sees every call.
 """
 
