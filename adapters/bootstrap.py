@@ -40,6 +40,7 @@ from domains.crossdock import Crossdock
 from domains.customs.application import CustomsUseCases
 from domains.inbound.application import InboundUseCases
 from domains.journey import JourneyQueries, tracking_tokens
+from domains.metrics.application import MetricsUseCases
 from domains.orders.application import OrderUseCases
 from domains.planning.application import PlanningUseCases
 from domains.ports import Clock
@@ -60,6 +61,7 @@ from projections.db import ViewDB
 from projections.inbound_views import LandedCostViews
 from projections.journey_views import JourneyReads
 from projections.live import LiveViews
+from projections.metrics_views import MetricViews
 from projections.planning_views import PlanningViews, RecordedDemand
 from projections.privacy_views import SubjectOrders
 from projections.receivables_views import ReceivablesViews
@@ -368,6 +370,7 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         claims=ClaimUseCases(
             store, orders, views=return_views, claim_file=claim_file, lost_after_days=lost_after
         ),
+        metrics=MetricsUseCases(store, MetricViews(views.db, views.fresh), settlement),
         views=views,
     )
     return app, views

@@ -381,6 +381,9 @@ POLICIES: dict[str, Policy] = {
     "GET /v1/claims/{claim_id}": Policy(("finance", "admin")),
     "POST /v1/claims/{claim_id}/decision": Policy(("finance", "admin")),
     "POST /v1/claims/{claim_id}/payment": Policy(("finance", "admin")),
+    # ------------------------------------------------------------------ api/routes_metrics.py
+    "GET /v1/metrics/health": Policy(("finance", "admin")),
+    "PUT /v1/admin/metrics/{metric}/target": Policy(ADMIN),
     # ------------------------------------------------------------------ api/routes_privacy.py
     "POST /v1/privacy/erasure-requests": Policy(("privacy", "admin")),
     "GET /v1/privacy/subjects": Policy(("privacy", "admin")),

@@ -27,6 +27,7 @@ from api import (
     routes_hs,
     routes_inbound,
     routes_journey,
+    routes_metrics,
     routes_orders,
     routes_outbox,
     routes_planning,
@@ -114,6 +115,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api.include_router(routes_journey.router)
     api.include_router(routes_returns.router)
     api.include_router(routes_planning.router)
+    api.include_router(routes_metrics.router)
 
     @api.get("/healthz", tags=["ops"])
     async def health() -> dict[str, str]:

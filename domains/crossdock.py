@@ -7,7 +7,8 @@ reference, orders <- settlement; reference, inbound <- planning;
 reference, orders, warehouse, customs, rates <- inbound;
 reference, orders <- receivables <- transport (an invoice is saved with its dispatch);
 reference, orders, customs, warehouse, rates <- returns (and transport calls returns back
-through its scan hook, set here by the composition root); orders <- claims. Each arrow is a
+through its scan hook, set here by the composition root); orders <- claims;
+settlement <- metrics (it reads the cost ledger). Each arrow is a
 constructor argument, so mypy sees every call.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 from domains.customs.application import CustomsUseCases
 from domains.inbound.application import InboundUseCases
 from domains.journey import JourneyQueries
+from domains.metrics.application import MetricsUseCases
 from domains.orders.application import OrderUseCases
 from domains.planning.application import PlanningUseCases
 from domains.ports import Clock, ReadSide
@@ -52,6 +54,7 @@ class Crossdock:
     returns: ReturnsUseCases  # returns (RMA) and their receiving (domains/returns/)
     claims: ClaimUseCases  # carrier claims (domains/returns/claims.py)
     planning: PlanningUseCases  # forecasts, replenishment suggestions (domains/planning/)
+    metrics: MetricsUseCases  # logistics health metrics and their targets (domains/metrics/)
     views: ReadSide  # the views this process reads (projections/live.py), closed with the store
 
     # The store's parts that readers (projections, relay, tests) use directly.

@@ -6,6 +6,7 @@ from projections.customs_views import DeclarationsView
 from projections.db import ViewDB
 from projections.inbound_views import InboundView
 from projections.journey_views import JourneyView
+from projections.metrics_views import MetricsView
 from projections.orders_views import OrderListView, StockView
 from projections.planning_views import LotReceiptsView, ReplenishmentView
 from projections.privacy_views import OrderSearchView, PrivacySubjectsView
@@ -34,6 +35,7 @@ def spine_projectors(personal: PersonalData | None = None) -> list[Projector]:
         ReturnsView(),
         ReplenishmentView(),
         LotReceiptsView(),
+        MetricsView(),
     ]
 
 

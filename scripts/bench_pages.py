@@ -62,7 +62,15 @@ PAGES: dict[str, list[Page]] = {
         Page("customs: declaration", "customs", _first_declaration),
     ],
     "finance": [],
-    "dashboard": [],
+    "dashboard": [
+        Page("dashboard: every metric, 12 weeks", "finance", lambda _svc: "/pages/dashboard"),
+        Page(
+            "dashboard: LAX by month, a year",
+            "admin",
+            lambda svc: "/pages/dashboard?warehouse=LAX&trend=month&from="
+            + str(svc.app.clock.now().date().replace(month=1, day=1)),
+        ),
+    ],
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-TROUBLE = ["delivery_failed", "return_to_sender", "on_hold", "delivery_delayed"]
+from domains.metrics.calc import TROUBLE
 
 
 def carrier_scorecards(
@@ -31,7 +31,7 @@ def carrier_scorecards(
     df["on_time"] = df["delivered"] & (delivered <= eta)
     df["transit_days"] = (delivered - dispatched).dt.total_seconds() / 86400
     df["exception"] = (
-        (df["alerts"] != "[]") | df["hold_reason"].notna() | df["tracking_status"].isin(TROUBLE)
+        (df["alerts"] != "[]") | df["hold_reason"].notna() | df["tracking_status"].isin(list(TROUBLE))
     )
     grouped = df.groupby(["carrier", "service", "lane"], dropna=False)
     out = grouped.agg(

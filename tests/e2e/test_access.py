@@ -113,6 +113,7 @@ def world(floor):  # noqa: F811
         "claim_id": f"{sid}-lost",
         "update_no": "1",
         "suggestion_id": "RPL-2026-12-01-FRA-SKU-PHONE-CASE",  # none: the route answers 404
+        "metric": "loss_rate",
     }
     # The tenants the objects above belong to, and keys of each role: one of the object's
     # tenant (own) and one of another (other).

@@ -183,6 +183,7 @@ def written(
             inbound_story(svc.app)  # the inbound views filled too
             svc.runner.catch_up()
             stock_story(svc.app)  # an inbound on the water and a transfer in transit
+            svc.app.metrics.set_target("loss_rate", "0.02", "ops")  # the metric targets view
             svc.runner.catch_up()
             end = svc.app.max_notification_id()
             live = view_tables(svc.db)

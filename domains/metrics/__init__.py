@@ -1,0 +1,1 @@
+"""The logistics health metrics: definitions, pure calculations and admin-set targets."""
