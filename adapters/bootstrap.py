@@ -19,6 +19,7 @@ from typing import Any
 
 from adapters.customs.documents import render_commercial_invoice, render_packing_list
 from adapters.customs.rules import load_tariffs, shipped_files, tables_from_files
+from adapters.orders import risk_model
 from adapters.orders.channels import read_dealer_file
 from adapters.orders.split_cpsat import CpSatSplitSolver
 from adapters.privacy.keys import MemorySubjectKeys, SqlSubjectKeys
@@ -37,6 +38,7 @@ from domains.customs.application import CustomsUseCases
 from domains.inbound.application import InboundUseCases
 from domains.journey import JourneyQueries, tracking_tokens
 from domains.orders.application import OrderUseCases
+from domains.orders.risk_review import RiskReview
 from domains.ports import Clock
 from domains.privacy.application import PrivacyUseCases
 from domains.privacy.sealing import PersonalData
@@ -222,6 +224,13 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         intake_lock=_intake_lock(env),
         lane_offers=RateCardLaneOffers(rates),
         personal=PersonalData(subject_keys),
+        # Orders screened for risk: rules, and the anomaly model once one was fitted.
+        risk=RiskReview(
+            _fx(),
+            PersonalData(subject_keys),
+            model=risk_model.load(),
+            forwarders=risk_model.load_forwarders(),
+        ),
     )
     customs = CustomsUseCases(
         store,
