@@ -229,6 +229,9 @@ POLICIES: dict[str, Policy] = {
     "POST /v1/orders/{order_id}/channel-updates/{update_no}/resolve": Policy(ADMIN, owner=ORDER),
     "PUT /v1/admin/presale": Policy(ADMIN),
     "GET /v1/admin/presale": Policy(ADMIN),
+    # ------------------------------------------------------------------ api/routes_risk.py
+    "PUT /v1/admin/risk-settings": Policy(ADMIN),
+    "GET /v1/admin/risk-settings": Policy(ADMIN),
     "GET /v1/backorders": Policy(ADMIN),
     "POST /v1/backorders/release": Policy(ADMIN),
     # ------------------------------------------------------------------ api/routes_reference.py

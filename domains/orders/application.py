@@ -35,7 +35,7 @@ from domains.orders.intake import (
 )
 from domains.orders.lanes import LaneOffers
 from domains.orders.model import ALLOCATED, Order
-from domains.orders.risk_review import RiskReview
+from domains.orders.risk_review import RiskReview, RiskSettingsUseCases
 from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption
 from domains.orders.updates import cancel_reason
 from domains.ports import Countries, DealerOrderFile, FxRates, ShippingCostTable
@@ -70,7 +70,7 @@ def _names_known(ref: dict[str, Any], canonical: dict[str, Any]) -> bool:
     return not dealer_id or dealer_id in ref["dealers"]
 
 
-class OrderUseCases(ChannelUpdateUseCases, CreditHoldUseCases):
+class OrderUseCases(ChannelUpdateUseCases, CreditHoldUseCases, RiskSettingsUseCases):
     mapper_version = MAPPER_VERSION
 
     def __init__(

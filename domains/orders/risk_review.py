@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from domains.common import ValidationFailed
 from domains.orders.model import Order
 from domains.orders.risk import (
+    DEFAULT_SETTINGS,
     AnomalyModel,
     Forwarders,
     RiskFacts,
@@ -20,10 +22,11 @@ from domains.orders.risk import (
     assess,
     identify,
 )
-from domains.orders.risk_history import RiskHistory, RiskSettings, Seen
+from domains.orders.risk_history import RiskHistory, RiskSettings, Seen, merged_settings
 from domains.ports import FxRates
 from domains.privacy.policies import identity
 from domains.privacy.sealing import PersonalData
+from domains.store import Store, Touched
 
 
 def placed_at(canonical: dict[str, Any], fallback: str) -> datetime:
@@ -107,3 +110,31 @@ class RiskReview:
             ship_country=c["ship_to"]["country"],
         )
         return assess(facts, s, settings.published_version, self.model)
+
+
+class RiskSettingsUseCases:
+    """Mixed into `OrderUseCases`: read and publish the risk rules' settings."""
+
+    store: Store
+
+    def risk_settings(self) -> RiskSettings:
+        found = self.store.get_or_none(RiskSettings.create_id())
+        return found if found is not None else RiskSettings(DEFAULT_SETTINGS)
+
+    def set_risk_settings(
+        self, given: dict[str, Any], published_by: str, note: str
+    ) -> tuple[RiskSettings, int]:
+        """Publishes weights, thresholds and the hold score over the defaults (422 for an
+        unknown key); each later review cites the new version."""
+        try:
+            settings = merged_settings(DEFAULT_SETTINGS, given)
+        except ValueError as exc:
+            raise ValidationFailed([{"loc": "settings", "msg": str(exc)}]) from None
+
+        def attempt(touched: Touched) -> RiskSettings:
+            current = self.risk_settings()
+            current.publish(settings=settings, published_by=published_by, note=note)
+            touched[current.id] = current
+            return current
+
+        return self.store.retry(attempt)
