@@ -47,6 +47,7 @@ from scripts.demo_data import (
 )
 from scripts.demo_money import dealer_money
 from scripts.demo_returns import returns_day
+from scripts.demo_risk import risky_orders
 
 console = Console()
 
@@ -183,6 +184,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
     summary["transport"] = transport_day(svc)
     summary["receivables"] = dealer_money(svc)
     summary["returns"] = returns_day(svc, console)
+    summary["risk"] = risky_orders(svc, console)
     keys = demo_keys()
     console.print("[bold]API keys for trying the API[/bold] (also in var/demo-keys.json):")
     for name, role, scope, key in keys:

@@ -30,6 +30,7 @@ from domains.common import stable_id
 
 PER_KEY = 50  # orders remembered per customer and per address
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class HistoryFacts:
     customer_orders: int = 0
     customer_median_eur: float = 0.0
     customer_last_hour: int = 0
+    customer_before_today: int = 0  # orders placed more than a day before this one
     address_orders: int = 0  # within the settings' address_days
     address_customers: int = 0  # other customers to this address within address_days
     address_last_hour: int = 0
@@ -116,6 +118,7 @@ class RiskHistory:
             customer_orders=len(mine),
             customer_median_eur=statistics.median(s.value_eur for s in mine) if mine else 0.0,
             customer_last_hour=sum(me.at - HOUR <= s.at <= me.at for s in mine),
+            customer_before_today=sum(s.at < me.at - DAY for s in mine),
             address_orders=len(recent),
             address_customers=len({s.customer for s in recent if s.customer != me.customer}),
             address_last_hour=sum(me.at - HOUR <= s.at <= me.at for s in there),

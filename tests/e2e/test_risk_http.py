@@ -25,8 +25,8 @@ def risk_of(order):
 
 def test_a_planted_risky_order_is_held_with_its_factors_and_an_admin_releases_it(client):  # noqa: F811
     h, admin = client.keys["web"], client.keys["admin"]
-    # Three ordinary customers, one cheap tea each: no factor fires (first orders under
-    # EUR 400, distinct addresses, no forwarder, no billing given): score 0.
+    # Three ordinary customers, one cheap tea each: only new_customer (0.2) fires (first
+    # orders under EUR 400, distinct addresses, no forwarder, no billing given): 0.2 < 0.7.
     for i in range(3):
         r = client.post(
             "/v1/channels/web/orders",
@@ -34,10 +34,10 @@ def test_a_planted_risky_order_is_held_with_its_factors_and_an_admin_releases_it
             headers=h,
         )
         assert r.status_code == 201 and r.json()["order"]["status"] == "allocated"
-        assert risk_of(r.json()["order"])["inputs"]["score"] == 0
-    # The planted one: a first order of USD 600 (about EUR 500 at any 2020s rate, >= 400:
-    # new_customer_high_value 0.4) to a Shipito suite (forwarder 0.4), billed in Nigeria
-    # (billing_mismatch 0.3): 0.4 + 0.4 + 0.3 = 1.1 >= hold_at 0.7.
+        assert risk_of(r.json()["order"])["inputs"]["fired"] == ["new_customer"]
+    # The planted one: a first order (new_customer 0.2) of USD 600 (about EUR 500 at any
+    # 2020s rate, >= 400: new_customer_high_value 0.3) to a Shipito suite (forwarder 0.4),
+    # billed in Nigeria (billing_mismatch 0.3): 0.2 + 0.3 + 0.4 + 0.3 = 1.2 >= hold_at 0.7.
     planted = person(
         "RISKY-1", [("SKU-TEA-001", 1)], "new.buyer@example.net", SECRET_STREET, "600.00",
         billing={"country": "NG", "postcode": "100001", "line1": "9 Other Rd"},
@@ -48,8 +48,9 @@ def test_a_planted_risky_order_is_held_with_its_factors_and_an_admin_releases_it
     assert order["status"] == "held"
     assert [x["code"] for x in order["hold_reasons"]] == ["high_risk"]
     risk = risk_of(order)
-    assert risk["inputs"]["fired"] == ["billing_mismatch", "new_customer_high_value", "forwarder"]
-    assert risk["inputs"]["score"] == 1.1 and risk["inputs"]["settings_version"] == 0
+    fired = ["billing_mismatch", "new_customer_high_value", "new_customer", "forwarder"]
+    assert risk["inputs"]["fired"] == fired
+    assert risk["inputs"]["score"] == 1.2 and risk["inputs"]["settings_version"] == 0
     listed = client.get("/v1/orders?hold_code=high_risk", headers=admin).json()
     assert [o["id"] for o in listed["items"]] == [order["id"]]
     # Sealed: neither the e-mail nor the street reach an event in plaintext.
@@ -74,7 +75,7 @@ def test_risk_settings_are_published_by_an_admin_and_cited_by_reviews(client):  
     assert client.get("/v1/admin/risk-settings", headers=h).status_code == 403
     bad = client.put("/v1/admin/risk-settings", json={"weights": {"moon": 1}}, headers=admin)
     assert bad.status_code == 422
-    # With hold_at 0.3, a new customer's EUR ~500 first order (0.4) alone is held.
+    # With hold_at 0.3, a new customer's EUR ~500 first order (0.2 + 0.3) is held.
     r = client.put("/v1/admin/risk-settings", json={"hold_at": 0.3, "note": "t"}, headers=admin)
     assert r.status_code == 200 and r.json()["version"] == 1 and r.json()["hold_at"] == 0.3
     pushed = client.post(

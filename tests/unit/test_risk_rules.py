@@ -160,17 +160,28 @@ def test_address_text_folds_case_accents_and_punctuation():
     assert address_text(a) == address_text(b)
 
 
-def test_two_factors_hold_one_does_not():
-    # new customer with EUR 500 (0.4) alone: 0.4 < hold_at 0.7
+def test_weak_factors_do_not_hold_strong_ones_together_do():
+    # a first order of EUR 500: new_customer 0.2 + new_customer_high_value 0.3 = 0.5 < 0.7
     alone = decide(RiskHistory(), customer="new", value=500.0)
-    assert alone["passed"] and alone["inputs"]["score"] == W["new_customer_high_value"]
-    # plus a forwarder address (0.4): 0.8 >= 0.7, held with both factors named
+    assert alone["passed"] and alone["inputs"]["fired"] == ["new_customer_high_value",
+                                                            "new_customer"]  # fmt: skip
+    assert alone["inputs"]["score"] == W["new_customer"] + W["new_customer_high_value"] == 0.5
+    # plus a forwarder address (0.4): 0.9 >= 0.7, held with all three factors named
     fw = {"id": "shipito", "label": "Shipito", "list_version": 1}
     held = decide(RiskHistory(), customer="new", value=500.0, forwarder=fw)
     assert not held["passed"] and held["code"] == "high_risk"
-    assert held["inputs"]["score"] == round(W["new_customer_high_value"] + W["forwarder"], 4)
-    assert held["inputs"]["fired"] == ["new_customer_high_value", "forwarder"]
+    assert held["inputs"]["score"] == 0.9
+    assert held["inputs"]["fired"] == ["new_customer_high_value", "new_customer", "forwarder"]
     assert "Shipito" in held["reason"]
+    # a factor that did not fire keeps its inputs but no sentence
+    quiet = factor(held, "velocity")
+    assert quiet["weight"] == 0 and "reason" not in quiet and "customer_last_hour" in quiet["inputs"]
+
+
+def test_an_unknown_customer_is_not_counted_as_new():
+    # no e-mail or phone: customer None; nothing to call new, and not "another customer"
+    r = decide(RiskHistory(), customer=None, value=500.0)
+    assert r["inputs"]["fired"] == ["new_customer_high_value"]
 
 
 def test_an_anomaly_model_adds_its_factor_with_version_and_features():
@@ -181,7 +192,7 @@ def test_an_anomaly_model_adds_its_factor_with_version_and_features():
             self.s = s
 
         def score(self, features):
-            assert len(features) == 10 and math.isclose(features[0], math.log1p(40.0), abs_tol=1e-4)
+            assert len(features) == 12 and math.isclose(features[0], math.log1p(40.0), abs_tol=1e-4)
             return self.s
 
     hot = factor(decide(regular_customer(), model=Fixed(0.7)), "anomaly")
