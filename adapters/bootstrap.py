@@ -31,7 +31,11 @@ from adapters.settlement.ledger import cost_totals
 from adapters.transport.carriers.issuer import sandbox_issuers
 from adapters.transport.carriers.tracking_codes import normalise
 from adapters.transport.rate_cards import parse_rate_card_csv
-from adapters.transport.scorecards import carrier_scorecards
+from adapters.transport.scorecards import (
+    carrier_record_rows,
+    carrier_scorecards,
+    load_record_settings,
+)
 from adapters.warehouse.pick_route import OrToolsPickRouter
 from domains.crossdock import Crossdock
 from domains.customs.application import CustomsUseCases
@@ -51,6 +55,7 @@ from domains.settlement.application import SettlementUseCases
 from domains.store import Store
 from domains.transport.application import TransportUseCases
 from domains.transport.rates import RateBook, RateCardLaneCosts, RateCardLaneOffers
+from domains.transport.recommend import CarrierRecord
 from domains.warehouse.application import WarehouseUseCases
 from projections import spine_projectors
 from projections.db import ViewDB
@@ -291,6 +296,14 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         tracking_codes=normalise,
         receivables=receivables,
         claim_counts=return_views.claim_counts,
+    )
+    # Best value priced by expected cost from the carriers' own record (on-time, claims).
+    transport.record = CarrierRecord(
+        TransportViews(views.db, views.fresh),
+        carrier_record_rows,
+        load_record_settings(),
+        lambda: {code: w.country for code, w in reference.current()["warehouses"].items()},
+        return_views.claim_counts,
     )
     returns = ReturnsUseCases(
         store, reference, orders, customs, warehouse, rates, carriers=carriers, views=return_views

@@ -298,6 +298,7 @@ POLICIES: dict[str, Policy] = {
         ("admin", "warehouse", "customs"), confined="lists its own warehouse's exceptions"
     ),
     "GET /v1/carriers/scorecards": Policy(("admin", "finance", "warehouse"), shared=True),
+    "GET /v1/carriers/recommendations": Policy(("admin", "finance", "warehouse"), shared=True),
     # ------------------------------------------------------------------ api/routes_customs.py
     "PUT /v1/admin/customs-rules": Policy(("admin", "customs")),
     "GET /v1/customs/declarations": Policy(CUSTOMS),
