@@ -12,6 +12,7 @@ from adapters.reference.seed import load
 from domains.orders.intake import Intake
 from scripts import demo_data
 from scripts.bench import stock_plan
+from scripts.risk_commands import recorded_features
 
 
 def stock_up(app, plan="demo"):  # the demo's opening stock
@@ -50,6 +51,9 @@ def test_a_day_of_demo_web_orders_is_not_held_for_risk(app):
     # and nothing else adds up to 0.7
     assert fired["new_customer"] == 250
     assert [o.external_id for o in orders if not risk_of(o)["passed"]] == []
+    # what `crossdock risk-fit` fits the anomaly model on: the features each review recorded
+    rows = recorded_features(app, 10_000)
+    assert len(rows) == 250 and rows[0] == risk_of(orders[0])["inputs"]["anomaly"]["features"]
 
 
 def web_order(ext, email, line1, at, qty=1, price="12.00"):
