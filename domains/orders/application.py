@@ -346,7 +346,9 @@ class OrderUseCases(ChannelUpdateUseCases, CreditHoldUseCases, RiskSettingsUseCa
         else:
             risk = self.allocator.risk
             identity = (
-                risk.identify(item.channel, canonical, item.raw_payload, subject) if risk else None
+                risk.identify(item.channel, canonical, item.raw_payload, subject)
+                if risk and risk.screens(batch, item.channel)
+                else None
             )
             self.allocator.review_and_allocate(
                 batch, order, self.reference.current(), identity=identity

@@ -109,10 +109,8 @@ class Forwarders:
         object.__setattr__(self, "_compiled", compiled)
 
     def match(self, address: dict[str, Any]) -> dict[str, Any] | None:
-        text = " ".join(
-            " ".join(name_words(address.get(k)))
-            for k in ("name", "company", "line1", "line2", "line3", "city")
-        )
+        fields = ("name", "company", "line1", "line2", "line3", "city")
+        text = " ".join(name_words(" ".join(str(address.get(k) or "") for k in fields)))
         for p, rx in self._compiled:  # type: ignore[attr-defined]
             if (p.get("country") in (None, address.get("country"))) and rx.search(text):
                 return {"id": p["id"], "label": p["label"], "list_version": self.version}
@@ -121,9 +119,10 @@ class Forwarders:
 
 def address_text(ship_to: dict[str, Any]) -> str:
     """The ship-to address normalised for "same address": case, accents and punctuation
-    folded; name and phone left out (one flat, many names is the pattern we look for)."""
-    parts = [ship_to.get(k) for k in ("line1", "line2", "postcode", "city", "country")]
-    return "|".join(" ".join(name_words(p)) for p in parts)
+    folded (one pass over the fields joined); name and phone left out (one flat, many names
+    is the pattern we look for)."""
+    parts = (ship_to.get(k) for k in ("line1", "line2", "postcode", "city", "country"))
+    return " ".join(name_words(" ".join(str(p or "") for p in parts)))
 
 
 def billing_facts(raw: Any, ship_to: dict[str, Any]) -> dict[str, Any] | None:

@@ -47,6 +47,10 @@ class RiskReview:
     forwarders: Forwarders | None = None
     _rates: dict[tuple[str, date], Decimal] = field(default_factory=dict)
 
+    def screens(self, batch: Any, channel: str) -> bool:
+        """Whether the channel's orders are screened (not exempt in the batch's settings)."""
+        return channel not in batch.risk_settings().settings["exempt_channels"]
+
     def identify(
         self, channel: str, canonical: dict[str, Any], raw: Any, subject: str | None = None
     ) -> RiskIdentity:
