@@ -253,9 +253,6 @@ def scorecards(
     return {"items": svc.app.transport.carrier_scorecards()}
 
 
-Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-
-
 @router.get("/carriers/recommendations")
 def carrier_recommendations(
     origin: Country,

@@ -19,14 +19,11 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 TROUBLE = ["delivery_failed", "return_to_sender", "on_hold", "delivery_delayed"]
 
 
-def carrier_scorecards(
+def _frame(
     shipments: list[dict[str, Any]], warehouse_countries: Mapping[str, str]
-) -> list[dict[str, Any]]:
-    """`shipments`: rows of dispatched shipments (carrier, service, warehouse_id, destination,
-    dispatched_at, delivered_at, eta, quoted_days_max, alerts as JSON text, tracking_status,
-    hold_reason). The lane is the warehouse's country (else its code) and the destination."""
-    if not shipments:
-        return []
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The shipments with their lane, whether delivered and the transit days; and the
+    delivery times and ETAs parsed."""
     df = pd.DataFrame(shipments)
     df["lane"] = (
         df["warehouse_id"].map(lambda w: warehouse_countries.get(w, w)) + "-" + df["destination"]
@@ -35,8 +32,20 @@ def carrier_scorecards(
     delivered = pd.to_datetime(df["delivered_at"], utc=True, format="ISO8601")
     eta = pd.to_datetime(df["eta"], utc=True, format="ISO8601")
     df["delivered"] = delivered.notna()
-    df["on_time"] = df["delivered"] & (delivered <= eta)
     df["transit_days"] = (delivered - dispatched).dt.total_seconds() / 86400
+    return df, delivered, eta
+
+
+def carrier_scorecards(
+    shipments: list[dict[str, Any]], warehouse_countries: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """`shipments`: rows of dispatched shipments (carrier, service, warehouse_id, destination,
+    dispatched_at, delivered_at, eta, quoted_days_max, alerts as JSON text, tracking_status,
+    hold_reason). The lane is the warehouse's country (else its code) and the destination."""
+    if not shipments:
+        return []
+    df, delivered, eta = _frame(shipments, warehouse_countries)
+    df["on_time"] = df["delivered"] & (delivered <= eta)
     df["exception"] = (
         (df["alerts"] != "[]") | df["hold_reason"].notna() | df["tracking_status"].isin(TROUBLE)
     )
@@ -63,16 +72,8 @@ def carrier_record_rows(
     kg shipped (chargeable weight, else the parcel's) and the quoted cost per kg."""
     if not shipments:
         return []
-    df = pd.DataFrame(shipments)
-    df["lane"] = (
-        df["warehouse_id"].map(lambda w: warehouse_countries.get(w, w)) + "-" + df["destination"]
-    )
-    dispatched = pd.to_datetime(df["dispatched_at"], utc=True, format="ISO8601")
-    delivered = pd.to_datetime(df["delivered_at"], utc=True, format="ISO8601")
-    eta = pd.to_datetime(df["eta"], utc=True, format="ISO8601")
-    df["delivered"] = delivered.notna()
+    df, delivered, eta = _frame(shipments, warehouse_countries)
     df["late"] = df["delivered"] & (delivered > eta)
-    df["transit_days"] = (delivered - dispatched).dt.total_seconds() / 86400
     df["kg"] = pd.to_numeric(df["chargeable_weight_kg"]).fillna(df["weight_g"] / 1000)
     df["cost"] = pd.to_numeric(df["quoted_total_cents"]) / 100
     priced = df["cost"].notna()

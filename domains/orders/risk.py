@@ -150,7 +150,8 @@ def identify(
 ) -> RiskIdentity:
     """The order's risk identity from its opened canonical form and raw payload. `blind`: the
     keys port's keyed hash (None without keys: no "same address" history)."""
-    ship_to = canonical.get("ship_to") if isinstance(canonical.get("ship_to"), dict) else {}
+    found = canonical.get("ship_to")
+    ship_to: dict[str, Any] = found if isinstance(found, dict) else {}
     return RiskIdentity(
         customer=subject,
         address=blind(ADDRESS, address_text(ship_to)) if blind else None,

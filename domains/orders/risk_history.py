@@ -16,6 +16,7 @@ Pure: standard library and the event-sourcing domain only.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import statistics
 from collections import deque
@@ -29,6 +30,7 @@ from eventsourcing.domain import Aggregate, event
 from domains.common import stable_id
 
 PER_KEY = 50  # orders remembered per customer and per address
+MAX_KEYS = 200_000  # customers, addresses and order ids remembered (the oldest half forgotten)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
@@ -83,13 +85,13 @@ class RiskHistory:
         self.addresses: dict[str, deque[Seen]] = {}
         self.values: dict[str, _Running] = {}
         self.quantities: dict[str, _Running] = {}
-        self.seen: set[UUID] = set()
+        self.seen: dict[UUID, None] = {}
 
     def remember(self, entries: list[Seen]) -> None:
         for s in entries:
             if s.order_id in self.seen:
                 continue
-            self.seen.add(s.order_id)
+            self.seen[s.order_id] = None
             if s.customer:
                 self.customers.setdefault(s.customer, deque(maxlen=PER_KEY)).append(s)
             if s.address:
@@ -98,6 +100,11 @@ class RiskHistory:
             self.quantities.setdefault(s.channel, _Running()).add(
                 math.log(max(s.max_quantity, 1))
             )
+        indexes: tuple[dict[Any, Any], ...] = (self.customers, self.addresses, self.seen)
+        for index in indexes:
+            if len(index) > MAX_KEYS:  # dicts keep insertion order: the oldest go first
+                for key in list(itertools.islice(index, len(index) // 2)):
+                    del index[key]
 
     def facts(self, me: Seen, pending: list[Seen], address_days: int) -> HistoryFacts:
         """`me` against the history and the batch's `pending` orders (not itself)."""

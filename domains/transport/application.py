@@ -199,7 +199,7 @@ class TransportUseCases:
         decision = choose(
             quotes, policy, days_to_promise=days_left, exception_rates=exception_rates, **by_record
         )
-        if by_record:
+        if by_record and self.record is not None:
             decision["inputs"]["record_settings"] = self.record.settings.details()
         decision.update(
             excluded=quoted["excluded"],

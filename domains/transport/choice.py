@@ -49,6 +49,7 @@ def choose(
         total = Decimal(str(q.get("compare_total", q["total"])))
         exception_rate = rates.get(key, 0.0)
         extra: dict[str, Any] = {}
+        score: tuple[Any, ...]
         if policy == "best_value" and record is not None:
             r = record[key]
             late = (cost_of_lateness or Decimal(0)) * Decimal(str(r["p_late"]))
