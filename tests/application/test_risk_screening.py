@@ -90,3 +90,22 @@ def test_a_burst_across_batches_is_counted_and_a_stock_reexamination_keeps_the_h
     # A person releases it; the rule is then recorded overridden.
     released, _ = app.orders.release_order(fourth.id, "known buyer", "ops")
     assert released.status == "allocated" and risk_of(released)["overridden"]
+
+
+def test_stock_arriving_for_an_order_held_for_risk_and_stock_does_not_lift_the_risk_hold(app):
+    stock_up(app)  # the demo's: LAX holds 15 drones
+    # A first order (new_customer 0.2) of 60 drones at USD 60 = USD 3,600 (>= EUR 400:
+    # new_customer_high_value 0.3) to a Shipito suite (forwarder 0.4): 0.9 >= 0.7; and 60 > 15
+    # in stock at LAX, the only US warehouse with drones: held for stock too.
+    body = web_order("HOLD-1", "first@example.net", "c/o Shipito, Suite 9", demo_data.DAY, 60,
+                     "60.00")  # fmt: skip
+    body["lines"][0]["sku"] = "SKU-DRONE-MINI"
+    (order,) = take_in(app, [body])
+    assert {h["rule"] for h in order.hold_reasons} >= {"risk", "stock"}
+    # 100 drones arrive at LAX: the order waiting for them is decided again, and the risk rule
+    # holds it still (a person has not overridden it)
+    app.warehouse.receive_stock("LAX", "SKU-DRONE-MINI", 100, "drones-in")
+    again = app.orders.get_order(order.id)
+    assert again.status == "held" and [h["rule"] for h in again.hold_reasons] == ["risk"]
+    released, _ = app.orders.release_order(order.id, "checked with the buyer", "ops")
+    assert released.status == "allocated"
