@@ -303,8 +303,7 @@ def assess(
     fired = [x for x in found if x["fired"]]
     held = total >= settings["hold_at"]
     reason = (
-        f"risk score {total} >= {settings['hold_at']}: "
-        + "; ".join(x["reason"] for x in fired)
+        f"risk score {total} >= {settings['hold_at']}: " + "; ".join(x["reason"] for x in fired)
         if held
         else f"risk score {total} below {settings['hold_at']}"
     )

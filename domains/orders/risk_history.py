@@ -97,9 +97,7 @@ class RiskHistory:
             if s.address:
                 self.addresses.setdefault(s.address, deque(maxlen=PER_KEY)).append(s)
             self.values.setdefault(s.channel, _Running()).add(math.log1p(s.value_eur))
-            self.quantities.setdefault(s.channel, _Running()).add(
-                math.log(max(s.max_quantity, 1))
-            )
+            self.quantities.setdefault(s.channel, _Running()).add(math.log(max(s.max_quantity, 1)))
         indexes: tuple[dict[Any, Any], ...] = (self.customers, self.addresses, self.seen)
         for index in indexes:
             if len(index) > MAX_KEYS:  # dicts keep insertion order: the oldest go first

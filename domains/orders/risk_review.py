@@ -76,9 +76,9 @@ class RiskReview:
     def eur(self, currency: str, on: date) -> Decimal:
         key = (currency, on)
         if key not in self._rates:
-            self._rates[key] = Decimal(1) if currency == "EUR" else self.fx.rate(
-                currency, "EUR", on
-            )[0]
+            self._rates[key] = (
+                Decimal(1) if currency == "EUR" else self.fx.rate(currency, "EUR", on)[0]
+            )
         return self._rates[key]
 
     def decide(

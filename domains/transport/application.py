@@ -192,7 +192,9 @@ class TransportUseCases:
             currency = order.canonical.get("currency") or "USD"
             rate = self.rates.fx.rate(currency, quotes[0]["compare_currency"], today)[0]
             by_record = {
-                "record": self.record.for_quotes(f"{warehouse.country}-{ship_to['country']}", quotes),
+                "record": self.record.for_quotes(
+                    f"{warehouse.country}-{ship_to['country']}", quotes
+                ),
                 "declared_value": declared_value(order.canonical, shipment["lines"], rate),
                 "cost_of_lateness": self.record.settings.cost_of_lateness,
             }

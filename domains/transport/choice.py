@@ -71,8 +71,13 @@ def choose(
             ).quantize(Decimal("0.01"))
             score = (value, total)
         scored.append(
-            {**q, **extra, "score": [str(s) for s in score], "exception_rate": exception_rate,
-             "_key": score}  # fmt: skip
+            {
+                **q,
+                **extra,
+                "score": [str(s) for s in score],
+                "exception_rate": exception_rate,
+                "_key": score,
+            }  # fmt: skip
         )
     scored.sort(key=lambda q: (q["_key"], q["carrier"], q["service"]))
     for q in scored:

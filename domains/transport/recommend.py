@@ -47,7 +47,9 @@ class CarrierRecord:
         }
 
 
-def declared_value(canonical: dict[str, Any], lines: list[dict[str, Any]], rate: Decimal) -> Decimal:
+def declared_value(
+    canonical: dict[str, Any], lines: list[dict[str, Any]], rate: Decimal
+) -> Decimal:
     """The shipment's goods at the order's prices, in the quotes' comparison currency (`rate`:
     order currency -> comparison currency): what a lost parcel costs us."""
     prices = {ln["sku"]: Decimal(str(ln.get("unit_price") or 0)) for ln in canonical["lines"]}

@@ -62,8 +62,15 @@ def web_order(ext, email, line1, at, qty=1, price="12.00"):
         "placed_at": at.isoformat(),
         "currency": "USD",
         "customer": {"name": "Sam Roe", "email": email, "phone": None},
-        "ship_to": {"name": "Sam Roe", "line1": line1, "line2": None, "city": "Los Angeles",
-                    "region": "CA", "postcode": "90012", "country": "US"},  # fmt: skip
+        "ship_to": {
+            "name": "Sam Roe",
+            "line1": line1,
+            "line2": None,
+            "city": "Los Angeles",
+            "region": "CA",
+            "postcode": "90012",
+            "country": "US",
+        },  # fmt: skip
         "lines": [{"sku": "SKU-PHONE-CASE", "quantity": qty, "unit_price": price}],
     }
 
@@ -76,8 +83,10 @@ def test_a_burst_across_batches_is_counted_and_a_stock_reexamination_keeps_the_h
     # < 0.7, not held. The fourth is USD 500 against three earlier USD 12 orders: 41x their
     # median >= 5 (value_vs_customer 0.4), so 0.4 + 0.2 + 0.4 = 1.0 >= 0.7: held.
     orders = [
-        take_in(app, [web_order(f"B-{i}", "burst@example.net", "5 Pine St",
-                                at + timedelta(minutes=10 * i))])[0]  # fmt: skip
+        take_in(
+            app,
+            [web_order(f"B-{i}", "burst@example.net", "5 Pine St", at + timedelta(minutes=10 * i))],
+        )[0]  # fmt: skip
         for i in range(3)
     ]
     assert [risk_of(o)["inputs"]["fired"] for o in orders] == [

@@ -175,7 +175,9 @@ def test_weak_factors_do_not_hold_strong_ones_together_do():
     assert "Shipito" in held["reason"]
     # a factor that did not fire keeps its inputs but no sentence
     quiet = factor(held, "velocity")
-    assert quiet["weight"] == 0 and "reason" not in quiet and "customer_last_hour" in quiet["inputs"]
+    assert (
+        quiet["weight"] == 0 and "reason" not in quiet and "customer_last_hour" in quiet["inputs"]
+    )
 
 
 def test_an_unknown_customer_is_not_counted_as_new():
