@@ -30,6 +30,7 @@ from domains.privacy.search import name_words
 
 ADDRESS = "risk-address"  # the blind index's kind: never equal to a subject id or search term
 RULES_VERSION = 1
+_PUNCTUATION = re.compile(r"[^\w]+")
 # Factor weights and thresholds: the defaults, until an admin publishes settings.
 DEFAULT_SETTINGS: dict[str, Any] = {
     # Weak pairs (a new customer ordering three times in an hour) do not hold; strong pairs
@@ -110,7 +111,7 @@ class Forwarders:
 
     def match(self, address: dict[str, Any]) -> dict[str, Any] | None:
         fields = ("name", "company", "line1", "line2", "line3", "city")
-        text = " ".join(name_words(" ".join(str(address.get(k) or "") for k in fields)))
+        text = _fold(" ".join(str(address.get(k) or "") for k in fields))
         for p, rx in self._compiled:  # type: ignore[attr-defined]
             if (p.get("country") in (None, address.get("country"))) and rx.search(text):
                 return {"id": p["id"], "label": p["label"], "list_version": self.version}
@@ -122,7 +123,13 @@ def address_text(ship_to: dict[str, Any]) -> str:
     folded (one pass over the fields joined); name and phone left out (one flat, many names
     is the pattern we look for)."""
     parts = (ship_to.get(k) for k in ("line1", "line2", "postcode", "city", "country"))
-    return " ".join(name_words(" ".join(str(p or "") for p in parts)))
+    return _fold(" ".join(str(p or "") for p in parts))
+
+
+def _fold(text: str) -> str:
+    """Words case- and accent-folded; punctuation separates words ("MyUS.com" is "myus com",
+    "3,27" is "3 27")."""
+    return " ".join(name_words(_PUNCTUATION.sub(" ", text)))
 
 
 def billing_facts(raw: Any, ship_to: dict[str, Any]) -> dict[str, Any] | None:
@@ -154,7 +161,8 @@ def identify(
     ship_to: dict[str, Any] = found if isinstance(found, dict) else {}
     return RiskIdentity(
         customer=subject,
-        address=blind(ADDRESS, address_text(ship_to)) if blind else None,
+        # no street (an erased person's order read again): no "same address" to compare
+        address=blind(ADDRESS, address_text(ship_to)) if blind and ship_to.get("line1") else None,
         forwarder=forwarders.match(ship_to) if forwarders else None,
         billing=billing_facts(raw, ship_to),
     )

@@ -15,6 +15,7 @@ from domains.orders.risk import (
     address_text,
     assess,
     billing_facts,
+    identify,
 )
 from domains.orders.risk_history import RiskHistory, Seen, merged_settings
 
@@ -221,3 +222,23 @@ def test_an_order_is_never_compared_with_itself():
     h.remember([me, me])  # remembered once
     facts = h.facts(me, [me], T["address_days"])
     assert facts.customer_orders == 0 and facts.customer_last_hour == 0
+
+
+def test_identify_blinds_the_address_and_keeps_no_plaintext():
+    def blind(kind, value):  # stands for the keys port's HMAC
+        return f"{kind}:{len(value)}:{hash(value) % 10_000}"
+
+    fw = Forwarders(1, [{"id": "myus", "label": "MyUS", "pattern": r"\bmyus\b", "country": None}])
+    a = {"ship_to": {"name": "Ann", "line1": "7 Elm St.", "postcode": "90012", "country": "US"}}
+    b = {"ship_to": {"name": "Bob", "line1": "7 ELM ST", "postcode": "90012", "country": "US"}}
+    ia = identify(blind, "subj-a", a, {}, fw)
+    ib = identify(blind, "subj-b", b, {"billing": {"country": "US", "postcode": "90012"}}, fw)
+    # one flat, two names: the same address key; nothing of the street in the identity
+    assert ia.address == ib.address and ia.address.startswith("risk-address:")
+    assert "elm" not in repr(ia).lower() and ia.forwarder is None
+    assert ib.billing == {"country": "US", "postcode_matches": True}
+    erased = {"ship_to": {"name": "Customer 1f2e", "line1": None, "country": "US"}}
+    assert identify(blind, "subj-c", erased, None, fw).address is None
+    via = {"ship_to": {"line1": "MyUS.com Suite 42", "postcode": "33326", "country": "US"}}
+    assert identify(blind, None, via, None, fw).forwarder == {
+        "id": "myus", "label": "MyUS", "list_version": 1}  # fmt: skip
