@@ -20,6 +20,7 @@ from typing import Any
 
 from adapters.customs.documents import render_commercial_invoice, render_packing_list
 from adapters.customs.rules import load_tariffs, shipped_files, tables_from_files
+from adapters.orders import risk_model
 from adapters.orders.channels import read_dealer_file
 from adapters.orders.split_cpsat import CpSatSplitSolver
 from adapters.planning.bundles import association_rules
@@ -34,7 +35,11 @@ from adapters.settlement.ledger import cost_totals
 from adapters.transport.carriers.issuer import sandbox_issuers
 from adapters.transport.carriers.tracking_codes import normalise
 from adapters.transport.rate_cards import parse_rate_card_csv
-from adapters.transport.scorecards import carrier_scorecards
+from adapters.transport.scorecards import (
+    carrier_record_rows,
+    carrier_scorecards,
+    load_record_settings,
+)
 from adapters.warehouse.pick_route import OrToolsPickRouter
 from domains.crossdock import Crossdock
 from domains.customs.application import CustomsUseCases
@@ -42,6 +47,7 @@ from domains.inbound.application import InboundUseCases
 from domains.journey import JourneyQueries, tracking_tokens
 from domains.metrics.application import MetricsUseCases
 from domains.orders.application import OrderUseCases
+from domains.orders.risk_review import RiskReview
 from domains.planning.application import PlanningUseCases
 from domains.ports import Clock
 from domains.privacy.application import PrivacyUseCases
@@ -55,6 +61,7 @@ from domains.settlement.application import SettlementUseCases
 from domains.store import Store
 from domains.transport.application import TransportUseCases
 from domains.transport.rates import RateBook, RateCardLaneCosts, RateCardLaneOffers
+from domains.transport.recommend import CarrierRecord
 from domains.warehouse.application import WarehouseUseCases
 from projections import spine_projectors
 from projections.db import ViewDB
@@ -253,6 +260,13 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         intake_lock=_intake_lock(env),
         lane_offers=RateCardLaneOffers(rates),
         personal=PersonalData(subject_keys),
+        # Orders screened for risk: rules, and the anomaly model once one was fitted.
+        risk=RiskReview(
+            _fx(),
+            PersonalData(subject_keys),
+            model=risk_model.load(),
+            forwarders=risk_model.load_forwarders(),
+        ),
     )
     customs = CustomsUseCases(
         store,
@@ -313,6 +327,14 @@ def _construct(env: dict[str, str], clock: Clock | None) -> tuple[Crossdock, Liv
         tracking_codes=normalise,
         receivables=receivables,
         claim_counts=return_views.claim_counts,
+    )
+    # Best value priced by expected cost from the carriers' own record (on-time, claims).
+    transport.record = CarrierRecord(
+        TransportViews(views.db, views.fresh),
+        carrier_record_rows,
+        load_record_settings(),
+        lambda: {code: w.country for code, w in reference.current()["warehouses"].items()},
+        return_views.claim_counts,
     )
     returns = ReturnsUseCases(
         store, reference, orders, customs, warehouse, rates, carriers=carriers, views=return_views

@@ -232,6 +232,9 @@ POLICIES: dict[str, Policy] = {
     "POST /v1/orders/{order_id}/channel-updates/{update_no}/resolve": Policy(ADMIN, owner=ORDER),
     "PUT /v1/admin/presale": Policy(ADMIN),
     "GET /v1/admin/presale": Policy(ADMIN),
+    # ------------------------------------------------------------------ api/routes_risk.py
+    "PUT /v1/admin/risk-settings": Policy(ADMIN),
+    "GET /v1/admin/risk-settings": Policy(ADMIN),
     "GET /v1/backorders": Policy(ADMIN),
     "POST /v1/backorders/release": Policy(ADMIN),
     # ------------------------------------------------------------------ api/routes_reference.py
@@ -298,6 +301,7 @@ POLICIES: dict[str, Policy] = {
         ("admin", "warehouse", "customs"), confined="lists its own warehouse's exceptions"
     ),
     "GET /v1/carriers/scorecards": Policy(("admin", "finance", "warehouse"), shared=True),
+    "GET /v1/carriers/recommendations": Policy(("admin", "finance", "warehouse"), shared=True),
     # ------------------------------------------------------------------ api/routes_customs.py
     "PUT /v1/admin/customs-rules": Policy(("admin", "customs")),
     "GET /v1/customs/declarations": Policy(CUSTOMS),

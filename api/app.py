@@ -35,6 +35,7 @@ from api import (
     routes_receivables,
     routes_reference,
     routes_returns,
+    routes_risk,
     routes_settlement,
     routes_transport,
     routes_warehouse,
@@ -101,6 +102,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     limits.install(api)
     api.include_router(routes_channel_updates.router)  # before /v1/orders/{order_id}
     api.include_router(routes_orders.router)
+    api.include_router(routes_risk.router)
     api.include_router(routes_reference.router)
     api.include_router(routes_dealer_profiles.router)
     api.include_router(routes_warehouse.router)

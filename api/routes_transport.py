@@ -251,3 +251,17 @@ def scorecards(
     """On-time rate, exception rate and mean transit per carrier service and lane; quoted vs
     actual transit, from our own shipment history."""
     return {"items": svc.app.transport.carrier_scorecards()}
+
+
+@router.get("/carriers/recommendations")
+def carrier_recommendations(
+    origin: Country,
+    destination: Country,
+    who: Principal = Depends(caller),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """Carrier services on a lane (origin and destination countries) ranked by expected cost
+    for a reference parcel: its cost per kg + P(late) x cost of lateness + P(loss or damage) x
+    declared value, each rate shrunk towards the carrier's other lanes when the lane has few
+    shipments (domains/transport/record.py); with on-time, claims and transit p50/p90."""
+    return svc.app.transport.carrier_recommendations(origin, destination)

@@ -337,6 +337,17 @@ def dispatched_shipments(db: ViewDB) -> list[dict[str, Any]]:
     )
 
 
+def shipment_record(db: ViewDB) -> list[dict[str, Any]]:
+    """What the carrier record needs of every dispatched shipment (domains/transport/record.py):
+    the scorecard's columns, the parcel weight and the label's quoted cost."""
+    return db.query(
+        "SELECT s.carrier, s.service, s.warehouse_id, s.destination, s.dispatched_at, "
+        "s.delivered_at, s.eta, s.weight_g, l.chargeable_weight_kg, l.quoted_total_cents, "
+        "l.currency FROM view_shipments s LEFT JOIN view_labels l "
+        "ON l.carrier = s.carrier AND l.waybill = s.waybill WHERE s.dispatched_at IS NOT NULL"
+    )
+
+
 def issued_labels(db: ViewDB) -> list[dict[str, Any]]:
     """Every label ever issued (voided ones too) with what was quoted for it: the expected side
     of a carrier bill."""
@@ -374,3 +385,7 @@ class TransportViews:
     def dispatched_shipments(self) -> list[dict[str, Any]]:
         self.fresh()
         return dispatched_shipments(self.db)
+
+    def shipment_record(self) -> list[dict[str, Any]]:
+        self.fresh()
+        return shipment_record(self.db)

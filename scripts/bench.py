@@ -431,6 +431,8 @@ SWITCHES = {
     "lanes": "lane-aware candidates (issue 13); off: the orders use case has no lane-offer "
     "port, so every stocked warehouse is a candidate at the lane table's estimate",
     "sealing": "sealing personal data (issue 14); off: no subject keys, nothing sealed",
+    "screening": "risk screening (issue 20), rules and a fitted 50-tree isolation forest; off: "
+    "no risk rule at review",
 }
 
 
@@ -441,6 +443,8 @@ def switch_off(app: Crossdock, switch: str) -> None:
         from domains.privacy.sealing import PersonalData
 
         app.orders.personal = PersonalData()
+    elif switch == "screening":
+        app.orders.allocator.risk = None
     else:
         raise ValueError(f"unknown switch {switch!r}")
 
@@ -450,6 +454,10 @@ def switch_run(stores: Stores, kind: str, items: list[Intake], switch: str, on: 
     try:
         if not on:
             switch_off(app, switch)
+        elif switch == "screening":
+            from scripts.bench_risk import with_model
+
+            with_model(app)
         app.warm_up()
         tune_gc()
         n0 = app.max_notification_id()
@@ -1020,8 +1028,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated subset of: sqlite, postgres, http, routes, quotes, reconcile, "
-        "uploads, backorders, outbox, forecast, hs, pages (default: all), and, not in the default "
-        "set, lanes and "
+        "uploads, backorders, outbox, forecast, hs, pages, risk (default: all), and, not in the "
+        "default set, lanes, screening and "
         "sealing: batched intake with that feature on against off (CPU time, interleaved "
         "runs, best of --repeat, default 3) on the stores named by --stores",
     )
@@ -1062,6 +1070,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "forecast",
         "hs",
         "pages",
+        "risk",
     }
     unknown = parts - default - set(SWITCHES)
     if unknown:
@@ -1246,6 +1255,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             console.print("  pages: each page's server time over the demo's data ...")
             results["pages"] = bench_pages.run(orders=200 if args.quick else 400)
             bench_pages.report(results["pages"], console)
+        if "risk" in args.parts:
+            from scripts import bench_risk
+
+            console.print("  risk: planted risky orders, rules alone vs rules + anomaly model ...")
+            results["risk"] = bench_risk.run(quick=args.quick, root=stores.run_dir)
+            bench_risk.report(results["risk"], console)
         asked = args.kafka or os.environ.get("BENCH_KAFKA") == "1"
         results["kafka"] = bench_kafka(args.quick, asked)
     finally:

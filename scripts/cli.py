@@ -1,5 +1,5 @@
 """`crossdock` command line: serve, demo, project, consume, relay, outbox, keys, inbound,
-backorders, dealers, receivables (bench: scripts/bench.py)."""
+backorders, dealers, receivables, risk-fit (bench: scripts/bench.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from scripts.inbound_commands import register as register_inbound_commands
 from scripts.kafka_commands import register as register_kafka_commands
 from scripts.outbox_commands import register as register_outbox_commands
 from scripts.receivables_commands import register as register_receivables_commands
+from scripts.risk_commands import register as register_risk_commands
 
 cli = typer.Typer(
     help="Crossdock: event-sourced cross-border logistics backend", no_args_is_help=True
@@ -24,6 +25,7 @@ register_inbound_commands(cli)
 register_outbox_commands(cli)
 register_dealer_commands(cli)
 register_receivables_commands(cli)
+register_risk_commands(cli)
 
 
 @cli.command()

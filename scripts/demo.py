@@ -49,6 +49,7 @@ from scripts.demo_hs import hs_line
 from scripts.demo_money import dealer_money
 from scripts.demo_planning import planning_day
 from scripts.demo_returns import returns_day
+from scripts.demo_risk import risky_orders
 
 console = Console()
 
@@ -187,6 +188,7 @@ def run(orders: int = 2400, seed: int = 7, batch: int = 50) -> dict:
     summary["returns"] = returns_day(svc, console)
     summary["planning"] = planning_day(svc, console)
     summary["hs"] = hs_line(svc, console)
+    summary["risk"] = risky_orders(svc, console)
     keys = demo_keys()
     console.print("[bold]API keys for trying the API[/bold] (also in var/demo-keys.json):")
     for name, role, scope, key in keys:

@@ -18,6 +18,8 @@ from domains.orders.lanes import LaneScreen, line_holds
 from domains.orders.lanes import screen as lanes_screen
 from domains.orders.model import APPROVED, Order
 from domains.orders.presale import find_presale
+from domains.orders.risk import RiskIdentity
+from domains.orders.risk_review import RiskReview
 from domains.orders.split import (
     SplitLine,
     SplitPlan,
@@ -95,6 +97,7 @@ def review_facts(
     dealer: review_rules.DealerFacts | None,
     countries: Countries,
     lanes: LaneScreen | None = None,
+    risk: dict[str, Any] | None = None,
 ) -> review_rules.ReviewFacts:
     ship_to = order.canonical["ship_to"]
     country = ship_to["country"]
@@ -130,6 +133,7 @@ def review_facts(
             for c in (products[sku].compliance,)
             if (required := ((c or {}).get("documents_required") or {}).get(country))
         },
+        risk=risk,
     )
 
 
@@ -339,12 +343,19 @@ class Allocator:
     fx: FxRates
     countries: Countries
     split_solver: SplitSolver | None
+    risk: RiskReview | None = None  # None: orders are not screened for risk
 
     def review_and_allocate(
-        self, batch: IntakeBatch, order: Order, ref: dict[str, Any], waiting: bool = False
+        self,
+        batch: IntakeBatch,
+        order: Order,
+        ref: dict[str, Any],
+        waiting: bool = False,
+        identity: RiskIdentity | None = None,
     ) -> None:
         """`waiting`: the order is one of those waiting for stock (re-examined oldest first by
-        the release); a new order leaves the waiting ones the stock they would take."""
+        the release); a new order leaves the waiting ones the stock they would take.
+        `identity`: the order's risk identity from its plaintext (else opened from the order)."""
         country = order.canonical["ship_to"]["country"]
         merged = merged_lines(order)
         availability, totals = sellable_stock(batch, ref, merged)
@@ -359,7 +370,8 @@ class Allocator:
         presold = presales_for(batch, ref, order, merged, short) if short else {}
         if presold:  # the stock rule counts what is pre-sold; the split plans the rest
             totals = {sku: t + (merged[sku] if sku in presold else 0) for sku, t in totals.items()}
-        facts = review_facts(order, ref, merged, totals, credit, self.countries, lanes)
+        risk = self.risk.decide(batch, order, merged, identity) if self.risk else None
+        facts = review_facts(order, ref, merged, totals, credit, self.countries, lanes, risk)
         results, outcome = review_rules.review(facts)
         order.record_review(rules=results, outcome=outcome)
         if outcome != APPROVED:

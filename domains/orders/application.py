@@ -35,6 +35,7 @@ from domains.orders.intake import (
 )
 from domains.orders.lanes import LaneOffers
 from domains.orders.model import ALLOCATED, Order
+from domains.orders.risk_review import RiskReview, RiskSettingsUseCases
 from domains.orders.split import SplitLine, SplitProblem, SplitSolver, WarehouseOption
 from domains.orders.updates import cancel_reason
 from domains.ports import Countries, DealerOrderFile, FxRates, ShippingCostTable
@@ -69,7 +70,7 @@ def _names_known(ref: dict[str, Any], canonical: dict[str, Any]) -> bool:
     return not dealer_id or dealer_id in ref["dealers"]
 
 
-class OrderUseCases(ChannelUpdateUseCases, CreditHoldUseCases):
+class OrderUseCases(ChannelUpdateUseCases, CreditHoldUseCases, RiskSettingsUseCases):
     mapper_version = MAPPER_VERSION
 
     def __init__(
@@ -85,6 +86,7 @@ class OrderUseCases(ChannelUpdateUseCases, CreditHoldUseCases):
         intake_lock: AbstractContextManager[Any] | None = None,
         lane_offers: LaneOffers | None = None,
         personal: PersonalData | None = None,
+        risk: RiskReview | None = None,
     ) -> None:
         """`personal` seals each order's personal data under its data subject's key before
         the order is recorded (domains/privacy/sealing.py) and opens it for readers.
@@ -101,7 +103,7 @@ class OrderUseCases(ChannelUpdateUseCases, CreditHoldUseCases):
         self.split_solver = split_solver
         self.lane_offers = lane_offers  # None: every stocked warehouse is a candidate
         self.personal = personal or PersonalData()
-        self.allocator = Allocator(fx, countries, split_solver)
+        self.allocator = Allocator(fx, countries, split_solver, risk)
         self.known = KnownOrders()
         self._intake_lock: AbstractContextManager[Any] = intake_lock or threading.Lock()
         # Reference data another process changed is noticed by the batch's one log read, so
@@ -300,6 +302,8 @@ class OrderUseCases(ChannelUpdateUseCases, CreditHoldUseCases):
             raise
         follower.saved(ids)
         self.known.remember(stored_ids(outcomes))
+        if self.allocator.risk is not None:
+            self.allocator.risk.history.remember(batch.risk_pending)
         return outcomes, max(ids, default=0)
 
     def _decide_intake(
@@ -340,7 +344,15 @@ class OrderUseCases(ChannelUpdateUseCases, CreditHoldUseCases):
             why = cancel_reason(item.channel, canonical["cancelled"])
             order.cancel(reason=why, cancelled_by=item.channel)
         else:
-            self.allocator.review_and_allocate(batch, order, self.reference.current())
+            risk = self.allocator.risk
+            identity = (
+                risk.identify(item.channel, canonical, item.raw_payload, subject)
+                if risk and risk.screens(batch, item.channel)
+                else None
+            )
+            self.allocator.review_and_allocate(
+                batch, order, self.reference.current(), identity=identity
+            )
         return IntakeOutcome(order_id, True, order=order)
 
     # ------------------------------------------------------------------ order commands

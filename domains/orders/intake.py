@@ -27,6 +27,8 @@ from domains.orders.backorders import BACKORDER_TOPICS, BackorderQueue
 from domains.orders.lanes import LaneOffers, LanePricer
 from domains.orders.model import Order
 from domains.orders.presale import PRESALE_TOPICS, PresaleSettings
+from domains.orders.risk import DEFAULT_SETTINGS as RISK_DEFAULTS
+from domains.orders.risk_history import RISK_TOPICS, RiskSettings, Seen
 from domains.ports import LaneOffer, ShippingCostTable
 from domains.reference.model import Dealer
 from domains.store import Store
@@ -224,6 +226,7 @@ class IntakeFollower:
             *DEALER_TOPICS,
             *BACKORDER_TOPICS,
             *PRESALE_TOPICS,
+            *RISK_TOPICS,
             ORDER_RECEIVED_TOPIC,
             *self.watched,
         ]
@@ -329,6 +332,8 @@ class IntakeBatch:
         self._lanes: dict[tuple[str, str], tuple[Decimal, Decimal, str]] = {}
         self.queues: dict[str, BackorderQueue] = {}
         self._presale: PresaleSettings | None = None
+        self._risk: RiskSettings | None = None
+        self.risk_pending: list[Seen] = []  # remembered by the risk history once saved
         self._held_at: str | None = None
 
     def _get(self, aggregate_id: UUID) -> Any:
@@ -390,6 +395,12 @@ class IntakeBatch:
         if self._presale is None:
             self._presale = self._get(PresaleSettings.create_id()) or PresaleSettings()
         return self._presale
+
+    def risk_settings(self) -> RiskSettings:
+        """The risk rules' settings (one read per batch; the defaults until published)."""
+        if self._risk is None:
+            self._risk = self._get(RiskSettings.create_id()) or RiskSettings(RISK_DEFAULTS)
+        return self._risk
 
     def backorder_queue(self, sku: str) -> BackorderQueue:
         """The SKU's queue of orders held for stock (opened the first time one waits)."""

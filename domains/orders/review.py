@@ -76,6 +76,8 @@ class ReviewFacts:
     lane_lines: dict[str, Any] | None = None
     # Per SKU, the licences/certificates the destination needs: {required, missing}.
     documents: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # The risk rule's verdict, decided beforehand (domains/orders/risk.py); None: not screened.
+    risk: dict[str, Any] | None = None
 
 
 def _result(rule: str, passed: bool, code: str, reason: str, inputs: dict[str, Any]) -> dict:
@@ -241,6 +243,11 @@ def check_documents(f: ReviewFacts) -> dict | None:
     return _result("documents", not missing, code, reason, inputs)
 
 
+def check_risk(f: ReviewFacts) -> dict | None:
+    """The order's risk score and every factor behind it (domains/orders/risk_review.py)."""
+    return f.risk
+
+
 _COMPILED = {country: re.compile(p) for country, p in POSTCODE_PATTERNS.items()}
 
 RULES = (
@@ -251,6 +258,7 @@ RULES = (
     check_credit,
     check_stock,
     check_lanes,
+    check_risk,
 )
 # Rules an admin release cannot override: it decides them again on today's data.
 NOT_OVERRIDABLE = ("stock", "lanes")

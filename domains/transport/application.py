@@ -34,6 +34,8 @@ from domains.transport.model import Waybill
 from domains.transport.ports import CarrierConnector, Scorecards, ShipmentViews, TrackingCodes
 from domains.transport.rates import RateBook
 from domains.transport.rating import Parcel, QuoteRequest
+from domains.transport.recommend import CarrierRecord, declared_value
+from domains.transport.record import with_claims
 from domains.transport.sla import ShipmentFacts, alerts
 
 
@@ -55,28 +57,9 @@ class Place:
     postcode: str | None = None
 
 
-def with_claims(
-    cards: list[dict[str, Any]], counts: list[dict[str, Any]], countries: Mapping[str, str]
-) -> list[dict[str, Any]]:
-    """Each scorecard row with the claims against its carrier, service and lane, and the
-    share of them the carrier paid (None without claims)."""
-    by_key: dict[tuple[Any, Any, str], list[int]] = {}
-    for c in counts:
-        lane = f"{countries.get(c['warehouse_id'], c['warehouse_id'])}-{c['destination']}"
-        n = by_key.setdefault((c["carrier"], c["service"], lane), [0, 0])
-        n[0] += int(c["claims"])
-        n[1] += int(c["paid"] or 0)
-    out = []
-    for row in cards:
-        claims, paid = by_key.get((row["carrier"], row["service"], row["lane"]), [0, 0])
-        out.append(
-            {**row, "claims": claims, "claims_paid": paid,
-             "claims_paid_ratio": round(paid / claims, 3) if claims else None}
-        )  # fmt: skip
-    return out
-
-
 class TransportUseCases:
+    record: CarrierRecord | None = None  # best value from the record (adapters/bootstrap.py)
+
     def __init__(
         self,
         store: Store,
@@ -172,8 +155,9 @@ class TransportUseCases:
         exception_rates: dict[str, float] | None = None,
     ) -> tuple[dict[str, Any], int]:
         """The carrier service for a packed shipment under the channel's policy (or the one
-        given): every quote, the exclusions, the policy and the choice are recorded. Carriers'
-        exception rates come from their scorecards unless given."""
+        given): every quote, the exclusions, the policy and the choice are recorded. Without
+        exception rates given, best value is the expected cost from the carriers' record."""
+        use_record = exception_rates is None and self.record is not None
         if exception_rates is None:
             exception_rates = self.exception_rates()
         order, shipment = self._shipment(order_id, shipment_no)
@@ -203,9 +187,22 @@ class TransportUseCases:
         placed = datetime.fromisoformat(order.canonical["placed_at"]).date()
         days_left = (placed + timedelta(days=settings["promise_days"]) - today).days
         quotes = quoted["rates"]
+        by_record: dict[str, Any] = {}
+        if use_record and self.record is not None and quotes:
+            currency = order.canonical.get("currency") or "USD"
+            rate = self.rates.fx.rate(currency, quotes[0]["compare_currency"], today)[0]
+            by_record = {
+                "record": self.record.for_quotes(
+                    f"{warehouse.country}-{ship_to['country']}", quotes
+                ),
+                "declared_value": declared_value(order.canonical, shipment["lines"], rate),
+                "cost_of_lateness": self.record.settings.cost_of_lateness,
+            }
         decision = choose(
-            quotes, policy, days_to_promise=days_left, exception_rates=exception_rates
+            quotes, policy, days_to_promise=days_left, exception_rates=exception_rates, **by_record
         )
+        if by_record and self.record is not None:
+            decision["inputs"]["record_settings"] = self.record.settings.details()
         decision.update(
             excluded=quoted["excluded"],
             ship_date=today.isoformat(),
@@ -216,7 +213,7 @@ class TransportUseCases:
         )
         if decision["choice"] is None and decision["ruled_out"]:
             # Nothing keeps the promise: take the policy's pick without it, and say so.
-            fallback = choose(quotes, policy, exception_rates=exception_rates)
+            fallback = choose(quotes, policy, exception_rates=exception_rates, **by_record)
             decision["choice"] = fallback["choice"]
             decision["promise_missed"] = True
         order.select_carrier(shipment_no, decision)
@@ -437,6 +434,12 @@ class TransportUseCases:
         countries = {code: w.country for code, w in warehouses.items()}
         cards = self.scorecards(self.views.dispatched_shipments(), countries)
         return with_claims(cards, self.claim_counts() if self.claim_counts else [], countries)
+
+    def carrier_recommendations(self, origin: str, destination: str) -> dict[str, Any]:
+        """Carrier services on a lane ranked by expected cost from their record."""
+        if self.record is None:
+            raise NotFound("carrier record", f"{origin}-{destination}")
+        return self.record.recommendations(origin, destination)
 
     def exception_rates(self) -> dict[str, float]:
         """Each carrier service's share of shipments with an exception ("carrier/service")."""

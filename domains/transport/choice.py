@@ -21,8 +21,14 @@ def choose(
     value_per_day: Decimal = Decimal("2.00"),
     exception_rates: dict[str, float] | None = None,
     exception_penalty: Decimal = Decimal("50.00"),
+    record: dict[str, dict[str, Any]] | None = None,
+    declared_value: Decimal | None = None,
+    cost_of_lateness: Decimal | None = None,
 ) -> dict[str, Any]:
-    """`best_value` = total + value_per_day x max transit days + penalty x exception rate.
+    """`best_value` = total + value_per_day x max transit days + penalty x exception rate; or,
+    given each quote's `record` ("carrier/service" -> p_late, p_loss from its history on the
+    lane, domains/transport/record.py), the expected cost: total + p_late x cost_of_lateness
+    + p_loss x declared_value (then the transit days break ties).
     A quote whose slowest transit misses the promised delivery is ruled out."""
     if policy not in POLICIES:
         raise ValueError(f"unknown policy {policy!r}; one of {', '.join(POLICIES)}")
@@ -42,7 +48,18 @@ def choose(
         # Quotes in several currencies are compared in one (`compare_total`) when given.
         total = Decimal(str(q.get("compare_total", q["total"])))
         exception_rate = rates.get(key, 0.0)
-        if policy == "cheapest":
+        extra: dict[str, Any] = {}
+        score: tuple[Any, ...]
+        if policy == "best_value" and record is not None:
+            r = record[key]
+            late = (cost_of_lateness or Decimal(0)) * Decimal(str(r["p_late"]))
+            loss = (declared_value or Decimal(0)) * Decimal(str(r["p_loss"]))
+            expected = (total + late + loss).quantize(Decimal("0.01"))
+            extra = {"record": r, "expected_cost": str(expected),
+                     "expected_lateness": str(late.quantize(Decimal("0.01"))),
+                     "expected_loss": str(loss.quantize(Decimal("0.01")))}  # fmt: skip
+            score = (expected, Decimal(q["transit_days_max"]), total)
+        elif policy == "cheapest":
             score = (total, q["transit_days_max"])
         elif policy == "fastest":
             score = (Decimal(q["transit_days_max"]), total)
@@ -54,19 +71,29 @@ def choose(
             ).quantize(Decimal("0.01"))
             score = (value, total)
         scored.append(
-            {**q, "score": [str(s) for s in score], "exception_rate": exception_rate, "_key": score}
+            {
+                **q,
+                **extra,
+                "score": [str(s) for s in score],
+                "exception_rate": exception_rate,
+                "_key": score,
+            }  # fmt: skip
         )
     scored.sort(key=lambda q: (q["_key"], q["carrier"], q["service"]))
     for q in scored:
         del q["_key"]
+    inputs: dict[str, Any] = {
+        "days_to_promise": days_to_promise,
+        "value_per_day": str(value_per_day),
+        "exception_penalty": str(exception_penalty),
+        "exception_rates": rates,
+    }
+    if record is not None:  # decisions made before the record keep their inputs' shape
+        inputs.update(declared_value=str(declared_value), cost_of_lateness=str(cost_of_lateness),
+                      formula="total + p_late x cost_of_lateness + p_loss x declared_value")  # fmt: skip
     return {
         "policy": policy,
-        "inputs": {
-            "days_to_promise": days_to_promise,
-            "value_per_day": str(value_per_day),
-            "exception_penalty": str(exception_penalty),
-            "exception_rates": rates,
-        },
+        "inputs": inputs,
         "choice": scored[0] if scored else None,
         "ranked": scored,
         "ruled_out": ruled_out,

@@ -32,6 +32,10 @@ class ShipmentViews(Protocol):
         """What a carrier scorecard needs of every dispatched shipment."""
         ...
 
+    def shipment_record(self) -> list[dict[str, Any]]:
+        """Dispatched shipments with weight and the label's quoted cost (the carrier record)."""
+        ...
+
 
 # (carrier, carrier's code, description) -> (normalised status, incident reason or None)
 TrackingCodes = Callable[[str, str, str], tuple[str, str | None]]
@@ -40,3 +44,7 @@ TrackingCodes = Callable[[str, str, str], tuple[str, str | None]]
 # shipments, delivered, on_time, exceptions, mean_transit_days, quoted_days_max, on_time_rate,
 # exception_rate (adapters/transport/scorecards.py)
 Scorecards = Callable[[list[dict[str, Any]], Mapping[str, str]], list[dict[str, Any]]]
+# (shipment record rows, warehouse -> country) -> one row per carrier, service and lane:
+# shipments, delivered, late, transit_p50_days, transit_p90_days, kg, cost_per_kg, currency
+# (adapters/transport/scorecards.py carrier_record_rows)
+RecordRows = Callable[[list[dict[str, Any]], Mapping[str, str]], list[dict[str, Any]]]

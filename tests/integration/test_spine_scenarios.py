@@ -53,7 +53,9 @@ def test_single_warehouse_order_is_reviewed_split_and_reserved(app):
     out = push(app, web_order("W-1", [("SKU-TEA-001", 3, "12.50")]))
     order = app.orders.get_order(out.order_id)
     assert out.created and order.status == "allocated"
-    assert [r["rule"] for r in order.review["rules"]] == ["address", "destination", "stock", "lanes"]
+    # a web-shop order is screened for risk too (domains/orders/risk.py), last
+    rules = ["address", "destination", "stock", "lanes", "risk"]
+    assert [r["rule"] for r in order.review["rules"]] == rules
     assert all(r["passed"] for r in order.review["rules"])
     assert order.split["solver"] == {"used": False, "status": "single_warehouse", "solve_ms": 0.0}
     assert order.shipments[0]["warehouse_id"] == "LAX"
