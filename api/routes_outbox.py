@@ -13,7 +13,12 @@ from api.deps import Services, as_json, caller, services
 from domains.outbox.application import OutboxUseCases
 from domains.outbox.messages import CHANNEL_KINDS
 
-router = APIRouter(prefix="/v1/admin/outbox", tags=["outbox"])
+# Every route here is admin-only (api/access.py admits the caller before the route runs). The
+# router-wide `caller` dependency documents the Bearer scheme on each operation, so
+# /openapi.json lists their 401/403 answers (api/error_docs.py documents those only for an
+# operation with `security`); without it the routes that take no `who` answered 401/403
+# undocumented (tests/e2e/test_fuzz_openapi.py).
+router = APIRouter(prefix="/v1/admin/outbox", tags=["outbox"], dependencies=[Depends(caller)])
 Kind = Literal[CHANNEL_KINDS]  # type: ignore[valid-type]
 
 

@@ -7,7 +7,9 @@ the shapes of the first Order and Inventory (git history of domains/orders/model
 domains/warehouse/model.py at 0b393e9, "Order spine domain"):
   - Order v1 had no `fulfilment` and no `backorders` (v2 added per-shipment fulfilment); its
     events (Received, Reviewed, Split, Backordered, Released, Cancelled) kept their shapes, so
-    only a v1 SNAPSHOT needs upcasting (Order.upcast_v1_v2);
+    only a v1 SNAPSHOT needs upcasting (Order.upcast_v1_v2, then Order.upcast_v2_v3: today's
+    Order is class_version 3, v3 added `channel_updates`, the channel's later changes to the
+    order, none for an order from before they existed);
   - Inventory v1 held `on_hand`, `reservations` and `receipts` only; its Received event had no
     lot, bin or expiry, its Reserved and ReservationReleased events no lot allocations (nor a
     policy or as-of date). Events and snapshot are upcast (Inventory.upcast_v1_v2 and each
@@ -432,6 +434,7 @@ def test_v1_order_snapshot_upcasts_and_takes_todays_events(app: Any, store: Any)
             "status": "picking",
             "fulfilment": {"1": {"status": "waved", "wave_id": "wave-1", "pick_list_id": "pick-1"}},
             "backorders": [],
+            "channel_updates": [],  # v3 (Order.upcast_v2_v3): no update from the channel yet
         }
         # The snapshot and the v1 events say the same.
         assert state(order) == state(replayed(fresh, ALLOCATED))
@@ -444,6 +447,7 @@ def test_v1_order_snapshot_upcasts_and_takes_todays_events(app: Any, store: Any)
             **BACKORDERED_AT_3,
             "fulfilment": {},
             "backorders": [],
+            "channel_updates": [],  # v3 (Order.upcast_v2_v3)
         }
         assert state(held) == state(replayed(fresh, BACKORDERED))
 
@@ -483,6 +487,9 @@ def test_v1_order_events_load_field_by_field(app: Any) -> None:
         ),
         "fulfilment": {},
         "backorders": [],
+        # v3's state, set when today's Order replays the v1 Received event (no upcast needed:
+        # the v1 events kept their shapes); the channel sent no update.
+        "channel_updates": [],
     }
     history = app.orders.order_events(CANCELLED)
     assert [type(e).__name__ for e in history] == [
