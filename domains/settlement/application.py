@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domains.common import NotFound
+from domains.common import NotFound, ValidationFailed
 from domains.orders.application import OrderUseCases
 from domains.ports import FxRates
 from domains.reference.application import ReferenceUseCases
@@ -31,6 +31,7 @@ from domains.settlement.ports import (
     Reconcile,
     Reconciled,
 )
+from domains.settlement.summary import bill_summary
 from domains.store import Store, Touched
 
 
@@ -255,16 +256,36 @@ class SettlementUseCases:
         bill.resolve(number=number, resolution=resolution, by=by, reason=reason)
         return bill, self.store.commit(bill)
 
+    def resolve_selection(
+        self, bill_id: UUID, numbers: list[int], resolution: str, by: str, reason: str
+    ) -> tuple[CarrierBill, int]:
+        """Accept, dispute or credit several discrepancies of a bill with one reason: each
+        recorded as its own resolution (who and why), all in one transaction, or none when any
+        of them cannot be (unknown number, already final, no reason)."""
+        if not numbers:
+            raise ValidationFailed([{"loc": "numbers", "msg": "select at least one discrepancy"}])
+        if len(set(numbers)) != len(numbers):
+            raise ValidationFailed([{"loc": "numbers", "msg": "a discrepancy is selected twice"}])
+        bill = self.get_bill(bill_id)
+        for number in sorted(numbers):
+            bill.resolve(number=number, resolution=resolution, by=by, reason=reason)
+        return bill, self.store.commit(bill)
+
+    def summary(self, bill: CarrierBill) -> dict[str, Any]:
+        """Billed, expected, over and under per currency; the discrepancies by state."""
+        return bill_summary(bill.totals, bill.discrepancies)
+
     def bills(self) -> list[CarrierBill]:
         return [
             self.get_bill(UUID(i)) for i in self.store.registry().entries.get("carrier_bill", [])
         ]
 
-    def bill_report(self, bill_id: UUID, fmt: str) -> bytes:
-        """Every line of a bill (discrepancy rows marked) and a summary, as "xlsx" or "csv"."""
+    def bill_report(self, bill_id: UUID, fmt: str, table: str = "lines") -> bytes:
+        """Every line of a bill (discrepancy rows marked) and a summary, as "xlsx"; as "csv",
+        one table: "lines", "discrepancies" (with where each stands) or "summary"."""
         bill = self.get_bill(bill_id)
         recorded = Reconciled(bill.lines, bill.discrepancies, bill.totals)
-        return self.bill_files.report(recorded, fmt)
+        return self.bill_files.report(recorded, fmt, table)
 
     def dispute_file(self, carrier: str) -> bytes:
         """The dispute file for one carrier: every discrepancy marked disputed, across bills."""

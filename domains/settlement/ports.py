@@ -61,8 +61,9 @@ class BillFiles(Protocol):
         rows by line number."""
         ...
 
-    def report(self, bill: Reconciled, fmt: str) -> bytes:
-        """Every line of a bill (discrepancy rows marked) and a summary, as "xlsx" or "csv"."""
+    def report(self, bill: Reconciled, fmt: str, table: str = "lines") -> bytes:
+        """Every line of a bill (discrepancy rows marked) and a summary, as "xlsx"; as "csv",
+        one `table`: "lines", "discrepancies" (with their resolutions) or "summary"."""
         ...
 
     def disputes(self, disputed: list[dict[str, Any]], carrier: str) -> bytes:
