@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from domains.settlement.model import RESOLUTIONS
+from domains.settlement.model import FINAL, RESOLUTIONS
 
 STATES = ("open", *RESOLUTIONS)
 _TOTALS = (("billed", "billed_total"), ("expected", "expected_total"))
@@ -56,3 +56,19 @@ def bill_summary(totals: dict[str, Any], discrepancies: list[dict[str, Any]]) ->
     for entry in states.values():
         entry["difference"] = {c: amount(v) for c, v in sorted(entry["difference"].items())}
     return {"amounts": amounts, "states": states, "open": states["open"]["count"]}
+
+
+def worklist(discrepancies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The discrepancy rows as finance works them: each with its difference as an amount, its
+    state, whether the carrier over-billed it, and whether it can still be changed (an accepted
+    or credited row is final)."""
+    return [
+        {
+            **d,
+            "difference": amount(d.get("difference_cents")),
+            "state": state_of(d),
+            "overbilled": is_overbilled(d),
+            "final": state_of(d) in FINAL,
+        }
+        for d in discrepancies
+    ]

@@ -1,0 +1,189 @@
+"""Finance's pages: carrier bills uploaded and reconciled (drag and drop or a plain file input,
+htmx shows the upload's progress and then the result), a bill's discrepancies worked per row or
+as a selection with a reason, its downloads, and the cost views with charts.
+
+Each handler calls the same settlement use cases as api/routes_settlement.py and renders; what a
+page shows of a bill comes from domains/settlement/summary.py. Without JavaScript every form
+still posts and answers with a redirect to the page it changed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from adapters.uploads import UploadTooLarge
+from api.auth import Principal
+from api.deps import Services, caller, services
+from api.pages.charts import bar_chart
+from api.pages.finance_costs import GroupBy, cost_view
+from api.pages.render import page
+from api.pages.session import PageRefused, csrf_protect
+from api.routes_settlement import XLSX
+from domains.common import InvalidTransition, NotFound, ValidationFailed
+from domains.settlement.model import RESOLUTIONS
+from domains.settlement.summary import worklist
+
+router = APIRouter(
+    prefix="/pages/finance", include_in_schema=False, dependencies=[Depends(csrf_protect)]
+)
+DOMAIN = "finance"
+LAYOUTS = ("generic", "dhl", "ups", "fedex")
+
+
+def _htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _bill(svc: Services, bill_id: UUID) -> Any:
+    try:
+        return svc.app.settlement.get_bill(bill_id)
+    except NotFound:
+        raise PageRefused("There is no such carrier bill.", 404) from None
+
+
+@router.get("")
+def bills(
+    request: Request, who: Principal = Depends(caller), svc: Services = Depends(services)
+) -> Response:
+    settlement = svc.app.settlement
+    listed = sorted(settlement.bills(), key=lambda b: b.created_on, reverse=True)
+    values = {
+        "bills": [(b, settlement.summary(b)) for b in listed],
+        "carriers": sorted({b.carrier for b in listed}),
+        "layouts": LAYOUTS,
+    }
+    return page(request, "finance/bills.html", DOMAIN, values)
+
+
+@router.post("/bills")
+async def upload(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    carrier: Annotated[str, Form(min_length=2, max_length=40)],
+    layout: Annotated[Literal["generic", "dhl", "ups", "fedex"], Form()] = "generic",
+    who: Principal = Depends(caller),
+    svc: Services = Depends(services),
+) -> Response:
+    """Reconciled in a worker thread, as the API's upload; the same checks refuse a bad file
+    (422 with its bad rows) or one too costly to read (413), and store nothing."""
+    data = await file.read()
+    name = file.filename or "bill.csv"
+    values: dict[str, Any] = {"filename": name}
+    try:
+        bill, created, _ = await run_in_threadpool(
+            svc.app.settlement.upload_bill, data, name, layout, carrier.strip(), who.name
+        )
+    except ValidationFailed as bad:
+        values["errors"] = bad.errors
+        return page(request, "finance/_uploaded.html", DOMAIN, values, 422)
+    except UploadTooLarge as big:
+        values["errors"] = [{"loc": "file", "msg": big.detail}]
+        return page(request, "finance/_uploaded.html", DOMAIN, values, 413)
+    if not _htmx(request):
+        return RedirectResponse(f"/pages/finance/bills/{bill.id}", status_code=303)
+    values.update(bill=bill, created=created, summary=svc.app.settlement.summary(bill))
+    return page(request, "finance/_uploaded.html", DOMAIN, values, 201 if created else 200)
+
+
+def _bill_page(
+    request: Request, svc: Services, bill: Any, status: int = 200, **notes: Any
+) -> Response:
+    values = {
+        "bill": bill,
+        "summary": svc.app.settlement.summary(bill),
+        "rows": worklist(bill.discrepancies),
+        "resolutions": RESOLUTIONS,
+        **notes,
+    }
+    return page(request, "finance/bill.html", DOMAIN, values, status)
+
+
+@router.get("/bills/{bill_id}")
+def bill_page(
+    request: Request,
+    bill_id: UUID,
+    who: Principal = Depends(caller),
+    svc: Services = Depends(services),
+) -> Response:
+    return _bill_page(request, svc, _bill(svc, bill_id))
+
+
+@router.post("/bills/{bill_id}/resolve")
+def resolve(
+    request: Request,
+    bill_id: UUID,
+    reason: Annotated[str, Form(max_length=500)] = "",
+    numbers: Annotated[list[int], Form()] = [],  # noqa: B006 - FastAPI copies form defaults
+    resolution: Annotated[str, Form(max_length=20)] = "",
+    row: Annotated[str, Form(max_length=40)] = "",
+    who: Principal = Depends(caller),
+    svc: Services = Depends(services),
+) -> Response:
+    """One row's button ("<number>:<resolution>") or the selection's (`resolution` for the
+    ticked `numbers`), with the reason typed once; all or none, as the API's."""
+    bill = _bill(svc, bill_id)
+    if row:
+        number, _, resolution = row.partition(":")
+        numbers = [int(number)] if number.isdigit() else []
+    try:
+        if resolution not in RESOLUTIONS:
+            raise ValidationFailed([{"loc": "resolution", "msg": "choose accept, dispute or credit"}])
+        bill, _ = svc.app.settlement.resolve_selection(
+            bill_id, numbers, resolution, who.name, reason.strip()
+        )
+    except ValidationFailed as bad:
+        return _bill_page(request, svc, bill, 422, error=bad.errors[0]["msg"], reason=reason)
+    except InvalidTransition as refused:
+        return _bill_page(request, svc, bill, 409, error=str(refused), reason=reason)
+    if not _htmx(request):
+        return RedirectResponse(f"/pages/finance/bills/{bill_id}", status_code=303)
+    done = {"resolution": resolution, "count": len(numbers)}
+    return _bill_page(request, svc, bill, done=done)
+
+
+@router.get("/bills/{bill_id}/report.{fmt}")
+def report(
+    bill_id: UUID,
+    fmt: Literal["xlsx", "csv"],
+    table: Literal["lines", "discrepancies", "summary"] = "lines",
+    who: Principal = Depends(caller),
+    svc: Services = Depends(services),
+) -> Response:
+    bill = _bill(svc, bill_id)
+    content = svc.app.settlement.bill_report(bill.id, fmt, table)
+    name = f"bill-{bill.carrier}-{str(bill.id)[:8]}" + (f"-{table}" if fmt == "csv" else "")
+    return Response(
+        content,
+        media_type="text/csv" if fmt == "csv" else XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+@router.get("/disputes/{carrier}.csv")
+def disputes(
+    carrier: str, who: Principal = Depends(caller), svc: Services = Depends(services)
+) -> Response:
+    safe = "".join(ch for ch in carrier if ch.isalnum() or ch in "-_") or "carrier"
+    return Response(
+        svc.app.settlement.dispute_file(carrier),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="disputes-{safe}.csv"'},
+    )
+
+
+@router.get("/costs")
+def costs(
+    request: Request,
+    group_by: GroupBy = "carrier",
+    who: Principal = Depends(caller),
+    svc: Services = Depends(services),
+) -> Response:
+    settlement = svc.app.settlement
+    values = cost_view(settlement.cost_totals(group_by), group_by, settlement.base_currency)
+    values["bar_chart"] = bar_chart
+    return page(request, "finance/costs.html", DOMAIN, values)
