@@ -22,7 +22,7 @@ from domains.orders.application import OrderUseCases
 from domains.ports import FxRates
 from domains.reference.application import ReferenceUseCases
 from domains.settlement.ledger import allocate, shipment_cost
-from domains.settlement.model import CarrierBill
+from domains.settlement.model import RESOLUTIONS, CarrierBill
 from domains.settlement.ports import (
     BillFiles,
     CostTotals,
@@ -262,10 +262,17 @@ class SettlementUseCases:
         """Accept, dispute or credit several discrepancies of a bill with one reason: each
         recorded as its own resolution (who and why), all in one transaction, or none when any
         of them cannot be (unknown number, already final, no reason)."""
+        errors = []
+        if resolution not in RESOLUTIONS:
+            errors.append({"loc": "resolution", "msg": "choose accept, dispute or credit"})
+        if not reason.strip():
+            errors.append({"loc": "reason", "msg": "a resolution needs a reason"})
         if not numbers:
-            raise ValidationFailed([{"loc": "numbers", "msg": "select at least one discrepancy"}])
-        if len(set(numbers)) != len(numbers):
-            raise ValidationFailed([{"loc": "numbers", "msg": "a discrepancy is selected twice"}])
+            errors.append({"loc": "numbers", "msg": "select at least one discrepancy"})
+        elif len(set(numbers)) != len(numbers):
+            errors.append({"loc": "numbers", "msg": "a discrepancy is selected twice"})
+        if errors:
+            raise ValidationFailed(errors)
         bill = self.get_bill(bill_id)
         for number in sorted(numbers):
             bill.resolve(number=number, resolution=resolution, by=by, reason=reason)

@@ -44,20 +44,26 @@ def test_a_selection_with_one_row_that_cannot_be_resolved_stores_nothing(app):
         app.settlement.resolve_selection(bill.id, [1, 2, 3], "credited", "finance-1", "note 9")
     with pytest.raises(InvalidTransition, match="bill has no discrepancy 4"):
         app.settlement.resolve_selection(bill.id, [1, 4], "disputed", "finance-1", "x")
-    with pytest.raises(InvalidTransition, match="a resolution needs a reason"):
-        app.settlement.resolve_selection(bill.id, [1], "disputed", "finance-1", " ")
     assert app.settlement.get_bill(bill.id).version == before
     assert [r[0] for r in resolutions(app, bill.id)] == [None, "accepted", None]
 
 
 @pytest.mark.parametrize(
-    ("numbers", "message"),
-    [([], "select at least one discrepancy"), ([1, 1], "a discrepancy is selected twice")],
+    ("numbers", "resolution", "reason", "message"),
+    [
+        ([], "accepted", "ok", "select at least one discrepancy"),
+        ([1, 1], "accepted", "ok", "a discrepancy is selected twice"),
+        ([1], "accepted", " ", "a resolution needs a reason"),
+        ([1], "ignored", "ok", "choose accept, dispute or credit"),
+    ],
 )
-def test_an_empty_or_repeated_selection_is_refused(app, numbers, message):
+def test_a_selection_without_rows_reason_or_known_outcome_is_bad_input(
+    app, numbers, resolution, reason, message
+):
     bill, _, _ = upload(app)
     with pytest.raises(ValidationFailed, match=message):
-        app.settlement.resolve_selection(bill.id, numbers, "accepted", "finance-1", "ok")
+        app.settlement.resolve_selection(bill.id, numbers, resolution, "finance-1", reason)
+    assert app.settlement.get_bill(bill.id).version == bill.version
 
 
 def test_the_summary_gives_billed_expected_over_and_under_and_rows_by_state(app):

@@ -131,13 +131,12 @@ def resolve(
         number, _, resolution = row.partition(":")
         numbers = [int(number)] if number.isdigit() else []
     try:
-        if resolution not in RESOLUTIONS:
-            raise ValidationFailed([{"loc": "resolution", "msg": "choose accept, dispute or credit"}])
         bill, _ = svc.app.settlement.resolve_selection(
             bill_id, numbers, resolution, who.name, reason.strip()
         )
     except ValidationFailed as bad:
-        return _bill_page(request, svc, bill, 422, error=bad.errors[0]["msg"], reason=reason)
+        error = "; ".join(e["msg"] for e in bad.errors)
+        return _bill_page(request, svc, bill, 422, error=error, reason=reason)
     except InvalidTransition as refused:
         return _bill_page(request, svc, bill, 409, error=str(refused), reason=reason)
     if not _htmx(request):

@@ -1,0 +1,144 @@
+"""Finance's pages over HTTP (what needs a real browser is in tests/browser/test_finance_pages.py):
+a bill uploaded through the page's form is reconciled by the same use case as the API, its
+over-billed rows are red, rows are worked per row or as a selection with a reason, the downloads
+are the API's files, the cost views chart every grouping, and other roles are refused."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.e2e.test_finance_http import labelled
+from tests.e2e.test_pages_http import key_of, sign_in, token_in
+from tests.e2e.test_warehouse_http import floor  # noqa: F401 - fixture
+
+HEAD = "waybill,carrier,service,billed_weight_kg,base,fuel,currency,bill_line_ref"
+HTMX = {"HX-Request": "true"}
+
+
+def bill_csv(c: Any, ext: str) -> tuple[str, bytes]:
+    """A bill for one labelled shipment: line 2 as quoted, line 3 charges it again (over-billed
+    by the whole line), line 4 a waybill we never had (over-billed by its 5.00)."""
+    _, _, label = labelled(c, ext)
+    c.svc.app.views.fresh()
+    q = c.svc.db.query("SELECT * FROM view_labels WHERE waybill = ?", (label["waybill"],))[0]
+    line = (
+        f"{label['waybill']},{label['carrier']},ground,{q['chargeable_weight_kg']},"
+        f"{q['quoted_base_cents'] / 100:.2f},{(q['quoted_fuel_cents'] or 0) / 100:.2f},USD"
+    )
+    rows = [f"{line},1", f"{line},2", f"NOPE1234567,{label['carrier']},ground,1,5.00,0,USD,3"]
+    return label["carrier"], ("\n".join([HEAD, *rows]) + "\n").encode()
+
+
+@pytest.fixture
+def desk(floor):  # noqa: F811
+    """Signed in as finance, with a bill uploaded through the page: (client, bill page URL)."""
+    sign_in(floor, key_of(floor, "finance"))
+    carrier, data = bill_csv(floor, "P1")
+    form = floor.get("/pages/finance")
+    r = floor.post(
+        "/pages/finance/bills",
+        data={"carrier": carrier, "layout": "generic", "csrf_token": token_in(form.text)},
+        files={"file": ("nov.csv", data, "text/csv")},
+        headers=HTMX,
+    )
+    assert r.status_code == 201, r.text
+    found = re.search(r'href="(/pages/finance/bills/[0-9a-f-]+)"', r.text)
+    assert found and "2 discrepancies found" in r.text
+    return floor, found[1]
+
+
+def red_rows(html: str) -> list[str]:
+    return re.findall(r'<tr id="discrepancy-(\d+)" data-state="\w+" class="red"', html)
+
+
+def test_an_uploaded_bill_shows_its_over_billed_rows_red_and_its_totals(desk):
+    c, url = desk
+    page = c.get(url)
+    assert page.status_code == 200
+    assert red_rows(page.text) == ["1", "2"]  # both differences are charges we did not owe
+    assert "Over-billed" in page.text and "Under-billed" in page.text
+    assert c.get("/pages/finance").text.count(url) == 1  # listed once among the bills
+
+
+def test_a_row_is_disputed_with_a_reason_and_a_selection_accepted(desk):
+    c, url = desk
+    token = token_in(c.get(url).text)
+    one = {"csrf_token": token, "reason": "charged twice", "row": "1:disputed"}
+    r = c.post(f"{url}/resolve", data=one, headers=HTMX)
+    assert r.status_code == 200 and 'id="discrepancy-1" data-state="disputed"' in r.text
+    assert "charged twice (finance)" in r.text
+    # The disputed row is not final: accepting both rows at once is allowed.
+    both = {"csrf_token": token, "reason": "fine", "resolution": "accepted", "numbers": ["1", "2"]}
+    r = c.post(f"{url}/resolve", data=both, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == url
+    page = c.get(url).text
+    assert page.count('data-state="accepted"') == 2 and 'name="numbers"' not in page
+
+
+def test_a_bad_selection_says_why_and_changes_nothing(desk):
+    c, url = desk
+    token = token_in(c.get(url).text)
+    nothing = {"csrf_token": token, "reason": "x", "resolution": "credited"}
+    r = c.post(f"{url}/resolve", data=nothing, headers=HTMX)
+    assert r.status_code == 422 and "select at least one discrepancy" in r.text
+    no_reason = {"csrf_token": token, "reason": " ", "row": "2:credited"}
+    r = c.post(f"{url}/resolve", data=no_reason, headers=HTMX)
+    assert r.status_code == 422 and "a resolution needs a reason" in r.text
+    forged = c.post(f"{url}/resolve", data={"reason": "x", "row": "2:credited"})
+    assert forged.status_code == 403  # no CSRF token
+    assert c.get(url).text.count('data-state="open"') == 2
+
+
+def test_a_bad_file_is_refused_with_its_line_and_nothing_is_stored(desk):
+    c, _ = desk
+    token = token_in(c.get("/pages/finance").text)
+    bad = (HEAD + "\nW1,ups,ground,abc,x,0,USD,1\n").encode()
+    r = c.post(
+        "/pages/finance/bills",
+        data={"carrier": "ups", "csrf_token": token},
+        files={"file": ("bad.csv", bad, "text/csv")},
+        headers=HTMX,
+    )
+    assert r.status_code == 422 and "bad.csv was not recorded" in r.text and "line 2" in r.text
+    assert "bad.csv" not in c.get("/pages/finance").text
+
+
+def test_the_downloads_are_the_bills_report_and_dispute_file(desk):
+    c, url = desk
+    xlsx = c.get(f"{url}/report.xlsx")
+    assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(xlsx.content))["Lines"]
+    header = [cell.value for cell in sheet[1]]
+    red = [
+        r[header.index("line")].value
+        for r in sheet.iter_rows(min_row=2)
+        if r[0].fill.fgColor.rgb.endswith("FFC7CE")
+    ]
+    assert red == [3, 4]
+    csv = c.get(f"{url}/report.csv?table=discrepancies").content.decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("line,waybill") and "NOPE1234567" in csv
+    carrier = re.search(r"/pages/finance/disputes/([^.]+)\.csv", c.get(url).text)
+    assert carrier and c.get(f"/pages/finance/disputes/{carrier[1]}.csv").status_code == 200
+
+
+@pytest.mark.parametrize("group_by", ["carrier", "lane", "month", "channel", "warehouse"])
+def test_each_cost_view_charts_the_same_groups_as_the_api(desk, group_by):
+    c, _ = desk
+    page = c.get(f"/pages/finance/costs?group_by={group_by}")
+    api = c.get(f"/v1/finance/costs?group_by={group_by}", headers=c.keys["finance"]).json()
+    assert page.status_code == 200 and "<svg" in page.text
+    keys = [str(g[group_by]) for g in api["items"]]
+    assert keys and all(f'<th scope="row">{k}</th>' in page.text for k in keys)
+    assert page.text.count("<rect") == len(keys)
+
+
+def test_other_roles_are_refused_the_finance_pages(floor):  # noqa: F811
+    sign_in(floor, key_of(floor, "fra"))
+    for url in ("/pages/finance", "/pages/finance/costs"):
+        r = floor.get(url)
+        assert r.status_code == 403 and "may not open this page" in r.text
