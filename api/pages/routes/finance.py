@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -25,7 +25,6 @@ from api.pages.render import page
 from api.pages.session import PageRefused, csrf_protect
 from api.routes_settlement import XLSX
 from domains.common import InvalidTransition, NotFound, ValidationFailed
-from domains.settlement.model import RESOLUTIONS
 from domains.settlement.summary import worklist
 
 router = APIRouter(
@@ -33,6 +32,7 @@ router = APIRouter(
 )
 DOMAIN = "finance"
 LAYOUTS = ("generic", "dhl", "ups", "fedex")
+PAGE_ROWS = 200  # discrepancies on one page of a bill
 
 
 def _htmx(request: Request) -> bool:
@@ -91,13 +91,18 @@ async def upload(
 
 
 def _bill_page(
-    request: Request, svc: Services, bill: Any, status: int = 200, **notes: Any
+    request: Request, svc: Services, bill: Any, status: int = 200, offset: int = 0, **notes: Any
 ) -> Response:
+    """A page of PAGE_ROWS discrepancies from `offset` (a large bill's are downloaded whole)."""
+    found = len(bill.discrepancies)
+    offset = max(0, min(offset, found - 1 if found else 0))
     values = {
         "bill": bill,
         "summary": svc.app.settlement.summary(bill),
-        "rows": worklist(bill.discrepancies),
-        "resolutions": RESOLUTIONS,
+        "rows": worklist(bill.discrepancies[offset : offset + PAGE_ROWS]),
+        "offset": offset,
+        "page_rows": PAGE_ROWS,
+        "found": found,
         **notes,
     }
     return page(request, "finance/bill.html", DOMAIN, values, status)
@@ -107,10 +112,11 @@ def _bill_page(
 def bill_page(
     request: Request,
     bill_id: UUID,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> Response:
-    return _bill_page(request, svc, _bill(svc, bill_id))
+    return _bill_page(request, svc, _bill(svc, bill_id), offset=offset)
 
 
 @router.post("/bills/{bill_id}/resolve")
@@ -121,6 +127,7 @@ def resolve(
     numbers: Annotated[list[int], Form()] = [],  # noqa: B006 - FastAPI copies form defaults
     resolution: Annotated[str, Form(max_length=20)] = "",
     row: Annotated[str, Form(max_length=40)] = "",
+    offset: Annotated[int, Form(ge=0, le=10_000_000)] = 0,
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> Response:
@@ -136,13 +143,14 @@ def resolve(
         )
     except ValidationFailed as bad:
         error = "; ".join(e["msg"] for e in bad.errors)
-        return _bill_page(request, svc, bill, 422, error=error, reason=reason)
+        return _bill_page(request, svc, bill, 422, offset, error=error, reason=reason)
     except InvalidTransition as refused:
-        return _bill_page(request, svc, bill, 409, error=str(refused), reason=reason)
+        return _bill_page(request, svc, bill, 409, offset, error=str(refused), reason=reason)
     if not _htmx(request):
-        return RedirectResponse(f"/pages/finance/bills/{bill_id}", status_code=303)
+        back = f"/pages/finance/bills/{bill_id}" + (f"?offset={offset}" if offset else "")
+        return RedirectResponse(back, status_code=303)
     done = {"resolution": resolution, "count": len(numbers)}
-    return _bill_page(request, svc, bill, done=done)
+    return _bill_page(request, svc, bill, offset=offset, done=done)
 
 
 @router.get("/bills/{bill_id}/report.{fmt}")
