@@ -108,6 +108,28 @@ def test_a_bad_file_is_refused_with_its_line_and_nothing_is_stored(desk):
     assert "bad.csv" not in c.get("/pages/finance").text
 
 
+def test_a_large_bills_discrepancies_are_paged_and_worked_on_their_page(desk):
+    c, _ = desk
+    token = token_in(c.get("/pages/finance").text)
+    lines = [f"NOPE{n:07d},ups,ground,1,1.00,0,USD,{n}" for n in range(1, 202)]
+    r = c.post(
+        "/pages/finance/bills",
+        data={"carrier": "ups", "csrf_token": token},
+        files={"file": ("big.csv", ("\n".join([HEAD, *lines]) + "\n").encode(), "text/csv")},
+    )
+    url = r.url.path  # followed to the bill's page
+    first = r.text
+    # 201 unknown waybills, 200 to a page: 1-200 here, 201 alone on the next.
+    assert first.count('<tr id="discrepancy-') == 200 and "1 to 200 of 201" in first
+    assert '<a href="?offset=200">' in first
+    second = c.get(f"{url}?offset=200").text
+    assert re.findall(r'<tr id="discrepancy-(\d+)"', second) == ["201"]
+    work = {"csrf_token": token, "reason": "not ours", "row": "201:disputed", "offset": "200"}
+    done = c.post(f"{url}/resolve", data=work, follow_redirects=False)
+    assert done.headers["location"] == f"{url}?offset=200"
+    assert 'id="discrepancy-201" data-state="disputed"' in c.get(done.headers["location"]).text
+
+
 def test_the_downloads_are_the_bills_report_and_dispute_file(desk):
     c, url = desk
     xlsx = c.get(f"{url}/report.xlsx")
