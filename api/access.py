@@ -31,6 +31,8 @@ from starlette.routing import compile_path
 
 from api.auth import ROLES, SCOPED, Principal
 from api.deps import Services, authorize, bearer_credentials
+from api.pages.policies import PAGES
+from api.pages.session import page_principal
 from domains.common import DomainError, NotFound
 from domains.crossdock import Crossdock
 from domains.customs.model import InboundDeclaration
@@ -82,6 +84,7 @@ class Policy:
     confined: str | None = None
     shared: bool | tuple[str, ...] = False
     public: bool = False
+    page: bool = False  # a browser page: signed in by session cookie (api/pages/session.py)
 
     def shared_with(self, role: str) -> bool:
         return self.shared is True or (isinstance(self.shared, tuple) and role in self.shared)
@@ -397,6 +400,21 @@ def check_policy(key: str, policy: Policy) -> None:
         )
 
 
+# The pages (api/pages/): each page area declares its routes' roles in api/pages/policies/.
+# A tenant-bound role let onto a page (the start page, sign-out) sees nobody's data there.
+POLICIES.update(
+    {
+        key: PUBLIC
+        if roles == "public"
+        else Policy(
+            tuple(roles),
+            page=True,
+            confined="a page of its own session" if SCOPED & set(roles) else None,
+        )
+        for key, roles in PAGES.items()
+    }
+)
+
 for _key, _policy in POLICIES.items():
     check_policy(_key, _policy)
 
@@ -418,9 +436,13 @@ async def admit(
     svc: Services | None,
     authorization: str | None,
     path_params: Mapping[str, str],
+    cookie: str | None = None,
+    path: str = "/pages",
 ) -> Principal | None:
     """The caller, if `policy` lets it call the route with these path parameters; else the
-    HTTPException (401, 429, 403) or the NotFound (404) to answer. None for a public route."""
+    HTTPException (401, 429, 403) or the NotFound (404) to answer. None for a public route.
+    A page is admitted by its session `cookie` (the Cookie header) instead of a key: not
+    signed in is SignInRequired (a redirect to sign in from `path`), another role PageRefused."""
     if policy is None:
         from fastapi import HTTPException
 
@@ -428,7 +450,10 @@ async def admit(
     if policy.public:
         return None
     assert svc is not None, "a guarded route needs the running services"
-    who = authorize(svc.keys, bearer_credentials(authorization), policy.roles)
+    if policy.page:
+        who = page_principal(svc.sessions, svc.keys, cookie, policy.roles, path)
+    else:
+        who = authorize(svc.keys, bearer_credentials(authorization), policy.roles)
     owner = policy.owner
     if who.role in SCOPED and owner is not None:
         value = path_params.get(owner.param, owner.default)

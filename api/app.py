@@ -40,6 +40,8 @@ from api.auth import KeyStore
 from api.batcher import IntakeBatcher
 from api.deps import Services
 from api.fast_intake import CrossdockAPI
+from api.pages import install as install_pages
+from api.pages.session import Sessions
 from domains.ports import Clock
 
 log = logging.getLogger("uvicorn.error")  # the server's own log: shown at its level
@@ -58,7 +60,8 @@ def build_services(
     )
     keys = keys or KeyStore.from_env()
     outbox = build_outbox(app, views.db)
-    return Services(app, views.db, views.runner, keys, views.inline, batcher, outbox)
+    sessions = Sessions()
+    return Services(app, views.db, views.runner, keys, views.inline, batcher, outbox, sessions)
 
 
 def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> FastAPI:
@@ -82,6 +85,8 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     api = CrossdockAPI(
         fast_intake=fast_intake,
         title="Crossdock",
+        docs_url=None,  # served from local assets by api/pages/docs.py
+        redoc_url=None,
         version="0.1.0",
         description="Event-sourced backend for cross-border e-commerce logistics. "
         "Authenticate with 'Authorization: Bearer <API key>'.",
@@ -110,5 +115,6 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    install_pages(api)
     error_docs.install(api)
     return api

@@ -177,11 +177,15 @@ class KeyStore:
     # ------------------------------------------------------------------ per request
     def identify(self, key: str) -> Principal:
         """The principal behind `key`, or KeyRefused saying why not; records the use."""
+        return self.identify_digest(hash_key(key))
+
+    def identify_digest(self, digest: str) -> Principal:
+        """`identify` by the key's SHA-256 (what a signed-in page session carries,
+        api/pages/session.py): the same checks, so a revoked key's session stops at once."""
         now = self._monotonic()
         if now >= self._next_check:
             self._next_check = now + self._reload_every_s
             self._reload()
-        digest = hash_key(key)
         found = self._keys.get(digest)
         if found is None and self._path is not None:
             # Before answering "unknown": a key created a moment ago (by `crossdock keys

@@ -26,6 +26,7 @@ class Services:
     inline_projection: bool = True
     batcher: Any = None  # api.batcher.IntakeBatcher: group commit for HTTP intake
     outbox: Any = None  # adapters.outbox.worker.Outbox: subscriptions, dead letters, replay
+    sessions: Any = None  # api.pages.session.Sessions: the pages' signed-in sessions
 
     def fresh_views(self, until: int | None = None) -> None:
         """Read-your-writes: bring the views up to the log's end (or a given position)."""
@@ -69,6 +70,12 @@ def authorize(
         raise HTTPException(
             status_code=401, detail=str(refused), headers={"WWW-Authenticate": "Bearer"}
         ) from None
+    return admit_role(keys, who, roles)
+
+
+def admit_role(keys: KeyStore, who: Principal, roles: tuple[str, ...] | None) -> Principal:
+    """An identified caller (by key, or by a page session): 429 over its key's rate, 403 for a
+    role not in `roles`."""
     wait = keys.throttle(who)
     if wait is not None:
         seconds, rate = wait

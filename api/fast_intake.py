@@ -76,7 +76,9 @@ class CrossdockAPI(FastAPI):
         scope["app"] = self  # as Starlette sets it, for the error handlers' Request
         try:
             svc = self.state.services if policy is None or not policy.public else None
-            scope[PRINCIPAL] = await access.admit(policy, svc, _authorization(scope), params)
+            scope[PRINCIPAL] = await access.admit(
+                policy, svc, _authorization(scope), params, _header(scope, b"cookie"), path
+            )
         except Exception as exc:
             response = await self._handled(exc, scope, receive)
             await response(scope, receive, send)
@@ -121,8 +123,12 @@ class CrossdockAPI(FastAPI):
 
 
 def _authorization(scope: Scope) -> str | None:
+    return _header(scope, b"authorization")
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope["headers"]:
-        if name == b"authorization":
+        if name == wanted:
             return str(value.decode("latin-1"))
     return None
 

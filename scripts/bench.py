@@ -1020,7 +1020,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated subset of: sqlite, postgres, http, routes, quotes, reconcile, "
-        "uploads, backorders (default: all), and, not in the default set, lanes and "
+        "uploads, backorders, outbox, pages (default: all), and, not in the default set, lanes and "
         "sealing: batched intake with that feature on against off (CPU time, interleaved "
         "runs, best of --repeat, default 3) on the stores named by --stores",
     )
@@ -1058,6 +1058,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "uploads",
         "backorders",
         "outbox",
+        "pages",
     }
     unknown = parts - default - set(SWITCHES)
     if unknown:
@@ -1220,6 +1221,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             console.print(f"  outbox: {n:,} signed webhooks to a local receiver ...")
             results["outbox"] = bench_outbox.run(n)
             bench_outbox.report(results["outbox"], console)
+        if "pages" in args.parts:
+            from scripts import bench_pages
+
+            console.print("  pages: each page's server time over the demo's data ...")
+            results["pages"] = bench_pages.run(orders=200 if args.quick else 400)
+            bench_pages.report(results["pages"], console)
         asked = args.kafka or os.environ.get("BENCH_KAFKA") == "1"
         results["kafka"] = bench_kafka(args.quick, asked)
     finally:
