@@ -20,18 +20,23 @@ HEAD = "waybill,carrier,service,billed_weight_kg,base,fuel,currency,bill_line_re
 HTMX = {"HX-Request": "true"}
 
 
-def bill_csv(c: Any, ext: str) -> tuple[str, bytes]:
+def bill_for(c: Any, label: dict[str, Any]) -> bytes:
     """A bill for one labelled shipment: line 2 as quoted, line 3 charges it again (over-billed
     by the whole line), line 4 a waybill we never had (over-billed by its 5.00)."""
-    _, _, label = labelled(c, ext)
     c.svc.app.views.fresh()
     q = c.svc.db.query("SELECT * FROM view_labels WHERE waybill = ?", (label["waybill"],))[0]
     line = (
-        f"{label['waybill']},{label['carrier']},ground,{q['chargeable_weight_kg']},"
-        f"{q['quoted_base_cents'] / 100:.2f},{(q['quoted_fuel_cents'] or 0) / 100:.2f},USD"
+        f"{label['waybill']},{label['carrier']},{q['service']},{q['chargeable_weight_kg']},"
+        f"{q['quoted_base_cents'] / 100:.2f},{(q['quoted_fuel_cents'] or 0) / 100:.2f},"
+        f"{q['currency']}"
     )
-    rows = [f"{line},1", f"{line},2", f"NOPE1234567,{label['carrier']},ground,1,5.00,0,USD,3"]
-    return label["carrier"], ("\n".join([HEAD, *rows]) + "\n").encode()
+    unknown = f"NOPE1234567,{label['carrier']},{q['service']},1,5.00,0,{q['currency']},3"
+    return ("\n".join([HEAD, f"{line},1", f"{line},2", unknown]) + "\n").encode()
+
+
+def bill_csv(c: Any, ext: str) -> tuple[str, bytes]:
+    _, _, label = labelled(c, ext)
+    return label["carrier"], bill_for(c, label)
 
 
 @pytest.fixture
