@@ -243,8 +243,11 @@ class SettlementUseCases:
         (bill, created), nid = self.store.retry(step)
         return bill, created, nid
 
-    def get_bill(self, bill_id: UUID) -> CarrierBill:
-        bill = self.store.get_or_none(bill_id)
+    def get_bill(self, bill_id: UUID, *, to_read: bool = False) -> CarrierBill:
+        """`to_read`: only to show, so rebuilt from the store rather than deep-copied from the
+        repository's cache (a bill of 200 discrepancies took 20 ms to copy, 5 ms to read)."""
+        read = self.store.read_fresh if to_read else self.store.get_or_none
+        bill = read(bill_id)
         if not isinstance(bill, CarrierBill):
             raise NotFound("carrier bill", str(bill_id))
         return bill

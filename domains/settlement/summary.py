@@ -64,6 +64,9 @@ def worklist(discrepancies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     or credited row is final)."""
     return [
         {
+            "surcharge": "",
+            "reason": None,
+            "resolved_by": None,
             **d,
             "difference": amount(d.get("difference_cents")),
             "state": state_of(d),

@@ -9,6 +9,7 @@ still posts and answers with a redirect to the page it changed.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -41,7 +42,7 @@ def _htmx(request: Request) -> bool:
 
 def _bill(svc: Services, bill_id: UUID) -> Any:
     try:
-        return svc.app.settlement.get_bill(bill_id)
+        return svc.app.settlement.get_bill(bill_id, to_read=True)
     except NotFound:
         raise PageRefused("There is no such carrier bill.", 404) from None
 
@@ -99,7 +100,11 @@ def _bill_page(
     values = {
         "bill": bill,
         "summary": svc.app.settlement.summary(bill),
-        "rows": worklist(bill.discrepancies[offset : offset + PAGE_ROWS]),
+        # As objects: Jinja looks `d.number` up as an attribute first (a dict's costs a miss).
+        "rows": [
+            SimpleNamespace(**row)
+            for row in worklist(bill.discrepancies[offset : offset + PAGE_ROWS])
+        ],
         "offset": offset,
         "page_rows": PAGE_ROWS,
         "found": found,
