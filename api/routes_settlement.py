@@ -201,12 +201,15 @@ def report(
     """Every line (discrepancy rows highlighted red in XLSX), the discrepancies (with where
     each stands) and a summary; CSV is one `table` of them. Cells a spreadsheet would run as
     formulas are neutralised."""
-    content = svc.app.settlement.bill_report(bill_id, fmt, table)
-    media = "text/csv" if fmt == "csv" else XLSX
     name = f"bill-{bill_id}" + (f"-{table}" if fmt == "csv" and table != "lines" else "")
+    return report_download(svc, bill_id, fmt, table, name)
+
+
+def report_download(svc: Services, bill_id: UUID, fmt: str, table: str, name: str) -> Response:
+    """A bill's report as a download named `name`.`fmt` (the API's route and finance's page)."""
     return Response(
-        content,
-        media_type=media,
+        svc.app.settlement.bill_report(bill_id, fmt, table),
+        media_type="text/csv" if fmt == "csv" else XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
     )
 

@@ -24,7 +24,7 @@ from api.pages.charts import bar_chart
 from api.pages.finance_costs import GroupBy, cost_view
 from api.pages.render import page
 from api.pages.session import PageRefused, csrf_protect
-from api.routes_settlement import XLSX
+from api.routes_settlement import report_download
 from domains.common import InvalidTransition, NotFound, ValidationFailed
 from domains.settlement.summary import worklist
 
@@ -167,13 +167,8 @@ def report(
     svc: Services = Depends(services),
 ) -> Response:
     bill = _bill(svc, bill_id)
-    content = svc.app.settlement.bill_report(bill.id, fmt, table)
     name = f"bill-{bill.carrier}-{str(bill.id)[:8]}" + (f"-{table}" if fmt == "csv" else "")
-    return Response(
-        content,
-        media_type="text/csv" if fmt == "csv" else XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )
+    return report_download(svc, bill.id, fmt, table, name)
 
 
 @router.get("/disputes/{carrier}.csv")
