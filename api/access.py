@@ -404,7 +404,7 @@ def check_policy(key: str, policy: Policy) -> None:
 # A tenant-bound role let onto a page (the start page, sign-out) sees nobody's data there.
 POLICIES.update(
     {
-        key: PUBLIC
+        key: Policy(public=True, page=True)
         if roles == "public"
         else Policy(
             tuple(roles),
@@ -515,6 +515,8 @@ def cell(policy: Policy, role: str) -> str:
 def tenancy(policy: Policy) -> str:
     if policy.public:
         return "no key needed"
+    if policy.page:
+        return "a page, signed in by session" + (f"; {policy.confined}" if policy.confined else "")
     if policy.owner is not None:
         return policy.owner.describe
     if policy.confined is not None:
@@ -530,7 +532,7 @@ def declared_routes(routes: Iterable[Any]) -> list[tuple[str, str]]:
     """(method, path) of every route (those of included routers too), in the router's order."""
     out = []
     for ctx in iter_route_contexts(list(routes)):
-        if ctx.path is None:
+        if ctx.path is None or ctx.methods is None:  # a mount (static files): no route
             continue
         methods = ctx.methods or {"GET"}
         out += [(m, ctx.path) for m in sorted(methods) if m != "HEAD" or methods == {"HEAD"}]

@@ -94,6 +94,15 @@ ANSWERS: dict[type[Exception], Callable[[Any], Answer]] = {
 }
 
 
+def answer_for(exc: Exception) -> Answer | None:
+    """The status and body the API answers `exc` with (None: not one of its errors); the pages
+    show the same refusal on the page."""
+    for cls in type(exc).__mro__:
+        if cls in ANSWERS:
+            return ANSWERS[cls](exc)
+    return None
+
+
 def _handler(answer: Callable[[Any], Answer]) -> Callable[..., Any]:
     async def handle(_: Request, exc: Exception) -> JSONResponse:
         status, content = answer(exc)

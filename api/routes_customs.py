@@ -38,6 +38,18 @@ class LineChange(BaseModel):
     origin_country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
 
 
+def change_dicts(changes: list[LineChange]) -> list[dict[str, Any]]:
+    """Line changes as the use case takes them: only the fields given, amounts as text."""
+    return [
+        {
+            k: (str(v) if isinstance(v, Decimal) else v)
+            for k, v in c.model_dump().items()
+            if v is not None
+        }
+        for c in changes
+    ]
+
+
 class AmendIn(BaseModel):
     reason: Text
     changes: list[LineChange] = Field(min_length=1)
@@ -191,14 +203,7 @@ def amend(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Line changes, recorded with the reviewer and the reason; duties and flags recomputed."""
-    changes = [
-        {
-            k: (str(v) if isinstance(v, Decimal) else v)
-            for k, v in c.model_dump().items()
-            if v is not None
-        }
-        for c in body.changes
-    ]
+    changes = change_dicts(body.changes)
     d, nid = svc.app.customs.amend_declaration(declaration_id, who.name, body.reason, changes)
     return {**declaration_out(d, svc), "notification_id": nid}
 

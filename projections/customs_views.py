@@ -101,9 +101,11 @@ def customs_queue(
     flag: str | None = None,
     destination: str | None = None,
     channel: str | None = None,
+    drafted_before: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of declarations, oldest draft first, and how many match. A filter left None is
-    no filter; `flag` matches one of the declaration's flag codes. Each row carries its flags
+    no filter; `flag` matches one of the declaration's flag codes; `drafted_before` (an ISO
+    time) keeps those drafted earlier (the desk's age filter). Each row carries its flags
     as a list (`flags`) instead of `flag_codes`."""
     where = (
         Where()
@@ -111,6 +113,7 @@ def customs_queue(
         .equal("destination", destination)
         .equal("channel", channel)
         .listed("flag_codes", flag)
+        .compare("drafted_at", "<", drafted_before)
     )
     rows, total = db.page("view_declarations", where, "drafted_at, declaration_id", limit, offset)
     for r in rows:

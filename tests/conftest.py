@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -65,13 +65,17 @@ def postgres_available() -> str | None:
         return f"PostgreSQL not reachable at {PG['POSTGRES_HOST']}:{PG['POSTGRES_PORT']}: {exc}"
 
 
-def need_postgres() -> None:
-    reason = postgres_available()
-    if reason is None:
-        return
+def unavailable(reason: str) -> NoReturn:
+    """Skip for want of a server or tool, with the reason; under CI=true fail instead."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI=true and {reason}")
     pytest.skip(reason)
+
+
+def need_postgres() -> None:
+    reason = postgres_available()
+    if reason is not None:
+        unavailable(reason)
 
 
 def pg_env() -> dict[str, str]:

@@ -4,20 +4,23 @@
 same figures in a table beside it).
 
 `line_chart(points, title=..., desc=..., x_label=..., y_label=...)` takes (label, value) pairs;
-`bar_chart(...)` the same. Values are numbers (Decimal, int, float); labels are strings already
+`bar_chart(...)` the same; `label` makes the ids unique when a page has several charts. Values are numbers (Decimal, int, float); labels are strings already
 formatted for the page's locale (use `fmt` in the template or the handler). `target` draws a
 dashed line (a dashboard metric's target). Returns Markup, to put in a template as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from html import escape
+from typing import TypedDict, Unpack
 
 from markupsafe import Markup
 
-Point = tuple[str, Decimal | int | float]
+Number = Decimal | int | float
+Point = tuple[str, Number]  # a label already formatted for the page's locale, and its value
+Draw = Callable[[list[str], Sequence[Point], list[float], float, float], list[float]]
 WIDTH, HEIGHT = 560, 240
 PAD_START, PAD_END, PAD_TOP, PAD_BOTTOM = 56, 16, 16, 44
 
@@ -83,48 +86,64 @@ def _x_labels(out: list[str], labels: Sequence[str], xs: Sequence[float]) -> Non
         )
 
 
+class ChartText(TypedDict):
+    title: str  # the <title>: what the chart shows
+    desc: str  # the <desc>: its finding in a sentence, for a screen reader
+    x_label: str
+    y_label: str
+
+
 def line_chart(
     points: Sequence[Point],
-    *,
-    title: str,
-    desc: str,
-    x_label: str,
-    y_label: str,
-    target: float | Decimal | None = None,
+    target: Number | None = None,
     label: str = "chart",
+    **text: Unpack[ChartText],
+) -> Markup:
+    """A trend: the points joined left to right (at even steps), each marked."""
+    return _chart(points, _line, target, label, text)
+
+
+def bar_chart(
+    points: Sequence[Point],
+    target: Number | None = None,
+    label: str = "chart",
+    **text: Unpack[ChartText],
+) -> Markup:
+    """A value per category: one bar each, from zero."""
+    return _chart(points, _bars, target, label, text)
+
+
+def _chart(
+    points: Sequence[Point], draw: Draw, target: Number | None, label: str, text: ChartText
 ) -> Markup:
     values = [float(v) for _, v in points]
     goal = float(target) if target is not None else None
     low, high = _scale(values, goal)
-    out = _frame(title, desc, x_label, y_label, low, high, label)
+    out = _frame(text["title"], text["desc"], text["x_label"], text["y_label"], low, high, label)
+    xs = draw(out, points, values, low, high)
+    _target(out, goal, low, high)
+    _x_labels(out, [name for name, _ in points], xs)
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _line(
+    out: list[str], points: Sequence[Point], values: list[float], low: float, high: float
+) -> list[float]:
     span = WIDTH - PAD_START - PAD_END
     n = len(points)
     xs = [PAD_START + (span * i / (n - 1) if n > 1 else span / 2) for i in range(n)]
-    _target(out, goal, low, high)
     coords = " ".join(f"{x:.1f},{_y(v, low, high):.1f}" for x, v in zip(xs, values, strict=True))
     if coords:
         out.append(f'<polyline fill="none" stroke="#0a58ca" stroke-width="2" points="{coords}"/>')
     for x, v in zip(xs, values, strict=True):
         out.append(f'<circle cx="{x:.1f}" cy="{_y(v, low, high):.1f}" r="3" fill="#0a58ca"/>')
-    _x_labels(out, [lbl for lbl, _ in points], xs)
-    out.append("</svg>")
-    return Markup("".join(out))
+    return xs
 
 
-def bar_chart(
-    points: Sequence[Point],
-    *,
-    title: str,
-    desc: str,
-    x_label: str,
-    y_label: str,
-    target: float | Decimal | None = None,
-    label: str = "chart",
-) -> Markup:
-    values = [float(v) for _, v in points]
-    goal = float(target) if target is not None else None
-    low, high = _scale(values, goal)
-    out = _frame(title, desc, x_label, y_label, low, high, label)
+def _bars(
+    out: list[str], points: Sequence[Point], values: list[float], low: float, high: float
+) -> list[float]:
     span = WIDTH - PAD_START - PAD_END
     slot = span / max(1, len(points))
     xs = [PAD_START + slot * (i + 0.5) for i in range(len(points))]
@@ -136,7 +155,4 @@ def bar_chart(
             f'height="{abs(zero - top):.1f}" fill="#0a58ca"><title>{escape(name)}: '
             f"{v:,.6g}</title></rect>"
         )
-    _target(out, goal, low, high)
-    _x_labels(out, [lbl for lbl, _ in points], xs)
-    out.append("</svg>")
-    return Markup("".join(out))
+    return xs

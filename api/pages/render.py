@@ -8,16 +8,17 @@ may open), `csrf_token` (for forms and the htmx header), `request` and `path`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.access import POLICIES
 from api.auth import Principal
-from api.deps import PRINCIPAL
+from api.deps import PRINCIPAL, Services, caller, services
 from api.pages.i18n import LANG_COOKIE, LANGUAGES, Formatter, Translator, direction, negotiate
 from api.pages.policies import NAV
 from api.pages.session import current_session, sessions_of
@@ -64,6 +65,22 @@ def context(request: Request, domain: str) -> dict[str, Any]:
         "nav": [(href, Translator(lang, d)(msg)) for href, msg, d in nav_for(who)],
         "csrf_token": token,
     }
+
+
+@dataclass(frozen=True)
+class PageCall:
+    """What a page handler works with: the request, the signed-in caller, the services."""
+
+    request: Request
+    who: Principal
+    svc: Services
+
+
+async def page_call(
+    request: Request, who: Principal = Depends(caller), svc: Services = Depends(services)
+) -> PageCall:
+    """A page route's dependency: `call: PageCall = Depends(page_call)`."""
+    return PageCall(request, who, svc)
 
 
 def page(

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Request, Response
 
 from api.auth import KeyRefused, KeyStore, Principal
 from api.deps import admit_role
@@ -174,11 +174,16 @@ async def csrf_protect(request: Request) -> None:
         raise PageRefused("this form's security token is missing or stale: reload the page")
 
 
-def set_cookie_flags(request: Request) -> dict[str, object]:
+def set_page_cookie(
+    response: Response, request: Request, name: str, value: str, max_age: int
+) -> None:
     """HttpOnly, SameSite=Strict, Secure when the request came over https; sent to /pages only."""
-    return {
-        "httponly": True,
-        "samesite": "strict",
-        "secure": request.url.scheme == "https",
-        "path": "/pages",
-    }
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/pages",
+    )

@@ -160,6 +160,17 @@ class CustomsUseCases(InboundCustoms):
     ) -> tuple[Declaration, int]:
         """Line changes (description, hs_code, unit_value, quantity, origin_country): duties and
         flags are recomputed before the amendment is recorded."""
+        d, document, duties, flags = self.preview_amendment(declaration_id, changes)
+        d.amend(
+            by=by, reason=reason, changes=changes, document=document, duties=duties, flags=flags
+        )
+        return d, self.store.commit(d)
+
+    def preview_amendment(
+        self, declaration_id: UUID, changes: list[dict[str, Any]]
+    ) -> tuple[Declaration, dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+        """What amending would record, nothing saved: the declaration, the changed document and
+        its duties and flags recomputed (the desk shows them while the reviewer types)."""
         d = self.get_declaration(declaration_id)
         products = self.reference.current()["products"]
         weights = {sku: p.unit_weight_g for sku, p in products.items()}
@@ -168,10 +179,7 @@ class CustomsUseCases(InboundCustoms):
             raise ValidationFailed(errors)
         if isinstance(d, InboundDeclaration):  # a B2B import: the same rule, no low-value relief
             duties, flags = self.amend_inbound(d, document)
-            d.amend(
-                by=by, reason=reason, changes=changes, document=document, duties=duties, flags=flags
-            )
-            return d, self.store.commit(d)
+            return d, document, duties, flags
         on = self.store.clock.now().date()
         freight = None
         if document.get("freight"):
@@ -181,10 +189,7 @@ class CustomsUseCases(InboundCustoms):
             document, d.incoterm, freight, document.get("packed_weight_g"), on, marketplace
         )
         duties["freight_basis"] = d.duties.get("freight_basis")
-        d.amend(
-            by=by, reason=reason, changes=changes, document=document, duties=duties, flags=flags
-        )
-        return d, self.store.commit(d)
+        return d, document, duties, flags
 
     def update_clearance(
         self, declaration_id: UUID, status: str, reason: str | None, source: str

@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import unavailable
+
 CHROMIUM = os.environ.get("CROSSDOCK_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CROSSDOCK_CHROMEDRIVER", "/usr/bin/chromedriver")
 
@@ -41,11 +43,8 @@ def browser_missing() -> str | None:
 
 def need_browser() -> None:
     reason = browser_missing()
-    if reason is None:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true and {reason}")
-    pytest.skip(reason)
+    if reason is not None:
+        unavailable(reason)
 
 
 def free_port() -> int:
@@ -110,9 +109,7 @@ def browser() -> Iterator[Any]:
     try:
         driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     except Exception as exc:  # installed but does not start: same rule as missing
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true and Chromium did not start: {exc}")
-        pytest.skip(f"Chromium did not start: {exc}")
+        unavailable(f"Chromium did not start: {exc}")
     driver.implicitly_wait(0)
     yield driver
     driver.quit()

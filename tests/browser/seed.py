@@ -71,7 +71,9 @@ def seeded(folder: Path) -> tuple[Services, dict[str, str], dict[str, Any]]:
 PARCELS = [
     ("US-1", "SKU-KNIFE-SET", 1, "79.00", "US", "10001", "NY"),
     ("US-2", "SKU-KNIFE-SET", 2, "79.00", "US", "10001", "NY"),
-    ("US-3", "SKU-KNIFE-SET", 1, "30.00", "US", "94105", "CA"),
+    ("US-3", "SKU-KNIFE-SET", 1, "30.00", "US", "94105", "CA"),  # value 62% under: flagged
+    ("US-4", "SKU-KNIFE-SET", 2, "20.00", "US", "60601", "IL"),  # flagged
+    ("US-5", "SKU-KNIFE-SET", 1, "150.00", "US", "98101", "WA"),  # 90% over: flagged
     ("US-HELD", "SKU-KNIFE-SET", 1, "79.00", "US", "10001", "NY"),
     ("GB-1", "SKU-BIKE-LIGHT", 2, "16.00", "GB", "SW1A 1AA", None),
 ]

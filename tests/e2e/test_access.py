@@ -156,6 +156,13 @@ def test_every_route_answers_every_role_and_tenant_as_declared(world):
         policy = policy_of(method, path)
         assert policy is not None
         url = _url(path, c.samples)
+        if policy.page:  # a page: by session, not key (tests/e2e/test_pages_http.py)
+            r = c.request(method, url, follow_redirects=False)
+            if not policy.public:  # not signed in: to the sign-in page, nothing done
+                assert r.status_code == 303, (method, path, r.status_code)
+                assert r.headers["location"].startswith("/pages/sign-in"), (method, path)
+            assert r.status_code not in (401, 500), (method, path, r.status_code)
+            continue
         if policy.public:  # no key asked for: a tracking link that leads nowhere is a 404
             r = c.request(method, url)
             expected = 404 if "{token}" in path else 200

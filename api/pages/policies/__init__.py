@@ -21,3 +21,4 @@ for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
     _module = importlib.import_module(f"{__name__}.{_info.name}")
     PAGES.update(getattr(_module, "PAGES", {}))
     NAV.extend(getattr(_module, "NAV", []))
+NAV.sort(key=lambda link: link[0] != "/pages")  # the start page first, then the areas A-Z

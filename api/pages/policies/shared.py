@@ -1,5 +1,5 @@
 """The pages every signed-in person shares: sign-in, sign-out, language, the start page;
-the static files of the pages and of /docs."""
+the static files (api/pages/static/, /docs's assets) are mounts, public, outside this table."""
 
 from api.auth import ROLES
 
@@ -9,7 +9,5 @@ PAGES = {
     "GET /pages/language": "public",
     "POST /pages/sign-out": ROLES,
     "GET /pages": ROLES,
-    "GET /pages/static": "public",  # htmx, the style sheet (api/pages/static/)
-    "GET /static-offline-docs": "public",  # /docs's Swagger UI and ReDoc files
 }
 NAV = [("/pages", "Start", "pages")]

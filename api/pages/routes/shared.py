@@ -18,7 +18,7 @@ from api.pages.session import (
     csrf_protect,
     current_session,
     sessions_of,
-    set_cookie_flags,
+    set_page_cookie,
 )
 
 router = APIRouter(prefix="/pages", include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -41,7 +41,7 @@ def _sign_in_form(
         "sign_in_token": sessions_of(request).sign_in_token(nonce),
     }
     response = page(request, "sign_in.html", "pages", values, status_code)
-    response.set_cookie(SIGN_IN_COOKIE, nonce, max_age=3600, **set_cookie_flags(request))
+    set_page_cookie(response, request, SIGN_IN_COOKIE, nonce, 3600)
     return response
 
 
@@ -67,11 +67,8 @@ def sign_in(
         return _sign_in_form(request, next, str(refused), 401)
     response = RedirectResponse(safe_next(next), status_code=303)
     sessions = sessions_of(request)
-    response.set_cookie(
-        SESSION_COOKIE,
-        sessions.issue(hash_key(key)),
-        max_age=sessions.max_age,
-        **set_cookie_flags(request),
+    set_page_cookie(
+        response, request, SESSION_COOKIE, sessions.issue(hash_key(key)), sessions.max_age
     )
     response.delete_cookie(SIGN_IN_COOKIE, path="/pages")
     return response
