@@ -10,9 +10,12 @@ import re
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from api.app import create_app
 from tests.e2e.test_finance_http import labelled
+from tests.e2e.test_limits_http import bomb
 from tests.e2e.test_pages_http import key_of, sign_in, token_in
 from tests.e2e.test_warehouse_http import floor  # noqa: F401 - fixture
 
@@ -111,6 +114,33 @@ def test_a_bad_file_is_refused_with_its_line_and_nothing_is_stored(desk):
     )
     assert r.status_code == 422 and "bad.csv was not recorded" in r.text and "line 2" in r.text
     assert "bad.csv" not in c.get("/pages/finance").text
+
+
+def test_hostile_files_are_refused_by_the_apis_checks_and_nothing_is_stored(desk, monkeypatch):
+    c, _ = desk
+    token = token_in(c.get("/pages/finance").text)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    # 10 MB of sheet XML deflated to a few KB: refused from the ZIP directory, never inflated.
+    r = c.post(
+        "/pages/finance/bills",
+        data={"carrier": "ups", "csrf_token": token},
+        files={"file": ("bomb.xlsx", bomb(10 * 1024 * 1024), xlsx)},
+        headers=HTMX,
+    )
+    assert r.status_code == 413 and "bomb.xlsx was not recorded" in r.text
+    monkeypatch.setenv("CROSSDOCK_MAX_BILL_BYTES", "2000")  # read when an app is built
+    small = TestClient(create_app(c.svc))
+    sign_in(small, key_of(c, "finance"))
+    big = (HEAD + "\n" + "NOPE1234567,ups,ground,1,1.00,0,USD,1\n" * 100).encode()
+    r = small.post(
+        "/pages/finance/bills",
+        data={"carrier": "ups", "csrf_token": token_in(small.get("/pages/finance").text)},
+        files={"file": ("big.csv", big, "text/csv")},
+        headers=HTMX,
+    )
+    assert r.status_code == 413 and r.json()["setting"] == "CROSSDOCK_MAX_BILL_BYTES"
+    names = {b.filename for b in c.svc.app.settlement.bills()}
+    assert names == {"nov.csv"}  # only the fixture's bill
 
 
 def test_a_large_bills_discrepancies_are_paged_and_worked_on_their_page(desk):
