@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 
 from api.app import create_app
@@ -22,20 +23,24 @@ from tests.e2e.test_finance_pages_http import bill_for
 BAD_BG = "rgba(253, 236, 234, 1)"  # --bad-bg (#fdecea) in api/pages/static/pages.css
 
 
-@pytest.fixture(scope="module")
-def bill_file(live, tmp_path_factory) -> tuple[str, Path]:
+def labelled_bill(live: Any, ext: str, folder: Path) -> tuple[str, Path]:
     """A parcel from Frankfurt to Berlin labelled on the live store (no customs border), and a
     bill for it: its carrier and the file, as finance would have it on disk."""
     c: Any = TestClient(create_app(live.svc))  # no `with`: the live server keeps the services
     c.keys = {name: {"Authorization": f"Bearer {key}"} for name, key in live.keys.items()}
     c.svc = live.svc
-    sid, _ = ship_from_fra(c, "FIN-1", "SKU-BIKE-LIGHT", 1, "16.00", "DE", "10115")
+    sid, _ = ship_from_fra(c, ext, "SKU-BIKE-LIGHT", 1, "16.00", "DE", "10115")
     c.post(f"/v1/shipments/{sid}/carrier", json={"policy": "cheapest"}, headers=c.keys["fra"])
     label = c.post(f"/v1/shipments/{sid}/label", json={}, headers=c.keys["fra"])
     assert label.status_code == 201, label.text
-    path = tmp_path_factory.mktemp("bills") / "november.csv"
+    path = folder / f"{ext.lower()}.csv"
     path.write_bytes(bill_for(c, label.json()))
     return label.json()["carrier"], path
+
+
+@pytest.fixture(scope="module")
+def bill_file(live, tmp_path_factory) -> tuple[str, Path]:
+    return labelled_bill(live, "NOVEMBER", tmp_path_factory.mktemp("bills"))
 
 
 def downloaded(folder: Path, suffix: str, seconds: float = 10) -> Path:
@@ -98,6 +103,41 @@ def test_finance_uploads_a_bill_disputes_a_red_row_and_downloads_the_report(
     cols = [c.value for c in found[1]]
     states = {r[cols.index("number")].value: r[cols.index("resolution")].value for r in found.iter_rows(min_row=2)}  # fmt: skip
     assert states == {1: "disputed", 2: None}
+
+
+DROP = """
+const [zone, text, name] = arguments;
+const files = new DataTransfer();
+files.items.add(new File([text], name, {type: "text/csv"}));
+zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: files, bubbles: true, cancelable: true}));
+const over = zone.classList.contains("over");
+zone.dispatchEvent(new DragEvent("drop", {dataTransfer: files, bubbles: true, cancelable: true}));
+return [over, zone.classList.contains("over"), document.getElementById("bill-file").files[0].name];
+"""
+
+
+def test_a_bill_dropped_on_the_form_is_uploaded_with_its_progress_shown(driver, live, tmp_path):
+    carrier, path = labelled_bill(live, "DROPPED", tmp_path)
+    sign_in(driver, live.url, live.keys["finance"], "/pages/finance")
+    zone = driver.find_element(By.ID, "drop-zone")
+    # The file as a drop from the desktop hands it to the page (a DataTransfer of one File).
+    text = path.read_text()
+    highlighted, after, chosen = driver.execute_script(DROP, zone, text, "dropped.csv")
+    assert (highlighted, after, chosen) == (True, False, "dropped.csv")
+    carrier_field = driver.find_element(By.ID, "bill-carrier")
+    carrier_field.send_keys(carrier)
+    carrier_field.send_keys(Keys.TAB)  # the layout, then the button: all by keyboard
+    driver.switch_to.active_element.send_keys(Keys.TAB)
+    assert driver.switch_to.active_element.text == "Upload and reconcile"
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(driver, 30).until(ec.element_to_be_clickable((By.ID, "open-bill")))
+    bar = driver.find_element(By.ID, "upload-progress")
+    assert bar.is_displayed() and bar.get_attribute("value") == "100"
+    # A bill of its own parcel: the same two over-billed lines as any bill_for() makes.
+    assert (
+        "dropped.csv is reconciled: 2 discrepancies found"
+        in driver.find_element(By.ID, "upload-result").text
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
