@@ -194,6 +194,14 @@ def test_each_cost_view_charts_the_same_groups_as_the_api(desk, group_by):
     assert page.text.count("<rect") == len(keys)
 
 
+def test_a_bill_that_does_not_exist_is_not_found(desk):
+    c, url = desk
+    missing = url[: -len("0000")] + ("0000" if not url.endswith("0000") else "1111")
+    for path in (missing, f"{missing}/report.xlsx"):
+        r = c.get(path)
+        assert r.status_code == 404 and "There is no such carrier bill." in r.text
+
+
 def test_other_roles_are_refused_the_finance_pages(floor):  # noqa: F811
     sign_in(floor, key_of(floor, "fra"))
     for url in ("/pages/finance", "/pages/finance/costs"):
