@@ -36,11 +36,16 @@
     e.detail.shouldSwap = true;
     e.detail.isError = false;
     var type = e.detail.xhr.getResponseHeader("Content-Type") || "";
-    if (type.indexOf("application/json") === 0) {  // refused before the page saw it (body limit)
+    if (type.indexOf("application/json") === 0) {  // refused before the page's handler ran
       var p = document.createElement("p");
       p.className = "error";
       p.setAttribute("role", "alert");
-      try { p.textContent = JSON.parse(e.detail.serverResponse).detail; }
+      try {
+        var detail = JSON.parse(e.detail.serverResponse).detail;
+        p.textContent = Array.isArray(detail)  // the API's 422: [{loc, msg}, ...]
+          ? detail.map(function (d) { return (d.loc ? d.loc + ": " : "") + d.msg; }).join("; ")
+          : detail;
+      }
       catch (err) { p.textContent = e.detail.serverResponse; }
       e.detail.serverResponse = p.outerHTML;
     }
