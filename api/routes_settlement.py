@@ -92,10 +92,7 @@ def list_bills(
 ) -> dict[str, Any]:
     """The recorded bills, newest first (all or one carrier's), each with its summary: billed,
     expected, over and under per currency and its discrepancies by state."""
-    settlement = svc.app.settlement
-    bills = [b for b in settlement.bills() if carrier is None or b.carrier == carrier]
-    bills.sort(key=lambda b: b.created_on, reverse=True)
-    return {"items": [_bill_head(b, settlement) for b in bills]}
+    return {"items": svc.app.settlement.bill_list(carrier)}
 
 
 @router.post(

@@ -10,6 +10,7 @@ from projections.orders_views import OrderListView, StockView
 from projections.privacy_views import OrderSearchView, PrivacySubjectsView
 from projections.returns_views import ReturnsView
 from projections.runner import ProjectionRunner, Projector
+from projections.settlement_views import BillsView
 from projections.transport_views import LabelsView, ShipmentsView
 from projections.warehouse_views import LotsView, PickListsView
 
@@ -31,6 +32,7 @@ def spine_projectors(personal: PersonalData | None = None) -> list[Projector]:
         JourneyView(tracking_tokens(personal.keys if personal is not None else None)),
         *keyed,
         ReturnsView(),
+        BillsView(),
     ]
 
 

@@ -285,6 +285,17 @@ class SettlementUseCases:
         """Billed, expected, over and under per currency; the discrepancies by state."""
         return bill_summary(bill.totals, bill.discrepancies)
 
+    def bill_list(self, carrier: str | None = None) -> list[dict[str, Any]]:
+        """The recorded bills, newest first (all or one carrier's), each with its summary, from
+        the bills view (not their streams, which hold every line)."""
+        return [
+            {
+                **{k: b[k] for k in ("id", "carrier", "filename", "uploaded_by", "uploaded_at")},
+                "summary": bill_summary(b["totals"], b["discrepancies"]),
+            }
+            for b in self.views.carrier_bills(carrier)
+        ]
+
     def bills(self) -> list[CarrierBill]:
         return [
             self.get_bill(UUID(i)) for i in self.store.registry().entries.get("carrier_bill", [])

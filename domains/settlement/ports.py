@@ -28,6 +28,12 @@ class LedgerViews(Protocol):
         """The carrier's waybills some recorded bill already charged for."""
         ...
 
+    def carrier_bills(self, carrier: str | None = None) -> list[dict[str, Any]]:
+        """The recorded bills, newest first (all or one carrier's): id, carrier, filename,
+        uploaded_by, uploaded_at (ISO), totals, and `discrepancies` as [{currency,
+        difference_cents, resolution}], without their lines."""
+        ...
+
 
 class LandedCosts(Protocol):
     """The landed cost per unit of stock received from inbound shipments

@@ -48,11 +48,10 @@ def _bill(svc: Services, bill_id: UUID) -> Any:
 
 @router.get("")
 def bills(call: PageCall = Depends(page_call)) -> Response:
-    settlement = call.svc.app.settlement
-    listed = sorted(settlement.bills(), key=lambda b: b.created_on, reverse=True)
+    listed = call.svc.app.settlement.bill_list()
     values = {
-        "bills": [(b, settlement.summary(b)) for b in listed],
-        "carriers": sorted({b.carrier for b in listed}),
+        "bills": listed,
+        "carriers": sorted({b["carrier"] for b in listed}),
         "layouts": LAYOUTS,
     }
     return page(call.request, "finance/bills.html", DOMAIN, values)
