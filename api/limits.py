@@ -12,7 +12,8 @@ raises it:
 Limits come from the environment (`BodyLimits.from_env`), read when the app is built:
 
     CROSSDOCK_MAX_BODY_BYTES  1,000,000   any route not listed below (JSON bodies)
-    CROSSDOCK_MAX_BILL_BYTES  10 MiB      POST /v1/finance/carrier-bills (CSV or XLSX)
+    CROSSDOCK_MAX_BILL_BYTES  10 MiB      POST /v1/finance/carrier-bills (CSV or XLSX), and the
+                                          finance page's upload, /pages/finance/bills
     CROSSDOCK_MAX_CSV_BYTES   5,000,000   POST /v1/channels/dealer/orders:csv, /v1/admin/rate-cards,
                                           /v1/receivables/bank-statements
 
@@ -77,7 +78,7 @@ class BodyLimits:
             routes=(
                 RouteLimit(
                     "POST",
-                    re.compile(r"/v1/finance/carrier-bills"),
+                    re.compile(r"/v1/finance/carrier-bills|/pages/finance/bills"),
                     bill,
                     "CROSSDOCK_MAX_BILL_BYTES",
                 ),

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
@@ -63,17 +63,36 @@ def order_costs(
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _bill_out(bill: Any) -> dict[str, Any]:
+def _bill_head(bill: Any, settlement: Any) -> dict[str, Any]:
     return {
         "id": str(bill.id),
         "carrier": bill.carrier,
         "layout": bill.layout,
         "filename": bill.filename,
         "uploaded_by": bill.uploaded_by,
-        "totals": bill.totals,
-        "discrepancies": bill.discrepancies,
+        "uploaded_at": bill.created_on.isoformat(),
+        "summary": settlement.summary(bill),
         "version": bill.version,
     }
+
+
+def _bill_out(bill: Any, settlement: Any) -> dict[str, Any]:
+    return {
+        **_bill_head(bill, settlement),
+        "totals": bill.totals,
+        "discrepancies": bill.discrepancies,
+    }
+
+
+@router.get("/carrier-bills")
+def list_bills(
+    carrier: str | None = None,
+    who: Principal = Depends(caller),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """The recorded bills, newest first (all or one carrier's), each with its summary: billed,
+    expected, over and under per currency and its discrepancies by state."""
+    return {"items": svc.app.settlement.bill_list(carrier)}
 
 
 @router.post(
@@ -105,7 +124,8 @@ async def upload_bill(
         bill, created, nid = svc.app.settlement.upload_bill(
             data, filename, layout, carrier, who.name
         )
-        return created, encode_json({**_bill_out(bill), "created": created, "notification_id": nid})
+        out = _bill_out(bill, svc.app.settlement)
+        return created, encode_json({**out, "created": created, "notification_id": nid})
 
     created, content = await run_in_threadpool(work)
     return Response(content, status_code=201 if created else 200, media_type="application/json")
@@ -115,12 +135,37 @@ async def upload_bill(
 def get_bill(
     bill_id: UUID, who: Principal = Depends(caller), svc: Services = Depends(services)
 ) -> dict[str, Any]:
-    return _bill_out(svc.app.settlement.get_bill(bill_id))
+    return _bill_out(svc.app.settlement.get_bill(bill_id), svc.app.settlement)
 
 
 class ResolveIn(BaseModel):
     resolution: Literal["accepted", "disputed", "credited"]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class ResolveSelectionIn(ResolveIn):
+    numbers: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=10_000)]
+
+
+@router.post("/carrier-bills/{bill_id}/discrepancies")
+def resolve_selection(
+    bill_id: UUID,
+    body: ResolveSelectionIn,
+    who: Principal = Depends(caller),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """Accept, dispute or credit a selection of discrepancies with one reason (who and why
+    recorded on each), all or none: one that cannot be resolved refuses the whole selection."""
+    settlement = svc.app.settlement
+    bill, nid = settlement.resolve_selection(
+        bill_id, body.numbers, body.resolution, who.name, body.reason
+    )
+    chosen = set(body.numbers)
+    return {
+        "resolved": [d for d in bill.discrepancies if d["number"] in chosen],
+        "summary": settlement.summary(bill),
+        "notification_id": nid,
+    }
 
 
 @router.post("/carrier-bills/{bill_id}/discrepancies/{number}")
@@ -146,17 +191,23 @@ def resolve(
 def report(
     bill_id: UUID,
     fmt: Literal["xlsx", "csv"],
+    table: Literal["lines", "discrepancies", "summary"] = "lines",
     who: Principal = Depends(caller),
     svc: Services = Depends(services),
 ) -> Response:
-    """Every line (discrepancy rows highlighted red in XLSX) and a summary; cells a
-    spreadsheet would run as formulas are neutralised."""
-    content = svc.app.settlement.bill_report(bill_id, fmt)
-    media = "text/csv" if fmt == "csv" else XLSX
+    """Every line (discrepancy rows highlighted red in XLSX), the discrepancies (with where
+    each stands) and a summary; CSV is one `table` of them. Cells a spreadsheet would run as
+    formulas are neutralised."""
+    name = f"bill-{bill_id}" + (f"-{table}" if fmt == "csv" and table != "lines" else "")
+    return report_download(svc, bill_id, fmt, table, name)
+
+
+def report_download(svc: Services, bill_id: UUID, fmt: str, table: str, name: str) -> Response:
+    """A bill's report as a download named `name`.`fmt` (the API's route and finance's page)."""
     return Response(
-        content,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="bill-{bill_id}.{fmt}"'},
+        svc.app.settlement.bill_report(bill_id, fmt, table),
+        media_type="text/csv" if fmt == "csv" else XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
     )
 
 

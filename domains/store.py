@@ -23,6 +23,7 @@ from domains.orders.backorders import BackorderQueue
 from domains.orders.model import Order
 from domains.ports import Clock
 from domains.reference.model import Dealer, Registry
+from domains.settlement.model import CarrierBill
 from domains.warehouse.model import Inventory
 from domains.warehouse.picking import PickList
 
@@ -72,6 +73,7 @@ class Store(Application[UUID]):
         Registry: 200,
         PickList: 100,
         BackorderQueue: 200,
+        CarrierBill: 100,  # one event per discrepancy: a bill's page reads a snapshot
     }
     REFERENCE_TTL_S = 2.0
 

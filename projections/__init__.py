@@ -12,6 +12,7 @@ from projections.planning_views import LotReceiptsView, ReplenishmentView
 from projections.privacy_views import OrderSearchView, PrivacySubjectsView
 from projections.returns_views import ReturnsView
 from projections.runner import ProjectionRunner, Projector
+from projections.settlement_views import BillsView
 from projections.transport_views import LabelsView, ShipmentsView
 from projections.warehouse_views import LotsView, PickListsView
 
@@ -36,6 +37,7 @@ def spine_projectors(personal: PersonalData | None = None) -> list[Projector]:
         ReplenishmentView(),
         LotReceiptsView(),
         MetricsView(),
+        BillsView(),
     ]
 
 

@@ -1,6 +1,7 @@
-"""Settlement queries: what the cost ledger reads. Settlement keeps no view tables of its own
-yet; it reads across the transport (shipments, labels), customs (declarations) and orders
-views."""
+"""Settlement queries: what the cost ledger reads, across the transport (shipments, labels),
+customs (declarations) and orders views; and settlement's own view of the carrier bills (each
+bill's head and totals, and its discrepancies' currency, difference and resolution), which the
+bill list reads instead of every bill's stream (a bill's stream holds all its lines)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from projections.db import ViewDB, Where
-from projections.transport_views import billed_waybills, issued_labels
+from projections.runner import Projector
+from projections.transport_views import BILL, billed_waybills, issued_labels
 
 _SHIPMENT_COSTS = (
     "SELECT s.shipment_id, s.order_id, s.warehouse_id, s.destination, s.channel, s.lines, "
@@ -31,6 +33,80 @@ def shipment_costs(db: ViewDB, order_id: str | None = None) -> list[dict[str, An
     return db.query(f"{_SHIPMENT_COSTS} WHERE {where.sql}", where.params)  # noqa: S608 - fixed SQL
 
 
+class BillsView(Projector):
+    name = "carrier_bills"
+    tables = ("view_carrier_bills", "view_bill_discrepancies")
+    topic_prefixes = (BILL,)
+    ddl = (
+        """CREATE TABLE IF NOT EXISTS view_carrier_bills (
+            bill_id TEXT PRIMARY KEY, carrier TEXT NOT NULL, filename TEXT NOT NULL,
+            uploaded_by TEXT NOT NULL, uploaded_at TEXT NOT NULL, totals TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS view_bill_discrepancies (
+            bill_id TEXT NOT NULL, number INTEGER NOT NULL, currency TEXT,
+            difference_cents BIGINT, resolution TEXT, PRIMARY KEY (bill_id, number))""",
+    )
+
+    def handle(self, db: ViewDB, event: Any, notification_id: int) -> None:
+        kind, bill_id = type(event).__name__, str(event.originator_id)
+        if kind == "Uploaded":
+            db.execute(
+                "INSERT INTO view_carrier_bills VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (bill_id) DO NOTHING",
+                (
+                    bill_id,
+                    event.carrier,
+                    event.filename,
+                    event.uploaded_by,
+                    event.timestamp.isoformat(),
+                    json.dumps(event.totals),
+                ),
+            )
+        elif kind == "DiscrepancyFound":
+            d = event.discrepancy
+            db.execute(
+                "INSERT INTO view_bill_discrepancies VALUES (?, ?, ?, ?, NULL) "
+                "ON CONFLICT (bill_id, number) DO NOTHING",
+                (bill_id, event.number, d.get("currency"), d.get("difference_cents")),
+            )
+        elif kind == "DiscrepancyResolved":
+            db.execute(
+                "UPDATE view_bill_discrepancies SET resolution = ? WHERE bill_id = ? "
+                "AND number = ?",
+                (event.resolution, bill_id, event.number),
+            )
+
+
+def carrier_bills(db: ViewDB, carrier: str | None = None) -> list[dict[str, Any]]:
+    """The bills, newest first (all or one carrier's): id, carrier, filename, uploaded_by,
+    uploaded_at, totals, and `discrepancies` [{currency, difference_cents, resolution}]."""
+    where = Where().equal("carrier", carrier)
+    bills = db.query(
+        f"SELECT * FROM view_carrier_bills WHERE {where.sql} "  # noqa: S608 - fixed SQL
+        "ORDER BY uploaded_at DESC, bill_id",
+        where.params,
+    )
+    found: dict[str, list[dict[str, Any]]] = {b["bill_id"]: [] for b in bills}
+    listed = f"SELECT bill_id FROM view_carrier_bills WHERE {where.sql}"  # noqa: S608
+    columns = "bill_id, currency, difference_cents, resolution"
+    sql = f"SELECT {columns} FROM view_bill_discrepancies WHERE bill_id IN ({listed})"  # noqa: S608
+    rows = db.query(sql + " ORDER BY bill_id, number", where.params)
+    for r in rows:
+        if r["bill_id"] in found:
+            found[r.pop("bill_id")].append(r)
+    return [
+        {
+            "id": b["bill_id"],
+            "carrier": b["carrier"],
+            "filename": b["filename"],
+            "uploaded_by": b["uploaded_by"],
+            "uploaded_at": b["uploaded_at"],
+            "totals": json.loads(b["totals"]),
+            "discrepancies": found[b["bill_id"]],
+        }
+        for b in bills
+    ]
+
+
 class SettlementViews:
     """The views as settlement's use cases read them (domains/settlement/ports.py): each read
     first brings the views up to the log (`fresh`, from projections/live.py)."""
@@ -50,3 +126,7 @@ class SettlementViews:
     def billed_waybills(self, carrier: str) -> set[str]:
         self.fresh()
         return billed_waybills(self.db, carrier)
+
+    def carrier_bills(self, carrier: str | None = None) -> list[dict[str, Any]]:
+        self.fresh()
+        return carrier_bills(self.db, carrier)

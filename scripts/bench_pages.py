@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 TARGET_MS = 100.0
+PAGE_ROWS = 200  # api/pages/routes/finance.py: discrepancies on one page of a bill
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,29 @@ def _first_declaration(svc: Any) -> str:
     return f"/pages/customs/declarations/{rows[0]['declaration_id']}" if rows else "/pages/customs"
 
 
+def _demo_bill(svc: Any) -> str:
+    """A bill for the demo's labels of its busiest carrier, uploaded as finance would: every
+    label as quoted, then billed again until a full page (200) of red rows; its page."""
+    labels = [r for r in svc.app.settlement.views.issued_labels() if r["status"] != "voided"]
+    if not labels:
+        return "/pages/finance"
+    carriers = [r["carrier"] for r in labels]
+    carrier = max(set(carriers), key=carriers.count)
+    lines = [
+        f"{r['waybill']},{carrier},{r['service']},{r['chargeable_weight_kg']},"
+        f"{r['quoted_base_cents'] / 100:.2f},{(r['quoted_fuel_cents'] or 0) / 100:.2f},"
+        f"{r['currency']}"
+        for r in labels
+        if r["carrier"] == carrier
+    ]
+    again = [lines[n % len(lines)] for n in range(PAGE_ROWS)]  # duplicates: red rows
+    rows = ["waybill,carrier,service,billed_weight_kg,base,fuel,currency,bill_line_ref"]
+    rows += [f"{line},{n}" for n, line in enumerate(lines + again)]
+    data = ("\n".join(rows) + "\n").encode()
+    bill, _, _ = svc.app.settlement.upload_bill(data, "bench.csv", "generic", carrier, "bench")
+    return f"/pages/finance/bills/{bill.id}"
+
+
 # One list per page area: each area's helper edits only its own.
 PAGES: dict[str, list[Page]] = {
     "shared": [
@@ -61,7 +85,14 @@ PAGES: dict[str, list[Page]] = {
         ),
         Page("customs: declaration", "customs", _first_declaration),
     ],
-    "finance": [],
+    "finance": [
+        Page("finance: carrier bills and upload", "finance", lambda _svc: "/pages/finance"),
+        Page("finance: a bill's discrepancies", "finance", _demo_bill),
+        Page("finance: costs by carrier", "finance", lambda _svc: "/pages/finance/costs"),
+        Page(
+            "finance: costs by month", "finance", lambda _svc: "/pages/finance/costs?group_by=month"
+        ),
+    ],
     "dashboard": [
         Page("dashboard: every metric, 12 weeks", "finance", lambda _svc: "/pages/dashboard"),
         Page(

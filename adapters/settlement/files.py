@@ -61,13 +61,13 @@ class PandasBillFiles:
                 ]
             ) from None
 
-    def report(self, bill: Reconciled, fmt: str) -> bytes:
+    def report(self, bill: Reconciled, fmt: str, table: str = "lines") -> bytes:
         frame = pd.DataFrame(bill.lines, columns=LINE_COLUMNS)
         frame["has_discrepancy"] = frame["discrepancy_kinds"].fillna("") != ""
         found = pd.DataFrame(bill.discrepancies)
         if fmt == "xlsx":
             return to_xlsx(frame, found, bill.totals)
-        return to_csv(frame, found, bill.totals, table="lines")
+        return to_csv(frame, found, bill.totals, table=table)
 
     def disputes(self, disputed: list[dict[str, Any]], carrier: str) -> bytes:
         return dispute_file(pd.DataFrame(disputed), carrier)

@@ -87,44 +87,51 @@ def direction(lang: str) -> str:
     return "rtl" if Locale.parse(lang).character_order == "right-to-left" else "ltr"
 
 
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
 class Formatter:
     """`fmt` in templates: dates, times (UTC), numbers, money and shares in the page's locale."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
+        # Babel parses a locale given by name on every call (~70 us): parsed once per page.
+        self.locale = _locale(lang)
 
     def date(self, value: date | str | None) -> str:
         if value in (None, ""):
             return ""
         if isinstance(value, str):
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return dates.format_date(value, format="medium", locale=self.lang)
+        return dates.format_date(value, format="medium", locale=self.locale)
 
     def datetime(self, value: datetime | str | None) -> str:
         if value in (None, ""):
             return ""
         if isinstance(value, str):
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return dates.format_datetime(value, format="short", tzinfo=dates.UTC, locale=self.lang)
+        return dates.format_datetime(value, format="short", tzinfo=dates.UTC, locale=self.locale)
 
     def number(self, value: Any, digits: int | None = None) -> str:
         if value in (None, ""):
             return ""
         amount = Decimal(str(value))
         if digits is None:
-            return numbers.format_decimal(amount, locale=self.lang)
+            return numbers.format_decimal(amount, locale=self.locale)
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return numbers.format_decimal(amount, format=pattern, locale=self.lang)
+        return numbers.format_decimal(amount, format=pattern, locale=self.locale)
 
     def money(self, amount: Any, currency: str | None) -> str:
         if amount in (None, ""):
             return ""
         if not currency:
             return self.number(amount, 2)
-        return numbers.format_currency(Decimal(str(amount)), currency, locale=self.lang)
+        return numbers.format_currency(Decimal(str(amount)), currency, locale=self.locale)
 
     def percent(self, fraction: Any, digits: int = 1) -> str:
         if fraction in (None, ""):
             return ""
         pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-        return numbers.format_percent(Decimal(str(fraction)), format=pattern, locale=self.lang)
+        return numbers.format_percent(Decimal(str(fraction)), format=pattern, locale=self.locale)

@@ -17,12 +17,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domains.common import NotFound
+from domains.common import NotFound, ValidationFailed
 from domains.orders.application import OrderUseCases
 from domains.ports import FxRates
 from domains.reference.application import ReferenceUseCases
 from domains.settlement.ledger import allocate, shipment_cost
-from domains.settlement.model import CarrierBill
+from domains.settlement.model import RESOLUTIONS, CarrierBill
 from domains.settlement.ports import (
     BillFiles,
     CostTotals,
@@ -31,6 +31,7 @@ from domains.settlement.ports import (
     Reconcile,
     Reconciled,
 )
+from domains.settlement.summary import bill_summary
 from domains.store import Store, Touched
 
 
@@ -242,8 +243,11 @@ class SettlementUseCases:
         (bill, created), nid = self.store.retry(step)
         return bill, created, nid
 
-    def get_bill(self, bill_id: UUID) -> CarrierBill:
-        bill = self.store.get_or_none(bill_id)
+    def get_bill(self, bill_id: UUID, *, to_read: bool = False) -> CarrierBill:
+        """`to_read`: only to show, so rebuilt from the store rather than deep-copied from the
+        repository's cache (a bill of 200 discrepancies took 20 ms to copy, 5 ms to read)."""
+        read = self.store.read_fresh if to_read else self.store.get_or_none
+        bill = read(bill_id)
         if not isinstance(bill, CarrierBill):
             raise NotFound("carrier bill", str(bill_id))
         return bill
@@ -255,16 +259,54 @@ class SettlementUseCases:
         bill.resolve(number=number, resolution=resolution, by=by, reason=reason)
         return bill, self.store.commit(bill)
 
+    def resolve_selection(
+        self, bill_id: UUID, numbers: list[int], resolution: str, by: str, reason: str
+    ) -> tuple[CarrierBill, int]:
+        """Accept, dispute or credit several discrepancies of a bill with one reason: each
+        recorded as its own resolution (who and why), all in one transaction, or none when any
+        of them cannot be (unknown number, already final, no reason)."""
+        errors = []
+        if resolution not in RESOLUTIONS:
+            errors.append({"loc": "resolution", "msg": "choose accept, dispute or credit"})
+        if not reason.strip():
+            errors.append({"loc": "reason", "msg": "a resolution needs a reason"})
+        if not numbers:
+            errors.append({"loc": "numbers", "msg": "select at least one discrepancy"})
+        elif len(set(numbers)) != len(numbers):
+            errors.append({"loc": "numbers", "msg": "a discrepancy is selected twice"})
+        if errors:
+            raise ValidationFailed(errors)
+        bill = self.get_bill(bill_id)
+        for number in sorted(numbers):
+            bill.resolve(number=number, resolution=resolution, by=by, reason=reason)
+        return bill, self.store.commit(bill)
+
+    def summary(self, bill: CarrierBill) -> dict[str, Any]:
+        """Billed, expected, over and under per currency; the discrepancies by state."""
+        return bill_summary(bill.totals, bill.discrepancies)
+
+    def bill_list(self, carrier: str | None = None) -> list[dict[str, Any]]:
+        """The recorded bills, newest first (all or one carrier's), each with its summary, from
+        the bills view (not their streams, which hold every line)."""
+        return [
+            {
+                **{k: b[k] for k in ("id", "carrier", "filename", "uploaded_by", "uploaded_at")},
+                "summary": bill_summary(b["totals"], b["discrepancies"]),
+            }
+            for b in self.views.carrier_bills(carrier)
+        ]
+
     def bills(self) -> list[CarrierBill]:
         return [
             self.get_bill(UUID(i)) for i in self.store.registry().entries.get("carrier_bill", [])
         ]
 
-    def bill_report(self, bill_id: UUID, fmt: str) -> bytes:
-        """Every line of a bill (discrepancy rows marked) and a summary, as "xlsx" or "csv"."""
+    def bill_report(self, bill_id: UUID, fmt: str, table: str = "lines") -> bytes:
+        """Every line of a bill (discrepancy rows marked) and a summary, as "xlsx"; as "csv",
+        one table: "lines", "discrepancies" (with where each stands) or "summary"."""
         bill = self.get_bill(bill_id)
         recorded = Reconciled(bill.lines, bill.discrepancies, bill.totals)
-        return self.bill_files.report(recorded, fmt)
+        return self.bill_files.report(recorded, fmt, table)
 
     def dispute_file(self, carrier: str) -> bytes:
         """The dispute file for one carrier: every discrepancy marked disputed, across bills."""

@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 from domains.common import InvalidTransition, stable_id
 
 RESOLUTIONS = ("accepted", "disputed", "credited")
+FINAL = ("accepted", "credited")  # a disputed row may still be accepted or credited
 
 
 class CarrierBill(Aggregate):
@@ -56,6 +57,6 @@ class CarrierBill(Aggregate):
         if not 1 <= number <= len(self.discrepancies):
             raise InvalidTransition(f"bill has no discrepancy {number}")
         entry = self.discrepancies[number - 1]
-        if entry["resolution"] in ("accepted", "credited"):
+        if entry["resolution"] in FINAL:
             raise InvalidTransition(f"discrepancy {number} is already {entry['resolution']}")
         entry.update(resolution=resolution, resolved_by=by, reason=reason)

@@ -28,6 +28,12 @@ class LedgerViews(Protocol):
         """The carrier's waybills some recorded bill already charged for."""
         ...
 
+    def carrier_bills(self, carrier: str | None = None) -> list[dict[str, Any]]:
+        """The recorded bills, newest first (all or one carrier's): id, carrier, filename,
+        uploaded_by, uploaded_at (ISO), totals, and `discrepancies` as [{currency,
+        difference_cents, resolution}], without their lines."""
+        ...
+
 
 class LandedCosts(Protocol):
     """The landed cost per unit of stock received from inbound shipments
@@ -61,8 +67,9 @@ class BillFiles(Protocol):
         rows by line number."""
         ...
 
-    def report(self, bill: Reconciled, fmt: str) -> bytes:
-        """Every line of a bill (discrepancy rows marked) and a summary, as "xlsx" or "csv"."""
+    def report(self, bill: Reconciled, fmt: str, table: str = "lines") -> bytes:
+        """Every line of a bill (discrepancy rows marked) and a summary, as "xlsx"; as "csv",
+        one `table`: "lines", "discrepancies" (with their resolutions) or "summary"."""
         ...
 
     def disputes(self, disputed: list[dict[str, Any]], carrier: str) -> bytes:

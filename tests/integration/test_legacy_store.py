@@ -252,7 +252,11 @@ ADDED = {
 
 # Fields answers gained since that old data answers with a value of its own: on every row,
 # checked by their own tests (the promise: tests/e2e/test_order_filters_http.py).
-DERIVED = {"order_list": ("promised_date",)}
+DERIVED = {
+    "order_list": ("promised_date",),
+    # a bill's upload time and summary (tests/use_cases/test_settlement_bill_list.py)
+    "bills": ("uploaded_at", "summary"),
+}
 # Answers the old code got wrong: the customs queue said carrier null for every parcel
 # (issue 17); test_corrected_answers checks what it says now.
 CORRECTED = {"declaration_queue": ("carrier",)}
@@ -263,6 +267,8 @@ def without_added(section: str, answer: Any) -> Any:
     written before they existed (or, derived ones, a value), and without corrected fields."""
     added = ADDED.get(section, {})
     derived, corrected = DERIVED.get(section, ()), CORRECTED.get(section, ())
+    if derived and isinstance(answer, dict):  # one answer per key (bills by id): each alike
+        return {key: without_added(section, [one])[0] for key, one in answer.items()}
     if not (added or derived or corrected) or not isinstance(answer, list):
         return answer
     out = []
