@@ -367,6 +367,9 @@ POLICIES: dict[str, Policy] = {
     "POST /v1/planning/replenishment/{suggestion_id}/accept": Policy(ADMIN),
     "POST /v1/planning/replenishment/{suggestion_id}/reject": Policy(ADMIN),
     "GET /v1/planning/slow-movers": Policy(FLOOR, confined=OWN_WAREHOUSE),
+    "POST /v1/planning/slow-movers/run": Policy(ADMIN),
+    "POST /v1/planning/slow-movers/{suggestion_id}/accept": Policy(ADMIN),
+    "POST /v1/planning/slow-movers/{suggestion_id}/reject": Policy(ADMIN),
     "GET /v1/planning/bundles": Policy(ADMIN),
     # ------------------------------------------------------------------ api/routes_returns.py
     "POST /v1/orders/{order_id}/returns": Policy(("connector", "admin"), owner=ORDER),

@@ -1,6 +1,7 @@
 """Planning: demand forecasts with their accuracy and method, replenishment suggestions (an
 admin runs them, then accepts one, which books an inbound shipment, or rejects it with a
-reason), slow movers with their suggestions, and co-purchase bundles. Thin: parse, call
+reason), slow movers with their suggestions (read live, or run into recorded suggestions an
+admin accepts or rejects the same way), and co-purchase bundles. Thin: parse, call
 `app.planning`, shape the answer. "As of" is the server's day unless the body names one."""
 
 from __future__ import annotations
@@ -39,6 +40,23 @@ class AcceptIn(BaseModel):
 
 class RejectIn(BaseModel):
     reason: Text
+
+
+class SlowRunIn(BaseModel):
+    warehouse_id: str | None = Field(None, max_length=20, description="default: every one")
+    as_of: date | None = Field(
+        None, ge=date(2000, 1, 1), le=date(2100, 12, 31), description="default: today (UTC)"
+    )
+
+
+class SlowAcceptIn(BaseModel):
+    reason: Text = Field(description="why it is accepted (recorded)")
+    carrier: Text | None = Field(None, description="a transfer's carrier (required for one)")
+    reference: Text | None = Field(None, description="a transfer's reference (required for one)")
+    mode: Literal["sea", "air", "rail", "truck"] = "truck"
+    expected_arrival: date | None = Field(
+        None, le=date(2100, 12, 31), description="a transfer's; default: in three days"
+    )
 
 
 def _own(who: Principal, warehouse: str | None) -> str | None:
@@ -126,8 +144,46 @@ def slow_movers(
     """Slow and ageing stock: days of cover, lot ages, storage cost accrued, and suggestions
     (transfer, bundle, markdown) each with its numbers."""
     today = _today(svc)
-    items = svc.app.planning.slow_movers(today, _own(who, warehouse))
-    return as_json({"as_of": today.isoformat(), "items": items})
+    wh = _own(who, warehouse)
+    items = svc.app.planning.slow_movers(today, wh)
+    recorded = svc.app.planning.reads.slow_mover_suggestions(None, wh)
+    return as_json({"as_of": today.isoformat(), "items": items, "recorded": recorded})
+
+
+@router.post("/slow-movers/run")
+def run_slow_movers(
+    body: SlowRunIn, who: Principal = Depends(caller), svc: Services = Depends(services)
+) -> dict[str, Any]:
+    """Record each slow mover's suggestions (one per warehouse, SKU and kind, with every
+    number and the rules' and data's versions); a repeat run the same day adds nothing."""
+    items, nid = svc.app.planning.run_slow_movers(
+        body.as_of or _today(svc), who.name, body.warehouse_id
+    )
+    return as_json({"items": items, "notification_id": nid})
+
+
+@router.post("/slow-movers/{suggestion_id}/accept")
+def accept_slow_mover(
+    suggestion_id: str, body: SlowAcceptIn, who: Principal = Depends(caller),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:  # fmt: skip
+    """Accept: a transfer is booked through the inbound transfers (carrier and reference
+    required); a bundle or a markdown is recorded only. Who and why are recorded."""
+    s, booked, nid = svc.app.planning.accept_slow_mover(
+        suggestion_id, who.name, body.reason, body.carrier, body.reference, body.mode,
+        body.expected_arrival,
+    )  # fmt: skip
+    return as_json({**s.summary(), "transfers": [svc.app.inbound.summary(i) for i in booked],
+                    "notification_id": nid})  # fmt: skip
+
+
+@router.post("/slow-movers/{suggestion_id}/reject")
+def reject_slow_mover(
+    suggestion_id: str, body: RejectIn, who: Principal = Depends(caller),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:  # fmt: skip
+    s, nid = svc.app.planning.reject_slow_mover(suggestion_id, who.name, body.reason)
+    return as_json({**s.summary(), "notification_id": nid})
 
 
 @router.get("/bundles")

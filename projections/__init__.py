@@ -8,7 +8,11 @@ from projections.inbound_views import InboundView
 from projections.journey_views import JourneyView
 from projections.metrics_views import MetricsView
 from projections.orders_views import OrderListView, StockView
-from projections.planning_views import LotReceiptsView, ReplenishmentView
+from projections.planning_views import (
+    LotReceiptsView,
+    ReplenishmentView,
+    SlowMoverSuggestionView,
+)
 from projections.privacy_views import OrderSearchView, PrivacySubjectsView
 from projections.returns_views import ReturnsView
 from projections.runner import ProjectionRunner, Projector
@@ -35,6 +39,7 @@ def spine_projectors(personal: PersonalData | None = None) -> list[Projector]:
         *keyed,
         ReturnsView(),
         ReplenishmentView(),
+        SlowMoverSuggestionView(),
         LotReceiptsView(),
         MetricsView(),
         BillsView(),

@@ -1,5 +1,5 @@
 """Planning read models and the reads planning makes (domains/planning/ports.py):
-replenishment suggestions by status, the receipt day of every lot (for its age), and queries
+replenishment and slow-mover suggestions by status, the receipt day of every lot (for its age), and queries
 over other contexts' views: stock with what is inbound (the order spine's `view_stock`), units
 on hand per lot (`view_lots`), order lines (`view_shipments`) and daily demand (`view_demand`,
 units reserved per business day: `RecordedDemand`, the production demand source)."""
@@ -15,6 +15,7 @@ from projections.db import ViewDB
 from projections.runner import Projector
 
 SUGGESTION = "domains.planning.model:ReplenishmentSuggestion."
+SLOW_MOVER = "domains.planning.model:SlowMoverSuggestion."
 INV = "domains.warehouse.model:Inventory."
 
 
@@ -43,13 +44,46 @@ class ReplenishmentView(Projector):
                  event.figures["order_quantity"], json.dumps(body), str(event.originator_id)),
             )  # fmt: skip
             return
-        status = {"ReplenishmentAccepted": "accepted", "ReplenishmentRejected": "rejected"}[kind]
-        decision = {k: v for k, v in vars(event).items() if k in ("by", "reason", "inbound_id",
-                                                                  "quantity", "at")}  # fmt: skip
-        db.execute(
-            "UPDATE view_replenishment SET status = ?, decision = ? WHERE stream_id = ?",
-            (status, json.dumps(decision), str(event.originator_id)),
-        )
+        decided(db, "view_replenishment", event)
+
+
+def decided(db: ViewDB, table: str, event: Any) -> None:
+    """A suggestion's accept or reject (`...Accepted`, `...Rejected`): its status and the
+    decision's fields (who, why, when and what was booked)."""
+    status = "accepted" if type(event).__name__.endswith("Accepted") else "rejected"
+    fields = ("by", "reason", "inbound_id", "quantity", "transfers", "at")
+    decision = {k: v for k, v in vars(event).items() if k in fields}
+    assert table in ("view_replenishment", "view_slow_mover_suggestions")
+    db.execute(
+        f"UPDATE {table} SET status = ?, decision = ? WHERE stream_id = ?",  # noqa: S608 (one of two names above)
+        (status, json.dumps(decision), str(event.originator_id)),
+    )
+
+
+class SlowMoverSuggestionView(Projector):
+    name = "slow_mover_suggestions"
+    tables = ("view_slow_mover_suggestions",)
+    topic_prefixes = (SLOW_MOVER,)
+    ddl = (
+        """CREATE TABLE IF NOT EXISTS view_slow_mover_suggestions (
+            suggestion_id TEXT PRIMARY KEY, warehouse_id TEXT NOT NULL, sku TEXT NOT NULL,
+            kind TEXT NOT NULL, as_of TEXT NOT NULL, status TEXT NOT NULL,
+            body TEXT NOT NULL, decision TEXT, stream_id TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS view_slow_mover_st ON view_slow_mover_suggestions "
+        "(warehouse_id, as_of)",
+    )
+
+    def handle(self, db: ViewDB, event: Any, notification_id: int) -> None:
+        if type(event).__name__ == "SlowMoverSuggested":
+            body = {k: getattr(event, k) for k in ("stock", "figures", "versions", "suggested_by")}
+            db.execute(
+                "INSERT INTO view_slow_mover_suggestions "
+                "VALUES (?, ?, ?, ?, ?, 'pending', ?, NULL, ?)",
+                (event.suggestion_id, event.warehouse_id, event.sku, event.kind, event.as_of,
+                 json.dumps(body), str(event.originator_id)),
+            )  # fmt: skip
+            return
+        decided(db, "view_slow_mover_suggestions", event)
 
 
 class LotReceiptsView(Projector):
@@ -123,6 +157,22 @@ class PlanningViews:
             "decision FROM view_replenishment WHERE (? = '' OR status = ?) "
             "ORDER BY as_of DESC, suggestion_id",
             (status or "", status or ""),
+        )
+        return [
+            {**{k: v for k, v in r.items() if k not in ("body", "decision")},
+             **json.loads(r["body"]), "decision": json.loads(r["decision"] or "null")}
+            for r in rows
+        ]  # fmt: skip
+
+    def slow_mover_suggestions(
+        self, status: str | None = None, warehouse: str | None = None
+    ) -> list[dict[str, Any]]:
+        self.fresh()
+        rows = self.db.query(
+            "SELECT suggestion_id, warehouse_id, sku, kind, as_of, status, body, decision "
+            "FROM view_slow_mover_suggestions WHERE (? = '' OR status = ?) "
+            "AND (? = '' OR warehouse_id = ?) ORDER BY as_of DESC, suggestion_id",
+            (status or "", status or "", warehouse or "", warehouse or ""),
         )
         return [
             {**{k: v for k, v in r.items() if k not in ("body", "decision")},

@@ -1,7 +1,9 @@
 """Planning use cases: a pair's forecast with its accuracy, the replenishment run (forecasts
 first, then one `ReplenishmentSuggested` event per pair below its reorder point, with every
 number and version), and an admin's accept (an inbound shipment booked through the inbound use
-cases) or reject (who and why). Slow movers and bundles are in domains/planning/slow_movers.py.
+cases) or reject (who and why). The slow movers (domains/planning/slow_movers.py) are a read
+and, when an admin runs them, one `SlowMoverSuggested` event per (warehouse, SKU, kind),
+decided the same way (a transfer accepted is booked through the inbound transfer use cases).
 
 Forecasting is done here, before any event, through the `SeasonalModel` port; the "as of" day
 is always passed in by the caller (the entry point reads the clock).
@@ -15,12 +17,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domains.common import NotFound
+from domains.common import NotFound, ValidationFailed
 from domains.inbound.application import InboundUseCases
 from domains.inbound.model import InboundShipment
 from domains.planning import references, slow_movers
 from domains.planning.forecasting import HOLDOUT_DAYS, Accuracy, Forecast, backtest, forecast
-from domains.planning.model import ReplenishmentSuggestion, suggestion_id
+from domains.planning.model import (
+    Decidable,
+    ReplenishmentSuggestion,
+    SlowMoverSuggestion,
+    slow_mover_id,
+    suggestion_id,
+)
 from domains.planning.ports import DemandHistory, PlanningReads, SeasonalModel
 from domains.planning.replenishment import REVIEW_DAYS, figures
 from domains.reference.application import ReferenceUseCases
@@ -91,6 +99,102 @@ class PlanningUseCases:
         m3 = {sku: _m3(p) for sku, p in products.items()}
         found = slow_movers.review(stock, self.reads.lots(), rates, m3, self.bundles(), as_of)
         return [r for r in found if warehouse_id is None or r["warehouse_id"] == warehouse_id]
+
+    def run_slow_movers(
+        self, as_of: date, by: str, warehouse_id: str | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Records each slow mover's suggestions as of `as_of`: one per (warehouse, SKU, kind),
+        the transfers to every target in one. A repeat run the same day records nothing new
+        for a (warehouse, SKU, kind) already suggested and answers the stored suggestion."""
+        versions = {"slow_movers": slow_movers.RULES_VERSION,
+                    "storage": references.STORAGE_VERSION, "history": self.history.version}  # fmt: skip
+        decided = []
+        for row in self.slow_movers(as_of, warehouse_id):
+            stock = {k: v for k, v in row.items() if k not in ("warehouse_id", "sku", "suggestions")}  # fmt: skip
+            moves = [x for x in row["suggestions"] if x["kind"] == "transfer"]
+            by_kind = {x["kind"]: x for x in row["suggestions"] if x["kind"] != "transfer"}
+            if moves:
+                by_kind["transfer"] = {"kind": "transfer", "units": sum(m["units"] for m in moves),
+                                       "moves": moves}  # fmt: skip
+            for kind in sorted(by_kind):
+                decided.append({"warehouse_id": row["warehouse_id"], "sku": row["sku"], "kind": kind,
+                                "stock": stock, "figures": by_kind[kind], "versions": versions})  # fmt: skip
+        at = self.store.clock.now().isoformat()
+
+        def step(touched: Touched) -> list[SlowMoverSuggestion]:
+            out = []
+            for d in decided:
+                sid = slow_mover_id(as_of.isoformat(), d["warehouse_id"], d["sku"], d["kind"])
+                existing = self.store.get_or_none(SlowMoverSuggestion.create_id(sid))
+                if isinstance(existing, SlowMoverSuggestion):
+                    out.append(existing)
+                    continue
+                s = SlowMoverSuggestion(suggestion_id=sid, as_of=as_of.isoformat(),
+                                        suggested_by=by, at=at, **d)  # fmt: skip
+                touched[s.id] = s
+                out.append(s)
+            return out
+
+        suggestions, nid = self.store.retry(step)
+        return [s.summary() for s in suggestions], nid
+
+    def slow_mover(self, sid: str) -> SlowMoverSuggestion:
+        s = self.store.get_or_none(SlowMoverSuggestion.create_id(sid))
+        if not isinstance(s, SlowMoverSuggestion):
+            raise NotFound("slow-mover suggestion", sid)
+        return s
+
+    def accept_slow_mover(
+        self, sid: str, by: str, reason: str, carrier: str | None = None,
+        reference: str | None = None, mode: str = "truck", expected_arrival: date | None = None,
+    ) -> tuple[SlowMoverSuggestion, list[Any], int]:  # fmt: skip
+        """Accepts a slow-mover suggestion. A transfer books one transfer per target through
+        the inbound transfer use cases (id `TR-<suggestion id>-<target>`, the units reserved
+        at this warehouse), then the acceptance records their ids; a bundle or a markdown is
+        recorded only (Crossdock holds no prices or listings to change)."""
+        suggestion = self.slow_mover(sid)
+        suggestion._require_pending()
+        booked = []
+        if suggestion.kind == "transfer":
+            if not carrier or not reference:
+                raise ValidationFailed([{"loc": "carrier", "msg": "a transfer needs a carrier and a reference"}])  # fmt: skip
+            for m in suggestion.figures["moves"]:
+                tid = f"TR-{sid}-{m['to']}"
+                # a retry after a failure finds the transfer booked (its units already
+                # reserved at the source, so it could not be booked again)
+                inbound = self.store.get_or_none(InboundShipment.create_id(tid))
+                if not isinstance(inbound, InboundShipment):
+                    inbound, _, _ = self.inbound.accept_transfer(
+                        tid, suggestion.warehouse_id, m["to"], {suggestion.sku: int(m["units"])},
+                        mode, carrier, reference, expected_arrival, by,
+                    )  # fmt: skip
+                booked.append(inbound)
+        ids = [str(i.inbound_id) for i in booked]
+
+        def step(touched: Touched) -> SlowMoverSuggestion:
+            s = self.slow_mover(sid)
+            s.accept(by, reason, ids, self.store.clock.now().isoformat())
+            touched[s.id] = s
+            return s
+
+        accepted, nid = self.store.retry(step)
+        return accepted, booked, nid
+
+    def reject_slow_mover(self, sid: str, by: str, reason: str) -> tuple[SlowMoverSuggestion, int]:
+        s, nid = self._reject(lambda: self.slow_mover(sid), by, reason)
+        assert isinstance(s, SlowMoverSuggestion)
+        return s, nid
+
+    def _reject(self, load: Callable[[], Decidable], by: str, reason: str) -> tuple[Decidable, int]:
+        """Any suggestion rejected: who and why recorded, once."""
+
+        def step(touched: Touched) -> Decidable:
+            s = load()
+            s.reject(by, reason, self.store.clock.now().isoformat())
+            touched[s.id] = s  # type: ignore[attr-defined]
+            return s
+
+        return self.store.retry(step)
 
     # ------------------------------------------------------------------ forecasts
     def _country(self, warehouse_id: str) -> str:
@@ -239,10 +343,6 @@ class PlanningUseCases:
         return accepted, inbound, nid
 
     def reject(self, sid: str, by: str, reason: str) -> tuple[ReplenishmentSuggestion, int]:
-        def step(touched: Touched) -> ReplenishmentSuggestion:
-            s = self.get(sid)
-            s.reject(by, reason, self.store.clock.now().isoformat())
-            touched[s.id] = s
-            return s
-
-        return self.store.retry(step)
+        s, nid = self._reject(lambda: self.get(sid), by, reason)
+        assert isinstance(s, ReplenishmentSuggestion)
+        return s, nid

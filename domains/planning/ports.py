@@ -49,6 +49,12 @@ class PlanningReads(Protocol):
         """Replenishment suggestions, newest first."""
         ...
 
+    def slow_mover_suggestions(
+        self, status: str | None = None, warehouse: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Recorded slow-mover suggestions, newest first."""
+        ...
+
     def order_lines(self) -> list[dict[str, Any]]:
         """order_id, sku of the recorded orders (for co-purchase rules)."""
         ...

@@ -27,6 +27,7 @@ from domains.planning.references import (
     STORAGE_VERSION,
 )
 
+RULES_VERSION = "slow-movers-2026-12-v1"  # the thresholds and markdown steps below
 SLOW_COVER_DAYS = 90
 AGEING_DAYS = 120
 TARGET_COVER_DAYS = 60
@@ -38,6 +39,19 @@ def markdown_percent(cover: float | None) -> int:
     if cover is None or cover > 365:
         return 30
     return 10 if cover <= 180 else 20
+
+
+def markdown_reason(cover: float | None) -> str:
+    """Why the markdown is that deep, in words a person can check against the numbers."""
+    if cover is None:
+        return "nothing sold in the last 8 weeks: the deepest markdown, 30 %"
+    if cover > 365:
+        return f"{cover:.0f} days of cover, over a year: 30 %"
+    if cover > 180:
+        return f"{cover:.0f} days of cover, over 180: 20 %"
+    if cover <= SLOW_COVER_DAYS:
+        return f"{cover:.0f} days of cover and a lot older than {AGEING_DAYS} days: 10 %"
+    return f"{cover:.0f} days of cover, over {SLOW_COVER_DAYS} (a slow mover): 10 %"
 
 
 def storage_cost(lots: list[dict[str, Any]], m3_per_unit: Decimal, as_of: date) -> Decimal:
@@ -122,5 +136,6 @@ def _suggestions(
                     **{k: best[k] for k in ("support", "confidence", "lift", "orders")}})  # fmt: skip
     days = cover.get((wh, sku))
     out.append({"kind": "markdown", "percent": markdown_percent(days),
-                "days_of_cover": None if days is None else round(days, 1)})  # fmt: skip
+                "days_of_cover": None if days is None else round(days, 1),
+                "reason": markdown_reason(days)})  # fmt: skip
     return out

@@ -154,3 +154,91 @@ def test_slow_mover_in_one_warehouse_is_offered_to_the_one_that_sells_it(api):
     assert kinds["markdown"]["percent"] == (30 if kettle["days_of_cover"] > 365 else 20)
     # another warehouse's key does not see BHX's stock
     assert api.get("/v1/planning/slow-movers?warehouse=BHX", headers=api.keys["fra"]).status_code == 404  # fmt: skip
+
+
+def _kettles_into_bhx(api):
+    r = api.post("/v1/handheld/receipts", headers=api.keys["bhx"], json={
+        "receipt_id": "R-KETTLE-1", "sku": "SKU-KETTLE-1L7", "quantity": 300, "lot": "K1",
+        "bin": "A-03-04-2"})  # fmt: skip
+    assert r.status_code in (200, 201), r.text
+
+
+def run_slow(c, who="admin"):
+    return c.post("/v1/planning/slow-movers/run", json={"warehouse_id": "BHX"},
+                  headers=c.keys[who])  # fmt: skip
+
+
+def test_slow_mover_run_records_suggestions_an_admin_decides(api):
+    _kettles_into_bhx(api)
+    assert run_slow(api, who="bhx").status_code == 403
+    r = run_slow(api)
+    assert r.status_code == 200, r.text
+    mine = {s["kind"]: s for s in r.json()["items"] if s["sku"] == "SKU-KETTLE-1L7"}
+    assert set(mine) == {"transfer", "bundle", "markdown"}
+    for s in mine.values():  # the stock's numbers and the versions ride on every one
+        assert s["status"] == "pending" and s["stock"]["free_units"] == 300
+        assert s["stock"]["days_of_cover"] > 90 and s["stock"]["oldest_lot_days"] is not None
+        assert s["stock"]["storage_cost"]["version"] and s["versions"]["slow_movers"]
+    # the bundle carries the very rule the bundles read reports
+    rules = api.get("/v1/planning/bundles?limit=500", headers=api.keys["admin"]).json()["items"]
+    rule = next(x for x in rules if (x["antecedent"], x["consequent"]) ==
+                ("SKU-KETTLE-1L7", "SKU-TEA-001"))  # fmt: skip
+    b = mine["bundle"]["figures"]
+    assert b["with"] == "SKU-TEA-001"
+    assert (b["support"], b["confidence"], b["lift"]) == (
+        rule["support"], rule["confidence"], rule["lift"])  # fmt: skip
+    md = mine["markdown"]["figures"]
+    assert md["percent"] in (20, 30) and "days of cover" in md["reason"]
+    [move] = mine["transfer"]["figures"]["moves"]
+    assert move["to"] == "FRA" and move["units"] > 0 and move["target_rate_per_day"] > 0
+
+    # Running again the same day records nothing new and answers the same suggestions.
+    again = run_slow(api).json()
+    assert again["notification_id"] == 0
+    assert sorted(s["suggestion_id"] for s in again["items"]) == sorted(
+        s["suggestion_id"] for s in r.json()["items"])  # fmt: skip
+
+    # Accepting the transfer books it through the inbound transfers: BHX -> FRA.
+    sid = mine["transfer"]["suggestion_id"]
+    no_carrier = api.post(f"/v1/planning/slow-movers/{sid}/accept", json={"reason": "x"},
+                          headers=api.keys["admin"])  # fmt: skip
+    assert no_carrier.status_code == 422
+    ok = api.post(f"/v1/planning/slow-movers/{sid}/accept", headers=api.keys["admin"],
+                  json={"reason": "FRA sells it", "carrier": "DHL Freight", "reference": "TRK-1"})  # fmt: skip
+    assert ok.status_code == 200, ok.text
+    body = ok.json()
+    assert body["status"] == "accepted" and body["decision"]["by"] == "admin"
+    assert body["decision"]["reason"] == "FRA sells it"
+    [tid] = body["decision"]["transfers"]
+    got = api.get(f"/v1/inbound/{tid}", headers=api.keys["admin"]).json()
+    assert got["warehouse_id"] == "FRA" and got["stage"] == "booked"
+    assert (got["origin"]["kind"], got["origin"]["warehouse_id"]) == ("warehouse", "BHX")
+    assert sum(ln["quantity"] for c in got["cartons"] for ln in c["lines"]) == move["units"]
+    transfers = api.get("/v1/inbound?transfer=true", headers=api.keys["admin"]).json()["items"]
+    assert tid in [t["inbound_id"] for t in transfers]
+
+    # Rejecting the markdown records who and why; a second decision is a conflict.
+    mid = mine["markdown"]["suggestion_id"]
+    no = api.post(f"/v1/planning/slow-movers/{mid}/reject", headers=api.keys["admin"],
+                  json={"reason": "the kettle is seasonal; it sells by Christmas"})  # fmt: skip
+    assert no.status_code == 200, no.text
+    assert no.json()["decision"]["reason"] == "the kettle is seasonal; it sells by Christmas"
+    assert api.post(f"/v1/planning/slow-movers/{mid}/accept", json={"reason": "x"},
+                    headers=api.keys["admin"]).status_code == 409  # fmt: skip
+    # Accepting a bundle records the decision only (no prices or listings here to change).
+    bid = mine["bundle"]["suggestion_id"]
+    yes = api.post(f"/v1/planning/slow-movers/{bid}/accept", json={"reason": "list it"},
+                   headers=api.keys["admin"])  # fmt: skip
+    assert yes.status_code == 200 and yes.json()["transfers"] == []
+
+    # The read keeps its live answer and lists the recorded suggestions' status.
+    read = api.get("/v1/planning/slow-movers?warehouse=BHX", headers=api.keys["bhx"]).json()
+    assert any(i["sku"] == "SKU-KETTLE-1L7" for i in read["items"])
+    status = {s["kind"]: s for s in read["recorded"] if s["sku"] == "SKU-KETTLE-1L7"}
+    assert status["transfer"]["status"] == "accepted"
+    assert status["transfer"]["decision"]["transfers"] == [tid]
+    assert status["markdown"]["status"] == "rejected"
+    assert status["markdown"]["decision"]["by"] == "admin"
+    assert status["bundle"]["status"] == "accepted"
+    fra = api.get("/v1/planning/slow-movers?warehouse=FRA", headers=api.keys["fra"]).json()
+    assert all(s["warehouse_id"] == "FRA" for s in fra["recorded"])
