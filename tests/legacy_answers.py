@@ -167,6 +167,16 @@ def collect_orders(get: Get, out: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return shipments
 
 
+def without_suggestions(document: dict[str, Any]) -> dict[str, Any]:
+    """The declaration document without the HS suggestions a flagged line has gained since
+    (advice computed at read time, not part of what was declared: tests/e2e/test_hs_http.py)."""
+    lines = [
+        {k: v for k, v in line.items() if k != "hs_suggestions"}
+        for line in document.get("lines", [])
+    ]
+    return {**document, "lines": lines} if "lines" in document else document
+
+
 def declaration_facts(d: dict[str, Any]) -> dict[str, Any]:
     """A declaration on the desk (its order's history is in the order facts)."""
     return {
@@ -174,7 +184,7 @@ def declaration_facts(d: dict[str, Any]) -> dict[str, Any]:
         "flags": [{k: f[k] for k in ("code", "field", "explanation")} for f in d["flags"]],
         "duties": scalars(d["duties"]),
         "duty_lines": [scalars(line) for line in d["duties"]["lines"]],
-        "document_sha256": digest(json.dumps(d["document"], sort_keys=True)),
+        "document_sha256": digest(json.dumps(without_suggestions(d["document"]), sort_keys=True)),
         "versions": d["versions"],
         "reviews": d["reviews"],
         "clearance": d["clearance"],

@@ -91,6 +91,17 @@ def _serve(tmp_path: Path, name: str, fast: bool, keys: list[dict]) -> TestClien
     return TestClient(create_app(svc, fast_intake=fast))
 
 
+def _same_subjects(answer: Any) -> Any:
+    """An answer with the risk rule's customer pseudonym blanked: each store draws its own data
+    subjects' pseudonyms, so the two servers name the same buyer differently (all else equal)."""
+    path, status, headers, body = answer
+    order = body.get("order") if isinstance(body, dict) else None
+    for rule in ((order or {}).get("review") or {}).get("rules", []):
+        if rule["rule"] == "risk" and "customer" in rule["inputs"]:
+            rule["inputs"]["customer"] = "<pseudonym>"
+    return path, status, headers, body
+
+
 def test_the_lean_path_answers_exactly_as_the_fastapi_route(tmp_path, monkeypatch):
     keys, entries = _keys()
     reached_fastapi: list[tuple[str, str]] = []
@@ -115,7 +126,7 @@ def test_the_lean_path_answers_exactly_as_the_fastapi_route(tmp_path, monkeypatc
         *(201, 200, 200, 409, 201, 422),
     ]
     for a, b in zip(lean, documented, strict=True):
-        assert a == b
+        assert _same_subjects(a) == _same_subjects(b)
     # The lean path really took the JSON channels' pushes; only the dealer path (not one of
     # them) went through FastAPI, where the route's channel check answers 422.
     assert through_fastapi == [("POST", "/v1/channels/dealer/orders")]

@@ -101,12 +101,12 @@ def test_an_unexpected_error_while_deciding_is_raised_as_it_is_and_nothing_is_ke
     real = allocator.review_and_allocate
     calls = {"n": 0}
 
-    def fails_once(batch: Any, order: Any, reference: Any) -> Any:
+    def fails_once(batch: Any, order: Any, reference: Any, *args: Any, **kwargs: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 1:
-            real(batch, order, reference)  # stock reserved in memory...
+            real(batch, order, reference, *args, **kwargs)  # stock reserved in memory...
             raise RuntimeError("solver crashed")  # ...then the decision fails
-        return real(batch, order, reference)
+        return real(batch, order, reference, *args, **kwargs)
 
     monkeypatch.setattr(allocator, "review_and_allocate", fails_once)
     payload = web_order("X-1", [(KETTLE, 100, "30.00")])
