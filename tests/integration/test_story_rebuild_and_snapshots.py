@@ -16,7 +16,10 @@ picked on handhelds with short picks (re-reserved, re-split, backordered), packi
 choice, labels (one voided), customs declarations (amended, approved, rejected, clearance),
 dispatch, tracking to delivery, SLA alerts and a reconciled carrier bill; then, through the use
 cases, an inbound (tests/inbound/story.py), stock in transit (tests/integration/stock_story.py)
-and a delivered shipment returned and claimed (tests/integration/returns_story.py). Snapshot
+a delivered shipment returned and claimed (tests/integration/returns_story.py), and planning's
+suggestions recorded and decided (tests/integration/planning_story.py: a replenishment accepted,
+a slow mover's markdown rejected and its bundle accepted; over the SYNTHETIC demand history, as
+the story's own orders span one day). Snapshot
 intervals are lowered for it, so that every snapshotted class is snapshotted many times, on the
 application's own path (snapshots taken from the aggregate in memory as it is saved).
 """
@@ -48,6 +51,7 @@ from projections import ProjectionRunner, ViewDB, spine_projectors
 from tests.conftest import drop_schema, pg_env
 from tests.fixtures.make_legacy_store import START, Clock, Story, make_keys, run_story
 from tests.inbound.story import inbound_story
+from tests.integration.planning_story import planning_story
 from tests.integration.returns_story import returns_story
 from tests.integration.stock_story import stock_story
 
@@ -186,7 +190,11 @@ def written(
     try:
         clock = Clock(START)
         keys, keystore = make_keys()
-        svc = build_services(env, keystore, clock)
+        with pytest.MonkeyPatch.context() as mp:
+            # Planning forecasts from the SYNTHETIC history laid over the recorded one (read
+            # when the app is built): the story's own orders are one day's, too few.
+            mp.setenv("CROSSDOCK_DEMAND_HISTORY", "synthetic")
+            svc = build_services(env, keystore, clock)
         svc.app.store.snapshotting_intervals = STORY_SNAPSHOT_INTERVALS
         seed_reference(svc.app)
         with TestClient(create_app(svc)) as c:  # leaving it closes the app and its views
@@ -200,6 +208,10 @@ def written(
             # A delivered shipment returned (labelled, received, graded) and the carrier's
             # damage claim paid: the returns, claims and ledger views filled too.
             story.notes["returns"] = returns_story(svc.app, list(story.orders.values()))
+            svc.runner.catch_up()
+            # A replenishment suggestion accepted (an inbound booked) and a slow mover's
+            # suggestions decided: the planning suggestion views filled too.
+            story.notes["planning"] = planning_story(svc.app)
             svc.runner.catch_up()
             end = svc.app.max_notification_id()
             live = view_tables(svc.db)
@@ -231,6 +243,17 @@ def test_the_story_fills_every_view_table(written: Written) -> None:
     # The return's costs (handling; the label, paid by the seller) and the claim's credit.
     kinds = sorted(column("view_ledger_entries", "kind"))
     assert kinds == ["claim_credit", "return_handling", "return_label"], kinds
+    # Planning: the replenishment accepted (its inbound booked), the slow mover's markdown
+    # rejected and its bundle accepted.
+    planned = written.story.notes["planning"]
+    assert planned["replenishment"]["status"] == "accepted"
+    assert column("view_replenishment", "status") == ["accepted"]
+    assert planned["inbound"] in column("view_inbound", "inbound_id")
+    slow = dict(zip(column("view_slow_mover_suggestions", "suggestion_id"),
+                    column("view_slow_mover_suggestions", "status"), strict=True))  # fmt: skip
+    assert slow[planned["slow_movers"]["markdown"]["suggestion_id"]] == "rejected"
+    assert slow[planned["slow_movers"]["bundle"]["suggestion_id"]] == "accepted"
+    assert column("view_carrier_bills", "carrier") == [written.story.notes["bill"]["carrier"]]
 
 
 def test_every_view_rebuilt_from_zero_in_a_fresh_store_equals_the_live_one(
