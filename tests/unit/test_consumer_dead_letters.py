@@ -202,9 +202,10 @@ class Stop(threading.Event):
 
 def drain(w: OrderConsumer, idle_exit_s: float = 0.05, guard: Stop | None = None) -> Any:
     """Runs the consumer until it has been idle for `idle_exit_s`; fails (instead of hanging)
-    when it does not stop by itself within a few seconds."""
+    when it does not stop by itself within 30 s (generous: late in the whole suite, with other
+    tests' threads in the process, 5 s was once not enough for five records)."""
     guard = guard if guard is not None else Stop()
-    timer = threading.Timer(5.0, guard.set)
+    timer = threading.Timer(30.0, guard.set)
     timer.daemon = True
     timer.start()
     try:

@@ -92,7 +92,13 @@ def test_a_slow_mover_gets_a_transfer_a_bundle_and_a_markdown_with_its_numbers()
     assert transfer == {"kind": "transfer", "to": "FRA", "units": 220, "target_rate_per_day": 4.0,
                         "target_free_units": 20, "target_cover_days": 60}  # fmt: skip
     assert bundle["with"] == "TEA" and bundle["lift"] == 2.0
-    assert markdown == {"kind": "markdown", "percent": 20, "days_of_cover": 300.0}
+    # 300 days of cover is over the 180-day markdown threshold: 20 %, said in words too
+    assert markdown == {
+        "kind": "markdown",
+        "percent": 20,
+        "days_of_cover": 300.0,
+        "reason": "300 days of cover, over 180: 20 %",
+    }
 
 
 def test_stock_that_sells_within_its_cover_is_not_a_slow_mover():
