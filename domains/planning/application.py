@@ -171,13 +171,10 @@ class PlanningUseCases:
                 booked.append(inbound)
         ids = [str(i.inbound_id) for i in booked]
 
-        def step(touched: Touched) -> SlowMoverSuggestion:
-            s = self.slow_mover(sid)
-            s.accept(by, reason, ids, self.store.clock.now().isoformat())
-            touched[s.id] = s
-            return s
-
-        accepted, nid = self.store.retry(step)
+        accepted, nid = self._record_decision(
+            lambda: self.slow_mover(sid), lambda s, at: s.accept(by, reason, ids, at)
+        )
+        assert isinstance(accepted, SlowMoverSuggestion)
         return accepted, booked, nid
 
     def reject_slow_mover(self, sid: str, by: str, reason: str) -> tuple[SlowMoverSuggestion, int]:
@@ -187,11 +184,17 @@ class PlanningUseCases:
 
     def _reject(self, load: Callable[[], Decidable], by: str, reason: str) -> tuple[Decidable, int]:
         """Any suggestion rejected: who and why recorded, once."""
+        return self._record_decision(load, lambda s, at: s.reject(by, reason, at))
+
+    def _record_decision(
+        self, load: Callable[[], Any], decide: Callable[[Any, str], None]
+    ) -> tuple[Decidable, int]:
+        """A suggestion decided (`decide(suggestion, at)`) and saved, retried on a conflict."""
 
         def step(touched: Touched) -> Decidable:
             s = load()
-            s.reject(by, reason, self.store.clock.now().isoformat())
-            touched[s.id] = s  # type: ignore[attr-defined]
+            decide(s, self.store.clock.now().isoformat())
+            touched[s.id] = s
             return s
 
         return self.store.retry(step)
@@ -333,13 +336,10 @@ class PlanningUseCases:
             "value", "USD", by,
         )  # fmt: skip
 
-        def step(touched: Touched) -> ReplenishmentSuggestion:
-            s = self.get(sid)
-            s.accept(by, inbound_id, qty, self.store.clock.now().isoformat())
-            touched[s.id] = s
-            return s
-
-        accepted, nid = self.store.retry(step)
+        accepted, nid = self._record_decision(
+            lambda: self.get(sid), lambda s, at: s.accept(by, inbound_id, qty, at)
+        )
+        assert isinstance(accepted, ReplenishmentSuggestion)
         return accepted, inbound, nid
 
     def reject(self, sid: str, by: str, reason: str) -> tuple[ReplenishmentSuggestion, int]:
