@@ -230,13 +230,14 @@ POLICIES: dict[str, Policy] = {
     "POST /v1/orders/{order_id}/cancel": Policy(ADMIN, owner=ORDER),
     "GET /v1/orders/channel-exceptions": Policy(ADMIN),
     "POST /v1/orders/{order_id}/channel-updates/{update_no}/resolve": Policy(ADMIN, owner=ORDER),
+    # ------------------------------------------------------------------ api/routes_presale.py
     "PUT /v1/admin/presale": Policy(ADMIN),
     "GET /v1/admin/presale": Policy(ADMIN),
+    "GET /v1/backorders": Policy(ADMIN),
+    "POST /v1/backorders/release": Policy(ADMIN),
     # ------------------------------------------------------------------ api/routes_risk.py
     "PUT /v1/admin/risk-settings": Policy(ADMIN),
     "GET /v1/admin/risk-settings": Policy(ADMIN),
-    "GET /v1/backorders": Policy(ADMIN),
-    "POST /v1/backorders/release": Policy(ADMIN),
     # ------------------------------------------------------------------ api/routes_reference.py
     "PUT /v1/admin/warehouses/{code}": Policy(ADMIN),
     "PUT /v1/admin/products/{sku}": Policy(ADMIN),

@@ -31,6 +31,7 @@ from api import (
     routes_orders,
     routes_outbox,
     routes_planning,
+    routes_presale,
     routes_privacy,
     routes_receivables,
     routes_reference,
@@ -102,6 +103,7 @@ def create_app(svc: Services | None = None, *, fast_intake: bool = True) -> Fast
     limits.install(api)
     api.include_router(routes_channel_updates.router)  # before /v1/orders/{order_id}
     api.include_router(routes_orders.router)
+    api.include_router(routes_presale.router)
     api.include_router(routes_risk.router)
     api.include_router(routes_reference.router)
     api.include_router(routes_dealer_profiles.router)
